@@ -1,0 +1,284 @@
+//! App discovery (spec section 1): which team domain and audience protect an app host.
+//! Current edges answer a HEAD carrying `Cf-Access-Metadata-Request: true` with a signed
+//! metadata JWT; older ones only redirect to the team login, so zssh falls back to following
+//! that redirect (spec 1.3), reusing the first answer rather than asking twice.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use super::app_url::AppUrl;
+use super::{AppInfo, jwks, jwt, user_agent};
+use crate::client::{Client, ClientError, Target};
+use crate::error::UserError;
+use crate::exit::Exit;
+use crate::http::Response;
+use crate::{debug, net::NetError};
+
+const TIMEOUT: Duration = Duration::from_secs(7);
+const MAX_REDIRECTS: usize = 10;
+
+fn not_found(app: &AppUrl, why: &str) -> UserError {
+    UserError::new(
+        Exit::Protocol,
+        format!("failed to find Access application at {}{why}", app.https()),
+        "check the hostname and port; the host must be behind a Cloudflare Access application that challenges (not Bypass)",
+    )
+}
+
+fn protocol(message: String, hint: &str) -> UserError {
+    UserError::new(Exit::Protocol, message, hint)
+}
+
+/// Map a transport failure during discovery to a user error naming the URL.
+pub fn unreachable(url: &str, e: &ClientError) -> UserError {
+    let hint = match e {
+        ClientError::Net(NetError::Dns { .. }) => {
+            "check the hostname's spelling and your DNS (zssh doctor HOST explains more)"
+        }
+        ClientError::Net(NetError::Tls { .. }) => {
+            "the certificate was not valid for this name; a TLS-intercepting proxy needs its CA in SSL_CERT_FILE"
+        }
+        ClientError::Net(NetError::Proxy { .. }) => "check HTTPS_PROXY and NO_PROXY",
+        ClientError::Http { .. } => {
+            "something other than the Access edge answered; check the hostname and any proxy in between"
+        }
+        _ => "check your network connection and that the host is reachable on port 443",
+    };
+    let exit = match e {
+        ClientError::Http { .. } => Exit::Protocol,
+        _ => Exit::Unreachable,
+    };
+    UserError::new(
+        exit,
+        format!("failed to get app info from {url}: {e}"),
+        hint,
+    )
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Find the Access application protecting `app`.
+pub async fn discover(client: &mut Client, app: &AppUrl) -> Result<AppInfo, UserError> {
+    let target = Target::parse(&app.https()).expect("normalised app URL");
+    let headers = vec![
+        ("User-Agent".to_string(), user_agent()),
+        ("Cf-Access-Metadata-Request".to_string(), "true".to_string()),
+    ];
+    let resp = client
+        .request("HEAD", &target, &headers, None, TIMEOUT)
+        .await
+        .map_err(|e| unreachable(&app.https(), &e))?;
+    match resp.header("cf-access-metadata").filter(|v| !v.is_empty()) {
+        Some(jws) => current(client, app, jws).await,
+        None => {
+            debug!(
+                "no Cf-Access-Metadata from {}; trying legacy discovery",
+                app.host
+            );
+            legacy(client, app, target, resp).await
+        }
+    }
+}
+
+/// Current discovery: verify the metadata JWT and apply the checks of spec 1.2.
+async fn current(client: &mut Client, app: &AppUrl, jws: &str) -> Result<AppInfo, UserError> {
+    let peeked = jwt::peek(jws).ok_or_else(|| {
+        protocol(
+            "metadata JWT verification failed: the Cf-Access-Metadata header is not a JWT".into(),
+            "something between you and the edge rewrote the answer",
+        )
+    })?;
+    let auth_raw = peeked.claim_str("auth_domain").unwrap_or("");
+    let auth_host = url::Url::parse(&format!("https://{auth_raw}"))
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default();
+    if !auth_host.ends_with(".cloudflareaccess.com") {
+        return Err(protocol(
+            format!(
+                "metadata JWT auth_domain validation failed: auth_domain {auth_raw:?} does not end with \".cloudflareaccess.com\""
+            ),
+            "the application metadata names a login domain that is not Cloudflare Access",
+        ));
+    }
+    let claims = jwks::verify(client, &auth_host, jws).await?;
+    check_claims(&claims, app, now_secs())?;
+    let aud = claims["aud"].as_str().unwrap_or_default().to_string();
+    let app_hostname = claims
+        .get("app_hostname")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .or_else(|| claims.get("hostname").and_then(Value::as_str))
+        .unwrap_or(&app.host)
+        .to_string();
+    Ok(AppInfo {
+        auth_domain: auth_host,
+        aud,
+        app_hostname,
+    })
+}
+
+/// The claim checks of spec 1.2 step 6, in order.
+fn check_claims(claims: &Value, app: &AppUrl, now: i64) -> Result<(), UserError> {
+    let hint = "the edge's application metadata is inconsistent; check the hostname, and your clock (zssh doctor HOST)";
+    let hostname = claims.get("hostname").and_then(Value::as_str).unwrap_or("");
+    let bare = hostname.split(':').next().unwrap_or("");
+    if !bare.eq_ignore_ascii_case(&app.host) {
+        return Err(protocol(
+            format!(
+                "metadata JWT hostname {hostname:?} does not match request host {:?}",
+                app.host
+            ),
+            hint,
+        ));
+    }
+    if claims.get("type").and_then(Value::as_str) != Some("match") {
+        return Err(protocol("metadata JWT type is not \"match\"".into(), hint));
+    }
+    if claims
+        .get("aud")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .is_empty()
+    {
+        return Err(protocol("metadata JWT aud is empty".into(), hint));
+    }
+    let iat = claims.get("iat").and_then(Value::as_i64).unwrap_or(0);
+    if iat <= 0 {
+        return Err(protocol(
+            "metadata JWT iat is missing or invalid".into(),
+            hint,
+        ));
+    }
+    if now - iat > 24 * 3600 {
+        return Err(protocol("metadata JWT is older than 24h0m0s".into(), hint));
+    }
+    if iat - now > 5 * 60 {
+        return Err(protocol(
+            "metadata JWT is more than 5m0s in the future".into(),
+            hint,
+        ));
+    }
+    Ok(())
+}
+
+fn query_param(url: &url::Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// Legacy discovery: follow redirects until the team login answers (spec 1.3).
+async fn legacy(
+    client: &mut Client,
+    app: &AppUrl,
+    first: Target,
+    first_resp: Response,
+) -> Result<AppInfo, UserError> {
+    let mut url = url::Url::parse(&app.https()).expect("normalised app URL");
+    let mut resp = first_resp;
+    let mut target = first;
+    let headers = vec![("User-Agent".to_string(), user_agent())];
+    for _ in 0..MAX_REDIRECTS {
+        let is_login = url.path().contains("/cdn-cgi/access/login");
+        let location = resp.header("location").map(str::to_string);
+        if is_login || !(300..400).contains(&resp.status) || location.is_none() {
+            break;
+        }
+        let next = url
+            .join(location.as_deref().unwrap_or(""))
+            .map_err(|_| not_found(app, " (a redirect with a bad Location)"))?;
+        if next.scheme() != "https" {
+            return Err(not_found(app, " (a redirect away from https)"));
+        }
+        url = next;
+        target = Target::parse(url.as_str()).ok_or_else(|| not_found(app, ""))?;
+        resp = client
+            .request("HEAD", &target, &headers, None, TIMEOUT)
+            .await
+            .map_err(|e| unreachable(url.as_str(), &e))?;
+    }
+    let _ = target;
+    let (aud, auth_domain) = if url.path().contains("/cdn-cgi/access/login") {
+        let aud = query_param(&url, "kid").ok_or_else(|| {
+            protocol(
+                "Empty app aud".into(),
+                "the login redirect carried no application audience; something other than Access may be answering",
+            )
+        })?;
+        (aud, url.host_str().unwrap_or_default().to_string())
+    } else if let Some(aud) = resp.header("cf-access-aud").filter(|v| !v.is_empty()) {
+        (
+            aud.to_string(),
+            url.host_str().unwrap_or_default().to_string(),
+        )
+    } else {
+        return Err(not_found(app, ""));
+    };
+    let app_hostname = resp
+        .header("cf-access-domain")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            protocol(
+                format!("Empty app domain (the answer from {} had no CF-Access-Domain)", url.host_str().unwrap_or("")),
+                "something other than Cloudflare Access answered the login URL: an intercepting proxy or a non-Access login page",
+            )
+        })?
+        .to_string();
+    Ok(AppInfo {
+        auth_domain,
+        aud,
+        app_hostname,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn claim_checks_follow_the_spec() {
+        let app = AppUrl::parse("ssh.example.com:8443").unwrap();
+        let now = 100_000;
+        let ok = json!({"hostname":"SSH.example.com","type":"match","aud":"a","iat":now});
+        assert!(check_claims(&ok, &app, now).is_ok());
+        let cases = [
+            (
+                json!({"hostname":"other","type":"match","aud":"a","iat":now}),
+                "does not match",
+            ),
+            (
+                json!({"hostname":"ssh.example.com","type":"x","aud":"a","iat":now}),
+                "type",
+            ),
+            (
+                json!({"hostname":"ssh.example.com","type":"match","aud":"","iat":now}),
+                "aud is empty",
+            ),
+            (
+                json!({"hostname":"ssh.example.com","type":"match","aud":"a"}),
+                "iat is missing",
+            ),
+            (
+                json!({"hostname":"ssh.example.com","type":"match","aud":"a","iat":now - 86_401}),
+                "older than 24h",
+            ),
+            (
+                json!({"hostname":"ssh.example.com","type":"match","aud":"a","iat":now + 301}),
+                "future",
+            ),
+        ];
+        for (claims, want) in cases {
+            let e = check_claims(&claims, &app, now).expect_err(want);
+            assert!(e.message.contains(want), "{}: {want}", e.message);
+        }
+    }
+}

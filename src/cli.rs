@@ -1,0 +1,270 @@
+//! The command line, as clap types only. `///` comments here are user-facing: they become
+//! `--help`, the man pages and the shell completions.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "zssh",
+    version,
+    about = "SSH through Cloudflare Access: the ProxyCommand, login and short-lived certificates",
+    long_about = "zssh carries SSH through a zero-trust edge (Cloudflare Access + Tunnel). Use it as ssh's \
+ProxyCommand. It speaks the same protocol and reads the same token files as `cloudflared access`, so an \
+existing ~/.ssh/config keeps working with only the binary path changed.",
+    after_help = "Examples:\n  ssh -o ProxyCommand='zssh proxy --hostname %h' alice@ssh.example.com\n  zssh proxy --hostname ssh.example.com --url 127.0.0.1:2222",
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    /// How much to log on stderr: error, warn, info or debug.
+    #[arg(
+        long = "log-level",
+        visible_alias = "loglevel",
+        global = true,
+        env = "ZSSH_LOG",
+        value_name = "LEVEL"
+    )]
+    pub log_level: Option<String>,
+
+    /// Write logs to this file instead of stderr.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub logfile: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Carry one SSH connection (stdin/stdout) through the edge: ssh's ProxyCommand.
+    #[command(
+        after_help = "Examples:\n  # in ~/.ssh/config\n  Host ssh.example.com\n    ProxyCommand /usr/local/bin/zssh proxy --hostname %h\n\n  # CI, with a service token from the environment\n  TUNNEL_SERVICE_TOKEN_ID=... TUNNEL_SERVICE_TOKEN_SECRET=... ssh -o ProxyCommand='zssh proxy --hostname %h' host"
+    )]
+    Proxy(CarrierArgs),
+
+    /// cloudflared-compatible commands: `zssh access ssh --hostname %h` works where
+    /// `cloudflared access ssh --hostname %h` did.
+    Access(AccessArgs),
+
+    /// Regenerate shell completions and man pages into DIR/completions and DIR/man.
+    #[command(hide = true)]
+    Generate {
+        /// The project directory.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    /// Use the FedRAMP login service (login.fed.cloudflareaccess.org).
+    #[arg(long, hide = true)]
+    pub fedramp: bool,
+
+    #[command(subcommand)]
+    pub command: AccessCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccessCommand {
+    /// Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb.
+    #[command(visible_aliases = ["tcp", "rdp", "smb"])]
+    Ssh(CarrierArgs),
+}
+
+/// Options of the carrier, with cloudflared's names, aliases and environment variables.
+#[derive(Debug, Args, Clone)]
+pub struct CarrierArgs {
+    /// The Access application's hostname or URL, e.g. ssh.example.com (in ssh config: %h).
+    #[arg(
+        long,
+        short = 'T',
+        visible_alias = "tunnel-host",
+        env = "TUNNEL_SERVICE_HOSTNAME",
+        value_name = "HOST"
+    )]
+    pub hostname: String,
+
+    /// Bastion mode: the host:port the edge's cloudflared should connect to.
+    #[arg(long, env = "TUNNEL_SERVICE_DESTINATION", value_name = "HOST:PORT")]
+    pub destination: Option<String>,
+
+    /// Listen on this local address instead of using stdin/stdout; every accepted connection gets
+    /// its own tunnel (e.g. 127.0.0.1:2222).
+    #[arg(
+        long,
+        short = 'L',
+        visible_alias = "listener",
+        env = "TUNNEL_SERVICE_URL",
+        value_name = "ADDR"
+    )]
+    pub url: Option<String>,
+
+    /// The listener address given as an argument (same as --url).
+    #[arg(hide = true, value_name = "ADDR")]
+    pub listener: Option<String>,
+
+    /// An extra request header, "Name: value"; repeatable.
+    #[arg(long, short = 'H', value_name = "HEADER")]
+    pub header: Vec<String>,
+
+    /// Service token client ID (for CI; no browser is ever opened when a service token is given).
+    #[arg(
+        long,
+        visible_alias = "id",
+        env = "TUNNEL_SERVICE_TOKEN_ID",
+        value_name = "ID"
+    )]
+    pub service_token_id: Option<String>,
+
+    /// Service token client secret. Prefer the environment variable: arguments are visible to
+    /// other users in the process list.
+    #[arg(
+        long,
+        visible_alias = "secret",
+        env = "TUNNEL_SERVICE_TOKEN_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub service_token_secret: Option<String>,
+
+    /// Send a WebSocket ping this often so idle sessions survive the edge's idle cut; 0 disables.
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    pub keepalive: Duration,
+
+    /// Give up on connecting to the edge after this long.
+    #[arg(long, default_value = "15s", value_parser = parse_duration, value_name = "DURATION")]
+    pub connect_timeout: Duration,
+
+    /// Accepted for compatibility with cloudflared; logs go to --logfile or stderr.
+    #[arg(long, hide = true, value_name = "DIR")]
+    pub log_directory: Option<PathBuf>,
+}
+
+/// Parse "30s", "500ms", "2m", "1h" or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map_or((s, ""), |i| s.split_at(i));
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (try 30s, 500ms, 2m)"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("{s:?} has an unknown unit (use ms, s, m or h)")),
+    };
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(format!("{s:?} is not a valid duration"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Long flags cloudflared accepts with one dash (`-hostname x`, `-app=URL`).
+const SINGLE_DASH_LONG: &[&str] = &[
+    "hostname",
+    "tunnel-host",
+    "destination",
+    "url",
+    "listener",
+    "header",
+    "service-token-id",
+    "id",
+    "service-token-secret",
+    "secret",
+    "loglevel",
+    "log-level",
+    "logfile",
+    "log-directory",
+    "app",
+    "fedramp",
+    "quiet",
+    "no-verbose",
+    "auto-close",
+];
+
+/// Rewrite cloudflared's single-dash long flags to clap's double-dash form.
+pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    let mut out = Vec::new();
+    let mut rest_literal = false;
+    for arg in args {
+        if rest_literal {
+            out.push(arg);
+            continue;
+        }
+        if let Some(s) = arg.to_str() {
+            if s == "--" {
+                rest_literal = true;
+            } else if let Some(body) = s.strip_prefix('-')
+                && !body.starts_with('-')
+            {
+                let name = body.split('=').next().unwrap_or("");
+                if SINGLE_DASH_LONG.contains(&name) {
+                    out.push(OsString::from(format!("-{s}")));
+                    continue;
+                }
+            }
+        }
+        out.push(arg);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_duration("7").unwrap(), Duration::from_secs(7));
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("3 parsecs").is_err());
+    }
+
+    #[test]
+    fn single_dash_long_flags() {
+        let got = normalize_args(
+            [
+                "zssh",
+                "access",
+                "ssh",
+                "-hostname",
+                "h",
+                "-id=x",
+                "-H",
+                "A: b",
+                "--",
+                "-url",
+            ]
+            .map(OsString::from),
+        );
+        let want = [
+            "zssh",
+            "access",
+            "ssh",
+            "--hostname",
+            "h",
+            "--id=x",
+            "-H",
+            "A: b",
+            "--",
+            "-url",
+        ];
+        assert_eq!(got, want.map(OsString::from));
+    }
+}

@@ -1,0 +1,381 @@
+//! `zssh proxy` / `zssh access ssh|tcp|rdp|smb`: open the tunnel (Access detection, discovery,
+//! cached token, second dial) and relay stdin/stdout or a local listener through it.
+//! stdout carries only bytes from the origin: everything else goes to stderr.
+
+use std::time::Duration;
+
+use crate::access::app_url::AppUrl;
+use crate::access::discovery::{self, unreachable};
+use crate::access::token::{self, Lookup};
+use crate::access::{AppInfo, user_agent};
+use crate::cli::CarrierArgs;
+use crate::client::{Client, ClientError};
+use crate::error::UserError;
+use crate::exit::Exit;
+use crate::http::Response;
+use crate::net::{Net, NetError};
+use crate::secret::Secret;
+use crate::tunnel::{self, Dialed, End, Ws};
+use crate::{debug, info, warn};
+
+/// Everything needed to open tunnels to one app.
+pub struct Carrier {
+    app: AppUrl,
+    headers: Vec<(String, String)>,
+    service_token_id: Option<String>,
+    net_timeout: Duration,
+}
+
+fn parse_header(raw: &str) -> Result<(String, String), UserError> {
+    let bad = || {
+        UserError::usage(
+            format!("invalid header {raw:?}"),
+            "write headers as -H \"Name: value\"",
+        )
+    };
+    let (name, value) = raw.split_once(':').ok_or_else(bad)?;
+    let name = name.trim();
+    let value = value.trim();
+    let token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(token_char) || value.contains(['\r', '\n']) {
+        return Err(bad());
+    }
+    Ok((name.to_string(), value.to_string()))
+}
+
+impl Carrier {
+    pub fn from_args(args: &CarrierArgs) -> Result<Carrier, UserError> {
+        let app = AppUrl::parse(&args.hostname)?;
+        let mut headers = vec![("User-Agent".to_string(), user_agent())];
+        let service_token_id = match (&args.service_token_id, &args.service_token_secret) {
+            (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => {
+                headers.push(("Cf-Access-Client-Id".into(), id.clone()));
+                headers.push(("Cf-Access-Client-Secret".into(), secret.clone()));
+                Some(id.clone())
+            }
+            (None, None) => None,
+            (Some(_), _) => {
+                return Err(UserError::usage(
+                    "a service token ID was given without its secret",
+                    "set TUNNEL_SERVICE_TOKEN_SECRET (or --service-token-secret) too",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(UserError::usage(
+                    "a service token secret was given without its ID",
+                    "set TUNNEL_SERVICE_TOKEN_ID (or --service-token-id) too",
+                ));
+            }
+        };
+        if let Some(dest) = &args.destination {
+            if dest.trim().is_empty() || dest.contains(['\r', '\n', ' ']) {
+                return Err(UserError::usage(
+                    format!("invalid destination {dest:?}"),
+                    "pass the bastion target as host:port, e.g. --destination 10.0.0.5:22",
+                ));
+            }
+            headers.push(("Cf-Access-Jump-Destination".into(), dest.clone()));
+        }
+        for raw in &args.header {
+            let (name, value) = parse_header(raw)?;
+            // Only the first value of a repeated header is kept, as cloudflared does.
+            if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+                headers.push((name, value));
+            }
+        }
+        Ok(Carrier {
+            app,
+            headers,
+            service_token_id,
+            net_timeout: args.connect_timeout,
+        })
+    }
+
+    fn host(&self) -> String {
+        self.app.authority()
+    }
+
+    /// Open one tunnel: first dial, Access detection, discovery, cached token, second dial.
+    pub async fn open(&self, client: &mut Client) -> Result<Ws, UserError> {
+        let first = tunnel::dial(client, &self.app, &self.headers, None)
+            .await
+            .map_err(|e| self.dial_error(&e))?;
+        let resp = match first {
+            Dialed::Open(ws) => return Ok(*ws),
+            Dialed::Refused(resp) => resp,
+        };
+        if !self.is_access_redirect(&resp) {
+            return Err(self.refused(&resp));
+        }
+        if let Some(id) = &self.service_token_id {
+            return Err(UserError::new(
+                Exit::Auth,
+                format!(
+                    "{} refused the service token {id} (it answered with a login redirect)",
+                    self.host()
+                ),
+                "check the token's ID and secret, and that the application has a Service Auth policy that includes this token",
+            ));
+        }
+        debug!(
+            "{} is behind Access; discovering the application",
+            self.host()
+        );
+        let info = discovery::discover(client, &self.app).await?;
+        let token = self.cached_token(&info)?;
+        let second = tunnel::dial(client, &self.app, &self.headers, Some(&token))
+            .await
+            .map_err(|e| self.dial_error(&e))?;
+        match second {
+            Dialed::Open(ws) => Ok(*ws),
+            Dialed::Refused(resp) if self.is_access_redirect(&resp) => {
+                token::drop_app_token(&info)?;
+                Err(UserError::new(
+                    Exit::Auth,
+                    format!(
+                        "{} rejected the cached token for application {}; it was removed",
+                        self.host(),
+                        info.app_hostname
+                    ),
+                    login_hint(&self.app),
+                ))
+            }
+            Dialed::Refused(resp) => Err(self.refused(&resp)),
+        }
+    }
+
+    fn cached_token(&self, info: &AppInfo) -> Result<Secret, UserError> {
+        let missing = |what: String| UserError::new(Exit::Auth, what, login_hint(&self.app));
+        match token::app_token(info)? {
+            Lookup::Usable(t) => Ok(t),
+            Lookup::Missing => Err(missing(format!(
+                "not logged in to {} (no cached token for application {})",
+                self.host(),
+                info.app_hostname
+            ))),
+            Lookup::Expired { exp } => Err(missing(format!(
+                "your session for {} expired {}",
+                self.host(),
+                crate::human::ago(exp)
+            ))),
+            Lookup::WrongAudience => Err(missing(format!(
+                "the cached token for {} belongs to another application; it was removed",
+                self.host()
+            ))),
+        }
+    }
+
+    /// Exactly a 302 whose Location path starts with /cdn-cgi/access/login (spec 1.5).
+    fn is_access_redirect(&self, resp: &Response) -> bool {
+        if resp.status != 302 {
+            return false;
+        }
+        let Some(loc) = resp.header("location") else {
+            return false;
+        };
+        let base = url::Url::parse(&self.app.https()).expect("normalised");
+        base.join(loc)
+            .is_ok_and(|u| u.path().starts_with("/cdn-cgi/access/login"))
+    }
+
+    fn dial_error(&self, e: &ClientError) -> UserError {
+        let host = self.host();
+        match e {
+            ClientError::Timeout { after, .. } => UserError::new(
+                Exit::Unreachable,
+                format!(
+                    "{host} did not complete the WebSocket handshake within {}s",
+                    after.as_secs_f32()
+                ),
+                "the edge or something in between is not answering; check your network, HTTPS_PROXY, and try --connect-timeout",
+            ),
+            ClientError::Net(NetError::Timeout { after, .. }) => UserError::new(
+                Exit::Unreachable,
+                format!(
+                    "cannot connect to {host}: no answer within {}s",
+                    after.as_secs_f32()
+                ),
+                "check your network and that the host is reachable on its port",
+            ),
+            _ => unreachable(&format!("wss://{host}{}", self.app.target), e),
+        }
+    }
+
+    /// A non-101 answer that is not an Access login redirect.
+    fn refused(&self, resp: &Response) -> UserError {
+        let host = self.host();
+        let status = resp.status;
+        let detail = resp.body_hint();
+        let what = if detail.is_empty() {
+            format!("{host} refused the WebSocket upgrade: HTTP {status}")
+        } else {
+            format!("{host} refused the WebSocket upgrade: HTTP {status} ({detail})")
+        };
+        let hint = match status {
+            200 => {
+                "something other than the Access edge answered (a captive portal or a plain web server); check the hostname"
+            }
+            301 | 302 | 303 | 307 | 308 => {
+                return UserError::new(
+                    Exit::Refused,
+                    format!(
+                        "{host} redirected the WebSocket upgrade to {} (HTTP {status})",
+                        resp.header("location").unwrap_or("nowhere")
+                    ),
+                    "this is not an Access login; check the hostname, or a zone redirect rule that catches it",
+                );
+            }
+            400 | 426 => {
+                "the edge refused the upgrade itself; WebSockets may be disabled for this zone (Network settings)"
+            }
+            401 => {
+                "Access refused without a login redirect: the app may require a service token (--service-token-id/--service-token-secret), or answers 401 to non-browser requests"
+            }
+            403 => {
+                "blocked before Access: a WAF rule, Bot Fight Mode or a country block; ask the administrator to allow this client (zssh doctor HOST explains more)"
+            }
+            404 => {
+                "no tunnel route serves this hostname; check the hostname and the tunnel's ingress rules"
+            }
+            502..=504 | 530 => {
+                "the tunnel or the origin is down: check that cloudflared runs on the server and can reach its ssh service"
+            }
+            500..=599 => {
+                "the edge failed; try again, and check the Cloudflare status page if it persists"
+            }
+            _ => "check the hostname; zssh doctor HOST explains more",
+        };
+        let exit = if status == 200 {
+            Exit::Protocol
+        } else {
+            Exit::Refused
+        };
+        UserError::new(exit, what, hint)
+    }
+}
+
+fn login_hint(app: &AppUrl) -> String {
+    format!(
+        "log in with `cloudflared access login {}` (the token is shared with zssh), or use a service token",
+        app.https()
+    )
+}
+
+fn listener_addr(raw: &str) -> Result<String, UserError> {
+    let bad = |why: &str| {
+        UserError::usage(
+            format!("invalid listener address {raw:?}: {why}"),
+            "pass host:port, e.g. --url 127.0.0.1:2222",
+        )
+    };
+    let rest = match raw.split_once("://") {
+        Some((scheme, rest)) => {
+            if !["http", "https", "rdp", "ssh", "smb", "tcp"]
+                .contains(&scheme.to_ascii_lowercase().as_str())
+            {
+                return Err(bad(&format!("unsupported scheme {scheme}://")));
+            }
+            rest
+        }
+        None => raw,
+    };
+    let rest = rest.trim_end_matches('/');
+    let (host, port) = rest.rsplit_once(':').ok_or_else(|| bad("no port"))?;
+    port.parse::<u16>().map_err(|_| bad("bad port"))?;
+    if host.is_empty() {
+        return Err(bad("no host"));
+    }
+    Ok(rest.to_string())
+}
+
+pub async fn run(args: CarrierArgs) -> Result<Exit, UserError> {
+    let carrier = Carrier::from_args(&args)?;
+    let listener = args.url.clone().or(args.listener.clone());
+    let net = Net::from_env(carrier.net_timeout)
+        .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;
+    let keepalive = (!args.keepalive.is_zero()).then_some(args.keepalive);
+    if args.service_token_secret.is_some()
+        && std::env::var_os("TUNNEL_SERVICE_TOKEN_SECRET").is_none()
+    {
+        debug!(
+            "the service token secret came from the command line; prefer TUNNEL_SERVICE_TOKEN_SECRET"
+        );
+    }
+    match listener {
+        Some(raw) => serve(carrier, net, &listener_addr(&raw)?, keepalive).await,
+        None => stdio(carrier, net, keepalive).await,
+    }
+}
+
+async fn stdio(carrier: Carrier, net: Net, keepalive: Option<Duration>) -> Result<Exit, UserError> {
+    let mut client = Client::new(net);
+    let ws = carrier.open(&mut client).await?;
+    drop(client);
+    debug!("tunnel to {} open", carrier.host());
+    let (input, output, writer) = tunnel::stdio_channels();
+    let end = tunnel::pump(ws, input, output, keepalive).await;
+    // The pump dropped its sender: the writer drains what is queued, then ends.
+    let _ = writer.join();
+    match end {
+        End::Local | End::Edge => Ok(Exit::Ok),
+        End::Lost(why) => Err(UserError::new(
+            Exit::Unreachable,
+            format!("the connection to {} broke: {why}", carrier.host()),
+            "reconnect; if it keeps happening, check the network path to the edge",
+        )),
+    }
+}
+
+async fn serve(
+    carrier: Carrier,
+    net: Net,
+    addr: &str,
+    keepalive: Option<Duration>,
+) -> Result<Exit, UserError> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        UserError::local(
+            format!("failed to start forwarding server on {addr}: {e}"),
+            "pick a free port, or a port above 1024 when not root",
+        )
+    })?;
+    let local = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| addr.to_string());
+    info!("listening on {local} for {}", carrier.host());
+    eprintln!(
+        "zssh: listening on {local}, forwarding to {}",
+        carrier.host()
+    );
+    let carrier = std::sync::Arc::new(carrier);
+    loop {
+        let (tcp, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                warn!("accept failed: {e}");
+                continue;
+            }
+        };
+        let carrier = carrier.clone();
+        let mut client = Client::new(net.clone());
+        tokio::spawn(async move {
+            debug!("connection from {peer}");
+            match carrier.open(&mut client).await {
+                Ok(ws) => {
+                    drop(client);
+                    let (input, output) = tunnel::tcp_channels(tcp);
+                    let end = tunnel::pump(ws, input, output, keepalive).await;
+                    debug!("connection from {peer} ended: {end:?}");
+                }
+                Err(e) => {
+                    // One report per failed connection; the listener keeps serving.
+                    crate::error::report(&UserError::new(
+                        e.exit,
+                        format!("connection from {peer}: {}", e.message),
+                        e.hint,
+                    ));
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,69 @@
+//! The one exit-code table. Every way zssh can end maps to a code here; the man page's EXIT STATUS
+//! section is rendered from [`TABLE`], so the documentation cannot drift from the behaviour.
+
+/// How a zssh process ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    Ok,
+    Failure,
+    Usage,
+    Auth,
+    Refused,
+    Unreachable,
+    Protocol,
+    Local,
+    Interrupted,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Failure => 1,
+            Exit::Usage => 2,
+            Exit::Auth => 3,
+            Exit::Refused => 4,
+            Exit::Unreachable => 5,
+            Exit::Protocol => 6,
+            Exit::Local => 7,
+            Exit::Interrupted => 130,
+        }
+    }
+}
+
+/// (code, meaning) rows for the man page and README.
+pub const TABLE: &[(Exit, &str)] = &[
+    (
+        Exit::Ok,
+        "success; for proxy, the session ended normally (either side closed)",
+    ),
+    (
+        Exit::Failure,
+        "an unexpected failure (a bug or an unclassified I/O error)",
+    ),
+    (
+        Exit::Usage,
+        "bad command line or bad input value (hostname, header, listener address)",
+    ),
+    (
+        Exit::Auth,
+        "authentication needed or refused: no usable token, a token or service token the edge rejected",
+    ),
+    (
+        Exit::Refused,
+        "the edge refused the connection: 401, 403, 307 or 5xx on the WebSocket upgrade",
+    ),
+    (
+        Exit::Unreachable,
+        "the edge could not be reached: DNS, TCP, TLS, proxy or timeout",
+    ),
+    (
+        Exit::Protocol,
+        "the edge answered something zssh cannot use: no Access application found, bad metadata, garbage",
+    ),
+    (
+        Exit::Local,
+        "a local file or directory is unusable (permissions, unreadable, unwritable)",
+    ),
+    (Exit::Interrupted, "interrupted by a signal (Ctrl-C)"),
+];

@@ -1,0 +1,365 @@
+//! A small HTTP/1.1 client over one connection, enough for the Access protocol: HEAD/GET/POST,
+//! `Content-Length` and chunked bodies, keep-alive reuse, and the WebSocket upgrade request.
+//!
+//! Hand-written rather than a general client because zssh needs exact control: one connection
+//! reused across the Access dial, discovery and the token dial; hard limits on header and body size
+//! so a hostile or broken answer (HTML, garbage, megabytes of headers) is an error, never a hang
+//! or an allocation storm; and no redirect, cookie or proxy logic it did not ask for.
+
+use std::fmt;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// At most this many bytes of response head (status line + headers).
+pub const MAX_HEAD: usize = 64 * 1024;
+/// At most this many bytes of body.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+#[derive(Debug)]
+pub enum HttpError {
+    Io(std::io::Error),
+    /// The peer closed before a full response arrived.
+    Closed,
+    /// The bytes are not an HTTP/1.x response.
+    Garbage(String),
+    HeadTooLarge,
+    BodyTooLarge,
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HttpError::Io(e) => write!(f, "{e}"),
+            HttpError::Closed => f.write_str("the connection closed before a complete answer"),
+            HttpError::Garbage(why) => write!(f, "the answer is not HTTP ({why})"),
+            HttpError::HeadTooLarge => write!(f, "the answer's headers exceed {MAX_HEAD} bytes"),
+            HttpError::BodyTooLarge => write!(f, "the answer's body exceeds {MAX_BODY} bytes"),
+        }
+    }
+}
+
+impl From<std::io::Error> for HttpError {
+    fn from(e: std::io::Error) -> Self {
+        HttpError::Io(e)
+    }
+}
+
+/// A response: status, headers in order (names as sent), body.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// First header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A short description of the body for error messages: its type and first line.
+    pub fn body_hint(&self) -> String {
+        let ctype = self.header("content-type").unwrap_or("");
+        let text = String::from_utf8_lossy(&self.body[..self.body.len().min(200)]);
+        let first: String = text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(120)
+            .collect();
+        match (ctype.is_empty(), first.is_empty()) {
+            (_, true) => ctype.to_string(),
+            (true, false) => first,
+            (false, false) => format!("{ctype}: {first}"),
+        }
+    }
+}
+
+/// A connection with a read buffer, reusable for several requests while the server keeps it.
+pub struct Conn<S> {
+    pub stream: S,
+    buf: Vec<u8>,
+    pub reusable: bool,
+}
+
+/// One request. `target` is the origin-form path (with query); `host` the Host header value.
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub target: &'a str,
+    pub host: &'a str,
+    pub headers: &'a [(String, String)],
+    pub body: Option<&'a [u8]>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
+    pub fn new(stream: S) -> Self {
+        Conn {
+            stream,
+            buf: Vec::new(),
+            reusable: true,
+        }
+    }
+
+    /// Bytes read past the last response head (e.g. WebSocket frames right after a 101).
+    pub fn take_leftover(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.buf)
+    }
+
+    /// Send a request and read the full response (the body too, unless HEAD or 101).
+    pub async fn send(&mut self, req: &Request<'_>) -> Result<Response, HttpError> {
+        let mut out = format!(
+            "{} {} HTTP/1.1\r\nHost: {}\r\n",
+            req.method, req.target, req.host
+        );
+        for (n, v) in req.headers {
+            out.push_str(n);
+            out.push_str(": ");
+            out.push_str(v);
+            out.push_str("\r\n");
+        }
+        if let Some(body) = req.body {
+            out.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        out.push_str("\r\n");
+        let mut bytes = out.into_bytes();
+        if let Some(body) = req.body {
+            bytes.extend_from_slice(body);
+        }
+        self.stream.write_all(&bytes).await?;
+        self.stream.flush().await?;
+        let mut resp = self.read_head().await?;
+        let no_body = req.method == "HEAD"
+            || resp.status == 101
+            || resp.status == 204
+            || resp.status == 304
+            || (100..200).contains(&resp.status);
+        if !no_body {
+            resp.body = self.read_body(&resp).await?;
+        }
+        if resp
+            .header("connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"))
+        {
+            self.reusable = false;
+        }
+        Ok(resp)
+    }
+
+    async fn fill(&mut self) -> Result<usize, HttpError> {
+        let mut chunk = [0u8; 8192];
+        let n = self.stream.read(&mut chunk).await?;
+        self.buf.extend_from_slice(&chunk[..n]);
+        Ok(n)
+    }
+
+    async fn read_head(&mut self) -> Result<Response, HttpError> {
+        loop {
+            if let Some(end) = find(&self.buf, b"\r\n\r\n") {
+                let head: Vec<u8> = self.buf.drain(..end + 4).collect();
+                return parse_head(&head);
+            }
+            if self.buf.len() > MAX_HEAD {
+                self.reusable = false;
+                return Err(HttpError::HeadTooLarge);
+            }
+            // Reject non-HTTP early instead of waiting for a blank line that never comes.
+            if self.buf.len() >= 5 && !self.buf.starts_with(b"HTTP/") {
+                self.reusable = false;
+                let start = String::from_utf8_lossy(&self.buf[..self.buf.len().min(40)])
+                    .chars()
+                    .map(|c| if c.is_control() { '.' } else { c })
+                    .collect::<String>();
+                return Err(HttpError::Garbage(format!("it starts with {start:?}")));
+            }
+            if self.fill().await? == 0 {
+                self.reusable = false;
+                return Err(HttpError::Closed);
+            }
+        }
+    }
+
+    async fn read_body(&mut self, resp: &Response) -> Result<Vec<u8>, HttpError> {
+        let chunked = resp
+            .header("transfer-encoding")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+        if chunked {
+            return self.read_chunked().await;
+        }
+        if let Some(len) = resp.header("content-length") {
+            let len: usize = len
+                .trim()
+                .parse()
+                .map_err(|_| HttpError::Garbage(format!("Content-Length {len:?}")))?;
+            if len > MAX_BODY {
+                self.reusable = false;
+                return Err(HttpError::BodyTooLarge);
+            }
+            while self.buf.len() < len {
+                if self.fill().await? == 0 {
+                    self.reusable = false;
+                    return Err(HttpError::Closed);
+                }
+            }
+            return Ok(self.buf.drain(..len).collect());
+        }
+        // No length: the body runs to the end of the connection.
+        self.reusable = false;
+        loop {
+            if self.buf.len() > MAX_BODY {
+                return Err(HttpError::BodyTooLarge);
+            }
+            if self.fill().await? == 0 {
+                return Ok(std::mem::take(&mut self.buf));
+            }
+        }
+    }
+
+    async fn read_chunked(&mut self) -> Result<Vec<u8>, HttpError> {
+        let mut body = Vec::new();
+        loop {
+            let line_end = loop {
+                if let Some(i) = find(&self.buf, b"\r\n") {
+                    break i;
+                }
+                if self.buf.len() > 1024 {
+                    return Err(HttpError::Garbage("chunk size line too long".into()));
+                }
+                if self.fill().await? == 0 {
+                    self.reusable = false;
+                    return Err(HttpError::Closed);
+                }
+            };
+            let line: Vec<u8> = self.buf.drain(..line_end + 2).collect();
+            let text = String::from_utf8_lossy(&line[..line_end]);
+            let size_text = text.split(';').next().unwrap_or("").trim();
+            let size = usize::from_str_radix(size_text, 16)
+                .map_err(|_| HttpError::Garbage(format!("chunk size {size_text:?}")))?;
+            if body.len() + size > MAX_BODY {
+                self.reusable = false;
+                return Err(HttpError::BodyTooLarge);
+            }
+            if size == 0 {
+                // Trailers, then the final CRLF.
+                loop {
+                    while find(&self.buf, b"\r\n").is_none() {
+                        if self.fill().await? == 0 {
+                            self.reusable = false;
+                            return Ok(body);
+                        }
+                    }
+                    let i = find(&self.buf, b"\r\n").unwrap_or(0);
+                    self.buf.drain(..i + 2);
+                    if i == 0 {
+                        return Ok(body);
+                    }
+                }
+            }
+            while self.buf.len() < size + 2 {
+                if self.fill().await? == 0 {
+                    self.reusable = false;
+                    return Err(HttpError::Closed);
+                }
+            }
+            body.extend(self.buf.drain(..size));
+            self.buf.drain(..2);
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn parse_head(head: &[u8]) -> Result<Response, HttpError> {
+    let mut storage = [httparse::EMPTY_HEADER; 128];
+    let mut parsed = httparse::Response::new(&mut storage);
+    match parsed.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) => return Err(HttpError::Garbage("incomplete head".into())),
+        Err(httparse::Error::TooManyHeaders) => return Err(HttpError::HeadTooLarge),
+        Err(e) => return Err(HttpError::Garbage(e.to_string())),
+    }
+    let status = parsed
+        .code
+        .ok_or_else(|| HttpError::Garbage("no status".into()))?;
+    let headers = parsed
+        .headers
+        .iter()
+        .map(|h| {
+            (
+                h.name.to_string(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
+        .collect();
+    Ok(Response {
+        status,
+        headers,
+        body: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn roundtrip(answer: &'static [u8], method: &str) -> Result<Response, HttpError> {
+        let (client, mut server) = tokio::io::duplex(1 << 20);
+        tokio::spawn(async move {
+            let mut sink = [0u8; 4096];
+            let _ = server.read(&mut sink).await;
+            server.write_all(answer).await.unwrap();
+        });
+        let mut conn = Conn::new(client);
+        conn.send(&Request {
+            method,
+            target: "/",
+            host: "h",
+            headers: &[],
+            body: None,
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn reads_content_length_and_chunked() {
+        let r = roundtrip(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", "GET")
+            .await
+            .unwrap();
+        assert_eq!(r.body, b"hello");
+        let r = roundtrip(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n",
+            "GET",
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.body, b"abcde");
+        let r = roundtrip(
+            b"HTTP/1.1 302 Found\r\nLocation: /x\r\nContent-Length: 9\r\n\r\n",
+            "HEAD",
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status, 302);
+        assert_eq!(r.header("location"), Some("/x"));
+    }
+
+    #[tokio::test]
+    async fn rejects_garbage_and_truncation() {
+        assert!(matches!(
+            roundtrip(b"SSH-2.0-OpenSSH_9.2\r\n", "GET").await,
+            Err(HttpError::Garbage(_))
+        ));
+        assert!(matches!(
+            roundtrip(b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort", "GET").await,
+            Err(HttpError::Closed)
+        ));
+    }
+}

@@ -1,0 +1,67 @@
+//! Times as people read them: "3 h ago (2026-11-22 10:04 UTC)", "in 4 min".
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// "45 s", "12 min", "3 h", "2 days".
+pub fn span(secs: i64) -> String {
+    let s = secs.abs();
+    match s {
+        0..=89 => format!("{s} s"),
+        90..=5399 => format!("{} min", (s + 30) / 60),
+        5400..=172_799 => format!("{} h", (s + 1800) / 3600),
+        _ => format!("{} days", (s + 43_200) / 86_400),
+    }
+}
+
+/// A UTC timestamp, "2026-11-22 10:04 UTC".
+pub fn utc(epoch: i64) -> String {
+    let days = epoch.div_euclid(86_400);
+    let rem = epoch.rem_euclid(86_400);
+    // Civil-from-days (proleptic Gregorian), Howard Hinnant's algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+/// "3 h ago (2026-11-22 10:04 UTC)" or "in 4 min (…)".
+pub fn ago(epoch: i64) -> String {
+    let delta = now() - epoch;
+    if delta >= 0 {
+        format!("{} ago ({})", span(delta), utc(epoch))
+    } else {
+        format!("in {} ({})", span(delta), utc(epoch))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc(1_795_343_040), "2026-11-22 10:24 UTC");
+        assert_eq!(span(45), "45 s");
+        assert_eq!(span(-600), "10 min");
+        assert_eq!(span(3 * 3600), "3 h");
+        assert_eq!(span(3 * 86_400), "3 days");
+    }
+}

@@ -1,0 +1,111 @@
+//! zssh: parse the command line, set up logging, run the command on one current-thread tokio
+//! runtime, report a failure as `zssh: error:` + `zssh: hint:`, exit with the code from `exit.rs`.
+
+mod access;
+mod cli;
+mod client;
+mod commands;
+mod error;
+mod exit;
+mod fsutil;
+mod http;
+mod human;
+mod log;
+mod net;
+mod paths;
+mod secret;
+mod tunnel;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::error::UserError;
+use crate::exit::Exit;
+
+fn usage_error(e: &clap::Error) -> UserError {
+    let rendered = e.render().to_string();
+    let first = rendered
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches("error: ")
+        .to_string();
+    UserError::usage(
+        first,
+        "run `zssh --help` (or `zssh COMMAND --help`) for usage",
+    )
+}
+
+fn main() -> ExitCode {
+    let args = cli::normalize_args(std::env::args_os());
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version; a closed stdout is not an error.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            error::report(&usage_error(&e));
+            return ExitCode::from(Exit::Usage.code());
+        }
+    };
+    if let Some(level) = &cli.log_level {
+        match log::parse_level(level) {
+            Some(l) => log::set_level(l),
+            None => {
+                error::report(&UserError::usage(
+                    format!("unknown log level {level:?}"),
+                    "use one of: error, warn, info, debug",
+                ));
+                return ExitCode::from(Exit::Usage.code());
+            }
+        }
+    }
+    if let Some(path) = &cli.logfile {
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            Ok(f) => log::set_file(f),
+            Err(e) => {
+                error::report(&UserError::local(
+                    format!("cannot open log file {}: {e}", path.display()),
+                    "pick a writable path for --logfile",
+                ));
+                return ExitCode::from(Exit::Local.code());
+            }
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            error::report(&UserError::new(
+                Exit::Failure,
+                format!("cannot start the runtime: {e}"),
+                "this is a bug or a resource limit; try again",
+            ));
+            return ExitCode::from(Exit::Failure.code());
+        }
+    };
+    let result = runtime.block_on(async {
+        tokio::select! {
+            r = commands::run(cli.command) => r,
+            _ = tokio::signal::ctrl_c() => Ok(Exit::Interrupted),
+        }
+    });
+    // Don't wait for blocked stdin readers or idle pooled tasks.
+    runtime.shutdown_background();
+    match result {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(e) => {
+            error::report(&e);
+            ExitCode::from(e.exit.code())
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! Reaching the edge: TCP (directly or through an HTTP CONNECT proxy from `HTTPS_PROXY`), then TLS
+//! verified against the system roots (`SSL_CERT_FILE`/`SSL_CERT_DIR` honoured). There is no way
+//! to turn verification off.
+//!
+//! `ZSSH_CONNECT_TO` maps `HOST:PORT` to another address, like curl's `--connect-to`, so a test or
+//! a debugging session can point real hostnames at a local edge. TLS still verifies the original
+//! name, so the override cannot weaken security.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::rustls::{self, ClientConfig, RootCertStore, pki_types::ServerName};
+
+/// A verified TLS connection to the edge.
+pub type Stream = TlsStream<TcpStream>;
+
+/// Why a connection could not be made; each maps to a distinct hint.
+#[derive(Debug)]
+pub enum NetError {
+    Dns { host: String, source: io::Error },
+    Tcp { addr: String, source: io::Error },
+    Tls { host: String, detail: String },
+    Proxy { proxy: String, detail: String },
+    Timeout { host: String, after: Duration },
+    NoRoots(String),
+}
+
+impl std::fmt::Display for NetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NetError::Dns { host, source } => write!(f, "cannot resolve {host}: {source}"),
+            NetError::Tcp { addr, source } => write!(f, "cannot connect to {addr}: {source}"),
+            NetError::Tls { host, detail } => write!(f, "TLS with {host} failed: {detail}"),
+            NetError::Proxy { proxy, detail } => write!(f, "proxy {proxy} failed: {detail}"),
+            NetError::Timeout { host, after } => {
+                write!(f, "no answer from {host} within {}s", after.as_secs_f32())
+            }
+            NetError::NoRoots(detail) => write!(f, "no trusted root certificates: {detail}"),
+        }
+    }
+}
+
+/// One `HOST:PORT` → `HOST2:PORT2` mapping.
+#[derive(Debug, Clone, PartialEq)]
+struct ConnectTo {
+    host: String,
+    port: Option<u16>,
+    to_host: String,
+    to_port: u16,
+}
+
+fn split_host_port(s: &str) -> Option<(&str, &str)> {
+    if let Some(rest) = s.strip_prefix('[') {
+        let end = rest.find(']')?;
+        let host = &rest[..end];
+        let tail = rest[end + 1..].strip_prefix(':')?;
+        Some((host, tail))
+    } else {
+        s.split_once(':')
+    }
+}
+
+fn parse_connect_to(spec: &str) -> Result<Vec<ConnectTo>, String> {
+    let mut out = Vec::new();
+    for entry in spec.split([',', ' ']).filter(|e| !e.is_empty()) {
+        let bad = || format!("bad ZSSH_CONNECT_TO entry {entry:?}: expected HOST:PORT:HOST2:PORT2");
+        let (host, rest) = split_host_port(entry).ok_or_else(bad)?;
+        let (port, rest) = rest.split_once(':').ok_or_else(bad)?;
+        let (to_host, to_port) = split_host_port(rest).ok_or_else(bad)?;
+        out.push(ConnectTo {
+            host: host.to_ascii_lowercase(),
+            port: if port.is_empty() {
+                None
+            } else {
+                Some(port.parse().map_err(|_| bad())?)
+            },
+            to_host: to_host.to_string(),
+            to_port: to_port.parse().map_err(|_| bad())?,
+        });
+    }
+    Ok(out)
+}
+
+/// The HTTP proxy to tunnel through, if any.
+#[derive(Debug, Clone)]
+struct Proxy {
+    host: String,
+    port: u16,
+    /// `user:pass` for Proxy-Authorization, from the proxy URL.
+    auth: Option<String>,
+}
+
+fn env_any(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
+}
+
+fn proxy_from_env() -> Result<Option<Proxy>, String> {
+    let Some(raw) = env_any(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]) else {
+        return Ok(None);
+    };
+    let with_scheme = if raw.contains("://") {
+        raw.clone()
+    } else {
+        format!("http://{raw}")
+    };
+    let url = url::Url::parse(&with_scheme).map_err(|e| format!("bad HTTPS_PROXY {raw:?}: {e}"))?;
+    if url.scheme() != "http" {
+        return Err(format!(
+            "HTTPS_PROXY {raw:?} uses {}://, only http:// proxies (CONNECT) are supported",
+            url.scheme()
+        ));
+    }
+    let host = url
+        .host_str()
+        .ok_or_else(|| format!("HTTPS_PROXY {raw:?} has no host"))?
+        .trim_matches(['[', ']'])
+        .to_string();
+    let auth = (!url.username().is_empty()).then(|| {
+        let user = url::form_urlencoded::parse(url.username().as_bytes())
+            .map(|(k, _)| k.into_owned())
+            .collect::<String>();
+        format!("{user}:{}", url.password().unwrap_or(""))
+    });
+    Ok(Some(Proxy {
+        host,
+        port: url.port().unwrap_or(80),
+        auth,
+    }))
+}
+
+/// Whether `host` bypasses the proxy: loopback always, then `NO_PROXY` entries (suffix match).
+fn bypasses_proxy(host: &str, no_proxy: &str) -> bool {
+    let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
+    if host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+    {
+        return true;
+    }
+    no_proxy
+        .split(',')
+        .map(|e| e.trim().to_ascii_lowercase())
+        .filter(|e| !e.is_empty())
+        .any(|e| {
+            if e == "*" {
+                return true;
+            }
+            let e = e.split(':').next().unwrap_or("").trim_start_matches("*");
+            let bare = e.trim_start_matches('.');
+            host == bare || host.ends_with(&format!(".{bare}"))
+        })
+}
+
+/// Connection settings read once from the environment.
+#[derive(Clone)]
+pub struct Net {
+    connect_to: Vec<ConnectTo>,
+    proxy: Option<Proxy>,
+    no_proxy: String,
+    pub timeout: Duration,
+}
+
+static TLS: OnceLock<Result<Arc<ClientConfig>, String>> = OnceLock::new();
+
+/// The TLS client configuration: system roots (or `SSL_CERT_FILE`/`SSL_CERT_DIR`), HTTP/1.1.
+pub fn tls_config() -> Result<Arc<ClientConfig>, NetError> {
+    TLS.get_or_init(|| {
+        let loaded = rustls_native_certs::load_native_certs();
+        let mut roots = RootCertStore::empty();
+        let (added, _ignored) = roots.add_parsable_certificates(loaded.certs);
+        if added == 0 {
+            let why = loaded
+                .errors
+                .first()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "the system certificate store is empty".into());
+            return Err(why);
+        }
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(Arc::new(config))
+    })
+    .clone()
+    .map_err(NetError::NoRoots)
+}
+
+impl Net {
+    pub fn from_env(timeout: Duration) -> Result<Net, String> {
+        let connect_to = match std::env::var("ZSSH_CONNECT_TO") {
+            Ok(spec) => parse_connect_to(&spec)?,
+            Err(_) => Vec::new(),
+        };
+        Ok(Net {
+            connect_to,
+            proxy: proxy_from_env()?,
+            no_proxy: env_any(&["NO_PROXY", "no_proxy"]).unwrap_or_default(),
+            timeout,
+        })
+    }
+
+    /// Where a connection to `host:port` really goes.
+    fn target(&self, host: &str, port: u16) -> (String, u16) {
+        let lower = host.to_ascii_lowercase();
+        for c in &self.connect_to {
+            if (c.host.is_empty() || c.host == lower) && c.port.is_none_or(|p| p == port) {
+                return (c.to_host.clone(), c.to_port);
+            }
+        }
+        (host.to_string(), port)
+    }
+
+    /// Open a verified TLS connection to `host:port` (name used for SNI and verification).
+    pub async fn connect(&self, host: &str, port: u16) -> Result<Stream, NetError> {
+        let fut = self.connect_inner(host, port);
+        match tokio::time::timeout(self.timeout, fut).await {
+            Ok(r) => r,
+            Err(_) => Err(NetError::Timeout {
+                host: format!("{host}:{port}"),
+                after: self.timeout,
+            }),
+        }
+    }
+
+    async fn connect_inner(&self, host: &str, port: u16) -> Result<Stream, NetError> {
+        let (to_host, to_port) = self.target(host, port);
+        let tcp = match &self.proxy {
+            Some(proxy) if !bypasses_proxy(host, &self.no_proxy) => {
+                connect_via_proxy(proxy, &to_host, to_port).await?
+            }
+            _ => connect_tcp(&to_host, to_port).await?,
+        };
+        let _ = tcp.set_nodelay(true);
+        let config = tls_config()?;
+        let name =
+            ServerName::try_from(host.trim_matches(['[', ']']).to_string()).map_err(|e| {
+                NetError::Tls {
+                    host: host.to_string(),
+                    detail: e.to_string(),
+                }
+            })?;
+        TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .map_err(|e| NetError::Tls {
+                host: host.to_string(),
+                detail: tls_detail(&e),
+            })
+    }
+}
+
+fn tls_detail(e: &io::Error) -> String {
+    // rustls wraps its errors in io::Error; show the inner one without the io noise.
+    match e.get_ref() {
+        Some(inner) => inner.to_string(),
+        None => e.to_string(),
+    }
+}
+
+async fn connect_tcp(host: &str, port: u16) -> Result<TcpStream, NetError> {
+    let bare = host.trim_matches(['[', ']']);
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((bare, port))
+        .await
+        .map_err(|source| NetError::Dns {
+            host: host.to_string(),
+            source,
+        })?
+        .collect();
+    let mut last = None;
+    for addr in &addrs {
+        match TcpStream::connect(addr).await {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some((addr, e)),
+        }
+    }
+    match last {
+        Some((addr, source)) => Err(NetError::Tcp {
+            addr: format!("{host}:{port} ({addr})"),
+            source,
+        }),
+        None => Err(NetError::Dns {
+            host: host.to_string(),
+            source: io::Error::new(io::ErrorKind::NotFound, "no addresses"),
+        }),
+    }
+}
+
+async fn connect_via_proxy(proxy: &Proxy, host: &str, port: u16) -> Result<TcpStream, NetError> {
+    let name = format!("{}:{}", proxy.host, proxy.port);
+    let fail = |detail: String| NetError::Proxy {
+        proxy: name.clone(),
+        detail,
+    };
+    let mut tcp = connect_tcp(&proxy.host, proxy.port).await?;
+    let authority = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let mut req = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
+    if let Some(auth) = &proxy.auth {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(auth);
+        req.push_str(&format!("Proxy-Authorization: Basic {b64}\r\n"));
+    }
+    req.push_str("\r\n");
+    tcp.write_all(req.as_bytes())
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    // Read the CONNECT answer byte by byte so no tunnelled byte is consumed.
+    let mut head = Vec::with_capacity(128);
+    loop {
+        let mut b = [0u8; 1];
+        let n = tcp.read(&mut b).await.map_err(|e| fail(e.to_string()))?;
+        if n == 0 {
+            return Err(fail("closed the connection during CONNECT".into()));
+        }
+        head.push(b[0]);
+        if head.ends_with(b"\r\n\r\n") {
+            break;
+        }
+        if head.len() > 16 * 1024 {
+            return Err(fail("CONNECT answer too large".into()));
+        }
+    }
+    let line = String::from_utf8_lossy(&head);
+    let status = line.split_whitespace().nth(1).unwrap_or("");
+    if status != "200" {
+        let first = line.lines().next().unwrap_or("").trim().to_string();
+        return Err(fail(format!("CONNECT {authority} answered {first:?}")));
+    }
+    Ok(tcp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_connect_to() {
+        let v = parse_connect_to("a.example:443:127.0.0.1:8443,:443:[::1]:9").unwrap();
+        assert_eq!(v[0].host, "a.example");
+        assert_eq!(v[0].port, Some(443));
+        assert_eq!(v[0].to_host, "127.0.0.1");
+        assert_eq!(v[0].to_port, 8443);
+        assert_eq!(v[1].host, "");
+        assert_eq!(v[1].to_host, "::1");
+        assert!(parse_connect_to("nonsense").is_err());
+        assert!(parse_connect_to("a:b:c:d").is_err());
+    }
+
+    #[test]
+    fn proxy_bypass_rules() {
+        assert!(bypasses_proxy("127.0.0.1", ""));
+        assert!(bypasses_proxy("[::1]", ""));
+        assert!(bypasses_proxy("localhost", ""));
+        assert!(!bypasses_proxy("ssh.example.com", ""));
+        assert!(bypasses_proxy("ssh.example.com", "example.com"));
+        assert!(bypasses_proxy("ssh.example.com", ".example.com"));
+        assert!(bypasses_proxy("ssh.example.com", "*.example.com"));
+        assert!(!bypasses_proxy("ssh.example.community", "example.com"));
+        assert!(bypasses_proxy("anything", "*"));
+    }
+}
