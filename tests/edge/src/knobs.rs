@@ -1,0 +1,48 @@
+//! Fault-injection switches that tests flip at run time.
+//!
+//! Every knob is an atomic, off (zero) by default, read by the server at the moment it matters, so a
+//! test may change one between requests without restarting the edge. The knobs only select
+//! behaviour; the code that misbehaves lives next to the normal code path it replaces.
+
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64};
+
+/// Run-time fault injection. Share it through [`crate::Edge::knobs`] and use `Ordering::SeqCst` (or
+/// any ordering: each knob is read independently).
+#[derive(Debug, Default)]
+pub struct Knobs {
+    /// App hosts omit `Cf-Access-Metadata` even for current-discovery apps.
+    pub no_metadata: AtomicBool,
+    /// The team login endpoint omits `CF-Access-Domain` (legacy clients then fail with `Empty app domain`).
+    pub no_access_domain: AtomicBool,
+    /// Every JWT (app, org, service JWT) is treated as invalid everywhere: app hosts answer the
+    /// Access 302, the team login shows its page, cert_sign answers 401. A service token sent as
+    /// the `Cf-Access-Client-Id`/`-Secret` pair is not a JWT and still works.
+    pub reject_tokens: AtomicBool,
+    /// The transfer store answers every poll with 503 `service unavailable`.
+    pub store_5xx: AtomicBool,
+    /// cert_sign answers 500 `{"status":500,"message":"failed to sign certificate"}`.
+    pub sign_fail: AtomicBool,
+    /// cert_sign answers 502 with the text body `upstream connect error`.
+    pub sign_non_json: AtomicBool,
+    /// 0 = normal; otherwise every WebSocket upgrade on an app host gets this status (before any
+    /// credential check).
+    pub upgrade_status: AtomicU16,
+    /// 0 = never; otherwise cut the TLS/TCP stream of a carrier (no close frame, no TLS close_notify)
+    /// once this many payload bytes have been relayed edge -> client.
+    pub drop_after_bytes: AtomicU64,
+    /// 0 = never; otherwise drop a carrier on which no frame has passed for this many milliseconds.
+    /// Activity is: any frame from the client (data, ping, pong, ...), any data frame to the client,
+    /// and pongs the edge sends. A server ping by itself is NOT activity: only the client's pong
+    /// answering it is, so a client that answers pings survives and one that does not is cut.
+    pub idle_drop_ms: AtomicU64,
+    /// Overrides `EdgeConfig::ping_interval` for carriers that start while it is non-zero.
+    pub ping_interval_ms: AtomicU64,
+    /// App hosts answer every request with 200 `text/html`.
+    pub html: AtomicBool,
+    /// App hosts answer every request with non-HTTP bytes, then close.
+    pub garbage: AtomicBool,
+    /// App hosts answer every request with a 200 carrying about 1 MiB of headers.
+    pub huge_headers: AtomicBool,
+    /// App hosts read the request and never answer.
+    pub stall: AtomicBool,
+}

@@ -1,0 +1,170 @@
+//! `zssh-test-edge serve`: run the emulated Access edge as a process, for manual sandboxes and for
+//! tests written in other languages.
+//!
+//! Prints exactly one JSON line on stdout once listening
+//! (`{"addr","ca_pem","ssh_ca_pub","team","apps":[{"host","aud"}]}`), then serves until stdin
+//! reaches EOF or SIGTERM/SIGINT arrives. Diagnostics go to stderr. The edge itself is the library.
+
+#![forbid(unsafe_code)]
+
+use std::io::Write as _;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use tokio::io::AsyncReadExt;
+use zssh_test_edge::{AppConfig, Discovery, Edge, EdgeConfig, Origin};
+
+/// A local emulation of the Cloudflare Access edge (TLS on loopback), for zssh's tests.
+#[derive(Parser, Debug)]
+#[command(name = "zssh-test-edge", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve until stdin reaches EOF or SIGTERM/SIGINT.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct ServeArgs {
+    /// Existing directory that receives ca.pem and ssh_user_ca.pub.
+    #[arg(long)]
+    dir: PathBuf,
+    /// Listen address.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    bind: SocketAddr,
+    /// Team (auth) domain.
+    #[arg(long, default_value = "zssh-test.cloudflareaccess.com")]
+    team: String,
+    /// An application: HOST=ORIGIN[,legacy][,token=ID:SECRET][,aud=AUD]; ORIGIN is host:port or
+    /// `bastion`. Repeatable.
+    #[arg(long = "app", value_name = "SPEC")]
+    apps: Vec<String>,
+    /// Server WebSocket ping period in seconds (0 disables pings).
+    #[arg(long, value_name = "N")]
+    ping_secs: Option<u64>,
+    /// Drop carriers idle for this many seconds (0: never).
+    #[arg(long, value_name = "N")]
+    idle_drop_secs: Option<u64>,
+}
+
+fn parse_app(spec: &str) -> Result<AppConfig, String> {
+    let mut parts = spec.split(',');
+    let first = parts.next().unwrap_or("");
+    let (host, origin) = first
+        .split_once('=')
+        .ok_or_else(|| format!("--app {spec:?}: expected HOST=ORIGIN"))?;
+    let origin = if origin.eq_ignore_ascii_case("bastion") {
+        Origin::Bastion
+    } else {
+        let addr = origin
+            .to_socket_addrs()
+            .map_err(|e| format!("--app {spec:?}: origin {origin:?}: {e}"))?
+            .next()
+            .ok_or_else(|| format!("--app {spec:?}: origin {origin:?} has no address"))?;
+        Origin::Tcp(addr)
+    };
+    let mut app = AppConfig::new(host, origin);
+    for opt in parts {
+        if opt == "legacy" {
+            app.discovery = Discovery::Legacy;
+        } else if let Some(tok) = opt.strip_prefix("token=") {
+            let (id, secret) = tok
+                .split_once(':')
+                .ok_or_else(|| format!("--app {spec:?}: expected token=ID:SECRET"))?;
+            app.service_tokens.push((id.to_owned(), secret.to_owned()));
+        } else if let Some(aud) = opt.strip_prefix("aud=") {
+            app.aud = aud.to_owned();
+        } else {
+            return Err(format!("--app {spec:?}: unknown option {opt:?}"));
+        }
+    }
+    Ok(app)
+}
+
+fn serve(args: ServeArgs) -> Result<(), String> {
+    let mut cfg = EdgeConfig::new(&args.dir);
+    cfg.bind = args.bind;
+    cfg.team = args.team;
+    if let Some(s) = args.ping_secs {
+        cfg.ping_interval = (s > 0).then(|| Duration::from_secs(s));
+    }
+    for spec in &args.apps {
+        cfg.apps.push(parse_app(spec)?);
+    }
+    let edge = Edge::start(cfg).map_err(|e| format!("cannot start the edge: {e}"))?;
+    if let Some(s) = args.idle_drop_secs {
+        edge.knobs
+            .idle_drop_ms
+            .store(s.saturating_mul(1000), Ordering::SeqCst);
+    }
+    let apps: Vec<_> = args
+        .apps
+        .iter()
+        .filter_map(|spec| spec.split_once('=').map(|(h, _)| h.to_ascii_lowercase()))
+        .map(|host| json!({"host": host, "aud": edge.aud(&host)}))
+        .collect();
+    let line = json!({
+        "addr": edge.addr.to_string(),
+        "ca_pem": edge.ca_pem,
+        "ssh_ca_pub": edge.ssh_ca_pub,
+        "team": edge.team(),
+        "apps": apps,
+    });
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    drop(out);
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let stdin_eof = async {
+            let mut stdin = tokio::io::stdin();
+            let mut buf = [0u8; 4096];
+            while matches!(stdin.read(&mut buf).await, Ok(n) if n > 0) {}
+        };
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = stdin_eof => {}
+            _ = term => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    });
+    // The stdin reader may still sit in a blocking read: do not wait for it.
+    rt.shutdown_background();
+    drop(edge);
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("zssh-test-edge: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
