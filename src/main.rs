@@ -25,10 +25,13 @@ use crate::exit::Exit;
 
 fn usage_error(e: &clap::Error) -> UserError {
     let rendered = e.render().to_string();
+    // clap's first paragraph, folded into one line ("… not provided: --hostname <HOST>").
     let first = rendered
         .lines()
-        .next()
-        .unwrap_or("")
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
         .trim_start_matches("error: ")
         .to_string();
     UserError::usage(

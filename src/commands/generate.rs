@@ -12,6 +12,9 @@ use crate::error::UserError;
 use crate::exit::{self, Exit};
 use crate::paths;
 
+/// The date on the man pages: the release date of this version.
+const MAN_DATE: &str = "2026-11-22";
+
 /// Environment variables zssh reads (for the ENVIRONMENT section).
 const ENVIRONMENT: &[(&str, &str)] = &[
     ("TUNNEL_SERVICE_HOSTNAME", "default for --hostname"),
@@ -80,7 +83,10 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), UserError> {
 
 fn render_man(cmd: &clap::Command, name: &str, out: &Path) -> Result<(), UserError> {
     let mut buf = Vec::new();
-    let man = clap_mangen::Man::new(cmd.clone()).title(name.to_uppercase());
+    let man = clap_mangen::Man::new(cmd.clone())
+        .title(name.to_uppercase())
+        .date(MAN_DATE)
+        .manual("zssh manual");
     let io = |e: std::io::Error| UserError::local(format!("cannot render man page: {e}"), "");
     man.render_title(&mut buf).map_err(io)?;
     man.render_name_section(&mut buf).map_err(io)?;

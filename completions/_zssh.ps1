@@ -1,0 +1,181 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'zssh'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'zssh' {
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Carry one SSH connection (stdin/stdout) through the edge: ssh''s ProxyCommand')
+            [CompletionResult]::new('access', 'access', [CompletionResultType]::ParameterValue, 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Regenerate shell completions and man pages into DIR/completions and DIR/man')
+            break
+        }
+        'zssh;proxy' {
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('--listener', '--listener', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
+            [CompletionResult]::new('--service-token-id', '--service-token-id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
+            [CompletionResult]::new('--service-token-secret', '--service-token-secret', [CompletionResultType]::ParameterName, 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list')
+            [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Send a WebSocket ping this often so idle sessions survive the edge''s idle cut; 0 disables')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up on connecting to the edge after this long')
+            [CompletionResult]::new('--log-directory', '--log-directory', [CompletionResultType]::ParameterName, 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;access' {
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('--fedramp', '--fedramp', [CompletionResultType]::ParameterName, 'Use the FedRAMP login service (login.fed.cloudflareaccess.org)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('ssh', 'ssh', [CompletionResultType]::ParameterValue, 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb')
+            [CompletionResult]::new('tcp', 'tcp', [CompletionResultType]::ParameterValue, 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb')
+            [CompletionResult]::new('rdp', 'rdp', [CompletionResultType]::ParameterValue, 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb')
+            [CompletionResult]::new('smb', 'smb', [CompletionResultType]::ParameterValue, 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb')
+            break
+        }
+        'zssh;access;ssh' {
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('--listener', '--listener', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
+            [CompletionResult]::new('--service-token-id', '--service-token-id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
+            [CompletionResult]::new('--service-token-secret', '--service-token-secret', [CompletionResultType]::ParameterName, 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list')
+            [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Send a WebSocket ping this often so idle sessions survive the edge''s idle cut; 0 disables')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up on connecting to the edge after this long')
+            [CompletionResult]::new('--log-directory', '--log-directory', [CompletionResultType]::ParameterName, 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;access;tcp' {
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('--listener', '--listener', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
+            [CompletionResult]::new('--service-token-id', '--service-token-id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
+            [CompletionResult]::new('--service-token-secret', '--service-token-secret', [CompletionResultType]::ParameterName, 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list')
+            [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Send a WebSocket ping this often so idle sessions survive the edge''s idle cut; 0 disables')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up on connecting to the edge after this long')
+            [CompletionResult]::new('--log-directory', '--log-directory', [CompletionResultType]::ParameterName, 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;access;rdp' {
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('--listener', '--listener', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
+            [CompletionResult]::new('--service-token-id', '--service-token-id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
+            [CompletionResult]::new('--service-token-secret', '--service-token-secret', [CompletionResultType]::ParameterName, 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list')
+            [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Send a WebSocket ping this often so idle sessions survive the edge''s idle cut; 0 disables')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up on connecting to the edge after this long')
+            [CompletionResult]::new('--log-directory', '--log-directory', [CompletionResultType]::ParameterName, 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;access;smb' {
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('--listener', '--listener', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
+            [CompletionResult]::new('--service-token-id', '--service-token-id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
+            [CompletionResult]::new('--service-token-secret', '--service-token-secret', [CompletionResultType]::ParameterName, 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list')
+            [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Send a WebSocket ping this often so idle sessions survive the edge''s idle cut; 0 disables')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up on connecting to the edge after this long')
+            [CompletionResult]::new('--log-directory', '--log-directory', [CompletionResultType]::ParameterName, 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;generate' {
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

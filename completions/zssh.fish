@@ -1,0 +1,104 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_zssh_global_optspecs
+    string join \n log-level= logfile= h/help V/version
+end
+
+function __fish_zssh_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_zssh_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_zssh_using_subcommand
+    set -l cmd (__fish_zssh_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c zssh -n "__fish_zssh_needs_command" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_needs_command" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zssh -n "__fish_zssh_needs_command" -s V -l version -d 'Print version'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "proxy" -d 'Carry one SSH connection (stdin/stdout) through the edge: ssh\'s ProxyCommand'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "access" -d 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "generate" -d 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
+complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l destination -d 'Bastion mode: the host:port the edge\'s cloudflared should connect to' -r
+complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s L -l url -l listener -d 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
+complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l service-token-id -l id -d 'Service token client ID (for CI; no browser is ever opened when a service token is given)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l service-token-secret -l secret -d 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list' -r
+complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut; 0 disables' -r
+complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l connect-timeout -d 'Give up on connecting to the edge after this long' -r
+complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l log-directory -d 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb" -l fedramp -d 'Use the FedRAMP login service (login.fed.cloudflareaccess.org)'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb" -f -a "ssh" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb" -f -a "tcp" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb" -f -a "rdp" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb" -f -a "smb" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l destination -d 'Bastion mode: the host:port the edge\'s cloudflared should connect to' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s L -l url -l listener -d 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l service-token-id -l id -d 'Service token client ID (for CI; no browser is ever opened when a service token is given)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l service-token-secret -l secret -d 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut; 0 disables' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l connect-timeout -d 'Give up on connecting to the edge after this long' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l log-directory -d 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l destination -d 'Bastion mode: the host:port the edge\'s cloudflared should connect to' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -s L -l url -l listener -d 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l service-token-id -l id -d 'Service token client ID (for CI; no browser is ever opened when a service token is given)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l service-token-secret -l secret -d 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut; 0 disables' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l connect-timeout -d 'Give up on connecting to the edge after this long' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l log-directory -d 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l destination -d 'Bastion mode: the host:port the edge\'s cloudflared should connect to' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -s L -l url -l listener -d 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l service-token-id -l id -d 'Service token client ID (for CI; no browser is ever opened when a service token is given)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l service-token-secret -l secret -d 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut; 0 disables' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l connect-timeout -d 'Give up on connecting to the edge after this long' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l log-directory -d 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l destination -d 'Bastion mode: the host:port the edge\'s cloudflared should connect to' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -s L -l url -l listener -d 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l service-token-id -l id -d 'Service token client ID (for CI; no browser is ever opened when a service token is given)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l service-token-secret -l secret -d 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut; 0 disables' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l connect-timeout -d 'Give up on connecting to the edge after this long' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l log-directory -d 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand generate" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand generate" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand generate" -s h -l help -d 'Print help'

@@ -1,0 +1,127 @@
+//! The command line itself: help, version, usage errors, and the generated completions and man
+//! pages (committed; this fails when they are stale — regenerate with `cargo regen`).
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::*;
+
+fn zssh(args: &[&str]) -> std::process::Output {
+    run(Command::new(zssh_bin()).args(args).env_remove("ZSSH_LOG"))
+}
+
+#[test]
+fn help_and_version() {
+    let out = zssh(&["--help"]);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for want in ["proxy", "access", "Usage: zssh"] {
+        assert!(help.contains(want), "{want} in\n{help}");
+    }
+    assert!(!help.contains("generate"), "hidden commands stay hidden");
+    let out = zssh(&["--version"]);
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!("zssh {}", env!("CARGO_PKG_VERSION"))
+    );
+    let out = zssh(&["proxy", "--help"]);
+    let help = text(&out.stdout);
+    for flag in [
+        "--hostname",
+        "--destination",
+        "--url",
+        "--header",
+        "--service-token-id",
+        "--keepalive",
+    ] {
+        assert!(help.contains(flag), "{flag} in\n{help}");
+    }
+    for alias in ["tunnel-host", "listener", "id", "secret"] {
+        assert!(help.contains(alias), "alias {alias} in\n{help}");
+    }
+}
+
+#[test]
+fn usage_errors_have_one_error_and_one_hint() {
+    let out = zssh(&["proxy", "--no-such-flag"]);
+    assert_zssh_error(&out, 2, "--no-such-flag");
+    let out = zssh(&["proxy"]);
+    assert_zssh_error(&out, 2, "--hostname");
+    let out = zssh(&["--log-level", "loud", "proxy", "--hostname", "x"]);
+    assert_zssh_error(&out, 2, "unknown log level");
+}
+
+fn assert_same_tree(generated: &Path, committed: &Path) {
+    let mut names: Vec<_> = std::fs::read_dir(generated)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert!(!names.is_empty());
+    for name in names {
+        let fresh = std::fs::read(generated.join(&name)).unwrap();
+        let old = std::fs::read(committed.join(&name)).unwrap_or_default();
+        assert!(
+            fresh == old,
+            "{} is stale: run `cargo regen` and commit the result",
+            committed.join(&name).display()
+        );
+    }
+}
+
+#[test]
+fn generated_completions_and_man_pages_are_fresh() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = zssh(&["generate", tmp.path().to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert_same_tree(&tmp.path().join("completions"), &root.join("completions"));
+    assert_same_tree(&tmp.path().join("man"), &root.join("man"));
+}
+
+#[test]
+fn man_pages_pass_mandoc_lint() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    let pages: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(pages.iter().any(|p| p.ends_with("zssh.1")));
+    let out = run(Command::new("mandoc")
+        .args(["-T", "lint", "-W", "warning"])
+        .args(&pages));
+    assert!(
+        out.status.success(),
+        "mandoc lint:\n{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let page = std::fs::read_to_string(root.join("zssh.1")).unwrap();
+    assert!(page.contains("EXIT STATUS") && page.contains("ENVIRONMENT") && page.contains("FILES"));
+}
+
+#[test]
+fn completions_load_in_real_shells() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let bash = run(Command::new("bash").arg("-c").arg(format!(
+        "source {} && complete -p zssh",
+        dir.join("zssh.bash").display()
+    )));
+    assert!(bash.status.success(), "{}", text(&bash.stderr));
+    assert!(text(&bash.stdout).contains("zssh"));
+    let fish = run(Command::new("fish").arg("-c").arg(format!(
+        "source {} && complete -C 'zssh pro'",
+        dir.join("zssh.fish").display()
+    )));
+    assert!(fish.status.success(), "{}", text(&fish.stderr));
+    assert!(
+        text(&fish.stdout).contains("proxy"),
+        "{}",
+        text(&fish.stdout)
+    );
+    let zsh = run(Command::new("zsh").arg("-c").arg(format!(
+        "autoload -U compinit && compinit -u && source {}",
+        dir.join("_zssh").display()
+    )));
+    assert!(zsh.status.success(), "{}", text(&zsh.stderr));
+}

@@ -1,0 +1,8 @@
+//! zssh's integration tests: one binary, real processes, real sockets on loopback, real OpenSSH.
+
+mod support;
+
+mod cli;
+mod netns;
+mod proxy;
+mod proxy_faults;

@@ -1,0 +1,229 @@
+//! Every way the edge can refuse or misbehave, and bad input: one `zssh: error:` line naming the
+//! host, one `zssh: hint:` line, a documented exit code, nothing on stdout, never a hang.
+
+use std::sync::atomic::Ordering;
+
+use crate::support::*;
+
+fn proxy(w: &World, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["proxy", "--hostname", SSH_HOST, "--connect-timeout", "3s"];
+    args.extend_from_slice(extra);
+    run(&mut w.zssh(&args))
+}
+
+#[test]
+fn no_cached_token_says_how_to_log_in() {
+    let w = World::new();
+    let out = proxy(&w, &[]);
+    assert_zssh_error(&out, 3, &format!("not logged in to {SSH_HOST}"));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("login"));
+}
+
+#[test]
+fn expired_token_is_deleted_and_reported() {
+    let w = World::new();
+    let file = w.seed_token(SSH_HOST, -120);
+    let out = proxy(&w, &[]);
+    assert_zssh_error(&out, 3, "expired 2 min ago");
+    assert!(!file.exists(), "expired token file deleted");
+}
+
+#[test]
+fn wrong_audience_token_is_deleted() {
+    let w = World::build(|cfg, sshd| {
+        cfg.app(AppConfig::new(SSH_HOST, Origin::Tcp(sshd)))
+            .app(AppConfig::new("other.test.example", Origin::Tcp(sshd)))
+    });
+    let dir = w.cloudflared_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    // A token for another app stored under this app's name.
+    let other = w.edge.mint_app_token("other.test.example", 3600);
+    let file = dir.join(format!("{SSH_HOST}-{}-token", w.edge.aud(SSH_HOST)));
+    std::fs::write(&file, other).unwrap();
+    set_mode(&file, 0o600);
+    let out = proxy(&w, &[]);
+    assert_zssh_error(&out, 3, "belongs to another application");
+    assert!(!file.exists());
+}
+
+#[test]
+fn corrupted_token_is_treated_as_absent() {
+    let w = World::new();
+    let file = w.seed_token(SSH_HOST, 3600);
+    std::fs::write(&file, "garbage\u{0}\u{1}not-a-jwt").unwrap();
+    let out = proxy(&w, &[]);
+    assert_zssh_error(&out, 3, "not logged in");
+}
+
+#[test]
+fn rejected_token_is_dropped() {
+    let w = World::new();
+    let file = w.seed_token(SSH_HOST, 3600);
+    w.edge.knobs.reject_tokens.store(true, Ordering::SeqCst);
+    let out = proxy(&w, &[]);
+    assert_zssh_error(&out, 3, "rejected the cached token");
+    assert!(!file.exists(), "rejected token removed");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn refusals_are_classified() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    for (status, want_hint) in [
+        (401, "service token"),
+        (403, "WAF"),
+        (307, "redirect"),
+        (502, "tunnel or the origin is down"),
+        (503, "tunnel or the origin is down"),
+    ] {
+        w.edge.knobs.upgrade_status.store(status, Ordering::SeqCst);
+        let out = proxy(&w, &[]);
+        let want = if status == 307 {
+            format!("{SSH_HOST} redirected the WebSocket upgrade")
+        } else {
+            format!("{SSH_HOST} refused the WebSocket upgrade: HTTP {status}")
+        };
+        assert_zssh_error(&out, 4, &want);
+        assert!(
+            text(&out.stderr).contains(want_hint),
+            "{status}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn origin_down_is_a_502() {
+    // An origin port with nothing listening.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = dead.local_addr().unwrap();
+    drop(dead);
+    let w = World::build(|cfg, _| cfg.app(AppConfig::new(SSH_HOST, Origin::Tcp(addr))));
+    w.seed_token(SSH_HOST, 3600);
+    let out = proxy(&w, &[]);
+    assert_zssh_error(&out, 4, "HTTP 502");
+}
+
+#[test]
+fn missing_metadata_and_legacy_domain() {
+    let w = World::build(|cfg, sshd| {
+        let mut app = AppConfig::new(SSH_HOST, Origin::Tcp(sshd));
+        app.discovery = Discovery::Legacy;
+        cfg.app(app)
+    });
+    w.seed_token(SSH_HOST, 3600);
+    w.edge.knobs.no_access_domain.store(true, Ordering::SeqCst);
+    let out = proxy(&w, &[]);
+    assert_zssh_error(&out, 6, "Empty app domain");
+}
+
+#[test]
+fn html_garbage_huge_headers_and_stalls_are_errors_not_hangs() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    let cases: [(&std::sync::atomic::AtomicBool, i32, &str); 4] = [
+        (&w.edge.knobs.html, 6, "HTTP 200"),
+        (&w.edge.knobs.garbage, 6, "not HTTP"),
+        (&w.edge.knobs.huge_headers, 6, "headers exceed"),
+        (&w.edge.knobs.stall, 5, "within 3s"),
+    ];
+    for (knob, code, want) in cases {
+        knob.store(true, Ordering::SeqCst);
+        let out = proxy(&w, &[]);
+        knob.store(false, Ordering::SeqCst);
+        assert_zssh_error(&out, code, want);
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn untrusted_certificate_is_refused() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    let out = run(w
+        .zssh(&["proxy", "--hostname", SSH_HOST])
+        .env("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"));
+    assert_zssh_error(&out, 5, "TLS with ssh.test.example failed");
+    assert!(text(&out.stderr).contains("certificate"));
+}
+
+#[test]
+fn stream_dropped_mid_transfer_ends_the_session_without_a_hang() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    w.edge
+        .knobs
+        .drop_after_bytes
+        .store(64 * 1024, Ordering::SeqCst);
+    let out = run(&mut w.ssh(SSH_HOST, "", "head -c 10000000 /dev/zero"));
+    assert!(!out.status.success());
+    assert!(out.stdout.len() < 10_000_000);
+}
+
+#[test]
+fn bad_hostnames_are_usage_errors() {
+    let w = World::new();
+    for bad in ["ssh example.com", "ssh://host", "", "https://"] {
+        let out = run(&mut w.zssh(&["proxy", "--hostname", bad]));
+        assert_zssh_error(&out, 2, "invalid hostname");
+    }
+}
+
+#[test]
+fn unicode_hostnames_become_punycode() {
+    let w = World::new();
+    // Nothing serves this name: the error shows the punycode form zssh dialed.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let out = run(w.zssh(&["proxy", "--hostname", "bücher.test.example"]).env(
+        "ZSSH_CONNECT_TO",
+        format!("xn--bcher-kva.test.example:443:127.0.0.1:{port}"),
+    ));
+    assert_zssh_error(&out, 5, "xn--bcher-kva.test.example");
+}
+
+#[test]
+fn bad_headers_and_listener_addresses_are_usage_errors() {
+    let w = World::new();
+    let out = run(&mut w.zssh(&["proxy", "--hostname", SSH_HOST, "-H", "no colon"]));
+    assert_zssh_error(&out, 2, "invalid header");
+    let out = run(&mut w.zssh(&["proxy", "--hostname", SSH_HOST, "--url", "ftp://x:1"]));
+    assert_zssh_error(&out, 2, "invalid listener address");
+    let out = run(&mut w.zssh(&["proxy", "--hostname", SSH_HOST, "--id", "only-id"]));
+    assert_zssh_error(&out, 2, "without its secret");
+}
+
+#[test]
+fn cloudflared_spelling_works() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    w.trust_host(SSH_HOST);
+    let proxy = format!("{} access ssh -hostname %h", zssh_bin().display());
+    let mut cmd = std::process::Command::new("ssh");
+    cmd.env("HOME", &w.home)
+        .env("SSL_CERT_FILE", &w.edge.ca_pem)
+        .env("ZSSH_CONNECT_TO", w.connect_to())
+        .args(w.ssh_opts(&proxy))
+        .arg(format!("{}@{SSH_HOST}", whoami()))
+        .arg("echo cloudflared-style");
+    let out = run(&mut cmd);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "cloudflared-style\n");
+}
+
+#[test]
+fn https_proxy_is_used_for_the_edge() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    let proxy = ConnectProxy::start();
+    let mut cmd = w.ssh(SSH_HOST, "", "echo via-proxy");
+    cmd.env("HTTPS_PROXY", format!("http://{}", proxy.addr));
+    let out = run(&mut cmd);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "via-proxy\n");
+    assert!(proxy.connects() >= 1, "the proxy saw the CONNECT");
+}

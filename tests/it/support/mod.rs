@@ -1,0 +1,357 @@
+//! Test support: a `World` with a temp HOME, the local Access edge (zssh-test-edge), a real
+//! OpenSSH sshd behind it, a client key and known_hosts, and helpers to run `zssh` and `ssh`
+//! with a scrubbed environment. Everything binds 127.0.0.1:0; readiness is read from the
+//! processes themselves (sshd's "Server listening" line), never waited for with sleeps.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+pub use zssh_test_edge::{AppConfig, Discovery, Edge, EdgeConfig, Kind, Origin};
+
+pub const SSH_HOST: &str = "ssh.test.example";
+
+pub fn zssh_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_zssh"))
+}
+
+/// Run a command and fail the test with its output if it could not start.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A port that was free a moment ago (for sshd, which cannot be told to pick one itself).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("bind 127.0.0.1:0")
+}
+
+pub fn ssh_keygen(args: &[&str]) {
+    let out = run(Command::new("ssh-keygen").args(args));
+    assert!(
+        out.status.success(),
+        "ssh-keygen {args:?}: {}",
+        text(&out.stderr)
+    );
+}
+
+/// A real OpenSSH server on loopback, logging to a buffer the test can read.
+pub struct Sshd {
+    pub addr: SocketAddr,
+    pub host_pub: String,
+    child: Child,
+    pub log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Sshd {
+    pub fn start(dir: &Path, user_ca: Option<&Path>, authorized_keys: &Path) -> Sshd {
+        std::fs::create_dir_all(dir).unwrap();
+        let hk = dir.join("host_ed25519");
+        if !hk.exists() {
+            ssh_keygen(&["-q", "-t", "ed25519", "-N", "", "-f", hk.to_str().unwrap()]);
+        }
+        let port = free_port();
+        let mut conf = format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {pid}\nAuthorizedKeysFile {ak}\n\
+             PubkeyAuthentication yes\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
+             UsePAM no\nStrictModes no\nLogLevel VERBOSE\nSubsystem sftp internal-sftp\nPermitRootLogin prohibit-password\n",
+            hk = hk.display(),
+            pid = dir.join("sshd.pid").display(),
+            ak = authorized_keys.display(),
+        );
+        if let Some(ca) = user_ca {
+            conf.push_str(&format!("TrustedUserCAKeys {}\n", ca.display()));
+        }
+        let conf_path = dir.join("sshd_config");
+        std::fs::write(&conf_path, conf).unwrap();
+        let sshd = which("sshd").expect("sshd is installed (.ci/run installs openssh-server)");
+        let mut child = Command::new(sshd)
+            .args(["-D", "-e", "-f"])
+            .arg(&conf_path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start sshd");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("Server listening on") {
+                    let _ = ready_tx.send(true);
+                }
+                sink.lock().unwrap().push(line);
+            }
+            let _ = ready_tx.send(false);
+        });
+        let ready = ready_rx
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or(false);
+        assert!(ready, "sshd did not start: {:?}", log.lock().unwrap());
+        let host_pub = std::fs::read_to_string(dir.join("host_ed25519.pub")).unwrap();
+        Sshd {
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            host_pub: host_pub.trim().to_string(),
+            child,
+            log,
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")])
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// One test's world: temp HOME, edge, sshd, client key.
+pub struct World {
+    pub tmp: tempfile::TempDir,
+    pub home: PathBuf,
+    pub edge: Edge,
+    pub sshd: Sshd,
+    pub key: PathBuf,
+    pub known_hosts: PathBuf,
+}
+
+impl World {
+    /// The default world: app `ssh.test.example` in front of sshd.
+    pub fn new() -> World {
+        Self::build(|cfg, sshd| cfg.app(AppConfig::new(SSH_HOST, Origin::Tcp(sshd))))
+    }
+
+    /// A world whose edge is configured by `f` (given the sshd address).
+    pub fn build(f: impl FnOnce(EdgeConfig, SocketAddr) -> EdgeConfig) -> World {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let key = tmp.path().join("id_ed25519");
+        ssh_keygen(&["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()]);
+        let ak = tmp.path().join("authorized_keys");
+        std::fs::copy(key.with_extension("pub"), &ak).unwrap();
+        let edge_dir = tmp.path().join("edge");
+        std::fs::create_dir_all(&edge_dir).unwrap();
+        // The edge writes its SSH CA before sshd needs it, so start the edge first; sshd's
+        // address is only known after, so the edge config takes a closure over a started sshd.
+        let sshd_dir = tmp.path().join("sshd");
+        let ca_path = edge_dir.join("ssh_user_ca.pub");
+        // sshd reads TrustedUserCAKeys at each login, so it can start before the file exists.
+        let sshd = Sshd::start(&sshd_dir, Some(&ca_path), &ak);
+        let edge =
+            Edge::start(f(EdgeConfig::new(&edge_dir), sshd.addr)).expect("start the test edge");
+        let known_hosts = tmp.path().join("known_hosts");
+        std::fs::write(&known_hosts, "").unwrap();
+        World {
+            tmp,
+            home,
+            edge,
+            sshd,
+            key,
+            known_hosts,
+        }
+    }
+
+    /// Pin sshd's host key under `name` in known_hosts.
+    pub fn trust_host(&self, name: &str) {
+        let mut kh = std::fs::read_to_string(&self.known_hosts).unwrap();
+        kh.push_str(&format!("{name} {}\n", self.sshd.host_pub));
+        std::fs::write(&self.known_hosts, kh).unwrap();
+    }
+
+    /// `HOST:443:127.0.0.1:EDGEPORT` for every name the edge serves.
+    pub fn connect_to(&self) -> String {
+        self.edge
+            .hosts()
+            .iter()
+            .filter(|h| h.parse::<std::net::IpAddr>().is_err() && *h != "localhost")
+            .map(|h| format!("{h}:443:127.0.0.1:{}", self.edge.addr.port()))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    fn scrub(&self, cmd: &mut Command) {
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("SSL_CERT_FILE", &self.edge.ca_pem)
+            .env("ZSSH_CONNECT_TO", self.connect_to());
+    }
+
+    /// `zssh ARGS` with the world's environment.
+    pub fn zssh(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(zssh_bin());
+        self.scrub(&mut cmd);
+        cmd.args(args);
+        cmd
+    }
+
+    /// `ssh` through `zssh proxy EXTRA` to `host`, running `remote`.
+    pub fn ssh(&self, host: &str, proxy_extra: &str, remote: &str) -> Command {
+        self.trust_host(host);
+        let mut cmd = Command::new("ssh");
+        self.scrub(&mut cmd);
+        cmd.args(self.ssh_opts(&format!(
+            "{} proxy --hostname %h {proxy_extra}",
+            zssh_bin().display()
+        )))
+        .arg(format!("{}@{host}", whoami()))
+        .arg(remote);
+        cmd
+    }
+
+    /// The ssh options every test uses: only our key, only our known_hosts, strict checking.
+    pub fn ssh_opts(&self, proxy_command: &str) -> Vec<String> {
+        [
+            "-F",
+            "none",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "LogLevel=ERROR",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([
+            "-o".into(),
+            format!("UserKnownHostsFile={}", self.known_hosts.display()),
+            "-i".into(),
+            self.key.display().to_string(),
+            "-o".into(),
+            format!("ProxyCommand={proxy_command}"),
+        ])
+        .collect()
+    }
+
+    pub fn cloudflared_dir(&self) -> PathBuf {
+        self.home.join(".cloudflared")
+    }
+
+    /// Write a cached app token where cloudflared (and zssh) keep it; returns the file.
+    pub fn seed_token(&self, host: &str, ttl_secs: i64) -> PathBuf {
+        let dir = self.cloudflared_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        set_mode(&dir, 0o700);
+        let file = dir.join(format!("{host}-{}-token", self.edge.aud(host)));
+        std::fs::write(&file, self.edge.mint_app_token(host, ttl_secs)).unwrap();
+        set_mode(&file, 0o600);
+        file
+    }
+}
+
+pub fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+pub fn whoami() -> String {
+    let out = run(Command::new("id").arg("-un"));
+    text(&out.stdout).trim().to_string()
+}
+
+/// Assert a process failed with exit `code`, one `zssh: error:` line containing `want`, and a hint.
+pub fn assert_zssh_error(out: &Output, code: i32, want: &str) {
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "exit code; stderr:\n{err}");
+    let errors: Vec<_> = err
+        .lines()
+        .filter(|l| l.starts_with("zssh: error: "))
+        .collect();
+    assert_eq!(errors.len(), 1, "exactly one error line:\n{err}");
+    assert!(
+        errors[0].contains(want),
+        "error line should contain {want:?}:\n{err}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("zssh: hint: ") && l.len() > 14),
+        "a hint line:\n{err}"
+    );
+}
+
+/// A minimal HTTP CONNECT proxy on loopback that counts the tunnels it made.
+pub struct ConnectProxy {
+    pub addr: SocketAddr,
+    count: Arc<Mutex<usize>>,
+}
+
+impl ConnectProxy {
+    pub fn start() -> ConnectProxy {
+        use std::io::{Read, Write};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let count = Arc::new(Mutex::new(0));
+        let seen = count.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut client) = conn else { break };
+                let seen = seen.clone();
+                std::thread::spawn(move || {
+                    let mut head = Vec::new();
+                    let mut b = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        if client.read(&mut b).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        head.push(b[0]);
+                    }
+                    let line = String::from_utf8_lossy(&head).into_owned();
+                    let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
+                    let Ok(mut upstream) = std::net::TcpStream::connect(&target) else {
+                        let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n");
+                        return;
+                    };
+                    *seen.lock().unwrap() += 1;
+                    client
+                        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                        .unwrap();
+                    let (mut c2, mut u2) =
+                        (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                    let t = std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut c2, &mut u2);
+                        let _ = u2.shutdown(std::net::Shutdown::Write);
+                    });
+                    let _ = std::io::copy(&mut upstream, &mut client);
+                    let _ = client.shutdown(std::net::Shutdown::Write);
+                    let _ = t.join();
+                });
+            }
+        });
+        ConnectProxy { addr, count }
+    }
+
+    pub fn connects(&self) -> usize {
+        *self.count.lock().unwrap()
+    }
+}
