@@ -108,6 +108,7 @@ async fn current(client: &mut Client, app: &AppUrl, jws: &str) -> Result<AppInfo
         ));
     }
     let claims = jwks::verify(client, &auth_host, jws).await?;
+    debug!("metadata JWT verified against the keys of {auth_host}");
     check_claims(&claims, app, now_secs())?;
     let aud = claims["aud"].as_str().unwrap_or_default().to_string();
     let app_hostname = claims

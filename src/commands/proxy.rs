@@ -101,9 +101,19 @@ impl Carrier {
             .await
             .map_err(|e| self.dial_error(&e))?;
         let resp = match first {
-            Dialed::Open(ws) => return Ok(*ws),
+            Dialed::Open(ws) => {
+                debug!("wss://{}{} answered 101", self.host(), self.app.target);
+                return Ok(*ws);
+            }
             Dialed::Refused(resp) => resp,
         };
+        debug!(
+            "wss://{}{} answered {} {}",
+            self.host(),
+            self.app.target,
+            resp.status,
+            resp.header("location").unwrap_or("")
+        );
         if !self.is_access_redirect(&resp) {
             return Err(self.refused(&resp));
         }
@@ -122,6 +132,10 @@ impl Carrier {
             self.host()
         );
         let info = discovery::discover(client, &self.app).await?;
+        debug!(
+            "application {} (team {}, aud {})",
+            info.app_hostname, info.auth_domain, info.aud
+        );
         let token = self.cached_token(&info)?;
         let second = tunnel::dial(client, &self.app, &self.headers, Some(&token))
             .await
@@ -147,7 +161,13 @@ impl Carrier {
     fn cached_token(&self, info: &AppInfo) -> Result<Secret, UserError> {
         let missing = |what: String| UserError::new(Exit::Auth, what, login_hint(&self.app));
         match token::app_token(info)? {
-            Lookup::Usable(t) => Ok(t),
+            Lookup::Usable(t) => {
+                debug!(
+                    "using the cached token in {}",
+                    token::app_token_path(info)?.display()
+                );
+                Ok(t)
+            }
             Lookup::Missing => Err(missing(format!(
                 "not logged in to {} (no cached token for application {})",
                 self.host(),

@@ -318,3 +318,33 @@ fn idle_session_survives_the_edge_idle_cut_thanks_to_keepalive() {
     assert!(!out.status.success(), "the idle cut is real");
     assert!(!text(&out.stdout).contains("still-here"));
 }
+
+#[test]
+fn debug_logs_never_show_tokens_or_secrets() {
+    let w = World::build(|cfg, sshd| {
+        let mut app = AppConfig::new(SSH_HOST, Origin::Tcp(sshd));
+        app.service_tokens = vec![("ci-bot.access".into(), "s3cr3t-value-0123".into())];
+        cfg.app(app)
+    });
+    let file = w.seed_token(SSH_HOST, 3600);
+    let token = std::fs::read_to_string(&file).unwrap();
+    let log = w.tmp.path().join("zssh.log");
+    // A user token session with a log file, then a service token session logging to stderr.
+    let out = run(&mut w.ssh(
+        SSH_HOST,
+        &format!("--log-level debug --logfile {}", log.display()),
+        "true",
+    ));
+    ok(&out);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("using the cached token in"), "{logged}");
+    assert!(!logged.contains(&token) && !logged.contains(token.split('.').nth(1).unwrap()));
+    let mut cmd = w.ssh(SSH_HOST, "--log-level debug", "true");
+    cmd.env("TUNNEL_SERVICE_TOKEN_ID", "ci-bot.access")
+        .env("TUNNEL_SERVICE_TOKEN_SECRET", "s3cr3t-value-0123");
+    let out = run(&mut cmd);
+    ok(&out);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("zssh: debug:"), "{stderr}");
+    assert!(!stderr.contains("s3cr3t-value-0123"), "{stderr}");
+}

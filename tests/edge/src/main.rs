@@ -54,6 +54,34 @@ struct ServeArgs {
     /// Drop carriers idle for this many seconds (0: never).
     #[arg(long, value_name = "N")]
     idle_drop_secs: Option<u64>,
+    /// Log a user in: write an app token (1 h) for every app into DIR/.cloudflared, as
+    /// `cloudflared access login` would, so clients run with HOME=DIR find it cached.
+    #[arg(long, value_name = "DIR")]
+    seed_home: Option<PathBuf>,
+}
+
+/// Write `<host>-<aud>-token` files (0600 in a 0700 directory) for every app.
+fn seed_home(edge: &Edge, home: &std::path::Path, hosts: &[String]) -> Result<(), String> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let dir = home.join(".cloudflared");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    for host in hosts {
+        let file = dir.join(format!("{host}-{}-token", edge.aud(host)));
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&file)
+            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        f.write_all(edge.mint_app_token(host, 3600).as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    }
+    Ok(())
 }
 
 fn parse_app(spec: &str) -> Result<AppConfig, String> {
@@ -106,11 +134,17 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             .idle_drop_ms
             .store(s.saturating_mul(1000), Ordering::SeqCst);
     }
-    let apps: Vec<_> = args
+    let hosts: Vec<String> = args
         .apps
         .iter()
         .filter_map(|spec| spec.split_once('=').map(|(h, _)| h.to_ascii_lowercase()))
-        .map(|host| json!({"host": host, "aud": edge.aud(&host)}))
+        .collect();
+    if let Some(home) = &args.seed_home {
+        seed_home(&edge, home, &hosts)?;
+    }
+    let apps: Vec<_> = hosts
+        .iter()
+        .map(|host| json!({"host": host, "aud": edge.aud(host)}))
         .collect();
     let line = json!({
         "addr": edge.addr.to_string(),

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The zssh sandbox: a local Access edge (tests/edge, TLS on loopback with a CA made for this run),
+# a throwaway sshd behind it, and real `ssh` going through `zssh proxy` — three ways: with a
+# cached login token, with a service token, and with a wrong service token (to show an error).
+# No account and no network: everything is on 127.0.0.1 and is removed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "building zssh and the test edge"
+cargo build --quiet --workspace --bins
+ZSSH="$PWD/target/debug/zssh"
+EDGE="$PWD/target/debug/zssh-test-edge"
+SSHD=$(command -v sshd || echo /usr/sbin/sshd)
+[ -x "$SSHD" ] || { echo "sandbox: sshd not found; run .ci/setup first" >&2; exit 1; }
+
+T=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$T"
+}
+trap cleanup EXIT
+mkdir -p "$T/home" "$T/edge"
+[ "$(id -u)" -ne 0 ] || mkdir -p /run/sshd
+
+say "starting a throwaway sshd on loopback"
+ssh-keygen -q -t ed25519 -N '' -f "$T/host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$T/id_ed25519"
+cp "$T/id_ed25519.pub" "$T/authorized_keys"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$T/sshd_config" <<CONF
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $T/host_key
+PidFile $T/sshd.pid
+AuthorizedKeysFile $T/authorized_keys
+TrustedUserCAKeys $T/edge/ssh_user_ca.pub
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+Subsystem sftp internal-sftp
+CONF
+"$SSHD" -D -e -f "$T/sshd_config" 2>"$T/sshd.log" &
+pids+=($!)
+timeout 10 grep -q -m1 "Server listening" <(tail -n +1 -f "$T/sshd.log") ||
+  { cat "$T/sshd.log"; exit 1; }
+echo "sshd listens on 127.0.0.1:$PORT"
+
+say "starting the local Access edge"
+SECRET=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+coproc EDGEP { exec "$EDGE" serve --dir "$T/edge" --seed-home "$T/home" \
+  --app "ssh.test.example=127.0.0.1:$PORT,token=sandbox-ci.access:$SECRET"; }
+pids+=("$EDGEP_PID")
+read -r ready <&"${EDGEP[0]}"
+EPORT=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["addr"].rsplit(":",1)[1])' "$ready")
+TEAM=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["team"])' "$ready")
+echo "edge listens on 127.0.0.1:$EPORT (app ssh.test.example, team $TEAM)"
+echo "a login token for the app was cached in $T/home/.cloudflared, as after 'cloudflared access login'"
+
+export HOME="$T/home" SSL_CERT_FILE="$T/edge/ca.pem"
+export ZSSH_CONNECT_TO="ssh.test.example:443:127.0.0.1:$EPORT,$TEAM:443:127.0.0.1:$EPORT"
+echo "ssh.test.example $(cat "$T/host_key.pub")" > "$T/known_hosts"
+ssh_through_zssh() {
+  ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes \
+    -o UserKnownHostsFile="$T/known_hosts" -i "$T/id_ed25519" \
+    -o ProxyCommand="$ZSSH --log-level debug proxy --hostname %h" \
+    "$(id -un)@ssh.test.example" "$@"
+}
+
+say "1. ssh with a cached login token (Access redirect -> discovery -> token -> tunnel)"
+echo "\$ ssh -o ProxyCommand='zssh proxy --hostname %h' ssh.test.example 'echo ...'"
+ssh_through_zssh 'echo "  remote says: hello from $(uname -n) as $(id -un) at $(date -u +%T) UTC"'
+
+say "2. ssh with a service token (TUNNEL_SERVICE_TOKEN_ID/SECRET; no discovery, no files)"
+TUNNEL_SERVICE_TOKEN_ID=sandbox-ci.access TUNNEL_SERVICE_TOKEN_SECRET=$SECRET \
+  ssh_through_zssh 'echo "  remote says: service token accepted; $(ls / | wc -l) entries in /"'
+
+say "3. a wrong service token: one error line, one hint line, exit code 3"
+set +e
+TUNNEL_SERVICE_TOKEN_ID=sandbox-ci.access TUNNEL_SERVICE_TOKEN_SECRET=wrong \
+  "$ZSSH" proxy --hostname ssh.test.example </dev/null
+code=$?
+set -e
+echo "  (zssh exited with $code)"
+
+say "done: the edge saw the Access dance, sshd saw two logins; everything is removed now"
