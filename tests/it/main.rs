@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod discovery;
 mod netns;
 mod proxy;
 mod proxy_faults;

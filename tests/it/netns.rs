@@ -74,5 +74,10 @@ fn inner() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "production-defaults\n");
     assert_eq!(w.edge.count(|r| r.kind == Kind::Jwks), 1);
+    // A name nobody serves: DNS fails at once (no network here), and the error says so.
+    let out = run(Command::new(zssh_bin())
+        .args(["proxy", "--hostname", "nosuch.test.example"])
+        .env("HOME", &w.home));
+    assert_zssh_error(&out, 5, "cannot resolve nosuch.test.example");
     eprintln!("INNER-OK");
 }
