@@ -174,7 +174,7 @@ static TLS: OnceLock<Result<Arc<ClientConfig>, String>> = OnceLock::new();
 /// The TLS client configuration: system roots (or `SSL_CERT_FILE`/`SSL_CERT_DIR`), HTTP/1.1.
 pub fn tls_config() -> Result<Arc<ClientConfig>, NetError> {
     TLS.get_or_init(|| {
-        let loaded = rustls_native_certs::load_native_certs();
+        let loaded = load_roots();
         let mut roots = RootCertStore::empty();
         let (added, _ignored) = roots.add_parsable_certificates(loaded.certs);
         if added == 0 {
@@ -195,6 +195,29 @@ pub fn tls_config() -> Result<Arc<ClientConfig>, NetError> {
     })
     .clone()
     .map_err(NetError::NoRoots)
+}
+
+/// System roots. On Linux the distribution's bundle file holds every trusted root, so reading
+/// only it (not also the hundreds of per-certificate files beside it) keeps start-up short.
+/// `SSL_CERT_FILE`/`SSL_CERT_DIR`, when set, win as usual.
+fn load_roots() -> rustls_native_certs::CertificateResult {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("SSL_CERT_FILE").is_none() && std::env::var_os("SSL_CERT_DIR").is_none() {
+        const BUNDLES: &[&str] = &[
+            "/etc/ssl/certs/ca-certificates.crt",
+            "/etc/pki/tls/certs/ca-bundle.crt",
+            "/etc/ssl/ca-bundle.pem",
+            "/etc/ssl/cert.pem",
+        ];
+        if let Some(file) = BUNDLES
+            .iter()
+            .map(std::path::Path::new)
+            .find(|p| p.is_file())
+        {
+            return rustls_native_certs::load_certs_from_paths(Some(file), None);
+        }
+    }
+    rustls_native_certs::load_native_certs()
 }
 
 impl Net {

@@ -143,11 +143,17 @@ fn html_garbage_huge_headers_and_stalls_are_errors_not_hangs() {
 fn untrusted_certificate_is_refused() {
     let w = World::new();
     w.seed_token(SSH_HOST, 3600);
-    let out = run(w
-        .zssh(&["proxy", "--hostname", SSH_HOST])
-        .env("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"));
-    assert_zssh_error(&out, 5, "TLS with ssh.test.example failed");
-    assert!(text(&out.stderr).contains("certificate"));
+    // The system roots (default) and an explicit bundle: neither trusts the test edge's CA.
+    let mut default_roots = w.zssh(&["proxy", "--hostname", SSH_HOST]);
+    default_roots.env_remove("SSL_CERT_FILE");
+    let mut explicit = w.zssh(&["proxy", "--hostname", SSH_HOST]);
+    explicit.env("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt");
+    for mut cmd in [default_roots, explicit] {
+        let out = run(&mut cmd);
+        assert_zssh_error(&out, 5, "TLS with ssh.test.example failed");
+        assert!(text(&out.stderr).contains("certificate"));
+        assert!(out.stdout.is_empty());
+    }
 }
 
 #[test]
