@@ -12,6 +12,9 @@ pub struct AppUrl {
     pub port: Option<u16>,
     /// Path and query in origin form, at least `/`.
     pub target: String,
+    /// Whether the user wrote a path (`host/` or `host/x`); Go keeps an empty path empty, which
+    /// shows in the login URL (spec 3.1: "R has no slash before ?").
+    pub has_path: bool,
 }
 
 impl AppUrl {
@@ -45,6 +48,10 @@ impl AppUrl {
             }
         };
         let url = url::Url::parse(&with_scheme).map_err(|e| bad(&e.to_string()))?;
+        let after_scheme = with_scheme.split_once("://").map_or("", |(_, r)| r);
+        let has_path = after_scheme
+            .find(['/', '?', '#'])
+            .is_some_and(|i| after_scheme[i..].starts_with('/'));
         if !url.username().is_empty() || url.password().is_some() {
             return Err(bad(
                 "user names and passwords do not belong in the hostname",
@@ -68,6 +75,7 @@ impl AppUrl {
             host,
             port: url.port(),
             target,
+            has_path,
         })
     }
 
@@ -90,6 +98,15 @@ impl AppUrl {
             Some(p) => format!("{host}:{p}"),
             None => host,
         }
+    }
+
+    /// The path (empty if the user gave none) and the query, split.
+    pub fn path_and_query(&self) -> (&str, Option<&str>) {
+        let (path, query) = match self.target.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (self.target.as_str(), None),
+        };
+        (if self.has_path { path } else { "" }, query)
     }
 
     /// `https://authority/target`, as shown to users and used for discovery.

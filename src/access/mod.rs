@@ -3,9 +3,11 @@
 
 pub mod app_url;
 pub mod discovery;
+pub mod exchange;
 pub mod jwks;
 pub mod jwt;
 pub mod token;
+pub mod transfer;
 
 /// What discovery learns about an Access application (spec section 1).
 #[derive(Debug, Clone, PartialEq, Eq)]

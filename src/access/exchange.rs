@@ -1,0 +1,131 @@
+//! Silent SSO and token checks against the edge:
+//! - the org → app token exchange (spec 3.2): follow the app's login redirects by HEAD with the
+//!   org token as the team's `CF_Authorization` cookie and the app's `CF_AppSession`, stop at
+//!   `/cdn-cgi/access/authorized`, and take the app token from its `Set-Cookie` (which must carry
+//!   an `Expires` in the future);
+//! - the token check (spec 3.3): is this app token still accepted?
+
+use std::time::{Duration, SystemTime};
+
+use super::app_url::AppUrl;
+use super::user_agent;
+use crate::client::{Client, Target};
+use crate::secret::Secret;
+
+const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(7);
+const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+const MAX_HOPS: usize = 10;
+
+/// `name=value` of a Set-Cookie header, if the name matches; with its Expires, if any.
+fn cookie<'a>(set_cookie: &'a str, name: &str) -> Option<(&'a str, Option<SystemTime>)> {
+    let mut parts = set_cookie.split(';');
+    let (n, v) = parts.next()?.trim().split_once('=')?;
+    if n.trim() != name {
+        return None;
+    }
+    let expires = parts.find_map(|attr| {
+        let (k, v) = attr.trim().split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("expires")
+            .then(|| httpdate::parse_http_date(v.trim()).ok())
+            .flatten()
+    });
+    Some((v.trim(), expires))
+}
+
+/// Exchange the org token for an app token; `Err` carries a reason for the debug log.
+pub async fn org_to_app(client: &mut Client, app: &AppUrl, org: &Secret) -> Result<Secret, String> {
+    let fut = async {
+        let mut url = url::Url::parse(&app.https()).map_err(|e| e.to_string())?;
+        let mut app_session: Option<String> = None;
+        for _ in 0..MAX_HOPS {
+            let target = Target::parse(url.as_str()).ok_or("not an https URL")?;
+            let mut headers = vec![("User-Agent".to_string(), user_agent())];
+            let path = url.path().to_string();
+            if path.contains("/cdn-cgi/access/login") {
+                headers.push(("Cookie".into(), format!("CF_Authorization={}", org.expose())));
+            } else if path.contains("/cdn-cgi/access/authorized")
+                && let Some(s) = &app_session
+            {
+                headers.push(("Cookie".into(), format!("CF_AppSession={s}")));
+            }
+            let resp = client
+                .request("HEAD", &target, &headers, None, EXCHANGE_TIMEOUT)
+                .await
+                .map_err(|e| e.to_string())?;
+            for sc in resp.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie")) {
+                if app_session.is_none()
+                    && let Some((v, _)) = cookie(&sc.1, "CF_AppSession")
+                {
+                    app_session = Some(v.to_string());
+                }
+            }
+            let is_final = path.contains("/cdn-cgi/access/authorized");
+            let location = resp.header("location").map(str::to_string);
+            if is_final || !(300..400).contains(&resp.status) || location.is_none() {
+                let now = SystemTime::now();
+                return resp
+                    .headers
+                    .iter()
+                    .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+                    .filter_map(|(_, v)| cookie(v, "CF_Authorization"))
+                    .find(|(_, exp)| exp.is_some_and(|e| e > now))
+                    .map(|(v, _)| Secret::new(v))
+                    .ok_or_else(|| format!("response from {url} did not contain app token"));
+            }
+            url = url
+                .join(location.as_deref().unwrap_or(""))
+                .map_err(|e| e.to_string())?;
+        }
+        Err("too many redirects".to_string())
+    };
+    tokio::time::timeout(EXCHANGE_TIMEOUT, fut)
+        .await
+        .unwrap_or_else(|_| Err("timed out".into()))
+}
+
+/// Whether the edge still accepts `token` for `app`: invalid only when it answers with the
+/// Access login redirect; any other answer counts as valid, as in cloudflared.
+pub async fn token_accepted(client: &mut Client, app: &AppUrl, token: &Secret) -> Result<bool, String> {
+    let (path, query) = app.path_and_query();
+    let path = if path.is_empty() { "/" } else { path };
+    let target_url = match query {
+        Some(q) => format!("https://{}{path}?{q}&cloudflared_token_check=true", app.authority()),
+        None => format!("https://{}{path}?cloudflared_token_check=true", app.authority()),
+    };
+    let target = Target::parse(&target_url).ok_or("bad URL")?;
+    let headers = vec![
+        ("User-Agent".to_string(), user_agent()),
+        ("Cf-Access-Token".to_string(), token.expose().to_string()),
+    ];
+    let resp = client
+        .request("GET", &target, &headers, None, CHECK_TIMEOUT)
+        .await
+        .map_err(|e| e.to_string())?;
+    let redirected_to_login = resp.status == 302
+        && resp.header("location").is_some_and(|loc| {
+            url::Url::parse(&target_url)
+                .and_then(|base| base.join(loc))
+                .is_ok_and(|u| u.path().starts_with("/cdn-cgi/access/login"))
+        });
+    Ok(!redirected_to_login)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_set_cookie() {
+        let (v, exp) = cookie(
+            "CF_Authorization=abc.def; Expires=Wed, 21 Oct 2099 07:28:00 GMT; Path=/; Secure",
+            "CF_Authorization",
+        )
+        .unwrap();
+        assert_eq!(v, "abc.def");
+        assert!(exp.unwrap() > SystemTime::now());
+        let (_, exp) = cookie("CF_Authorization=x; Max-Age=60", "CF_Authorization").unwrap();
+        assert!(exp.is_none(), "Max-Age alone does not count");
+        assert!(cookie("CF_AppSession=x", "CF_Authorization").is_none());
+    }
+}
