@@ -26,6 +26,10 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand proxy 'Carry one SSH connection (stdin/stdout) through the edge: ssh''s ProxyCommand'
+            cand login 'Log in to an Access application in the browser and cache the token (one browser prompt however many processes need it)'
+            cand logout 'Remove cached tokens: for one application, or --all'
+            cand status 'List cached tokens: application, identity, expiry, where each is stored'
+            cand token 'Print the cached token of an application (for scripts); never logs in'
             cand access 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
             cand generate 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
         }
@@ -52,6 +56,45 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'zssh;login'= {
+            cand --app 'The application''s URL (cloudflared''s spelling); prints only the token'
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand -q 'Print nothing on success'
+            cand --quiet 'Print nothing on success'
+            cand --no-verbose 'Print only the token (no newline) on stdout'
+            cand --auto-close 'Ask the login page to close itself when done'
+            cand --no-browser 'Don''t open a browser: print the URL (to open on another machine or a phone)'
+            cand --qr 'Also show the login URL as a QR code'
+            cand --fedramp 'Use the FedRAMP login service'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;logout'= {
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand --all 'Remove every cached token (zssh''s and cloudflared''s, which are shared)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;status'= {
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;token'= {
+            cand --app 'The application''s URL (cloudflared''s spelling)'
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'zssh;access'= {
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
@@ -63,6 +106,8 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand tcp 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
             cand rdp 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
             cand smb 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+            cand login 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)'
+            cand token 'Print the cached token as `cloudflared access token` does'
         }
         &'zssh;access;ssh'= {
             cand -T 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
@@ -150,6 +195,29 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --keepalive 'Send a WebSocket ping this often so idle sessions survive the edge''s idle cut; 0 disables'
             cand --connect-timeout 'Give up on connecting to the edge after this long'
             cand --log-directory 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr'
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;access;login'= {
+            cand --app 'The application''s URL (cloudflared''s spelling); prints only the token'
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand -q 'Print nothing on success'
+            cand --quiet 'Print nothing on success'
+            cand --no-verbose 'Print only the token (no newline) on stdout'
+            cand --auto-close 'Ask the login page to close itself when done'
+            cand --no-browser 'Don''t open a browser: print the URL (to open on another machine or a phone)'
+            cand --qr 'Also show the login URL as a QR code'
+            cand --fedramp 'Use the FedRAMP login service'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;access;token'= {
+            cand --app 'The application''s URL (cloudflared''s spelling)'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'

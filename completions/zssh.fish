@@ -29,6 +29,10 @@ complete -c zssh -n "__fish_zssh_needs_command" -l logfile -d 'Write logs to thi
 complete -c zssh -n "__fish_zssh_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zssh -n "__fish_zssh_needs_command" -s V -l version -d 'Print version'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "proxy" -d 'Carry one SSH connection (stdin/stdout) through the edge: ssh\'s ProxyCommand'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "login" -d 'Log in to an Access application in the browser and cache the token (one browser prompt however many processes need it)'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "logout" -d 'Remove cached tokens: for one application, or --all'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "status" -d 'List cached tokens: application, identity, expiry, where each is stored'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "token" -d 'Print the cached token of an application (for scripts); never logs in'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "access" -d 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "generate" -d 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
@@ -43,14 +47,38 @@ complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l log-directory -d 'Ac
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb" -l logfile -d 'Write logs to this file instead of stderr' -r -F
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb" -l fedramp -d 'Use the FedRAMP login service (login.fed.cloudflareaccess.org)'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb" -f -a "ssh" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb" -f -a "tcp" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb" -f -a "rdp" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb" -f -a "smb" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand login" -l app -d 'The application\'s URL (cloudflared\'s spelling); prints only the token' -r
+complete -c zssh -n "__fish_zssh_using_subcommand login" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand login" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand login" -s q -l quiet -d 'Print nothing on success'
+complete -c zssh -n "__fish_zssh_using_subcommand login" -l no-verbose -d 'Print only the token (no newline) on stdout'
+complete -c zssh -n "__fish_zssh_using_subcommand login" -l auto-close -d 'Ask the login page to close itself when done'
+complete -c zssh -n "__fish_zssh_using_subcommand login" -l no-browser -d 'Don\'t open a browser: print the URL (to open on another machine or a phone)'
+complete -c zssh -n "__fish_zssh_using_subcommand login" -l qr -d 'Also show the login URL as a QR code'
+complete -c zssh -n "__fish_zssh_using_subcommand login" -l fedramp -d 'Use the FedRAMP login service'
+complete -c zssh -n "__fish_zssh_using_subcommand login" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand logout" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand logout" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logout" -l all -d 'Remove every cached token (zssh\'s and cloudflared\'s, which are shared)'
+complete -c zssh -n "__fish_zssh_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand status" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand status" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand status" -l json -d 'Print JSON instead of a table'
+complete -c zssh -n "__fish_zssh_using_subcommand status" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand token" -l app -d 'The application\'s URL (cloudflared\'s spelling)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand token" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand token" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand token" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -l fedramp -d 'Use the FedRAMP login service (login.fed.cloudflareaccess.org)'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -f -a "ssh" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -f -a "tcp" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -f -a "rdp" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -f -a "smb" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -f -a "login" -d 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -f -a "token" -d 'Print the cached token as `cloudflared access token` does'
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l destination -d 'Bastion mode: the host:port the edge\'s cloudflared should connect to' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s L -l url -l listener -d 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)' -r
@@ -99,6 +127,20 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -l app -d 'The application\'s URL (cloudflared\'s spelling); prints only the token' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Print nothing on success'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -l no-verbose -d 'Print only the token (no newline) on stdout'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -l auto-close -d 'Ask the login page to close itself when done'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -l no-browser -d 'Don\'t open a browser: print the URL (to open on another machine or a phone)'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -l qr -d 'Also show the login URL as a QR code'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -l fedramp -d 'Use the FedRAMP login service'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from token" -l app -d 'The application\'s URL (cloudflared\'s spelling)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from token" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from token" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help'
 complete -c zssh -n "__fish_zssh_using_subcommand generate" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand generate" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand generate" -s h -l help -d 'Print help'

@@ -45,6 +45,22 @@ pub enum Command {
     )]
     Proxy(CarrierArgs),
 
+    /// Log in to an Access application in the browser and cache the token (one browser prompt
+    /// however many processes need it).
+    #[command(
+        after_help = "Examples:\n  zssh login ssh.example.com\n  zssh login ssh.example.com --no-browser --qr   # log in from a phone"
+    )]
+    Login(LoginArgs),
+
+    /// Remove cached tokens: for one application, or --all.
+    Logout(LogoutArgs),
+
+    /// List cached tokens: application, identity, expiry, where each is stored.
+    Status(StatusArgs),
+
+    /// Print the cached token of an application (for scripts); never logs in.
+    Token(TokenArgs),
+
     /// cloudflared-compatible commands: `zssh access ssh --hostname %h` works where
     /// `cloudflared access ssh --hostname %h` did.
     Access(AccessArgs),
@@ -73,6 +89,80 @@ pub enum AccessCommand {
     /// Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb.
     #[command(visible_aliases = ["tcp", "rdp", "smb"])]
     Ssh(CarrierArgs),
+
+    /// Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared).
+    Login(LoginArgs),
+
+    /// Print the cached token as `cloudflared access token` does.
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct LoginArgs {
+    /// The application's URL or hostname.
+    #[arg(value_name = "URL|HOST", required_unless_present = "app")]
+    pub target: Option<String>,
+
+    /// The application's URL (cloudflared's spelling); prints only the token.
+    #[arg(long, value_name = "URL", conflicts_with = "target")]
+    pub app: Option<String>,
+
+    /// Print nothing on success.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
+    /// Print only the token (no newline) on stdout.
+    #[arg(long)]
+    pub no_verbose: bool,
+
+    /// Ask the login page to close itself when done.
+    #[arg(long)]
+    pub auto_close: bool,
+
+    /// Don't open a browser: print the URL (to open on another machine or a phone).
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// Also show the login URL as a QR code.
+    #[arg(long)]
+    pub qr: bool,
+
+    /// Use the FedRAMP login service.
+    #[arg(long)]
+    pub fedramp: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// The application's hostname or URL.
+    #[arg(
+        value_name = "HOST",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub host: Option<String>,
+
+    /// Remove every cached token (zssh's and cloudflared's, which are shared).
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The application's URL or hostname.
+    #[arg(value_name = "URL|HOST", required_unless_present = "app")]
+    pub target: Option<String>,
+
+    /// The application's URL (cloudflared's spelling).
+    #[arg(long, value_name = "URL", conflicts_with = "target")]
+    pub app: Option<String>,
 }
 
 /// Options of the carrier, with cloudflared's names, aliases and environment variables.
@@ -187,6 +277,8 @@ const SINGLE_DASH_LONG: &[&str] = &[
     "quiet",
     "no-verbose",
     "auto-close",
+    "no-browser",
+    "qr",
 ];
 
 /// Rewrite cloudflared's single-dash long flags to clap's double-dash form.

@@ -10,10 +10,12 @@ mod exit;
 mod fsutil;
 mod http;
 mod human;
+mod lock;
 mod log;
 mod net;
 mod paths;
 mod secret;
+mod token_store;
 mod tunnel;
 
 use std::process::ExitCode;

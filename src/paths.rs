@@ -24,16 +24,6 @@ pub fn cloudflared_dir() -> Result<PathBuf, UserError> {
     Ok(home()?.join(".cloudflared"))
 }
 
-/// `-`-escaped name as cloudflared builds file names: `/` and `*` become `-`.
-fn escape(name: &str) -> String {
-    name.replace(['/', '*'], "-")
-}
-
-/// `~/.cloudflared/<app hostname>-<aud>-token` (spec 4.2).
-pub fn app_token_file(app_hostname: &str, aud: &str) -> Result<PathBuf, UserError> {
-    Ok(cloudflared_dir()?.join(format!("{}-{}-token", escape(app_hostname), escape(aud))))
-}
-
 /// `~/.cloudflared/<auth domain>-jwks` (spec 1.2 step 5).
 pub fn jwks_file(auth_domain: &str) -> Result<PathBuf, UserError> {
     Ok(cloudflared_dir()?.join(format!("{}-jwks", auth_domain.replace('/', "-"))))
@@ -54,14 +44,3 @@ pub const FILES: &[(&str, &str)] = &[
         "cached signing keys of the team domain, refreshed after 24 hours",
     ),
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::escape;
-
-    #[test]
-    fn escapes_like_cloudflared() {
-        assert_eq!(escape("*.example.com"), "-.example.com");
-        assert_eq!(escape("a/b"), "a-b");
-    }
-}

@@ -43,7 +43,10 @@ pub async fn org_to_app(client: &mut Client, app: &AppUrl, org: &Secret) -> Resu
             let mut headers = vec![("User-Agent".to_string(), user_agent())];
             let path = url.path().to_string();
             if path.contains("/cdn-cgi/access/login") {
-                headers.push(("Cookie".into(), format!("CF_Authorization={}", org.expose())));
+                headers.push((
+                    "Cookie".into(),
+                    format!("CF_Authorization={}", org.expose()),
+                ));
             } else if path.contains("/cdn-cgi/access/authorized")
                 && let Some(s) = &app_session
             {
@@ -53,7 +56,11 @@ pub async fn org_to_app(client: &mut Client, app: &AppUrl, org: &Secret) -> Resu
                 .request("HEAD", &target, &headers, None, EXCHANGE_TIMEOUT)
                 .await
                 .map_err(|e| e.to_string())?;
-            for sc in resp.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie")) {
+            for sc in resp
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+            {
                 if app_session.is_none()
                     && let Some((v, _)) = cookie(&sc.1, "CF_AppSession")
                 {
@@ -86,12 +93,22 @@ pub async fn org_to_app(client: &mut Client, app: &AppUrl, org: &Secret) -> Resu
 
 /// Whether the edge still accepts `token` for `app`: invalid only when it answers with the
 /// Access login redirect; any other answer counts as valid, as in cloudflared.
-pub async fn token_accepted(client: &mut Client, app: &AppUrl, token: &Secret) -> Result<bool, String> {
+pub async fn token_accepted(
+    client: &mut Client,
+    app: &AppUrl,
+    token: &Secret,
+) -> Result<bool, String> {
     let (path, query) = app.path_and_query();
     let path = if path.is_empty() { "/" } else { path };
     let target_url = match query {
-        Some(q) => format!("https://{}{path}?{q}&cloudflared_token_check=true", app.authority()),
-        None => format!("https://{}{path}?cloudflared_token_check=true", app.authority()),
+        Some(q) => format!(
+            "https://{}{path}?{q}&cloudflared_token_check=true",
+            app.authority()
+        ),
+        None => format!(
+            "https://{}{path}?cloudflared_token_check=true",
+            app.authority()
+        ),
     };
     let target = Target::parse(&target_url).ok_or("bad URL")?;
     let headers = vec![

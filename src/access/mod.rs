@@ -6,6 +6,7 @@ pub mod discovery;
 pub mod exchange;
 pub mod jwks;
 pub mod jwt;
+pub mod login;
 pub mod token;
 pub mod transfer;
 

@@ -58,7 +58,9 @@ fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 3 / 2);
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             b' ' => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
@@ -92,7 +94,12 @@ pub fn login_url(app: &AppUrl, aud: &str, public: &str, auto_close: bool) -> Str
     let mut r_pairs = existing.clone();
     r_pairs.push(("token".into(), public.into()));
     r_pairs.push(("aud".into(), aud.into()));
-    let redirect = format!("https://{}{}?{}", app.authority(), path, encode_sorted(r_pairs));
+    let redirect = format!(
+        "https://{}{}?{}",
+        app.authority(),
+        path,
+        encode_sorted(r_pairs)
+    );
     let mut pairs = existing;
     pairs.push(("aud".into(), aud.into()));
     if auto_close {
@@ -137,7 +144,10 @@ pub fn open(transfer: &Transfer, body: &[u8], server_key: &str) -> Result<Tokens
         .decode(text)
         .map_err(|e| failed(format!("illegal base64 data: {e}"), hint))?;
     if raw.len() < 24 {
-        return Err(failed("message is too short to contain a nonce".into(), hint));
+        return Err(failed(
+            "message is too short to contain a nonce".into(),
+            hint,
+        ));
     }
     let key_bytes: [u8; 32] = URL_SAFE
         .decode(server_key.trim())
@@ -163,7 +173,11 @@ pub fn open(transfer: &Transfer, body: &[u8], server_key: &str) -> Result<Tokens
 
 /// Long-poll the store until the box arrives: at most [`MAX_POLLS`] requests of
 /// [`POLL_TIMEOUT`] each; a 5xx aborts at once; a 404 or empty 200 polls again at once.
-pub async fn poll(client: &mut Client, transfer: &Transfer, fedramp: bool) -> Result<Tokens, UserError> {
+pub async fn poll(
+    client: &mut Client,
+    transfer: &Transfer,
+    fedramp: bool,
+) -> Result<Tokens, UserError> {
     let host = store_host(fedramp);
     let url = format!("https://{host}/transfer/{}", transfer.public);
     let target = Target::parse(&url).expect("fixed URL");
@@ -192,7 +206,8 @@ pub async fn poll(client: &mut Client, transfer: &Transfer, fedramp: bool) -> Re
     }
     Err(UserError::new(
         Exit::Auth,
-        "failed to run transfer service: the login was not finished in the browser in time".to_string(),
+        "failed to run transfer service: the login was not finished in the browser in time"
+            .to_string(),
         "run the login again and finish it in the browser (the URL stays valid for about 10 minutes)",
     ))
 }
@@ -221,7 +236,12 @@ mod tests {
         let with_path = AppUrl::parse("https://app.test.example/x?z=1").unwrap();
         let url = login_url(&with_path, "a", "k=", true);
         assert!(url.contains("close_interstitial=true"));
-        assert!(url.contains("redirect_url=https%3A%2F%2Fapp.test.example%2Fx%3Faud%3Da%26token%3Dk%253D%26z%3D1"), "{url}");
+        assert!(
+            url.contains(
+                "redirect_url=https%3A%2F%2Fapp.test.example%2Fx%3Faud%3Da%26token%3Dk%253D%26z%3D1"
+            ),
+            "{url}"
+        );
         assert!(url.ends_with("&token=k%3D&z=1"), "{url}");
     }
 
@@ -236,10 +256,14 @@ mod tests {
         assert_eq!(t.public.len(), 44);
         assert!(t.public.ends_with('='));
         let server = SecretKey::generate(&mut OsRng);
-        let client_pub = PublicKey::from(<[u8; 32]>::try_from(URL_SAFE.decode(&t.public).unwrap()).unwrap());
+        let client_pub =
+            PublicKey::from(<[u8; 32]>::try_from(URL_SAFE.decode(&t.public).unwrap()).unwrap());
         let nonce = [7u8; 24];
         let sealed = SalsaBox::new(&client_pub, &server)
-            .encrypt((&nonce).into(), br#"{"app_token":"A","org_token":"O"}"#.as_slice())
+            .encrypt(
+                (&nonce).into(),
+                br#"{"app_token":"A","org_token":"O"}"#.as_slice(),
+            )
             .unwrap();
         let body = STANDARD.encode([nonce.as_slice(), &sealed].concat());
         let key = URL_SAFE.encode(server.public_key().as_bytes());
@@ -247,7 +271,9 @@ mod tests {
         assert_eq!((tokens.app.expose(), tokens.org.expose()), ("A", "O"));
         let e = open(&t, b"!!!", &key).err().unwrap();
         assert!(e.message.contains("illegal base64"));
-        let e = open(&t, STANDARD.encode([0u8; 10]).as_bytes(), &key).err().unwrap();
+        let e = open(&t, STANDARD.encode([0u8; 10]).as_bytes(), &key)
+            .err()
+            .unwrap();
         assert!(e.message.contains("too short"));
         let wrong = URL_SAFE.encode(SecretKey::generate(&mut OsRng).public_key().as_bytes());
         let e = open(&t, body.as_bytes(), &wrong).err().unwrap();

@@ -2,7 +2,11 @@
 //! the modules they call.
 
 pub mod generate;
+pub mod login;
+pub mod logout;
 pub mod proxy;
+pub mod status;
+pub mod token;
 
 use crate::cli::{AccessCommand, Command};
 use crate::error::UserError;
@@ -10,9 +14,18 @@ use crate::exit::Exit;
 
 pub async fn run(command: Command) -> Result<Exit, UserError> {
     match command {
-        Command::Proxy(args) => proxy::run(args).await,
+        Command::Proxy(args) => proxy::run(args, false).await,
+        Command::Login(args) => login::run(args, false).await,
+        Command::Logout(args) => logout::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Token(args) => token::run(args).await,
         Command::Access(access) => match access.command {
-            AccessCommand::Ssh(args) => proxy::run(args).await,
+            AccessCommand::Ssh(args) => proxy::run(args, true).await,
+            AccessCommand::Login(mut args) => {
+                args.fedramp |= access.fedramp;
+                login::run(args, true).await
+            }
+            AccessCommand::Token(args) => token::run(args).await,
         },
         Command::Generate { dir } => generate::run(&dir),
     }

@@ -6,15 +6,18 @@ use std::time::Duration;
 
 use crate::access::app_url::AppUrl;
 use crate::access::discovery::{self, unreachable};
+use crate::access::login::{self, Event, Source};
 use crate::access::token::{self, Lookup};
 use crate::access::{AppInfo, user_agent};
 use crate::cli::CarrierArgs;
 use crate::client::{Client, ClientError};
+use crate::commands::login::{LOCK_DEADLINE, LoginUi};
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::http::Response;
 use crate::net::{Net, NetError};
 use crate::secret::Secret;
+use crate::token_store::{Location, TokenStore};
 use crate::tunnel::{self, Dialed, End, Ws};
 use crate::{debug, info, warn};
 
@@ -95,8 +98,9 @@ impl Carrier {
         self.app.authority()
     }
 
-    /// Open one tunnel: first dial, Access detection, discovery, cached token, second dial.
-    pub async fn open(&self, client: &mut Client) -> Result<Ws, UserError> {
+    /// Open one tunnel: first dial, Access detection, discovery, token (cache, org exchange or
+    /// browser login), second dial; a token the edge refuses is dropped and replaced once.
+    pub async fn open(&self, client: &mut Client, session: &mut Session) -> Result<Ws, UserError> {
         let first = tunnel::dial(client, &self.app, &self.headers, None)
             .await
             .map_err(|e| self.dial_error(&e))?;
@@ -136,52 +140,103 @@ impl Carrier {
             "application {} (team {}, aud {})",
             info.app_hostname, info.auth_domain, info.aud
         );
-        let token = self.cached_token(&info)?;
-        let second = tunnel::dial(client, &self.app, &self.headers, Some(&token))
-            .await
-            .map_err(|e| self.dial_error(&e))?;
-        match second {
+        let (tok, source) = self.token(client, session, &info).await?;
+        let rejected = |this: &Self| {
+            UserError::new(
+                Exit::Auth,
+                format!(
+                    "{} rejected the cached token for application {}; it was removed",
+                    this.host(),
+                    info.app_hostname
+                ),
+                login_hint(&this.app),
+            )
+        };
+        let refuses_fresh = |this: &Self| {
+            UserError::new(
+                Exit::Auth,
+                format!("{} refuses even a freshly issued token", this.host()),
+                "the application probably requires a binding cookie, or a policy denies you; ask its administrator (zssh doctor HOST explains more)",
+            )
+        };
+        match self.dial_with(client, &tok).await? {
+            Dialed::Open(ws) => return Ok(*ws),
+            Dialed::Refused(resp) if self.is_access_redirect(&resp) => {
+                session.store.delete(&token::app_name(&info))?;
+                if source == Source::Browser {
+                    return Err(refuses_fresh(self));
+                }
+                if !session.opts.interactive {
+                    return Err(rejected(self));
+                }
+                debug!("the edge rejected the token; getting a new one");
+            }
+            Dialed::Refused(resp) => return Err(self.refused(&resp)),
+        }
+        let (tok, _) = self.token(client, session, &info).await?;
+        match self.dial_with(client, &tok).await? {
             Dialed::Open(ws) => Ok(*ws),
             Dialed::Refused(resp) if self.is_access_redirect(&resp) => {
-                token::drop_app_token(&info)?;
-                Err(UserError::new(
-                    Exit::Auth,
-                    format!(
-                        "{} rejected the cached token for application {}; it was removed",
-                        self.host(),
-                        info.app_hostname
-                    ),
-                    login_hint(&self.app),
-                ))
+                session.store.delete(&token::app_name(&info))?;
+                Err(refuses_fresh(self))
             }
             Dialed::Refused(resp) => Err(self.refused(&resp)),
         }
     }
 
-    fn cached_token(&self, info: &AppInfo) -> Result<Secret, UserError> {
-        let missing = |what: String| UserError::new(Exit::Auth, what, login_hint(&self.app));
-        match token::app_token(info)? {
-            Lookup::Usable(t) => {
-                debug!(
-                    "using the cached token in {}",
-                    token::app_token_path(info)?.display()
-                );
-                Ok(t)
+    async fn dial_with(&self, client: &mut Client, tok: &Secret) -> Result<Dialed, UserError> {
+        tunnel::dial(client, &self.app, &self.headers, Some(tok))
+            .await
+            .map_err(|e| self.dial_error(&e))
+    }
+
+    /// A token for the app: the cache, else a login (which fails fast when nobody can answer).
+    async fn token(
+        &self,
+        client: &mut Client,
+        session: &mut Session,
+        info: &AppInfo,
+    ) -> Result<(Secret, Source), UserError> {
+        let before = token::app_token(&session.store, info)?;
+        if let Lookup::Usable(t, location) = before {
+            debug!(
+                "using the cached token {} ({})",
+                token::app_name(info),
+                location.describe()
+            );
+            return Ok((t, Source::Cache));
+        }
+        let Session { store, opts, ui } = session;
+        let mut events = |e: Event| ui.event(e);
+        let result = login::get_token(client, store, &self.app, info, opts, &mut events).await;
+        ui.finish();
+        match result {
+            Err(e) if e.exit == Exit::Auth && !opts.interactive => {
+                let why = match before {
+                    Lookup::Expired { exp } => {
+                        format!(
+                            "your session for {} expired {}",
+                            self.host(),
+                            crate::human::ago(exp)
+                        )
+                    }
+                    Lookup::WrongAudience => format!(
+                        "the cached token for {} belongs to another application; it was removed",
+                        self.host()
+                    ),
+                    _ => format!(
+                        "not logged in to {} (no cached token for application {})",
+                        self.host(),
+                        info.app_hostname
+                    ),
+                };
+                Err(UserError::new(
+                    Exit::Auth,
+                    format!("{why}, and nobody can answer a browser login here"),
+                    login_hint(&self.app),
+                ))
             }
-            Lookup::Missing => Err(missing(format!(
-                "not logged in to {} (no cached token for application {})",
-                self.host(),
-                info.app_hostname
-            ))),
-            Lookup::Expired { exp } => Err(missing(format!(
-                "your session for {} expired {}",
-                self.host(),
-                crate::human::ago(exp)
-            ))),
-            Lookup::WrongAudience => Err(missing(format!(
-                "the cached token for {} belongs to another application; it was removed",
-                self.host()
-            ))),
+            other => other,
         }
     }
 
@@ -276,9 +331,37 @@ impl Carrier {
 
 fn login_hint(app: &AppUrl) -> String {
     format!(
-        "log in with `cloudflared access login {}` (the token is shared with zssh), or use a service token",
-        app.https()
+        "run `zssh login {}` where a browser is available, or use a service token",
+        app.authority()
     )
+}
+
+/// Per-process login state shared by every tunnel the process opens.
+pub struct Session {
+    pub store: TokenStore,
+    pub opts: login::Options,
+    pub ui: LoginUi,
+}
+
+impl Session {
+    pub fn new(host: &str, cloudflared_layout: bool) -> Result<Session, UserError> {
+        Ok(Session {
+            store: TokenStore::open()?,
+            opts: login::Options {
+                fedramp: false,
+                auto_close: false,
+                open_browser: true,
+                interactive: login::someone_can_answer(),
+                prefer: if cloudflared_layout {
+                    Location::File
+                } else {
+                    Location::Keyring
+                },
+                lock_deadline: LOCK_DEADLINE,
+            },
+            ui: LoginUi::new(host, false),
+        })
+    }
 }
 
 fn listener_addr(raw: &str) -> Result<String, UserError> {
@@ -308,7 +391,7 @@ fn listener_addr(raw: &str) -> Result<String, UserError> {
     Ok(rest.to_string())
 }
 
-pub async fn run(args: CarrierArgs) -> Result<Exit, UserError> {
+pub async fn run(args: CarrierArgs, cloudflared_layout: bool) -> Result<Exit, UserError> {
     let carrier = Carrier::from_args(&args)?;
     let listener = args.url.clone().or(args.listener.clone());
     let net = Net::from_env(carrier.net_timeout)
@@ -322,14 +405,29 @@ pub async fn run(args: CarrierArgs) -> Result<Exit, UserError> {
         );
     }
     match listener {
-        Some(raw) => serve(carrier, net, &listener_addr(&raw)?, keepalive).await,
-        None => stdio(carrier, net, keepalive).await,
+        Some(raw) => {
+            serve(
+                carrier,
+                net,
+                &listener_addr(&raw)?,
+                keepalive,
+                cloudflared_layout,
+            )
+            .await
+        }
+        None => stdio(carrier, net, keepalive, cloudflared_layout).await,
     }
 }
 
-async fn stdio(carrier: Carrier, net: Net, keepalive: Option<Duration>) -> Result<Exit, UserError> {
+async fn stdio(
+    carrier: Carrier,
+    net: Net,
+    keepalive: Option<Duration>,
+    cloudflared_layout: bool,
+) -> Result<Exit, UserError> {
     let mut client = Client::new(net);
-    let ws = carrier.open(&mut client).await?;
+    let mut session = Session::new(&carrier.host(), cloudflared_layout)?;
+    let ws = carrier.open(&mut client, &mut session).await?;
     drop(client);
     debug!("tunnel to {} open", carrier.host());
     let (input, output, writer) = tunnel::stdio_channels();
@@ -351,6 +449,7 @@ async fn serve(
     net: Net,
     addr: &str,
     keepalive: Option<Duration>,
+    cloudflared_layout: bool,
 ) -> Result<Exit, UserError> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         UserError::local(
@@ -380,7 +479,11 @@ async fn serve(
         let mut client = Client::new(net.clone());
         tokio::spawn(async move {
             debug!("connection from {peer}");
-            match carrier.open(&mut client).await {
+            let opened = match Session::new(&carrier.host(), cloudflared_layout) {
+                Ok(mut session) => carrier.open(&mut client, &mut session).await,
+                Err(e) => Err(e),
+            };
+            match opened {
                 Ok(ws) => {
                     drop(client);
                     let (input, output) = tunnel::tcp_channels(tcp);

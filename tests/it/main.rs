@@ -4,6 +4,8 @@ mod support;
 
 mod cli;
 mod discovery;
+mod keyring;
+mod login;
 mod netns;
 mod proxy;
 mod proxy_faults;

@@ -337,7 +337,7 @@ fn debug_logs_never_show_tokens_or_secrets() {
     ));
     ok(&out);
     let logged = std::fs::read_to_string(&log).unwrap();
-    assert!(logged.contains("using the cached token in"), "{logged}");
+    assert!(logged.contains("using the cached token"), "{logged}");
     assert!(!logged.contains(&token) && !logged.contains(token.split('.').nth(1).unwrap()));
     let mut cmd = w.ssh(SSH_HOST, "--log-level debug", "true");
     cmd.env("TUNNEL_SERVICE_TOKEN_ID", "ci-bot.access")

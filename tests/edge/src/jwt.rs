@@ -128,22 +128,33 @@ impl JwtKeys {
         }
     }
 
+    /// The one JWK of the key set.
+    fn jwk(&self) -> Value {
+        json!({
+            "kid": self.kid,
+            "kty": "RSA",
+            "alg": "RS256",
+            "use": "sig",
+            "e": self.e,
+            "n": self.n,
+        })
+    }
+
     /// The body of `GET /cdn-cgi/access/certs`.
     pub(crate) fn jwks_json(&self) -> String {
         let cert = json!({"kid": self.kid, "cert": self.cert_pem});
         json!({
-            "keys": [{
-                "kid": self.kid,
-                "kty": "RSA",
-                "alg": "RS256",
-                "use": "sig",
-                "e": self.e,
-                "n": self.n,
-            }],
+            "keys": [self.jwk()],
             "public_cert": cert,
             "public_certs": [cert],
         })
         .to_string()
+    }
+
+    /// The key set as a current client caches it in `~/.cloudflared/<team>-jwks`:
+    /// `{"keys":[...]}` only (access-protocol.md 1.2 step 5).
+    pub(crate) fn jwks_cache_json(&self) -> String {
+        json!({ "keys": [self.jwk()] }).to_string()
     }
 }
 
@@ -168,5 +179,14 @@ mod tests {
         parts[1] = b64url_nopad(br#"{"a":"y","b":1}"#);
         assert!(keys.verify(&parts.join(".")).is_none());
         assert!(keys.verify("a.b").is_none());
+    }
+
+    #[test]
+    fn cache_form_is_the_served_key_set_without_extras() {
+        let keys = JwtKeys::generate().unwrap();
+        let served: Value = serde_json::from_str(&keys.jwks_json()).unwrap();
+        let cached: Value = serde_json::from_str(&keys.jwks_cache_json()).unwrap();
+        assert_eq!(cached, json!({"keys": served["keys"]}));
+        assert_eq!(cached["keys"][0]["kid"], keys.kid());
     }
 }

@@ -178,6 +178,14 @@ impl Edge {
         self.shared.mint_app_token(&aud, ttl_secs)
     }
 
+    /// This run's signing keys as a current client caches them in `~/.cloudflared/<team>-jwks`
+    /// (`{"keys":[...]}`, access-protocol.md 1.2 step 5). The keys are new on every run, so a home
+    /// reused across runs must get this file rewritten: a cached set that fails verification is
+    /// only refetched once it is at least a minute old.
+    pub fn jwks_cache_json(&self) -> String {
+        self.shared.jwt.jwks_cache_json()
+    }
+
     /// An org token for the team domain, valid for `ttl_secs` (negative: already expired).
     pub fn mint_org_token(&self, ttl_secs: i64) -> String {
         self.shared.mint_org_token(ttl_secs)

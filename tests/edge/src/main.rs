@@ -11,7 +11,7 @@ use std::io::Write as _;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
@@ -55,12 +55,56 @@ struct ServeArgs {
     #[arg(long, value_name = "N")]
     idle_drop_secs: Option<u64>,
     /// Log a user in: write an app token (1 h) for every app into DIR/.cloudflared, as
-    /// `cloudflared access login` would, so clients run with HOME=DIR find it cached.
+    /// `cloudflared access login` would, so clients run with HOME=DIR find it cached. Also
+    /// (re)writes `<team>-jwks` with this run's keys, as a current client's discovery would: a
+    /// cache left by an earlier run (other keys) would make discovery fail for a minute.
     #[arg(long, value_name = "DIR")]
     seed_home: Option<PathBuf>,
+    /// Append one JSON line per request to FILE once it is answered
+    /// (`{"seq","method","host","target","kind","status","ua"}`; still unanswered requests are
+    /// written at exit with status 0), to watch a client's wire behaviour from outside.
+    #[arg(long, value_name = "FILE")]
+    request_log: Option<PathBuf>,
 }
 
-/// Write `<host>-<aud>-token` files (0600 in a 0700 directory) for every app.
+/// Writes the edge's request records to `out` as they get a status, until `stop` is set; then
+/// writes the rest.
+fn log_requests(edge: &Edge, mut out: std::fs::File, stop: &AtomicBool) {
+    let mut written = 0usize; // records before this index are all written
+    let mut done = std::collections::HashSet::new();
+    loop {
+        let last_round = stop.load(Ordering::SeqCst);
+        let records = edge.requests();
+        for (seq, r) in records.iter().enumerate().skip(written) {
+            if done.contains(&seq) || (r.status == 0 && !last_round) {
+                continue;
+            }
+            let line = json!({
+                "seq": seq,
+                "method": r.method,
+                "host": r.host,
+                "target": r.path,
+                "kind": format!("{:?}", r.kind),
+                "status": r.status,
+                "ua": r.header("user-agent"),
+            });
+            if writeln!(out, "{line}").is_err() {
+                return;
+            }
+            done.insert(seq);
+        }
+        while done.remove(&written) {
+            written += 1;
+        }
+        if last_round {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Write `<host>-<aud>-token` files for every app and the `<team>-jwks` cache (0600 in a 0700
+/// directory).
 fn seed_home(edge: &Edge, home: &std::path::Path, hosts: &[String]) -> Result<(), String> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     let dir = home.join(".cloudflared");
@@ -69,19 +113,25 @@ fn seed_home(edge: &Edge, home: &std::path::Path, hosts: &[String]) -> Result<()
         .mode(0o700)
         .create(&dir)
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    for host in hosts {
-        let file = dir.join(format!("{host}-{}-token", edge.aud(host)));
-        let mut f = std::fs::OpenOptions::new()
+    let write = |name: String, content: String| {
+        let file = dir.join(name);
+        std::fs::OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
             .mode(0o600)
             .open(&file)
-            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-        f.write_all(edge.mint_app_token(host, 3600).as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            .and_then(|mut f| f.write_all(content.as_bytes()))
+            .map_err(|e| format!("cannot write {}: {e}", file.display()))
+    };
+    for host in hosts {
+        write(
+            format!("{host}-{}-token", edge.aud(host)),
+            edge.mint_app_token(host, 3600),
+        )?;
     }
-    Ok(())
+    // Keys change on every run: replace any cache an earlier run left (see --seed-home).
+    write(format!("{}-jwks", edge.team()), edge.jwks_cache_json())
 }
 
 fn parse_app(spec: &str) -> Result<AppConfig, String> {
@@ -142,6 +192,17 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     if let Some(home) = &args.seed_home {
         seed_home(&edge, home, &hosts)?;
     }
+    let request_log = match &args.request_log {
+        Some(path) => Some(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("cannot open {}: {e}", path.display()))?,
+        ),
+        None => None,
+    };
+
     let apps: Vec<_> = hosts
         .iter()
         .map(|host| json!({"host": host, "aud": edge.aud(host)}))
@@ -163,6 +224,22 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
+    let stop_log = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        if let Some(file) = request_log {
+            scope.spawn(|| log_requests(&edge, file, &stop_log));
+        }
+        wait_for_shutdown(&rt);
+        stop_log.store(true, Ordering::SeqCst);
+    });
+    // The stdin reader may still sit in a blocking read: do not wait for it.
+    rt.shutdown_background();
+    drop(edge);
+    Ok(())
+}
+
+/// Blocks until stdin reaches EOF or SIGTERM/SIGINT arrives.
+fn wait_for_shutdown(rt: &tokio::runtime::Runtime) {
     rt.block_on(async {
         let stdin_eof = async {
             let mut stdin = tokio::io::stdin();
@@ -183,10 +260,6 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             _ = tokio::signal::ctrl_c() => {}
         }
     });
-    // The stdin reader may still sit in a blocking read: do not wait for it.
-    rt.shutdown_background();
-    drop(edge);
-    Ok(())
 }
 
 fn main() -> ExitCode {

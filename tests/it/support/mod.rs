@@ -67,7 +67,7 @@ impl Sshd {
         let mut conf = format!(
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {pid}\nAuthorizedKeysFile {ak}\n\
              PubkeyAuthentication yes\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-             UsePAM no\nStrictModes no\nLogLevel VERBOSE\nSubsystem sftp internal-sftp\nPermitRootLogin prohibit-password\n",
+             UsePAM no\nStrictModes no\nLogLevel VERBOSE\nSubsystem sftp internal-sftp\nPermitRootLogin prohibit-password\nMaxStartups 200\nMaxSessions 200\n",
             hk = hk.display(),
             pid = dir.join("sshd.pid").display(),
             ak = authorized_keys.display(),
@@ -202,7 +202,47 @@ impl World {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", &self.home)
             .env("SSL_CERT_FILE", &self.edge.ca_pem)
-            .env("ZSSH_CONNECT_TO", self.connect_to());
+            .env("ZSSH_CONNECT_TO", self.connect_to())
+            // Tests are not people: a login that needs a browser fails fast unless a test
+            // provides one (see `browser`).
+            .env("ZSSH_NONINTERACTIVE", "1")
+            .env("ZSSH_TOKEN_STORE", "file")
+            .env("XDG_STATE_HOME", self.tmp.path().join("state"));
+    }
+
+    /// A stand-in for a person with a browser: a `BROWSER` script that records each launch in
+    /// `launches` and fetches the login URL (which completes the login at the edge), unless
+    /// `complete` is false. Returns (env to add, launches file).
+    pub fn browser(&self, complete: bool) -> (Vec<(String, String)>, PathBuf) {
+        let dir = self
+            .tmp
+            .path()
+            .join(if complete { "browser" } else { "browser-idle" });
+        std::fs::create_dir_all(&dir).unwrap();
+        let launches = dir.join("launches");
+        let script = dir.join("open.sh");
+        let fetch = if complete {
+            // curl's --connect-to has the same HOST:PORT:HOST2:PORT2 form as ZSSH_CONNECT_TO.
+            format!(
+                "args=\"\"; for m in $(echo \"$ZSSH_CONNECT_TO\" | tr ',' ' '); do args=\"$args --connect-to $m\"; done\n\
+                 curl -fsS --max-time 20 --cacert {ca} $args \"$1\" >/dev/null 2>>{dir}/curl.err\n",
+                ca = self.edge.ca_pem.display(),
+                dir = dir.display()
+            )
+        } else {
+            String::new()
+        };
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\necho \"$1\" >> {}\n{fetch}", launches.display()),
+        )
+        .unwrap();
+        set_mode(&script, 0o755);
+        let env = vec![
+            ("BROWSER".to_string(), format!("{} %s", script.display())),
+            ("ZSSH_NONINTERACTIVE".to_string(), "0".to_string()),
+        ];
+        (env, launches)
     }
 
     /// `zssh ARGS` with the world's environment.
@@ -268,6 +308,35 @@ impl World {
         set_mode(&file, 0o600);
         file
     }
+}
+
+/// Lines in a file (0 if it does not exist).
+pub fn line_count(path: &Path) -> usize {
+    std::fs::read_to_string(path)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+}
+
+/// A TCP origin that sends a banner, then echoes what it gets; runs until the test ends.
+pub fn echo_origin() -> SocketAddr {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut c) = conn else { break };
+            std::thread::spawn(move || {
+                let _ = c.write_all(b"ECHO-ORIGIN\n");
+                let mut buf = [0u8; 16384];
+                while let Ok(n) = c.read(&mut buf) {
+                    if n == 0 || c.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    addr
 }
 
 pub fn set_mode(path: &Path, mode: u32) {

@@ -1,0 +1,238 @@
+//! `zssh login` and `zssh access login`: discovery, then a token from the cache, the org
+//! exchange or the browser (one prompt per app however many processes wait), then the token
+//! check at the edge. Also the login progress display shared with `proxy` ([`LoginUi`]).
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::access::app_url::AppUrl;
+use crate::access::login::{self, Event, Options, Source};
+use crate::access::{AppInfo, discovery, exchange, token};
+use crate::cli::LoginArgs;
+use crate::client::Client;
+use crate::error::UserError;
+use crate::exit::Exit;
+use crate::lock::Waiting;
+use crate::net::Net;
+use crate::secret::Secret;
+use crate::token_store::{Location, TokenStore};
+use crate::{debug, human};
+
+/// How long a process waits for another process's login before giving up.
+pub const LOCK_DEADLINE: Duration = Duration::from_secs(11 * 60);
+
+/// Shows login progress on stderr: the URL (once per distinct URL), an optional QR code, and a
+/// spinner with elapsed time while stderr is a terminal. Never writes to stdout.
+pub struct LoginUi {
+    host: String,
+    qr: bool,
+    seen: HashSet<String>,
+    waited: bool,
+    spinner: Option<ProgressBar>,
+}
+
+impl LoginUi {
+    pub fn new(host: &str, qr: bool) -> LoginUi {
+        LoginUi {
+            host: host.to_string(),
+            qr,
+            seen: HashSet::new(),
+            waited: false,
+            spinner: None,
+        }
+    }
+
+    fn show_url(&mut self, url: &str) {
+        if !self.seen.insert(url.to_string()) {
+            return;
+        }
+        if let Some(s) = &self.spinner {
+            s.suspend(|| eprintln!("  {url}"));
+        } else {
+            eprintln!("  {url}");
+        }
+        if self.qr {
+            match qrcode::QrCode::new(url.as_bytes()) {
+                Ok(code) => eprintln!(
+                    "{}",
+                    code.render::<qrcode::render::unicode::Dense1x2>()
+                        .quiet_zone(true)
+                        .build()
+                ),
+                Err(e) => eprintln!("zssh: cannot draw a QR code for this URL: {e}"),
+            }
+        }
+    }
+
+    fn spin(&mut self, what: String) {
+        if let Some(s) = &self.spinner {
+            s.set_message(what);
+            return;
+        }
+        // Hidden automatically when stderr is not a terminal.
+        let s = ProgressBar::new_spinner();
+        s.set_style(
+            ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        s.set_message(what);
+        s.enable_steady_tick(Duration::from_millis(120));
+        self.spinner = Some(s);
+    }
+
+    pub fn event(&mut self, e: Event) {
+        match e {
+            Event::BrowserLogin { url, opened } => {
+                if opened {
+                    eprintln!(
+                        "zssh: a browser window should have opened to log in to {}; if not, open this URL:",
+                        self.host
+                    );
+                } else {
+                    eprintln!(
+                        "zssh: to log in to {}, open this URL in a browser:",
+                        self.host
+                    );
+                }
+                self.show_url(&url);
+                self.spin(format!("waiting for the login to {} to finish", self.host));
+            }
+            Event::OtherLogin(Waiting::Holder { pid, cloudflared }) => {
+                if !self.waited {
+                    self.waited = true;
+                    let who = if cloudflared { "cloudflared" } else { "zssh" };
+                    let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+                    eprintln!(
+                        "zssh: another {who} process{pid} is logging in to {}; waiting for it",
+                        self.host
+                    );
+                    self.spin(format!("waiting for the other login to {}", self.host));
+                }
+            }
+            Event::OtherLogin(Waiting::Url(url)) => {
+                if !self.seen.contains(&url) {
+                    eprintln!("zssh: if no browser window opened, finish that login at:");
+                }
+                self.show_url(&url);
+            }
+        }
+    }
+
+    pub fn finish(&mut self) {
+        if let Some(s) = self.spinner.take() {
+            s.finish_and_clear();
+        }
+    }
+}
+
+/// Discovery plus a verified token for `app`: the shared core of `login`.
+pub async fn login(
+    client: &mut Client,
+    store: &TokenStore,
+    app: &AppUrl,
+    opts: &Options,
+    ui: &mut LoginUi,
+) -> Result<(AppInfo, Secret, Source), UserError> {
+    let info = discovery::discover(client, app).await?;
+    let mut events = |e: Event| ui.event(e);
+    let (mut tok, mut source) =
+        login::get_token(client, store, app, &info, opts, &mut events).await?;
+    // The token check (spec 3.3): a token the edge refuses is dropped and the login runs once more.
+    if !exchange::token_accepted(client, app, &tok)
+        .await
+        .unwrap_or(true)
+    {
+        debug!("the edge refused the token; logging in again");
+        store.delete(&token::app_name(&info))?;
+        let fresh = login::get_token(client, store, app, &info, opts, &mut events).await?;
+        (tok, source) = fresh;
+        if !exchange::token_accepted(client, app, &tok)
+            .await
+            .unwrap_or(true)
+        {
+            store.delete(&token::app_name(&info))?;
+            ui.finish();
+            return Err(UserError::new(
+                Exit::Auth,
+                format!(
+                    "Could not verify token: {} refuses even a fresh token",
+                    app.authority()
+                ),
+                "the application probably requires a binding cookie, or a policy denies you; ask its administrator",
+            ));
+        }
+    }
+    ui.finish();
+    Ok((info, tok, source))
+}
+
+pub async fn run(args: LoginArgs, cloudflared_output: bool) -> Result<Exit, UserError> {
+    let raw = args.app.as_deref().or(args.target.as_deref()).unwrap_or("");
+    let app = AppUrl::parse(raw)?;
+    let net = Net::from_env(Duration::from_secs(15))
+        .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;
+    let mut client = Client::new(net);
+    let store = TokenStore::open()?;
+    let opts = Options {
+        fedramp: args.fedramp,
+        auto_close: args.auto_close,
+        open_browser: !args.no_browser,
+        interactive: true,
+        prefer: if cloudflared_output {
+            Location::File
+        } else {
+            Location::Keyring
+        },
+        lock_deadline: LOCK_DEADLINE,
+    };
+    let mut ui = LoginUi::new(&app.authority(), args.qr);
+    let (info, tok, source) = login(&mut client, &store, &app, &opts, &mut ui).await?;
+    let mut out = std::io::stdout().lock();
+    let token_only = args.no_verbose || args.app.is_some();
+    #[allow(clippy::print_stdout)]
+    let printed = if args.quiet {
+        Ok(())
+    } else if token_only {
+        out.write_all(tok.expose().as_bytes())
+    } else if cloudflared_output {
+        write!(
+            out,
+            "Successfully fetched your token:\n\n{}\n\n",
+            tok.expose()
+        )
+    } else {
+        Ok(())
+    };
+    if let Err(e) = printed.and_then(|_| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(UserError::new(
+            Exit::Failure,
+            format!("cannot write to stdout: {e}"),
+            "",
+        ));
+    }
+    if !cloudflared_output && !args.quiet {
+        let (who, exp, _) = token::identity(&tok);
+        let until = exp
+            .map(human::ago)
+            .unwrap_or_else(|| "an unknown time".into());
+        let how = match source {
+            Source::Cache => "already logged in",
+            Source::OrgExchange => "logged in (single sign-on with your team session)",
+            Source::Browser => "logged in",
+        };
+        let place = store
+            .read(&token::app_name(&info))?
+            .map(|(_, l)| l.describe())
+            .unwrap_or("nowhere");
+        eprintln!(
+            "zssh: {how} to {} as {who}; the token expires {until}; stored in {place}",
+            app.authority()
+        );
+    }
+    Ok(Exit::Ok)
+}

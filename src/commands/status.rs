@@ -1,0 +1,123 @@
+//! `zssh status`: every cached token zssh can see (its own and cloudflared's), with the identity,
+//! audience, expiry in human time and where it is stored. Never prints a token.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::access::token;
+use crate::cli::StatusArgs;
+use crate::error::UserError;
+use crate::exit::Exit;
+use crate::human;
+use crate::token_store::{Location, TokenStore};
+
+#[derive(Serialize)]
+pub struct Entry {
+    /// The token's name (its cloudflared file name).
+    pub name: String,
+    /// "app" or "org".
+    pub kind: &'static str,
+    /// The application hostname (app tokens) or the team domain (org tokens).
+    pub subject: String,
+    pub identity: String,
+    pub audience: Vec<String>,
+    pub expires_at: Option<i64>,
+    pub expired: bool,
+    pub location: Location,
+}
+
+/// Split a token name into (kind, subject).
+pub fn describe_name(name: &str) -> (&'static str, String) {
+    if let Some(team) = name.strip_suffix("-org-token") {
+        return ("org", team.to_string());
+    }
+    let stem = name.strip_suffix("-token").unwrap_or(name);
+    let app = stem.rsplit_once('-').map_or(stem, |(app, _aud)| app);
+    ("app", app.to_string())
+}
+
+pub fn entries(store: &TokenStore) -> Result<Vec<Entry>, UserError> {
+    let mut out = Vec::new();
+    for (name, location) in store.list()? {
+        let Some((tok, _)) = store.read(&name)? else {
+            continue;
+        };
+        let (identity, exp, audience) = token::identity(&tok);
+        let (kind, subject) = describe_name(&name);
+        out.push(Entry {
+            name,
+            kind,
+            subject,
+            identity,
+            audience,
+            expires_at: exp,
+            expired: exp.is_some_and(|e| e < token::now()),
+            location,
+        });
+    }
+    out.sort_by(|a, b| (a.kind, &a.subject).cmp(&(b.kind, &b.subject)));
+    Ok(out)
+}
+
+pub fn run(args: StatusArgs) -> Result<Exit, UserError> {
+    let store = TokenStore::open()?;
+    let list = entries(&store)?;
+    let mut out = std::io::stdout().lock();
+    let text = if args.json {
+        serde_json::to_string_pretty(&list).unwrap_or_default() + "\n"
+    } else if list.is_empty() {
+        eprintln!("zssh: not logged in anywhere (no cached tokens)");
+        String::new()
+    } else {
+        let mut t = format!(
+            "{:<36} {:<4} {:<28} {:<40} {}\n",
+            "APPLICATION / TEAM", "KIND", "IDENTITY", "EXPIRES", "STORED IN"
+        );
+        for e in &list {
+            let expires = match e.expires_at {
+                Some(x) if e.expired => format!("expired {}", human::ago(x)),
+                Some(x) => human::ago(x),
+                None => "never".into(),
+            };
+            t.push_str(&format!(
+                "{:<36} {:<4} {:<28} {:<40} {}\n",
+                e.subject,
+                e.kind,
+                e.identity,
+                expires,
+                e.location.describe()
+            ));
+        }
+        t
+    };
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(UserError::new(
+            Exit::Failure,
+            format!("cannot write to stdout: {e}"),
+            "",
+        )),
+        _ => Ok(Exit::Ok),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_name;
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            describe_name("t.cloudflareaccess.com-org-token"),
+            ("org", "t.cloudflareaccess.com".into())
+        );
+        assert_eq!(
+            describe_name("ssh.example.com-abc123-token"),
+            ("app", "ssh.example.com".into())
+        );
+        assert_eq!(
+            describe_name("-.example.com-abc-token"),
+            ("app", "-.example.com".into())
+        );
+    }
+}
