@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio_tungstenite::WebSocketStream;
@@ -22,6 +23,9 @@ use crate::client::{Client, ClientError};
 use crate::http::{HttpError, Request, Response};
 use crate::net::Stream;
 use crate::secret::Secret;
+
+/// Size of local reads (a pipe delivers at most 64 KiB at a time on Linux by default).
+const READ_BUF: usize = 64 * 1024;
 
 /// How long to keep relaying edge→local after local EOF, waiting for the edge to close.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -144,7 +148,14 @@ where
         tokio::select! {
             chunk = input.recv() => match chunk {
                 Some(bytes) => {
-                    if let Err(e) = sink.send(Message::Binary(bytes)).await {
+                    // Queue without flushing while more input is already waiting: one TLS write
+                    // (and syscall) then carries several frames.
+                    let sent = if input.is_empty() {
+                        sink.send(Message::Binary(bytes)).await
+                    } else {
+                        sink.feed(Message::Binary(bytes)).await
+                    };
+                    if let Err(e) = sent {
                         return if is_normal_end(&e) { End::Edge } else { End::Lost(e.to_string()) };
                     }
                 }
@@ -210,15 +221,17 @@ pub fn stdio_channels() -> (
     let (out_tx, mut out_rx) = mpsc::channel::<Bytes>(8);
     std::thread::spawn(move || {
         let mut stdin = raw_stdin();
-        let mut buf = vec![0u8; 64 * 1024];
+        // One reused read buffer, and an arena the chunks are cut from: a memcpy per read but
+        // (once earlier chunks are sent and dropped) no allocation or fresh pages per read.
+        let mut rd = vec![0u8; READ_BUF];
+        let mut arena = BytesMut::with_capacity(4 * READ_BUF);
         loop {
-            match stdin.read(&mut buf) {
+            match stdin.read(&mut rd) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
-                    if in_tx
-                        .blocking_send(Bytes::copy_from_slice(&buf[..n]))
-                        .is_err()
-                    {
+                    arena.reserve(n);
+                    arena.extend_from_slice(&rd[..n]);
+                    if in_tx.blocking_send(arena.split().freeze()).is_err() {
                         break;
                     }
                 }

@@ -392,15 +392,19 @@ fn a_fresh_home_without_unlock_has_no_keyring() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// zssh with a real keyring. WIRE: these run the `status`, `logout` and `token` commands being
-// written now; remove the `ignore` once they exist (run with `cargo test --test it keyring --
-// --include-ignored` meanwhile).
+// zssh with a real keyring: login, token, status, logout and the proxy.
 
-/// `zssh ARGS` in `world`, seeing the keyring of `env`.
+/// `zssh ARGS` in `world`, seeing the keyring of `env` (the World's default is
+/// `ZSSH_TOKEN_STORE=file`, so that other tests never reach for a keyring).
 fn zssh_with(world: &World, env: &[(String, String)], args: &[&str]) -> Command {
     let mut cmd = world.zssh(args);
-    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    with_keyring(&mut cmd, env);
     cmd
+}
+
+fn with_keyring<'a>(cmd: &'a mut Command, env: &[(String, String)]) -> &'a mut Command {
+    cmd.envs(env.iter().map(|(k, v)| (k, v)))
+        .env("ZSSH_TOKEN_STORE", "auto")
 }
 
 fn app_token_name(world: &World) -> String {
@@ -408,7 +412,6 @@ fn app_token_name(world: &World) -> String {
 }
 
 #[test]
-#[ignore = "WIRE: needs zssh token/status/logout"]
 fn a_token_in_the_keyring_is_used_listed_and_removed() {
     let world = World::new();
     let ss = SecretService::unlocked(&world.home);
@@ -436,9 +439,10 @@ fn a_token_in_the_keyring_is_used_listed_and_removed() {
     );
 
     // The proxy finds it too: a whole ssh session on the keyring's token, no file needed.
-    let out = run(world
-        .ssh(SSH_HOST, "", "echo through-keyring")
-        .envs(ss.env().iter().map(|(k, v)| (k, v))));
+    let out = run(with_keyring(
+        &mut world.ssh(SSH_HOST, "", "echo through-keyring"),
+        ss.env(),
+    ));
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).trim(), "through-keyring");
     assert!(!world.cloudflared_dir().join(&name).exists());
@@ -449,7 +453,55 @@ fn a_token_in_the_keyring_is_used_listed_and_removed() {
 }
 
 #[test]
-#[ignore = "WIRE: needs zssh token"]
+fn login_keeps_both_tokens_in_the_keyring() {
+    let world = World::new();
+    let ss = SecretService::unlocked(&world.home);
+    let (browser, _launches) = world.browser(true);
+    let out =
+        run(zssh_with(&world, ss.env(), &["login", SSH_HOST])
+            .envs(browser.iter().map(|(k, v)| (k, v))));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let app = app_token_name(&world);
+    let org = format!("{}-org-token", world.edge.team());
+    for name in [&app, &org] {
+        let token = ss
+            .token(name)
+            .unwrap_or_else(|| panic!("{name} in the keyring"));
+        assert!(
+            token.starts_with("eyJ"),
+            "a JWT, without a newline: {}",
+            token.len()
+        );
+        assert!(!token.ends_with('\n'));
+        assert!(
+            !world.cloudflared_dir().join(name).exists(),
+            "{name} is not also a file"
+        );
+    }
+    let out = run(&mut zssh_with(&world, ss.env(), &["status", "--json"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let locations: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["location"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(locations, ["keyring", "keyring"], "{list}");
+    // Every later process (here: the proxy under ssh) reads it from the keyring.
+    let out = run(with_keyring(
+        &mut world.ssh(SSH_HOST, "", "echo after-login"),
+        ss.env(),
+    ));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        world.edge.count(|r| r.kind == Kind::TokenCheck),
+        1,
+        "no second login"
+    );
+}
+
+#[test]
 fn file_mode_never_reads_the_keyring() {
     let world = World::new();
     let ss = SecretService::unlocked(&world.home);
@@ -461,24 +513,32 @@ fn file_mode_never_reads_the_keyring() {
     assert!(ss.token(&name).is_some(), "and left it alone");
 }
 
+/// The locked keyring holds a copy of the token (an unlock is needed to read it, and no prompt
+/// can be shown): auto mode uses the file at once; keyring mode says why it cannot.
 #[test]
-#[ignore = "WIRE: needs zssh token"]
 fn a_locked_keyring_falls_back_to_files_without_waiting() {
     let world = World::new();
-    SecretService::unlocked(&world.home).store_token("unrelated-token", "x");
+    let name = app_token_name(&world);
+    SecretService::unlocked(&world.home).store_token(&name, "locked-away");
     let ss = SecretService::locked(&world.home);
-    world.seed_token(SSH_HOST, 3600);
+    let file = world.seed_token(SSH_HOST, 3600);
     let started = Instant::now();
-    let out = run(&mut zssh_with(&world, ss.env(), &["token", SSH_HOST]));
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
-    // Keyring mode says why instead of falling back.
+    let out = run(&mut zssh_with(
+        &world,
+        ss.env(),
+        &["--log-level", "debug", "token", SSH_HOST],
+    ));
+    let took = started.elapsed();
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(text(&out.stdout), std::fs::read_to_string(&file).unwrap());
+    assert!(err.contains("OS keyring unavailable"), "{err}");
+    // It failed, rather than running into zssh's 2 s bound on keyring calls.
+    assert!(!err.contains("no answer within"), "{err}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+
     let out =
         run(zssh_with(&world, ss.env(), &["token", SSH_HOST]).env("ZSSH_TOKEN_STORE", "keyring"));
-    // A read finds nothing in the keyring (nothing of this name is locked away), then the file.
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_zssh_error(&out, 7, "ZSSH_TOKEN_STORE=keyring");
+    assert_eq!(ss.token(&name), None, "still locked");
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod chromium;
 mod cli;
 mod discovery;
 mod keyring;

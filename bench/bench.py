@@ -1,0 +1,907 @@
+#!/usr/bin/env python3
+"""zssh benchmark harness (stdlib only; started by bench/bench.sh).
+
+Two roles in one file:
+
+* `bench.py origin --size N`: the TCP origins behind the test edge, in a process of their own so
+  their CPU time is never counted for a client. Three listeners:
+    banner  sends one line at once on connect (like an SSH server's banner), then discards input;
+    sink    reads exactly N bytes, reports when the first and the last arrived, then closes;
+    source  sends exactly N bytes, reports, then closes.
+  It prints one JSON line with the ports, then one JSON line per finished sink/source transfer,
+  and exits when its stdin reaches EOF (i.e. when the harness goes away, however it dies).
+
+* `bench.py run ...`: the harness. Starts the origins and `zssh-test-edge serve`, then measures
+  each client (zssh, nc, websocat, cloudflared) and prints one table. CPU time and peak RSS are
+  the client process's own (see RUSAGE_LAUNCHER), never the edge's or the origin's: those are
+  separate processes that the client does not wait for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import queue
+import re
+import select
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+MIB = 1 << 20
+GIB = 1 << 30
+BANNER = b"SSH-2.0-zssh-bench-origin\r\n"
+CHUNK = 1 * MIB  # I/O buffer size of the origins and of the harness's pipe pumps
+
+# Service token the edge accepts for every app (fake; only meaningful to the local test edge).
+TOKEN_ID = "bench-client.access"
+TOKEN_SECRET = "bench-secret-0123456789abcdef"
+
+# Names the clients dial. Inside the private namespace /etc/hosts maps them all to 127.0.0.1.
+APPS = {
+    "banner": "ssh-banner.bench.example.com",
+    "sink": "ssh-sink.bench.example.com",
+    "source": "ssh-source.bench.example.com",
+}
+TEAM = "zssh-bench.cloudflareaccess.com"
+# The transfer store hosts the edge also answers for (only used by logins; mapped for completeness).
+STORE_HOSTS = ["login.cloudflareaccess.org", "login.fed.cloudflareaccess.org"]
+
+# Figures for cloudflared measured on another machine (the brief's reference), used for the goals
+# when no cloudflared is on PATH here.
+CLOUDFLARED_REF = {"first_byte_ms": 35.0, "cpu_per_gib": 2.5, "rss_mib": 44.0}
+RSS_GOAL_MIB = 10.0
+# Untimed connections per client, started through the CPU/RSS launcher (see RUSAGE_LAUNCHER).
+CONN_RUNS = 5
+
+
+_T0 = time.monotonic()
+
+
+def log(msg: str) -> None:
+    """Progress goes to stderr so that stdout carries only the table."""
+    print(f"bench: [{time.monotonic() - _T0:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Origins
+# --------------------------------------------------------------------------------------------
+
+def origin_main(size: int) -> None:
+    out_lock = threading.Lock()
+
+    def report(obj: dict) -> None:
+        with out_lock:
+            sys.stdout.write(json.dumps(obj) + "\n")
+            sys.stdout.flush()
+
+    def drain(conn: socket.socket, limit_s: float) -> None:
+        # Read until the peer closes (bounded), so that closing never resets unread data.
+        conn.settimeout(limit_s)
+        try:
+            while conn.recv(CHUNK):
+                pass
+        except OSError:
+            pass
+
+    def banner(conn: socket.socket) -> None:
+        conn.sendall(BANNER)
+        drain(conn, 30.0)
+
+    def sink(conn: socket.socket) -> None:
+        buf = bytearray(CHUNK)
+        view = memoryview(buf)
+        got = 0
+        t_first = t_last = None
+        conn.settimeout(600.0)  # a stuck client must not keep the origin forever
+        try:
+            while got < size:
+                n = conn.recv_into(view[: min(CHUNK, size - got)])
+                if n == 0:
+                    break
+                t_last = time.monotonic()
+                if t_first is None:
+                    t_first = t_last
+                got += n
+        except OSError:
+            pass
+        # Exactly `size` bytes: close now (the brief's "discards and closes after exactly N").
+        report({"kind": "sink", "bytes": got, "t_first": t_first, "t_last": t_last})
+
+    def source(conn: socket.socket) -> None:
+        # Not all zeros, so nothing along the way can get an easy ride (no compression here
+        # anyway, but it keeps the test honest).
+        block = os.urandom(CHUNK)
+        sent = 0
+        t_first = time.monotonic()
+        conn.settimeout(600.0)
+        try:
+            while sent < size:
+                k = min(CHUNK, size - sent)
+                conn.sendall(block[:k] if k < CHUNK else block)
+                sent += k
+            conn.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        report({"kind": "source", "bytes": sent, "t_first": t_first, "t_last": time.monotonic()})
+        drain(conn, 10.0)
+
+    handlers = {"banner": banner, "sink": sink, "source": source}
+    ports = {}
+    for name, handler in handlers.items():
+        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", 0))
+        ls.listen(64)
+        ports[name] = ls.getsockname()[1]
+
+        def accept_loop(ls=ls, handler=handler):
+            while True:
+                conn, _ = ls.accept()
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+                def serve(conn=conn):
+                    try:
+                        handler(conn)
+                    except OSError:
+                        pass
+                    finally:
+                        conn.close()
+
+                threading.Thread(target=serve, daemon=True).start()
+
+        threading.Thread(target=accept_loop, daemon=True).start()
+    report({"ports": ports})
+    # Live exactly as long as the harness: its end closes our stdin.
+    while sys.stdin.buffer.read(4096):
+        pass
+    os._exit(0)
+
+
+# --------------------------------------------------------------------------------------------
+# Child-process helpers
+# --------------------------------------------------------------------------------------------
+
+# Why CPU time and peak RSS come through GNU time rather than straight from our own os.wait4:
+# Python starts children with vfork, and at exec Linux folds the high-water RSS of the old address
+# space (here: this Python process, ~15-20 MiB) into the child's ru_maxrss. A child of Python
+# therefore never reports less than Python's own peak (nc showed 19 MiB). GNU time is a ~1 MiB C
+# program: the client it forks gets a fresh, small floor, and time reports the client's own max
+# RSS (%M). CPU time still comes from our os.wait4 on the launcher, which covers the client (time
+# waits for it) to the microsecond, plus GNU time's own ~1 ms, the same for every client (time's
+# %U/%S have only 10 ms resolution). The first-byte timings spawn clients directly (no launcher in
+# the timed path); separate, untimed runs through the launcher give the per-connection figures.
+RUSAGE_LAUNCHER = "/usr/bin/time"
+
+# Clients started and not yet reaped: the cleanup kills them if the harness is interrupted.
+LIVE: set = set()
+
+
+class Reaped:
+    """How a client ended; cpu/rss only when it was started through the launcher."""
+
+    def __init__(self, code: int, killed: bool, cpu=None, rss_mib=None):
+        self.code = code
+        self.killed = killed
+        self.cpu = cpu
+        self.rss_mib = rss_mib
+
+
+def exited(p: subprocess.Popen) -> bool:
+    """Whether the child has ended, without reaping it."""
+    info = os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    return info is not None
+
+
+def reap(p: subprocess.Popen, timeout: float, rusage_file: str | None = None) -> Reaped:
+    """Wait for the child; SIGKILL its whole session after `timeout` (it is a session leader)."""
+    deadline = time.monotonic() + timeout
+    killed = False
+    while True:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() >= deadline:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            killed = True
+            pid, status, ru = os.wait4(p.pid, 0)
+            break
+        time.sleep(0.002)
+    p.returncode = os.waitstatus_to_exitcode(status)  # so Popen never waits for it again
+    LIVE.discard(p)
+    cpu = rss = None
+    if rusage_file:
+        cpu = ru.ru_utime + ru.ru_stime  # the launcher's and, through it, the client's
+        # The last word is %M in KiB (a "Command exited with non-zero status" line may precede).
+        try:
+            with open(rusage_file) as f:
+                rss = int(f.read().split()[-1]) / 1024.0
+        except (OSError, ValueError, IndexError):
+            pass
+    return Reaped(p.returncode, killed, cpu, rss)
+
+
+def write_all(fd: int, data) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def read_until(fd: int, deadline: float) -> bytes:
+    """One read from fd, or b'' at EOF; raises TimeoutError past the deadline."""
+    left = deadline - time.monotonic()
+    if left <= 0 or not select.select([fd], [], [], left)[0]:
+        raise TimeoutError
+    return os.read(fd, 65536)
+
+
+class Client:
+    """One client under test: how to run it against an app host."""
+
+    def __init__(self, name: str, argv_for, env: dict, path: str | None, note: str = ""):
+        self.name = name
+        self.argv_for = argv_for  # app key ("banner"/"sink"/"source") -> argv
+        self.env = env
+        self.path = path  # None: not available here
+        self.note = note
+
+    def spawn(self, app: str, stderr, rusage_file: str | None = None) -> subprocess.Popen:
+        launcher = []
+        if rusage_file:
+            launcher = [RUSAGE_LAUNCHER, "-q", "-o", rusage_file, "-f", "%M"]
+        p = subprocess.Popen(
+            launcher + self.argv_for(app),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=self.env,
+            close_fds=True,
+            start_new_session=True,  # so a stuck client can be killed with everything it started
+        )
+        LIVE.add(p)
+        return p
+
+
+# --------------------------------------------------------------------------------------------
+# Measurements
+# --------------------------------------------------------------------------------------------
+
+def first_byte(client: Client, errlog: str, rusage_file: str | None) -> tuple[float, Reaped]:
+    """Milliseconds from spawning the client to the origin's first byte on its stdout, and how
+    it ended (with CPU and peak RSS if `rusage_file`, i.e. started through the launcher)."""
+    with open(errlog, "wb") as err:
+        t0 = time.perf_counter()
+        p = client.spawn("banner", err, rusage_file)
+        try:
+            data = read_until(p.stdout.fileno(), time.monotonic() + 15.0)
+            t1 = time.perf_counter()
+        except TimeoutError:
+            data, t1 = b"", None
+        # A polite end: stdin EOF, as when ssh exits. Every client must then leave by itself.
+        p.stdin.close()
+        p.stdout.close()
+        r = reap(p, 10.0, rusage_file)
+    if t1 is None or not data or not BANNER.startswith(data[: len(BANNER)]):
+        raise RuntimeError(
+            f"{client.name}: no banner (got {data[:60]!r}, exit {r.code}); stderr: {tail(errlog)}"
+        )
+    return (t1 - t0) * 1000.0, r
+
+
+def upload(client: Client, size: int, results: queue.Queue, errlog: str, rusage: str) -> dict:
+    """size bytes client stdin -> sink origin. Rate = size / (last - first byte at the origin)."""
+    clear(results)
+    block = os.urandom(CHUNK)
+    wrote_err: list[BaseException] = []
+    limit = transfer_limit(size)
+    with open(errlog, "wb") as err:
+        t0 = time.monotonic()
+        p = client.spawn("sink", err, rusage)
+
+        def feed():
+            fd = p.stdin.fileno()
+            left = size
+            try:
+                while left > 0:
+                    k = min(CHUNK, left)
+                    write_all(fd, block if k == CHUNK else block[:k])
+                    left -= k
+            except OSError as e:  # the client died early; reported below
+                wrote_err.append(e)
+            finally:
+                p.stdin.close()  # EOF, as when ssh closes the session
+
+        def discard():
+            while p.stdout.read1(CHUNK):
+                pass
+
+        threads = [threading.Thread(target=feed, daemon=True),
+                   threading.Thread(target=discard, daemon=True)]
+        for t in threads:
+            t.start()
+        # Wait for the origin's report; give up early if the client is gone and nothing came.
+        res = {"bytes": 0, "t_first": None, "t_last": None}
+        gone_at = None
+        while time.monotonic() - t0 < limit:
+            try:
+                res = results.get(timeout=0.1)
+                break
+            except queue.Empty:
+                pass
+            if gone_at is None and exited(p):
+                gone_at = time.monotonic()
+            if gone_at is not None and time.monotonic() - gone_at > 3.0:
+                break
+        t_done = time.monotonic()
+        r = reap(p, 15.0, rusage)
+        for t in threads:
+            t.join(5.0)
+    if res["bytes"] != size or res["t_first"] is None or r.cpu is None:
+        raise RuntimeError(
+            f"{client.name}: upload delivered {res['bytes']} of {size} bytes "
+            f"(exit {r.code}, {wrote_err or ''}); stderr: {tail(errlog)}"
+        )
+    span = max(res["t_last"] - res["t_first"], 1e-9)
+    return {
+        "mib_s": size / MIB / span,
+        "wall_s": t_done - t0,
+        "cpu_s": r.cpu,
+        "rss_mib": r.rss_mib,
+        "exit": r.code,
+        "killed": r.killed,
+    }
+
+
+def download(client: Client, size: int, results: queue.Queue, errlog: str, rusage: str) -> dict:
+    """source origin -> client stdout (counted here). Rate = size / (last - first byte read)."""
+    clear(results)
+    buf = bytearray(CHUNK)
+    limit = transfer_limit(size)
+    with open(errlog, "wb") as err:
+        t0 = time.monotonic()
+        p = client.spawn("source", err, rusage)
+        # stdin stays open during the transfer: an ssh session does not close its input while it
+        # receives, and some clients end the session on stdin EOF.
+        fd = p.stdout.fileno()
+        got = 0
+        t_first = t_last = None
+        deadline = t0 + limit
+        try:
+            # Stop at `size` bytes rather than at EOF: nc and websocat keep stdout open after the
+            # origin's FIN for as long as their stdin is open.
+            while got < size:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([fd], [], [], left)[0]:
+                    break
+                n = os.readv(fd, [buf])
+                if n == 0:
+                    break
+                t_last = time.monotonic()
+                if t_first is None:
+                    t_first = t_last
+                got += n
+            # Then end the session as ssh would once its server has gone: close the client's
+            # stdin. Anything still arriving on stdout (there should be nothing) is counted.
+            p.stdin.close()
+            drain_until = time.monotonic() + 5.0
+            while got >= size and time.monotonic() < drain_until:
+                if not select.select([fd], [], [], drain_until - time.monotonic())[0]:
+                    break
+                n = os.readv(fd, [buf])
+                if n == 0:
+                    break
+                got += n
+        finally:
+            if not p.stdin.closed:
+                p.stdin.close()
+            p.stdout.close()
+        r = reap(p, 15.0, rusage)
+    if got != size or t_first is None or r.cpu is None:
+        raise RuntimeError(
+            f"{client.name}: download delivered {got} of {size} bytes (exit {r.code}); "
+            f"stderr: {tail(errlog)}"
+        )
+    return {
+        "mib_s": size / MIB / max(t_last - t_first, 1e-9),
+        "wall_s": t_last - t0,
+        "cpu_s": r.cpu,
+        "rss_mib": r.rss_mib,
+        "exit": r.code,
+        "killed": r.killed,
+    }
+
+
+def transfer_limit(size: int) -> float:
+    # Generous but finite: 60 s plus 5 MiB/s worth of data (1 GiB -> ~265 s).
+    return 60.0 + size / (5 * MIB)
+
+
+def clear(q: queue.Queue) -> None:
+    while True:
+        try:
+            q.get_nowait()
+        except queue.Empty:
+            return
+
+
+def tail(path: str, n: int = 400) -> str:
+    try:
+        with open(path, "rb") as f:
+            return f.read()[-n:].decode("utf-8", "replace").strip() or "(empty)"
+    except OSError:
+        return "(none)"
+
+
+def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, int(round(q / 100.0 * len(s) + 0.5)) - 1))
+    return s[k]
+
+
+# --------------------------------------------------------------------------------------------
+# Setup
+# --------------------------------------------------------------------------------------------
+
+def parse_size(text: str) -> int:
+    m = re.fullmatch(r"\s*(\d+)\s*([KMG]?)(i?B)?\s*", text, re.I)
+    if not m:
+        raise argparse.ArgumentTypeError(f"bad size {text!r} (e.g. 1G, 256M, 1048576)")
+    mult = {"": 1, "K": 1 << 10, "M": MIB, "G": GIB}[m.group(2).upper()]
+    return int(m.group(1)) * mult
+
+
+def cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies over all CPUs, from /proc/stat (machine-wide, even in a namespace)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    total = sum(fields[:8])  # guest time is already inside user/nice
+    return total - idle, total
+
+
+def wait_for_quiet(limit_s: float, threshold: float = 0.15) -> float:
+    """Share of the machine's CPU that others used in the last second, after waiting (at most
+    limit_s) for it to drop below `threshold`: a build running beside the benchmark skews every
+    figure, so better to wait a little and, failing that, to say so in the output."""
+    deadline = time.monotonic() + limit_s
+    while True:
+        b0, t0 = cpu_times()
+        time.sleep(1.0)
+        b1, t1 = cpu_times()
+        share = (b1 - b0) / max(t1 - t0, 1)
+        if share < threshold or time.monotonic() >= deadline:
+            return share
+        log(f"machine busy ({share:.0%} of all CPUs used by others); waiting for it to calm down")
+
+
+def version_of(argv: list[str]) -> str:
+    try:
+        out = subprocess.run(argv, capture_output=True, timeout=10, text=True)
+        text = (out.stdout or out.stderr).strip().splitlines()
+        return text[0] if text else "?"
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def start_edge(args, work: str, origin_ports: dict, seed_home: str | None) -> tuple:
+    cmd = [args.edge, "serve", "--dir", work, "--team", TEAM,
+           "--bind", "127.0.0.1:443" if args.netns else "127.0.0.1:0"]
+    for key, host in APPS.items():
+        cmd += ["--app", f"{host}=127.0.0.1:{origin_ports[key]},token={TOKEN_ID}:{TOKEN_SECRET}"]
+    if seed_home:
+        cmd += ["--seed-home", seed_home]
+    log("starting the edge: " + " ".join(cmd))
+    edge = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=open(os.path.join(work, "edge.stderr"), "wb"))
+    line = b""
+    deadline = time.monotonic() + 30.0
+    while not line.endswith(b"\n"):
+        chunk = read_until(edge.stdout.fileno(), deadline)
+        if not chunk:
+            raise RuntimeError("the edge exited before it was ready: "
+                               + tail(os.path.join(work, "edge.stderr")))
+        line += chunk
+    return edge, json.loads(line)
+
+
+def start_origins(args, work: str) -> tuple:
+    p = subprocess.Popen([sys.executable, os.path.abspath(__file__), "origin", "--size",
+                          str(args.size)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=open(os.path.join(work, "origin.stderr"), "wb"))
+    first = json.loads(p.stdout.readline())
+    results: queue.Queue = queue.Queue()
+
+    def pump():  # transfer reports -> queue, read by upload()/download()
+        for line in p.stdout:
+            results.put(json.loads(line))
+
+    threading.Thread(target=pump, daemon=True).start()
+    return p, first["ports"], results
+
+
+def setup_namespace(work: str) -> None:
+    """Inside `unshare --net --mount` (bench.sh): loopback up, our names -> 127.0.0.1."""
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    hosts = os.path.join(work, "hosts")
+    names = list(APPS.values()) + [TEAM] + STORE_HOSTS
+    with open(hosts, "w") as f:
+        f.write("127.0.0.1 localhost\n::1 localhost\n")
+        f.write("127.0.0.1 " + " ".join(names) + "\n")
+    # The mount namespace is private (unshare's default propagation), so the real /etc/hosts
+    # is never touched; we also unmount in the cleanup.
+    subprocess.run(["mount", "--bind", hosts, "/etc/hosts"], check=True)
+
+
+def make_clients(args, work: str, ca: str, edge_port: int, origin_ports: dict,
+                 seed_home: str | None) -> tuple[list[Client], Client | None]:
+    home = os.path.join(work, "home")  # empty: no stray ~/.cloudflared influences a run
+    os.makedirs(home, exist_ok=True)
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "LANG": "C.UTF-8",
+            "SSL_CERT_FILE": ca}
+    token_env = dict(base, TUNNEL_SERVICE_TOKEN_ID=TOKEN_ID,
+                     TUNNEL_SERVICE_TOKEN_SECRET=TOKEN_SECRET)
+    if not args.netns:
+        # Without the namespace the edge is on an ephemeral port: point zssh at it. TLS still
+        # checks the real name.
+        mapping = ",".join(f"{h}:443:127.0.0.1:{edge_port}" for h in APPS.values())
+        mapping += f",{TEAM}:443:127.0.0.1:{edge_port}"
+        token_env["ZSSH_CONNECT_TO"] = mapping
+        base["ZSSH_CONNECT_TO"] = mapping
+
+    zssh = Client("zssh", lambda app: [args.zssh, "proxy", "--hostname", APPS[app]],
+                  token_env, args.zssh)
+    nc = Client("nc", lambda app: ["nc", "127.0.0.1", str(origin_ports[app])], base,
+                args.nc or None, "" if args.nc else "not found")
+
+    def websocat_argv(app: str) -> list[str]:
+        # -b: binary messages, no line mode; -q: no diagnostics on stderr; -H=: the '=' form
+        # so that -H does not swallow the URL.
+        argv = [args.websocat, "-b", "-q",
+                f"-H=Cf-Access-Client-Id: {TOKEN_ID}", f"-H=Cf-Access-Client-Secret: {TOKEN_SECRET}"]
+        if args.netns:
+            return argv + [f"wss://{APPS[app]}/"]
+        # Same TLS name check, explicit address (websocat's own overlay chain).
+        return argv + [f"--tls-domain={APPS[app]}", f"--ws-c-uri=wss://{APPS[app]}/",
+                       "-", f"ws-c:tls-c:tcp:127.0.0.1:{edge_port}"]
+
+    websocat = Client("websocat", websocat_argv, base, args.websocat or None,
+                      "" if args.websocat else "not found")
+    cloudflared_note = ""
+    if not args.cloudflared:
+        cloudflared_note = "not found"
+    elif not args.netns:
+        cloudflared_note = "skipped (needs the namespace for names and port 443)"
+    cloudflared = Client(
+        "cloudflared",
+        lambda app: [args.cloudflared, "access", "ssh", "--hostname", APPS[app],
+                     "--id", TOKEN_ID, "--secret", TOKEN_SECRET],
+        base, args.cloudflared if not cloudflared_note else None, cloudflared_note)
+
+    user = None
+    if seed_home:
+        # The Access path: first dial -> 302 -> discovery -> cached token -> second dial.
+        env = dict(base, HOME=seed_home)
+        user = Client("zssh (user token)", lambda app: [args.zssh, "proxy", "--hostname",
+                                                        APPS[app]], env, args.zssh)
+    return [zssh, nc, websocat, cloudflared], user
+
+
+# --------------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------------
+
+def run_main(args) -> int:
+    work = tempfile.mkdtemp(prefix="zssh-bench-")
+    procs: list[subprocess.Popen] = []
+    mounted = False
+
+    def on_term(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGHUP, on_term)
+    try:
+        args.busy_before = wait_for_quiet(args.wait_idle)
+        if args.netns:
+            setup_namespace(work)
+            mounted = True
+        origins, origin_ports, results = start_origins(args, work)
+        procs.append(origins)
+
+        # The cached-user-token row needs the edge to write tokens into a home directory.
+        help_text = subprocess.run([args.edge, "serve", "--help"], capture_output=True,
+                                   text=True, timeout=10).stdout
+        seed_home = None
+        seed_note = ""
+        if "--seed-home" in help_text:
+            seed_home = os.path.join(work, "seeded-home")
+            os.makedirs(seed_home)
+        else:
+            seed_note = ("zssh-test-edge serve has no --seed-home option, so the cached-user-token "
+                         "row was skipped")
+        edge, ready = start_edge(args, work, origin_ports, seed_home)
+        procs.append(edge)
+        edge_port = int(ready["addr"].rsplit(":", 1)[1])
+        # ca_pem: the edge's CA, as a path to the PEM file (or, in older edges, the PEM itself).
+        ca = ready["ca_pem"]
+        if ca.lstrip().startswith("-----BEGIN"):
+            ca = os.path.join(work, "bench-ca.pem")
+            with open(ca, "w") as f:
+                f.write(ready["ca_pem"])
+
+        clients, user = make_clients(args, work, ca, edge_port, origin_ports, seed_home)
+        active = [c for c in clients if c.path]
+        for c in clients:
+            if not c.path:
+                log(f"{c.name}: {c.note}")
+        timed = active + ([user] if user else [])
+
+        # ---- 1. time to the origin's first byte (round-robin so drift hits every client alike)
+        fb: dict[str, list[float]] = {c.name: [] for c in timed}
+        rss: dict[str, float] = {c.name: 0.0 for c in timed}
+        errors: dict[str, str] = {}
+        errlog = os.path.join(work, "client.stderr")
+        rusage = os.path.join(work, "client.rusage")
+        conn_cpu: dict[str, list[float]] = {c.name: [] for c in timed}
+        log(f"first byte: {args.runs} runs per client (+1 warm-up), then {CONN_RUNS} untimed "
+            "runs through the launcher for CPU and RSS per connection")
+        for i in range(args.runs + 1 + CONN_RUNS):
+            timed_run = 0 < i <= args.runs  # run 0 warms the page cache and the edge
+            for c in timed:
+                if c.name in errors:
+                    continue
+                try:
+                    ms, r = first_byte(c, errlog, None if timed_run else rusage)
+                except RuntimeError as e:
+                    errors[c.name] = str(e)
+                    log(f"FAILED {e}")
+                    continue
+                if timed_run:
+                    fb[c.name].append(ms)
+                elif i > 0 and r.cpu is not None:
+                    conn_cpu[c.name].append(r.cpu)
+                if r.rss_mib is not None:
+                    rss[c.name] = max(rss[c.name], r.rss_mib)
+
+        # ---- 2 + 3. throughput, with the client's CPU time and peak RSS
+        # Repeats go round the clients (like the first-byte runs) so that a burst of outside
+        # load hits every client alike rather than one client's whole series.
+        runs: dict[tuple, list] = {}
+        failed: set = set()
+        for rep in range(args.tput_runs):
+            for c in active:
+                for direction, fn in (("up", upload), ("down", download)):
+                    if (c.name, direction) in failed:
+                        continue
+                    log(f"{c.name}: {direction}load {args.size / MIB:.0f} MiB "
+                        f"({rep + 1}/{args.tput_runs})")
+                    try:
+                        r = fn(c, args.size, results, errlog, rusage)
+                    except RuntimeError as e:
+                        failed.add((c.name, direction))
+                        errors.setdefault(c.name, str(e))
+                        log(f"FAILED {e}")
+                        continue
+                    log(f"  {r['mib_s']:.0f} MiB/s, cpu {r['cpu_s']:.2f} s, "
+                        f"rss {r['rss_mib']:.1f} MiB, exit {r['exit']}"
+                        + (" (killed: did not exit by itself)" if r["killed"] else ""))
+                    runs.setdefault((c.name, direction), []).append(r)
+                    rss[c.name] = max(rss[c.name], r["rss_mib"])
+        # Throughput: the best run (what the client can do when the machine lets it). CPU: the
+        # median run (CPU per byte hardly depends on luck, but a loaded machine inflates it).
+        tput: dict[tuple, dict] = {}
+        for key, rs in runs.items():
+            tput[key] = {"mib_s": max(r["mib_s"] for r in rs),
+                         "cpu_s": statistics.median(r["cpu_s"] for r in rs),
+                         "all": rs}
+
+        report(args, clients, user, fb, conn_cpu, tput, rss, errors, seed_note)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"first_byte_ms": fb, "throughput": {f"{k[0]}/{k[1]}": v
+                                                               for k, v in tput.items()},
+                           "cpu_per_connection_s": conn_cpu,
+                           "peak_rss_mib": rss, "errors": errors, "size": args.size,
+                           "runs": args.runs}, f, indent=2)
+            log(f"raw figures written to {args.json}")
+        return 1 if errors else 0
+    finally:
+        # Cleanup, whatever happened: helpers also leave on stdin EOF, but don't rely on it.
+        for p in list(LIVE):
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait()
+        for p in reversed(procs):
+            try:
+                p.stdin.close()
+            except OSError:
+                pass
+            try:
+                p.wait(3.0)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if mounted:
+            subprocess.run(["umount", "/etc/hosts"], check=False)
+        subprocess.run(["rm", "-rf", work], check=False)
+
+
+# --------------------------------------------------------------------------------------------
+# The table
+# --------------------------------------------------------------------------------------------
+
+def report(args, clients, user, fb, conn_cpu, tput, rss, errors, seed_note) -> None:
+    cf = next(c for c in clients if c.name == "cloudflared")
+    gib = args.size / GIB
+
+    def fb_stats(name):
+        v = fb.get(name) or []
+        return (statistics.median(v), pct(v, 90)) if v else (None, None)
+
+    # Goals are relative to cloudflared: measured here if it ran, else the reference figures.
+    cf_fb = fb_stats("cloudflared")[0] if cf.path else None
+    # CPU per GiB: per direction when cloudflared ran here, else the single reference figure.
+    cf_cpu = {d: tput[("cloudflared", d)]["cpu_s"] / gib if ("cloudflared", d) in tput
+              else CLOUDFLARED_REF["cpu_per_gib"] for d in ("up", "down")}
+    cf_cpu_here = cf.path is not None and all(("cloudflared", d) in tput for d in ("up", "down"))
+    ref = "measured here" if cf_fb is not None else "reference, measured elsewhere"
+    fb_goal = (cf_fb if cf_fb is not None else CLOUDFLARED_REF["first_byte_ms"]) / 2
+
+    def cell(c, value, fmt):
+        if not c.path:
+            return c.note.split(" (")[0]
+        return "FAILED" if value is None and c.name in errors else ("-" if value is None
+                                                                   else fmt.format(value))
+
+    def goal(value, limit, fmt):
+        if value is None:
+            return f"<= {fmt.format(limit)}"
+        return f"<= {fmt.format(limit)} {'ok' if value <= limit else 'MISSED'}"
+
+    rows = []
+    header = ["", "zssh", "nc (direct TCP)", "websocat", "cloudflared", "zssh goal"]
+    for stat_i, stat in ((0, "median"), (1, "p90")):
+        vals = [fb_stats(c.name)[stat_i] for c in clients]
+        g = goal(vals[0], fb_goal, "{:.1f} ms") if stat_i == 0 else ""
+        rows.append([f"first byte, service token, {stat} (ms)"]
+                    + [cell(c, v, "{:.1f}") for c, v in zip(clients, vals)] + [g])
+    for stat_i, stat in ((0, "median"), (1, "p90")):
+        if user:
+            v = fb_stats(user.name)[stat_i]
+            z = "FAILED" if v is None and user.name in errors else (
+                "-" if v is None else f"{v:.1f}")
+            g = goal(v, fb_goal, "{:.1f} ms") if stat_i == 0 else ""
+        else:
+            z, g = "skipped", ""
+        rows.append([f"first byte, cached user token, {stat} (ms)", z, "n/a", "n/a",
+                     "n/a" if cf.path else cell(cf, None, ""), g])
+    for d, label in (("up", "upload"), ("down", "download")):
+        vals = [tput.get((c.name, d), {}).get("mib_s") for c in clients]
+        rows.append([f"{label} {args.size / MIB:.0f} MiB (MiB/s)"]
+                    + [cell(c, v, "{:.0f}") for c, v in zip(clients, vals)] + [""])
+    for d, label in (("up", "upload"), ("down", "download")):
+        vals = [(tput[(c.name, d)]["cpu_s"] / gib) if (c.name, d) in tput else None
+                for c in clients]
+        rows.append([f"client CPU, {label} (s per GiB)"]
+                    + [cell(c, v, "{:.2f}") for c, v in zip(clients, vals)]
+                    + [goal(vals[0], cf_cpu[d] / 2, "{:.2f} s")])
+    vals = [(statistics.median(conn_cpu[c.name]) * 1000.0) if conn_cpu.get(c.name) else None
+            for c in clients]
+    rows.append(["client CPU per connection, median (ms)"]
+                + [cell(c, v, "{:.1f}") for c, v in zip(clients, vals)] + [""])
+    if user and conn_cpu.get(user.name):
+        v = statistics.median(conn_cpu[user.name]) * 1000.0
+        rows.append(["client CPU per connection, user token (ms)", f"{v:.1f}", "n/a", "n/a",
+                     "n/a" if cf.path else cell(cf, None, ""), ""])
+    vals = [rss.get(c.name) or None for c in clients]
+    rows.append(["client peak RSS, max of all runs (MiB)"]
+                + [cell(c, v, "{:.1f}") for c, v in zip(clients, vals)]
+                + [goal(vals[0], RSS_GOAL_MIB, "{:.0f} MiB")])
+
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+
+    def line(r):
+        return "  ".join(str(v).ljust(widths[i]) if i == 0 else str(v).rjust(widths[i])
+                         for i, v in enumerate(r)).rstrip()
+
+    out = []
+    out.append(f"machine: {os.cpu_count()} CPUs ({len(os.sched_getaffinity(0))} usable), "
+               f"{cpu_model()}, Linux {platform.release()}")
+    out.append("versions: " + "; ".join([
+        version_of([args.zssh, "--version"]),
+        "nc: netcat-openbsd " + (version_of(["dpkg-query", "-W", "-f=${Version}",
+                                             "netcat-openbsd"]) if args.nc else "not found"),
+        version_of([args.websocat, "--version"]) if args.websocat else "websocat: not found",
+        ("cloudflared: " + version_of([args.cloudflared, "--version"])) if args.cloudflared
+        else "cloudflared: not found",
+        version_of([args.edge, "--version"]),
+        f"python {platform.python_version()}",
+    ]))
+    busy = args.busy_before
+    out.append(f"load: {busy:.0%} of the CPUs were busy with other work just before the run"
+               + (" -- figures are skewed; rerun on a quiet machine" if busy >= 0.15 else ""))
+    if args.netns:
+        where = "private net+mount namespace, edge on 127.0.0.1:443, names via /etc/hosts"
+    else:
+        where = "plain loopback, zssh via ZSSH_CONNECT_TO (no namespace)"
+    out.append(f"setup: {where}; first byte: {args.runs} runs each after 1 warm-up; "
+               f"transfers: {args.size / MIB:.0f} MiB, best of {args.tput_runs} (CPU: median)")
+    cf_fb_text = f"{cf_fb if cf_fb is not None else CLOUDFLARED_REF['first_byte_ms']:.1f} ms"
+    if cf_cpu_here:
+        cf_cpu_text = f"{cf_cpu['up']:.2f} s/GiB up, {cf_cpu['down']:.2f} s/GiB down"
+    else:
+        cf_cpu_text = f"{CLOUDFLARED_REF['cpu_per_gib']:.2f} s/GiB"
+    cf_rss_text = "" if cf.path else f", {CLOUDFLARED_REF['rss_mib']:.0f} MiB RSS"
+    out.append("goals: first byte <= half of cloudflared's median, CPU <= half of cloudflared's "
+               f"per GiB, peak RSS <= {RSS_GOAL_MIB:.0f} MiB (cloudflared {ref}: {cf_fb_text}, "
+               f"{cf_cpu_text}{cf_rss_text})")
+    out.append("")
+    out.append(line(header))
+    out.append(line(["-" * w for w in widths]))
+    out.extend(line(r) for r in rows)
+    out.append("")
+    if seed_note:
+        out.append(f"note: {seed_note}.")
+    for c in clients:
+        if c.note and c.note != "not found":
+            out.append(f"note: {c.name}: {c.note}.")
+    for e in errors.values():
+        out.append(f"error: {e}")
+    print("\n".join(out), flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    o = sub.add_parser("origin", help="(internal) run the origins")
+    o.add_argument("--size", type=parse_size, required=True)
+    r = sub.add_parser("run", help="run the benchmark (see bench.sh)")
+    r.add_argument("--zssh", required=True)
+    r.add_argument("--edge", required=True)
+    r.add_argument("--nc", default="")
+    r.add_argument("--websocat", default="")
+    r.add_argument("--cloudflared", default="")
+    r.add_argument("--runs", type=int, default=30, help="first-byte runs per client")
+    r.add_argument("--size", type=parse_size, default=GIB, help="bytes per transfer (1G, 64M…)")
+    r.add_argument("--tput-runs", type=int, default=3, help="transfers per client and direction")
+    r.add_argument("--netns", action="store_true",
+                   help="we are inside unshare --net --mount: bring lo up, bind-mount /etc/hosts")
+    r.add_argument("--json", default="", help="also write the raw figures to this file")
+    r.add_argument("--wait-idle", type=float, default=120.0,
+                   help="wait up to this many seconds for other CPU load to stop (default 120)")
+    a = ap.parse_args()
+    if a.cmd == "origin":
+        origin_main(a.size)
+        return 0
+    if a.runs < 1 or a.runs > 10000 or a.tput_runs < 1 or a.tput_runs > 20:
+        ap.error("--runs must be 1..10000 and --tput-runs 1..20")
+    return run_main(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
