@@ -116,24 +116,6 @@ fn registry() -> MutexGuard<'static, HashMap<PathBuf, Held>> {
     HELD.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// `$XDG_STATE_HOME/zssh/locks` (if set and absolute), else `~/.local/state/zssh/locks`.
-pub fn lock_dir() -> Result<PathBuf, UserError> {
-    lock_dir_from(std::env::var_os("XDG_STATE_HOME"), crate::paths::home)
-}
-
-/// [`lock_dir`] from the value of `$XDG_STATE_HOME` (ignored unless absolute, as the XDG base
-/// directory spec says) and the home directory.
-fn lock_dir_from(
-    xdg_state_home: Option<OsString>,
-    home: impl FnOnce() -> Result<PathBuf, UserError>,
-) -> Result<PathBuf, UserError> {
-    let state = match xdg_state_home.map(PathBuf::from) {
-        Some(dir) if dir.is_absolute() => dir,
-        _ => home()?.join(".local").join("state"),
-    };
-    Ok(state.join("zssh").join("locks"))
-}
-
 /// `path` with `suffix` appended to its file name (`x-token` → `x-token.lock`).
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut s: OsString = path.as_os_str().to_os_string();
@@ -167,7 +149,7 @@ pub async fn acquire(
     deadline: Duration,
     on_wait: &mut (dyn FnMut(Waiting) + Send),
 ) -> Result<LoginLock, UserError> {
-    let dir = lock_dir()?;
+    let dir = crate::paths::lock_dir()?;
     acquire_in(&dir, token_file, deadline, on_wait).await
 }
 
@@ -1424,18 +1406,7 @@ mod tests {
     }
 
     #[test]
-    fn lock_dir_is_under_the_state_dir() {
-        let home = || Ok(PathBuf::from("/home/u"));
-        let table: &[(Option<&str>, &str)] = &[
-            (None, "/home/u/.local/state/zssh/locks"),
-            (Some("/var/state"), "/var/state/zssh/locks"),
-            (Some("relative/state"), "/home/u/.local/state/zssh/locks"),
-            (Some(""), "/home/u/.local/state/zssh/locks"),
-        ];
-        for (xdg, want) in table {
-            let got = lock_dir_from(xdg.map(OsString::from), home).unwrap();
-            assert_eq!(got, PathBuf::from(want), "{xdg:?}");
-        }
+    fn lock_file_is_named_after_the_token() {
         assert_eq!(
             lock_path_for(Path::new("/l"), Path::new("/h/.cloudflared/a-b-token")).unwrap(),
             PathBuf::from("/l/a-b-token.lock")

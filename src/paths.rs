@@ -3,6 +3,7 @@
 //! Token files live where cloudflared keeps them (`~/.cloudflared`, spec section 4), so a user
 //! logged in with cloudflared is logged in with zssh and both tools can run side by side.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use crate::error::UserError;
@@ -29,6 +30,24 @@ pub fn jwks_file(auth_domain: &str) -> Result<PathBuf, UserError> {
     Ok(cloudflared_dir()?.join(format!("{}-jwks", auth_domain.replace('/', "-"))))
 }
 
+/// `$XDG_STATE_HOME/zssh/locks` (if set and absolute), else `~/.local/state/zssh/locks`.
+pub fn lock_dir() -> Result<PathBuf, UserError> {
+    lock_dir_from(std::env::var_os("XDG_STATE_HOME"), home)
+}
+
+/// [`lock_dir`] from the value of `$XDG_STATE_HOME` (ignored unless absolute, as the XDG base
+/// directory spec says) and the home directory.
+fn lock_dir_from(
+    xdg_state_home: Option<OsString>,
+    home: impl FnOnce() -> Result<PathBuf, UserError>,
+) -> Result<PathBuf, UserError> {
+    let state = match xdg_state_home.map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir,
+        _ => home()?.join(".local").join("state"),
+    };
+    Ok(state.join("zssh").join("locks"))
+}
+
 /// The rows of the FILES section of the man page.
 pub const FILES: &[(&str, &str)] = &[
     (
@@ -40,7 +59,39 @@ pub const FILES: &[(&str, &str)] = &[
         "cached organisation token (shared with cloudflared); mode 0600",
     ),
     (
+        "~/.cloudflared/<token>.lock, <token>.url",
+        "cloudflared-format login lock (JSON pid and start time) and the pending login URL, while a login runs",
+    ),
+    (
+        "~/.local/state/zssh/locks/",
+        "zssh's login locks (kernel file locks: released when their holder dies, never stale); $XDG_STATE_HOME/zssh/locks when set",
+    ),
+    (
+        "OS keyring, service \"zssh\"",
+        "tokens stored by zssh login when the keyring works (Secret Service, Keychain, Credential Manager)",
+    ),
+    (
         "~/.cloudflared/<team>-jwks",
         "cached signing keys of the team domain, refreshed after 24 hours",
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_dir_is_under_the_state_dir() {
+        let home = || Ok(PathBuf::from("/home/u"));
+        let table: &[(Option<&str>, &str)] = &[
+            (None, "/home/u/.local/state/zssh/locks"),
+            (Some("/var/state"), "/var/state/zssh/locks"),
+            (Some("relative/state"), "/home/u/.local/state/zssh/locks"),
+            (Some(""), "/home/u/.local/state/zssh/locks"),
+        ];
+        for (xdg, want) in table {
+            let got = lock_dir_from(xdg.map(OsString::from), home).unwrap();
+            assert_eq!(got, PathBuf::from(want), "{xdg:?}");
+        }
+    }
+}

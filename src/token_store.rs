@@ -28,7 +28,6 @@ use crate::secret::Secret;
 pub const ENV_VAR: &str = "ZSSH_TOKEN_STORE";
 
 /// Its line in the man page's ENVIRONMENT section.
-#[allow(dead_code)] // For the ENVIRONMENT table in commands/generate.rs.
 pub const ENV_DOC: (&str, &str) = (
     ENV_VAR,
     "where tokens are kept: auto (the OS keyring when it works, else files in ~/.cloudflared; \
@@ -210,17 +209,30 @@ impl TokenStore {
 
     /// Remove `name` from both places; true if anything was removed.
     pub fn delete(&self, name: &str) -> Result<bool, UserError> {
+        let from_keyring = self.delete_at(name, Location::Keyring)?;
+        Ok(self.delete_at(name, Location::File)? | from_keyring)
+    }
+
+    /// Remove `name` from one place only: a stale copy in the keyring must not take a fresh
+    /// token that cloudflared wrote to the file with it (and the other way round).
+    pub fn delete_at(&self, name: &str, location: Location) -> Result<bool, UserError> {
         check_name(name)?;
-        let mut removed = false;
-        if self.keyring_allowed()? {
-            let owned = name.to_string();
-            match self.keyring.call("delete", move |b| b.delete(&owned)) {
-                Ok(r) => removed |= r,
-                Err(why) => self.keyring_failed(&why)?,
+        match location {
+            Location::Keyring => {
+                if !self.keyring_allowed()? {
+                    return Ok(false);
+                }
+                let owned = name.to_string();
+                match self.keyring.call("delete", move |b| b.delete(&owned)) {
+                    Ok(r) => Ok(r),
+                    Err(why) => {
+                        self.keyring_failed(&why)?;
+                        Ok(false)
+                    }
+                }
             }
+            Location::File => delete_file(&self.dir, name),
         }
-        removed |= delete_file(&self.dir, name)?;
-        Ok(removed)
     }
 
     /// Every token name zssh can see, with its location, sorted by name: keyring entries of

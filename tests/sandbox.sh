@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The zssh sandbox: a local Access edge (tests/edge, TLS on loopback with a CA made for this run),
-# a throwaway sshd behind it, and real `ssh` going through `zssh proxy` — three ways: with a
-# cached login token, with a service token, and with a wrong service token (to show an error).
+# a throwaway sshd behind it, and real `ssh` going through `zssh proxy`: a browser login (with a
+# stand-in for the person), status, ssh with the cached token, a service token, a wrong service
+# token (to show an error), logout.
 # No account and no network: everything is on 127.0.0.1 and is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,17 +53,16 @@ echo "sshd listens on 127.0.0.1:$PORT"
 
 say "starting the local Access edge"
 SECRET=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-coproc EDGEP { exec "$EDGE" serve --dir "$T/edge" --seed-home "$T/home" \
+coproc EDGEP { exec "$EDGE" serve --dir "$T/edge" \
   --app "ssh.test.example=127.0.0.1:$PORT,token=sandbox-ci.access:$SECRET"; }
 pids+=("$EDGEP_PID")
 read -r ready <&"${EDGEP[0]}"
 EPORT=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["addr"].rsplit(":",1)[1])' "$ready")
 TEAM=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["team"])' "$ready")
 echo "edge listens on 127.0.0.1:$EPORT (app ssh.test.example, team $TEAM)"
-echo "a login token for the app was cached in $T/home/.cloudflared, as after 'cloudflared access login'"
 
-export HOME="$T/home" SSL_CERT_FILE="$T/edge/ca.pem"
-export ZSSH_CONNECT_TO="ssh.test.example:443:127.0.0.1:$EPORT,$TEAM:443:127.0.0.1:$EPORT"
+export HOME="$T/home" SSL_CERT_FILE="$T/edge/ca.pem" ZSSH_TOKEN_STORE=file XDG_STATE_HOME="$T/state"
+export ZSSH_CONNECT_TO="ssh.test.example:443:127.0.0.1:$EPORT,$TEAM:443:127.0.0.1:$EPORT,login.cloudflareaccess.org:443:127.0.0.1:$EPORT"
 echo "ssh.test.example $(cat "$T/host_key.pub")" > "$T/known_hosts"
 ssh_through_zssh() {
   ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes \
@@ -71,15 +71,30 @@ ssh_through_zssh() {
     "$(id -un)@ssh.test.example" "$@"
 }
 
-say "1. ssh with a cached login token (Access redirect -> discovery -> token -> tunnel)"
+# The "person with a browser": opens the login URL, which the local edge treats as a finished
+# identity-provider login (it then seals the tokens to zssh's one-time key).
+cat > "$T/browser.sh" <<BROWSER
+#!/bin/sh
+curl -fsS --cacert "$T/edge/ca.pem" --connect-to "ssh.test.example:443:127.0.0.1:$EPORT" "\$1" >/dev/null
+BROWSER
+chmod +x "$T/browser.sh"
+
+say "1. zssh login: discovery, browser login, tokens sealed to a one-time key, token check"
+echo "\$ zssh login ssh.test.example"
+BROWSER="$T/browser.sh %s" "$ZSSH" login ssh.test.example
+
+say "2. zssh status"
+"$ZSSH" status
+
+say "3. ssh through zssh with the cached token (Access redirect -> discovery -> token -> tunnel)"
 echo "\$ ssh -o ProxyCommand='zssh proxy --hostname %h' ssh.test.example 'echo ...'"
 ssh_through_zssh 'echo "  remote says: hello from $(uname -n) as $(id -un) at $(date -u +%T) UTC"'
 
-say "2. ssh with a service token (TUNNEL_SERVICE_TOKEN_ID/SECRET; no discovery, no files)"
+say "4. ssh with a service token (TUNNEL_SERVICE_TOKEN_ID/SECRET; no discovery, no files)"
 TUNNEL_SERVICE_TOKEN_ID=sandbox-ci.access TUNNEL_SERVICE_TOKEN_SECRET=$SECRET \
   ssh_through_zssh 'echo "  remote says: service token accepted; $(ls / | wc -l) entries in /"'
 
-say "3. a wrong service token: one error line, one hint line, exit code 3"
+say "5. a wrong service token: one error line, one hint line, exit code 3"
 set +e
 TUNNEL_SERVICE_TOKEN_ID=sandbox-ci.access TUNNEL_SERVICE_TOKEN_SECRET=wrong \
   "$ZSSH" proxy --hostname ssh.test.example </dev/null
@@ -87,4 +102,7 @@ code=$?
 set -e
 echo "  (zssh exited with $code)"
 
-say "done: the edge saw the Access dance, sshd saw two logins; everything is removed now"
+say "6. zssh logout --all"
+"$ZSSH" logout --all
+
+say "done: everything (edge, sshd, tokens, keys) is removed now"

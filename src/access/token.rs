@@ -42,29 +42,37 @@ pub fn org_name(auth_domain: &str) -> String {
     format!("{auth_domain}-org-token").replace('/', "-")
 }
 
-/// Read a token; `aud` is checked for app tokens only.
+/// Read a token; `aud` is checked for app tokens only. A copy that is expired or for another
+/// application is deleted where it was found, and the other place is tried next.
 pub fn lookup(store: &TokenStore, name: &str, aud: Option<&str>) -> Result<Lookup, UserError> {
-    let Some((token, location)) = store.read(name)? else {
-        return Ok(Lookup::Missing);
-    };
-    let raw = token.expose().trim();
-    let Some(peeked) = jwt::peek(raw).filter(|p| p.alg() == Some("RS256")) else {
-        debug!("{name} is not an RS256 token; ignoring it");
-        return Ok(Lookup::Missing);
-    };
-    if let Some(exp) = peeked.exp()
-        && now() > exp
-    {
-        store.delete(name)?;
-        return Ok(Lookup::Expired { exp });
+    let mut verdict = Lookup::Missing;
+    // At most two copies exist (keyring and file): each pass removes the one it rejects.
+    for _ in 0..2 {
+        let Some((token, location)) = store.read(name)? else {
+            return Ok(verdict);
+        };
+        let raw = token.expose().trim();
+        let Some(peeked) = jwt::peek(raw).filter(|p| p.alg() == Some("RS256")) else {
+            debug!("{name} is not an RS256 token; ignoring it");
+            return Ok(verdict);
+        };
+        if let Some(exp) = peeked.exp()
+            && now() > exp
+        {
+            store.delete_at(name, location)?;
+            verdict = Lookup::Expired { exp };
+            continue;
+        }
+        if let Some(aud) = aud
+            && !peeked.audiences().iter().any(|a| a == aud)
+        {
+            store.delete_at(name, location)?;
+            verdict = Lookup::WrongAudience;
+            continue;
+        }
+        return Ok(Lookup::Usable(Secret::new(raw), location));
     }
-    if let Some(aud) = aud
-        && !peeked.audiences().iter().any(|a| a == aud)
-    {
-        store.delete(name)?;
-        return Ok(Lookup::WrongAudience);
-    }
-    Ok(Lookup::Usable(Secret::new(raw), location))
+    Ok(verdict)
 }
 
 /// The cached app token for an application, by the rules above.

@@ -10,13 +10,26 @@ use clap_complete::Shell;
 use crate::cli::Cli;
 use crate::error::UserError;
 use crate::exit::{self, Exit};
-use crate::paths;
+use crate::{paths, token_store};
 
 /// The date on the man pages: the release date of this version.
 const MAN_DATE: &str = "2026-11-22";
 
 /// Environment variables zssh reads (for the ENVIRONMENT section).
 const ENVIRONMENT: &[(&str, &str)] = &[
+    token_store::ENV_DOC,
+    (
+        "ZSSH_NONINTERACTIVE",
+        "1: nobody can answer a browser login here, so fail at once with a hint instead of waiting (also assumed with neither a terminal nor a display)",
+    ),
+    (
+        "BROWSER",
+        "the command that opens login URLs (%s is the URL); otherwise the desktop's default browser",
+    ),
+    (
+        "XDG_STATE_HOME",
+        "where zssh keeps its login locks (default ~/.local/state)",
+    ),
     ("TUNNEL_SERVICE_HOSTNAME", "default for --hostname"),
     ("TUNNEL_SERVICE_DESTINATION", "default for --destination"),
     ("TUNNEL_SERVICE_URL", "default for --url"),

@@ -190,6 +190,13 @@ pub async fn run(args: LoginArgs, cloudflared_output: bool) -> Result<Exit, User
     };
     let mut ui = LoginUi::new(&app.authority(), args.qr);
     let (info, tok, source) = login(&mut client, &store, &app, &opts, &mut ui).await?;
+    if cloudflared_output
+        && store.read(&token::app_name(&info))?.map(|(_, l)| l) != Some(Location::File)
+    {
+        // `access login` promises cloudflared's layout: a token cached in the keyring moves to
+        // ~/.cloudflared so cloudflared sees it too.
+        store.write(&token::app_name(&info), &tok, Location::File)?;
+    }
     let mut out = std::io::stdout().lock();
     let token_only = args.no_verbose || args.app.is_some();
     #[allow(clippy::print_stdout)]
