@@ -3,33 +3,16 @@
 //! does after the person logs in).
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::support::*;
-
-fn with_env(mut cmd: Command, env: &[(String, String)]) -> Command {
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd
-}
-
-fn ok(out: &std::process::Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-}
 
 #[test]
 fn login_then_ssh_then_status_then_logout() {
     let w = World::new();
     let (env, launches) = w.browser(true);
     let out = run(&mut with_env(w.zssh(&["login", SSH_HOST]), &env));
-    ok(&out);
+    assert_ok(&out);
     let err = text(&out.stderr);
     assert!(
         out.stdout.is_empty(),
@@ -61,11 +44,11 @@ fn login_then_ssh_then_status_then_logout() {
     assert_eq!(w.edge.count(|r| r.kind == Kind::TokenCheck), 1);
 
     let out = run(&mut w.ssh(SSH_HOST, "", "echo after-login"));
-    ok(&out);
+    assert_ok(&out);
     assert_eq!(text(&out.stdout), "after-login\n");
 
     let out = run(&mut w.zssh(&["status", "--json"]));
-    ok(&out);
+    assert_ok(&out);
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let app = status
         .as_array()
@@ -86,7 +69,7 @@ fn login_then_ssh_then_status_then_logout() {
     assert!(text(&out.stdout).contains("alice@example.com"));
 
     let out = run(&mut w.zssh(&["token", SSH_HOST]));
-    ok(&out);
+    assert_ok(&out);
     assert_eq!(
         text(&out.stdout),
         token,
@@ -94,7 +77,7 @@ fn login_then_ssh_then_status_then_logout() {
     );
 
     let out = run(&mut w.zssh(&["logout", SSH_HOST]));
-    ok(&out);
+    assert_ok(&out);
     assert!(!file.exists());
     assert!(
         text(&out.stderr).contains("team session"),
@@ -104,7 +87,7 @@ fn login_then_ssh_then_status_then_logout() {
     let out = run(&mut w.zssh(&["token", SSH_HOST]));
     assert_zssh_error(&out, 1, "Unable to find token");
     let out = run(&mut w.zssh(&["logout", "--all"]));
-    ok(&out);
+    assert_ok(&out);
     assert!(!org.exists());
 }
 
@@ -116,7 +99,7 @@ fn access_login_prints_like_cloudflared() {
         w.zssh(&["access", "login", &format!("https://{SSH_HOST}")]),
         &env,
     ));
-    ok(&out);
+    assert_ok(&out);
     let stdout = text(&out.stdout);
     let file = w
         .cloudflared_dir()
@@ -128,10 +111,10 @@ fn access_login_prints_like_cloudflared() {
     );
     // Already logged in: no browser, same token; -app prints only the token.
     let out = run(&mut w.zssh(&["access", "token", &format!("-app=https://{SSH_HOST}")]));
-    ok(&out);
+    assert_ok(&out);
     assert_eq!(text(&out.stdout), token);
     let out = run(&mut w.zssh(&["access", "login", "--quiet", SSH_HOST]));
-    ok(&out);
+    assert_ok(&out);
     assert!(out.stdout.is_empty());
 }
 
@@ -143,9 +126,9 @@ fn second_app_of_the_team_logs_in_without_a_browser() {
             .app(AppConfig::new("app2.test.example", Origin::Tcp(origin)))
     });
     let (env, launches) = w.browser(true);
-    ok(&run(&mut with_env(w.zssh(&["login", SSH_HOST]), &env)));
+    assert_ok(&run(&mut with_env(w.zssh(&["login", SSH_HOST]), &env)));
     let out = run(&mut with_env(w.zssh(&["login", "app2.test.example"]), &env));
-    ok(&out);
+    assert_ok(&out);
     assert!(
         text(&out.stderr).contains("single sign-on"),
         "{}",
@@ -225,7 +208,7 @@ fn a_login_holder_killed_mid_login_does_not_block_the_next() {
     holder.wait().unwrap();
     let (env, launches) = w.browser(true);
     let out = run(&mut with_env(w.zssh(&["login", SSH_HOST]), &env));
-    ok(&out);
+    assert_ok(&out);
     assert!(
         !text(&out.stderr).contains("another"),
         "no waiting on a dead holder: {}",
@@ -249,7 +232,7 @@ fn dead_cloudflared_locks_never_block() {
     std::fs::write(dir.join(format!("{}-org-token.lock", w.edge.team())), "").unwrap();
     let (env, launches) = w.browser(true);
     let out = run(&mut with_env(w.zssh(&["login", SSH_HOST]), &env));
-    ok(&out);
+    assert_ok(&out);
     assert!(
         !text(&out.stderr).contains("another"),
         "{}",
@@ -278,7 +261,7 @@ fn proxy_logs_in_on_stderr_only() {
     let (env, launches) = w.browser(true);
     let mut cmd = with_env(w.ssh(SSH_HOST, "", "echo logged-in-by-proxy"), &env);
     let out = run(&mut cmd);
-    ok(&out);
+    assert_ok(&out);
     assert_eq!(
         text(&out.stdout),
         "logged-in-by-proxy\n",
@@ -295,7 +278,7 @@ fn rejected_cached_token_triggers_one_new_login() {
     w.edge.revoke(&stale);
     let (env, launches) = w.browser(true);
     let out = run(&mut with_env(w.ssh(SSH_HOST, "", "echo relogged"), &env));
-    ok(&out);
+    assert_ok(&out);
     assert_eq!(text(&out.stdout), "relogged\n");
     assert_eq!(line_count(&launches), 1);
     assert_ne!(std::fs::read_to_string(&file).unwrap(), stale);

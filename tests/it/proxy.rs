@@ -5,22 +5,12 @@ use std::process::{Command, Stdio};
 
 use crate::support::*;
 
-fn ok(out: &std::process::Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-}
-
 #[test]
 fn ssh_runs_a_remote_command_with_a_cached_token() {
     let w = World::new();
     w.seed_token(SSH_HOST, 3600);
     let out = run(&mut w.ssh(SSH_HOST, "", "echo hello-from-sshd"));
-    ok(&out);
+    assert_ok(&out);
     assert_eq!(text(&out.stdout), "hello-from-sshd\n");
     // The Access dance as cloudflared does it: refused dial, discovery, token dial.
     let kinds: Vec<(Kind, u16)> = w
@@ -64,7 +54,7 @@ fn jwks_cache_is_reused_across_connections() {
     let w = World::new();
     w.seed_token(SSH_HOST, 3600);
     for _ in 0..2 {
-        ok(&run(&mut w.ssh(SSH_HOST, "", "true")));
+        assert_ok(&run(&mut w.ssh(SSH_HOST, "", "true")));
     }
     assert_eq!(w.edge.count(|r| r.kind == Kind::Jwks), 1);
     assert_eq!(w.edge.count(|r| r.kind == Kind::Metadata), 2);
@@ -79,7 +69,7 @@ fn legacy_discovery_works() {
     });
     w.seed_token(SSH_HOST, 3600);
     let out = run(&mut w.ssh(SSH_HOST, "", "echo legacy"));
-    ok(&out);
+    assert_ok(&out);
     assert_eq!(text(&out.stdout), "legacy\n");
     assert_eq!(w.edge.count(|r| r.kind == Kind::Jwks), 0);
     assert!(w.edge.count(|r| r.kind == Kind::TeamLogin) >= 1);
@@ -118,22 +108,16 @@ fn scp_50_mb_both_ways() {
     let down = w.tmp.path().join("downloaded.bin");
     let proxy = format!("{} proxy --hostname %h", zssh_bin().display());
     let user = whoami();
-    let mut scp = Command::new("scp");
-    scp.env("HOME", &w.home)
-        .env("SSL_CERT_FILE", &w.edge.ca_pem)
-        .env("ZSSH_CONNECT_TO", w.connect_to())
-        .args(w.ssh_opts(&proxy))
+    let mut scp = w.tool("scp");
+    scp.args(w.ssh_opts(&proxy))
         .arg(&src)
         .arg(format!("{user}@{SSH_HOST}:{}", up.display()));
-    ok(&run(&mut scp));
-    let mut scp = Command::new("scp");
-    scp.env("HOME", &w.home)
-        .env("SSL_CERT_FILE", &w.edge.ca_pem)
-        .env("ZSSH_CONNECT_TO", w.connect_to())
-        .args(w.ssh_opts(&proxy))
+    assert_ok(&run(&mut scp));
+    let mut scp = w.tool("scp");
+    scp.args(w.ssh_opts(&proxy))
         .arg(format!("{user}@{SSH_HOST}:{}", up.display()))
         .arg(&down);
-    ok(&run(&mut scp));
+    assert_ok(&run(&mut scp));
     let want = sha256(&src);
     assert_eq!(sha256(&up), want);
     assert_eq!(sha256(&down), want);
@@ -151,7 +135,7 @@ fn service_token_connects_without_discovery_or_files() {
     cmd.env("TUNNEL_SERVICE_TOKEN_ID", "ci-bot.access")
         .env("TUNNEL_SERVICE_TOKEN_SECRET", "s3cr3t-value-0123");
     let out = run(&mut cmd);
-    ok(&out);
+    assert_ok(&out);
     assert_eq!(text(&out.stdout), "via-service-token\n");
     assert_eq!(w.edge.count(|r| r.kind == Kind::Metadata), 0);
     assert_eq!(w.edge.count(|r| r.kind == Kind::Upgrade), 1);
@@ -195,7 +179,7 @@ fn bastion_destination() {
         &format!("--destination {dest}"),
         "echo through-bastion",
     ));
-    ok(&out);
+    assert_ok(&out);
     assert_eq!(text(&out.stdout), "through-bastion\n");
     let upgrade = w
         .edge
@@ -277,8 +261,8 @@ fn listener_serves_two_concurrent_connections() {
     );
     let _ = listener.kill();
     let _ = listener.wait();
-    ok(&oa);
-    ok(&ob);
+    assert_ok(&oa);
+    assert_ok(&ob);
     assert_eq!(text(&oa.stdout), "from-the-other-session\n");
     assert_eq!(
         w.edge.count(|r| r.kind == Kind::Upgrade && r.status == 101),
@@ -311,7 +295,7 @@ fn idle_session_survives_the_edge_idle_cut_thanks_to_keepalive() {
         .idle_drop_ms
         .store(1500, std::sync::atomic::Ordering::SeqCst);
     let out = run(&mut w.ssh(SSH_HOST, "--keepalive 300ms", "sleep 4; echo still-here"));
-    ok(&out);
+    assert_ok(&out);
     assert_eq!(text(&out.stdout), "still-here\n");
     // Control: without keepalive the same session is cut.
     let out = run(&mut w.ssh(SSH_HOST, "--keepalive 0", "sleep 4; echo still-here"));
@@ -335,7 +319,7 @@ fn debug_logs_never_show_tokens_or_secrets() {
         &format!("--log-level debug --logfile {}", log.display()),
         "true",
     ));
-    ok(&out);
+    assert_ok(&out);
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(logged.contains("using the cached token"), "{logged}");
     assert!(!logged.contains(&token) && !logged.contains(token.split('.').nth(1).unwrap()));
@@ -343,7 +327,7 @@ fn debug_logs_never_show_tokens_or_secrets() {
     cmd.env("TUNNEL_SERVICE_TOKEN_ID", "ci-bot.access")
         .env("TUNNEL_SERVICE_TOKEN_SECRET", "s3cr3t-value-0123");
     let out = run(&mut cmd);
-    ok(&out);
+    assert_ok(&out);
     let stderr = text(&out.stderr);
     assert!(stderr.contains("zssh: debug:"), "{stderr}");
     assert!(!stderr.contains("s3cr3t-value-0123"), "{stderr}");

@@ -209,11 +209,8 @@ fn cloudflared_spelling_works() {
     w.seed_token(SSH_HOST, 3600);
     w.trust_host(SSH_HOST);
     let proxy = format!("{} access ssh -hostname %h", zssh_bin().display());
-    let mut cmd = std::process::Command::new("ssh");
-    cmd.env("HOME", &w.home)
-        .env("SSL_CERT_FILE", &w.edge.ca_pem)
-        .env("ZSSH_CONNECT_TO", w.connect_to())
-        .args(w.ssh_opts(&proxy))
+    let mut cmd = w.tool("ssh");
+    cmd.args(w.ssh_opts(&proxy))
         .arg(format!("{}@{SSH_HOST}", whoami()))
         .arg("echo cloudflared-style");
     let out = run(&mut cmd);

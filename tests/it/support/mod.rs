@@ -245,6 +245,13 @@ impl World {
         (env, launches)
     }
 
+    /// `program` (ssh, scp, …) with the world's environment.
+    pub fn tool(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        self.scrub(&mut cmd);
+        cmd
+    }
+
     /// `zssh ARGS` with the world's environment.
     pub fn zssh(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(zssh_bin());
@@ -347,6 +354,25 @@ pub fn set_mode(path: &Path, mode: u32) {
 pub fn whoami() -> String {
     let out = run(Command::new("id").arg("-un"));
     text(&out.stdout).trim().to_string()
+}
+
+/// Assert a process succeeded, showing its output if not.
+pub fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+/// `cmd` with extra environment variables.
+pub fn with_env(mut cmd: Command, env: &[(String, String)]) -> Command {
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
 }
 
 /// Assert a process failed with exit `code`, one `zssh: error:` line containing `want`, and a hint.
