@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove cached tokens: for one application, or --all')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List cached tokens: application, identity, expiry, where each is stored')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached token of an application (for scripts); never logs in')
+            [CompletionResult]::new('cert', 'cert', [CompletionResultType]::ParameterValue, 'Get a short-lived SSH certificate for an application (reused while valid; for ssh''s `Match exec`)')
             [CompletionResult]::new('access', 'access', [CompletionResultType]::ParameterValue, 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Regenerate shell completions and man pages into DIR/completions and DIR/man')
             break
@@ -104,6 +105,25 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'zssh;cert' {
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
+            [CompletionResult]::new('--key-type', '--key-type', [CompletionResultType]::ParameterName, 'The kind of key to make for each new certificate: ecdsa (P-256, as cloudflared sends) or ed25519')
+            [CompletionResult]::new('--margin', '--margin', [CompletionResultType]::ParameterName, 'Reuse the current certificate while it has more than this much validity left')
+            [CompletionResult]::new('--service-token-id', '--service-token-id', [CompletionResultType]::ParameterName, 'Service token client ID: certificates for CI, signed with the token the edge issues for it')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Service token client ID: certificates for CI, signed with the token the edge issues for it')
+            [CompletionResult]::new('--service-token-secret', '--service-token-secret', [CompletionResultType]::ParameterName, 'Service token client secret (prefer the environment variable)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Service token client secret (prefer the environment variable)')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Also load the key and certificate into ssh-agent (SSH_AUTH_SOCK) for their remaining lifetime, and remove expired ones zssh added before')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Get a new certificate even if the current one is still valid')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'zssh;access' {
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
@@ -117,6 +137,7 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('smb', 'smb', [CompletionResultType]::ParameterValue, 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached token as `cloudflared access token` does')
+            [CompletionResult]::new('ssh-gen', 'ssh-gen', [CompletionResultType]::ParameterValue, 'Get a short-lived certificate into cloudflared''s files (same as `zssh cert`)')
             break
         }
         'zssh;access;ssh' {
@@ -236,6 +257,25 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;access;ssh-gen' {
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
+            [CompletionResult]::new('--key-type', '--key-type', [CompletionResultType]::ParameterName, 'The kind of key to make for each new certificate: ecdsa (P-256, as cloudflared sends) or ed25519')
+            [CompletionResult]::new('--margin', '--margin', [CompletionResultType]::ParameterName, 'Reuse the current certificate while it has more than this much validity left')
+            [CompletionResult]::new('--service-token-id', '--service-token-id', [CompletionResultType]::ParameterName, 'Service token client ID: certificates for CI, signed with the token the edge issues for it')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Service token client ID: certificates for CI, signed with the token the edge issues for it')
+            [CompletionResult]::new('--service-token-secret', '--service-token-secret', [CompletionResultType]::ParameterName, 'Service token client secret (prefer the environment variable)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Service token client secret (prefer the environment variable)')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Also load the key and certificate into ssh-agent (SSH_AUTH_SOCK) for their remaining lifetime, and remove expired ones zssh added before')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Get a new certificate even if the current one is still valid')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

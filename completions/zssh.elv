@@ -30,6 +30,7 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand logout 'Remove cached tokens: for one application, or --all'
             cand status 'List cached tokens: application, identity, expiry, where each is stored'
             cand token 'Print the cached token of an application (for scripts); never logs in'
+            cand cert 'Get a short-lived SSH certificate for an application (reused while valid; for ssh''s `Match exec`)'
             cand access 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
             cand generate 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
         }
@@ -95,6 +96,24 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'zssh;cert'= {
+            cand -T 'The application''s hostname (in ssh config: %h)'
+            cand --hostname 'The application''s hostname (in ssh config: %h)'
+            cand --tunnel-host 'The application''s hostname (in ssh config: %h)'
+            cand --key-type 'The kind of key to make for each new certificate: ecdsa (P-256, as cloudflared sends) or ed25519'
+            cand --margin 'Reuse the current certificate while it has more than this much validity left'
+            cand --service-token-id 'Service token client ID: certificates for CI, signed with the token the edge issues for it'
+            cand --id 'Service token client ID: certificates for CI, signed with the token the edge issues for it'
+            cand --service-token-secret 'Service token client secret (prefer the environment variable)'
+            cand --secret 'Service token client secret (prefer the environment variable)'
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand --agent 'Also load the key and certificate into ssh-agent (SSH_AUTH_SOCK) for their remaining lifetime, and remove expired ones zssh added before'
+            cand --force 'Get a new certificate even if the current one is still valid'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'zssh;access'= {
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
@@ -108,6 +127,7 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand smb 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
             cand login 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)'
             cand token 'Print the cached token as `cloudflared access token` does'
+            cand ssh-gen 'Get a short-lived certificate into cloudflared''s files (same as `zssh cert`)'
         }
         &'zssh;access;ssh'= {
             cand -T 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
@@ -221,6 +241,24 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;access;ssh-gen'= {
+            cand -T 'The application''s hostname (in ssh config: %h)'
+            cand --hostname 'The application''s hostname (in ssh config: %h)'
+            cand --tunnel-host 'The application''s hostname (in ssh config: %h)'
+            cand --key-type 'The kind of key to make for each new certificate: ecdsa (P-256, as cloudflared sends) or ed25519'
+            cand --margin 'Reuse the current certificate while it has more than this much validity left'
+            cand --service-token-id 'Service token client ID: certificates for CI, signed with the token the edge issues for it'
+            cand --id 'Service token client ID: certificates for CI, signed with the token the edge issues for it'
+            cand --service-token-secret 'Service token client secret (prefer the environment variable)'
+            cand --secret 'Service token client secret (prefer the environment variable)'
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand --agent 'Also load the key and certificate into ssh-agent (SSH_AUTH_SOCK) for their remaining lifetime, and remove expired ones zssh added before'
+            cand --force 'Get a new certificate even if the current one is still valid'
             cand -h 'Print help'
             cand --help 'Print help'
         }

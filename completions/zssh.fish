@@ -33,6 +33,7 @@ complete -c zssh -n "__fish_zssh_needs_command" -f -a "login" -d 'Log in to an A
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "logout" -d 'Remove cached tokens: for one application, or --all'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "status" -d 'List cached tokens: application, identity, expiry, where each is stored'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "token" -d 'Print the cached token of an application (for scripts); never logs in'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "cert" -d 'Get a short-lived SSH certificate for an application (reused while valid; for ssh\'s `Match exec`)'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "access" -d 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "generate" -d 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
@@ -69,16 +70,28 @@ complete -c zssh -n "__fish_zssh_using_subcommand token" -l app -d 'The applicat
 complete -c zssh -n "__fish_zssh_using_subcommand token" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand token" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand token" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -l logfile -d 'Write logs to this file instead of stderr' -r -F
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -l fedramp -d 'Use the FedRAMP login service (login.fed.cloudflareaccess.org)'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -f -a "ssh" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -f -a "tcp" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -f -a "rdp" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -f -a "smb" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -f -a "login" -d 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token" -f -a "token" -d 'Print the cached token as `cloudflared access token` does'
+complete -c zssh -n "__fish_zssh_using_subcommand cert" -s T -l hostname -l tunnel-host -d 'The application\'s hostname (in ssh config: %h)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand cert" -l key-type -d 'The kind of key to make for each new certificate: ecdsa (P-256, as cloudflared sends) or ed25519' -r -f -a "ecdsa\t''
+ed25519\t''"
+complete -c zssh -n "__fish_zssh_using_subcommand cert" -l margin -d 'Reuse the current certificate while it has more than this much validity left' -r
+complete -c zssh -n "__fish_zssh_using_subcommand cert" -l service-token-id -l id -d 'Service token client ID: certificates for CI, signed with the token the edge issues for it' -r
+complete -c zssh -n "__fish_zssh_using_subcommand cert" -l service-token-secret -l secret -d 'Service token client secret (prefer the environment variable)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand cert" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand cert" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand cert" -l agent -d 'Also load the key and certificate into ssh-agent (SSH_AUTH_SOCK) for their remaining lifetime, and remove expired ones zssh added before'
+complete -c zssh -n "__fish_zssh_using_subcommand cert" -l force -d 'Get a new certificate even if the current one is still valid'
+complete -c zssh -n "__fish_zssh_using_subcommand cert" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l fedramp -d 'Use the FedRAMP login service (login.fed.cloudflareaccess.org)'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -f -a "ssh" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -f -a "tcp" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -f -a "rdp" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -f -a "smb" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -f -a "login" -d 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -f -a "token" -d 'Print the cached token as `cloudflared access token` does'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -f -a "ssh-gen" -d 'Get a short-lived certificate into cloudflared\'s files (same as `zssh cert`)'
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l destination -d 'Bastion mode: the host:port the edge\'s cloudflared should connect to' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s L -l url -l listener -d 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)' -r
@@ -141,6 +154,17 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from token" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from token" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -s T -l hostname -l tunnel-host -d 'The application\'s hostname (in ssh config: %h)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l key-type -d 'The kind of key to make for each new certificate: ecdsa (P-256, as cloudflared sends) or ed25519' -r -f -a "ecdsa\t''
+ed25519\t''"
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l margin -d 'Reuse the current certificate while it has more than this much validity left' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l service-token-id -l id -d 'Service token client ID: certificates for CI, signed with the token the edge issues for it' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l service-token-secret -l secret -d 'Service token client secret (prefer the environment variable)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l agent -d 'Also load the key and certificate into ssh-agent (SSH_AUTH_SOCK) for their remaining lifetime, and remove expired ones zssh added before'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l force -d 'Get a new certificate even if the current one is still valid'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -s h -l help -d 'Print help'
 complete -c zssh -n "__fish_zssh_using_subcommand generate" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand generate" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand generate" -s h -l help -d 'Print help'

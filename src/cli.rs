@@ -61,6 +61,13 @@ pub enum Command {
     /// Print the cached token of an application (for scripts); never logs in.
     Token(TokenArgs),
 
+    /// Get a short-lived SSH certificate for an application (reused while valid; for ssh's
+    /// `Match exec`).
+    #[command(
+        after_help = "Examples:\n  # in ~/.ssh/config\n  Match host ssh.example.com exec \"zssh cert --hostname %h\"\n    ProxyCommand zssh proxy --hostname %h\n    IdentityFile ~/.cloudflared/%h-cf_key\n    CertificateFile ~/.cloudflared/%h-cf_key-cert.pub\n\n  zssh cert --hostname ssh.example.com --agent   # load it into ssh-agent instead"
+    )]
+    Cert(CertArgs),
+
     /// cloudflared-compatible commands: `zssh access ssh --hostname %h` works where
     /// `cloudflared access ssh --hostname %h` did.
     Access(AccessArgs),
@@ -95,6 +102,54 @@ pub enum AccessCommand {
 
     /// Print the cached token as `cloudflared access token` does.
     Token(TokenArgs),
+
+    /// Get a short-lived certificate into cloudflared's files (same as `zssh cert`).
+    #[command(name = "ssh-gen")]
+    SshGen(CertArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CertArgs {
+    /// The application's hostname (in ssh config: %h).
+    #[arg(long, short = 'T', visible_alias = "tunnel-host", value_name = "HOST")]
+    pub hostname: String,
+
+    /// The kind of key to make for each new certificate: ecdsa (P-256, as cloudflared sends) or
+    /// ed25519.
+    #[arg(long, value_enum, default_value = "ecdsa", hide_possible_values = true)]
+    pub key_type: crate::cert_store::KeyType,
+
+    /// Reuse the current certificate while it has more than this much validity left.
+    #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
+    pub margin: Duration,
+
+    /// Also load the key and certificate into ssh-agent (SSH_AUTH_SOCK) for their remaining
+    /// lifetime, and remove expired ones zssh added before.
+    #[arg(long, env = "ZSSH_AGENT", value_parser = clap::builder::BoolishValueParser::new(), num_args = 0, default_missing_value = "true", default_value = "false")]
+    pub agent: bool,
+
+    /// Get a new certificate even if the current one is still valid.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Service token client ID: certificates for CI, signed with the token the edge issues for it.
+    #[arg(
+        long,
+        visible_alias = "id",
+        env = "TUNNEL_SERVICE_TOKEN_ID",
+        value_name = "ID"
+    )]
+    pub service_token_id: Option<String>,
+
+    /// Service token client secret (prefer the environment variable).
+    #[arg(
+        long,
+        visible_alias = "secret",
+        env = "TUNNEL_SERVICE_TOKEN_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub service_token_secret: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

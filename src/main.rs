@@ -2,6 +2,8 @@
 //! runtime, report a failure as `zssh: error:` + `zssh: hint:`, exit with the code from `exit.rs`.
 
 mod access;
+mod agent;
+mod cert_store;
 mod cli;
 mod client;
 mod commands;

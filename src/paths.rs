@@ -48,6 +48,18 @@ fn lock_dir_from(
     Ok(state.join("zssh").join("locks"))
 }
 
+/// `~/.cloudflared/<host>-cf_key`, `…-cf_key.pub`, `…-cf_key-cert.pub`: the key and certificate
+/// files cloudflared's `ssh-gen` writes and its `ssh-config --short-lived-cert` names (spec 4.2).
+pub fn cert_files(host: &str) -> Result<(PathBuf, PathBuf, PathBuf), UserError> {
+    let dir = cloudflared_dir()?;
+    let stem = host.replace('/', "-");
+    Ok((
+        dir.join(format!("{stem}-cf_key")),
+        dir.join(format!("{stem}-cf_key.pub")),
+        dir.join(format!("{stem}-cf_key-cert.pub")),
+    ))
+}
+
 /// The rows of the FILES section of the man page.
 pub const FILES: &[(&str, &str)] = &[
     (
@@ -69,6 +81,10 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "OS keyring, service \"zssh\"",
         "tokens stored by zssh login when the keyring works (Secret Service, Keychain, Credential Manager)",
+    ),
+    (
+        "~/.cloudflared/<host>-cf_key, <host>-cf_key.pub, <host>-cf_key-cert.pub",
+        "the short-lived certificate's private key, public key and certificate (zssh cert, access ssh-gen); mode 0600",
     ),
     (
         "~/.cloudflared/<team>-jwks",

@@ -2,6 +2,7 @@
 //! (`../shared/docs/access-protocol.md`): the app URL, discovery, token files. Nothing here prints.
 
 pub mod app_url;
+pub mod cert_sign;
 pub mod discovery;
 pub mod exchange;
 pub mod jwks;

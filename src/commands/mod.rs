@@ -1,6 +1,7 @@
 //! One file per subcommand. Commands orchestrate and decide what to print; the work is done by
 //! the modules they call.
 
+pub mod cert;
 pub mod generate;
 pub mod login;
 pub mod logout;
@@ -16,6 +17,7 @@ pub async fn run(command: Command) -> Result<Exit, UserError> {
     match command {
         Command::Proxy(args) => proxy::run(args, false).await,
         Command::Login(args) => login::run(args, false).await,
+        Command::Cert(args) => cert::run(args, false).await,
         Command::Logout(args) => logout::run(args),
         Command::Status(args) => status::run(args),
         Command::Token(args) => token::run(args).await,
@@ -26,6 +28,7 @@ pub async fn run(command: Command) -> Result<Exit, UserError> {
                 login::run(args, true).await
             }
             AccessCommand::Token(args) => token::run(args).await,
+            AccessCommand::SshGen(args) => cert::run(args, true).await,
         },
         Command::Generate { dir } => generate::run(&dir),
     }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod cert;
 mod chromium;
 mod cli;
 mod discovery;

@@ -1,0 +1,171 @@
+//! `cert_sign` (spec section 6): ask the team domain named by the token's `iss` to sign a public
+//! key, and read the answer: `{"certificate": ...}` on 200, `{"status","message"}` otherwise, and
+//! a clear error for anything that is not JSON (cloudflared#1271). Also the service-token JWT the
+//! edge issues as a `CF_Authorization` cookie (spec 7). Nothing here prints.
+
+use std::time::{Duration, SystemTime};
+
+use serde::Deserialize;
+
+use super::app_url::AppUrl;
+use super::{jwt, user_agent};
+use crate::client::{Client, Target};
+use crate::error::UserError;
+use crate::exit::Exit;
+use crate::secret::Secret;
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A signed certificate line, and the edge's clock when it answered.
+pub struct Signed {
+    pub certificate: String,
+    pub edge_time: Option<SystemTime>,
+}
+
+#[derive(Deserialize)]
+struct Ok200 {
+    certificate: String,
+}
+
+#[derive(Deserialize)]
+struct Refusal {
+    status: Option<i64>,
+    message: Option<String>,
+}
+
+/// The team URL to POST to: the token's `iss`, which must be an https Cloudflare Access domain.
+pub fn issuer(token: &Secret) -> Result<String, UserError> {
+    let bad = |why: &str| {
+        UserError::new(
+            Exit::Auth,
+            format!("the cached token cannot be used for certificates: {why}"),
+            "log in again with `zssh login HOST`",
+        )
+    };
+    let peeked = jwt::peek(token.expose()).ok_or_else(|| bad("failed to parse JWT"))?;
+    let iss = peeked
+        .claim_str("iss")
+        .ok_or_else(|| bad("it has no issuer (iss)"))?;
+    let host = url::Url::parse(iss)
+        .ok()
+        .filter(|u| u.scheme() == "https")
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .ok_or_else(|| bad("its issuer is not an https URL"))?;
+    if !host.ends_with(".cloudflareaccess.com") {
+        return Err(bad("its issuer is not a Cloudflare Access domain"));
+    }
+    Ok(iss.trim_end_matches('/').to_string())
+}
+
+/// POST the public key (an authorized_keys line) to `<iss>/cdn-cgi/access/cert_sign`.
+pub async fn sign(
+    client: &mut Client,
+    token: &Secret,
+    public_key_line: &str,
+) -> Result<Signed, UserError> {
+    let iss = issuer(token)?;
+    let url = format!("{iss}/cdn-cgi/access/cert_sign");
+    let target = Target::parse(&url).expect("validated issuer");
+    let body = serde_json::json!({
+        "public_key": public_key_line,
+        "jwt": token.expose(),
+        "issuer": iss,
+    })
+    .to_string();
+    let headers = vec![
+        ("Content-Type".to_string(), "application/json".to_string()),
+        ("User-Agent".to_string(), user_agent()),
+    ];
+    let resp = client
+        .request("POST", &target, &headers, Some(body.as_bytes()), TIMEOUT)
+        .await
+        .map_err(|e| super::discovery::unreachable(&url, &e))?;
+    let edge_time = resp
+        .header("date")
+        .and_then(|d| httpdate::parse_http_date(d).ok());
+    if resp.status == 200
+        && let Ok(ok) = serde_json::from_slice::<Ok200>(&resp.body)
+    {
+        return Ok(Signed {
+            certificate: ok.certificate.trim().to_string(),
+            edge_time,
+        });
+    }
+    match serde_json::from_slice::<Refusal>(&resp.body) {
+        Ok(r) if r.status.is_some() || r.message.is_some() => {
+            let status = r.status.unwrap_or(i64::from(resp.status));
+            let message = r.message.unwrap_or_default();
+            let (exit, hint) = match status {
+                401 | 403 => (
+                    Exit::Auth,
+                    "the edge refused the token for certificates; log in again (zssh logout HOST; zssh login HOST), or ask the administrator whether short-lived certificates are enabled for this application",
+                ),
+                _ => (
+                    Exit::Refused,
+                    "the signing service failed; try again, and ask the administrator if it persists",
+                ),
+            };
+            Err(UserError::new(
+                exit,
+                format!("cert_sign at {iss} refused: {status}: {message}"),
+                hint,
+            ))
+        }
+        _ => Err(UserError::new(
+            Exit::Protocol,
+            format!(
+                "cert_sign at {iss} answered HTTP {} with something that is not JSON ({})",
+                resp.status,
+                if resp.body.is_empty() {
+                    "empty".to_string()
+                } else {
+                    resp.body_hint()
+                }
+            ),
+            "the signing service or something in front of it failed; try again in a minute",
+        )),
+    }
+}
+
+/// The JWT the edge issues for a service-token request: the `CF_Authorization` cookie of an
+/// answer to a request carrying the service token headers.
+pub async fn service_token_jwt(
+    client: &mut Client,
+    app: &AppUrl,
+    id: &str,
+    secret: &Secret,
+) -> Result<Secret, UserError> {
+    let target = Target::parse(&app.https()).expect("normalised app URL");
+    let headers = vec![
+        ("User-Agent".to_string(), user_agent()),
+        ("Cf-Access-Client-Id".to_string(), id.to_string()),
+        (
+            "Cf-Access-Client-Secret".to_string(),
+            secret.expose().to_string(),
+        ),
+    ];
+    let resp = client
+        .request("GET", &target, &headers, None, TIMEOUT)
+        .await
+        .map_err(|e| super::discovery::unreachable(&app.https(), &e))?;
+    let cookie = resp
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, v)| {
+            let (pair, _) = v.split_once(';').unwrap_or((v, ""));
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == "CF_Authorization" && !value.is_empty()).then(|| value.to_string())
+        });
+    cookie.map(Secret::new).ok_or_else(|| {
+        UserError::new(
+            Exit::Auth,
+            format!(
+                "{} issued no token for the service token {id} (HTTP {})",
+                app.authority(),
+                resp.status
+            ),
+            "this is the edge's policy: the application must allow this service token (a Service Auth policy) for certificates to be signed",
+        )
+    })
+}
