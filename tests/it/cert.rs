@@ -271,3 +271,18 @@ fn clock_skew_is_reported_with_its_size() {
     let err = text(&out.stderr);
     assert!(err.contains("clock is 5 min ahead of the edge's"), "{err}");
 }
+
+#[test]
+fn ed25519_keys_work_end_to_end() {
+    let w = cert_world();
+    w.seed_token(SSH_HOST, 3600);
+    let cfg = match_exec_config(&w, "--key-type ed25519");
+    let out = ssh_with_config(&w, &cfg, "echo ed25519");
+    assert_ok(&out);
+    assert_eq!(text(&out.stdout), "ed25519\n");
+    assert!(
+        w.sshd.log_text().contains("ED25519-CERT"),
+        "{}",
+        w.sshd.log_text()
+    );
+}
