@@ -68,6 +68,15 @@ pub enum Command {
     )]
     Cert(CertArgs),
 
+    /// Write ssh config stanzas for Access hosts into a file zssh manages, included from
+    /// ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh's).
+    Config(ConfigArgs),
+
+    /// Check or repair known_hosts entries for a host behind the edge (after its host key
+    /// changed, or after routing through the edge changed the key ssh sees).
+    #[command(subcommand)]
+    KnownHosts(KnownHostsCommand),
+
     /// cloudflared-compatible commands: `zssh access ssh --hostname %h` works where
     /// `cloudflared access ssh --hostname %h` did.
     Access(AccessArgs),
@@ -106,6 +115,80 @@ pub enum AccessCommand {
     /// Get a short-lived certificate into cloudflared's files (same as `zssh cert`).
     #[command(name = "ssh-gen")]
     SshGen(CertArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ConfigArgs {
+    /// Hostnames or patterns (e.g. ssh.example.com, *.example.com).
+    #[arg(value_name = "HOST", required_unless_present = "uninstall")]
+    pub hosts: Vec<String>,
+
+    /// Use short-lived certificates (Match exec "zssh cert"), with their key and certificate files.
+    #[arg(long, conflicts_with = "agent")]
+    pub short_lived_cert: bool,
+
+    /// Use short-lived certificates loaded into ssh-agent (no key files in the config).
+    #[arg(long)]
+    pub agent: bool,
+
+    /// The remote user name.
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Bastion mode: the host:port the edge should connect to.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub destination: Option<String>,
+
+    /// Share one connection per host (ControlMaster/ControlPersist).
+    #[arg(long)]
+    pub connection_sharing: bool,
+
+    /// Show what would change (a unified diff) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Remove everything zssh added, and nothing else.
+    #[arg(long, conflicts_with_all = ["short_lived_cert", "agent", "print"])]
+    pub uninstall: bool,
+
+    /// Print cloudflared-style snippets on stdout instead of writing files.
+    #[arg(long)]
+    pub print: bool,
+
+    /// The ssh config file to edit.
+    #[arg(long, value_name = "FILE", default_value = "~/.ssh/config")]
+    pub ssh_config: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KnownHostsCommand {
+    /// Report whether known_hosts matches the key the host presents now; change nothing.
+    Check(KnownHostsArgs),
+    /// Replace the host's known_hosts entries with the key it presents now (asks first).
+    Repair(KnownHostsArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct KnownHostsArgs {
+    /// The host (as you type it after `ssh`).
+    #[arg(value_name = "HOST")]
+    pub host: String,
+
+    /// Don't ask before changing known_hosts.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP).
+    #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "22")]
+    pub direct: Option<u16>,
+
+    /// The known_hosts file (default: ~/.ssh/known_hosts).
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+
+    /// The name the entries are stored under, if the ssh config sets HostKeyAlias.
+    #[arg(long, value_name = "ALIAS")]
+    pub host_key_alias: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -10,13 +10,16 @@ mod commands;
 mod error;
 mod exit;
 mod fsutil;
+mod hostkey;
 mod http;
 mod human;
+mod known_hosts;
 mod lock;
 mod log;
 mod net;
 mod paths;
 mod secret;
+mod ssh_config;
 mod token_store;
 mod tunnel;
 

@@ -60,6 +60,21 @@ pub fn cert_files(host: &str) -> Result<(PathBuf, PathBuf, PathBuf), UserError> 
     ))
 }
 
+/// `~/.ssh`.
+pub fn ssh_dir() -> Result<PathBuf, UserError> {
+    Ok(home()?.join(".ssh"))
+}
+
+/// `~/.ssh/zssh_config`: the stanzas `zssh config` manages, included from `~/.ssh/config`.
+pub fn managed_ssh_config() -> Result<PathBuf, UserError> {
+    Ok(ssh_dir()?.join("zssh_config"))
+}
+
+/// `~/.ssh/known_hosts`.
+pub fn known_hosts() -> Result<PathBuf, UserError> {
+    Ok(ssh_dir()?.join("known_hosts"))
+}
+
 /// The rows of the FILES section of the man page.
 pub const FILES: &[(&str, &str)] = &[
     (
@@ -85,6 +100,14 @@ pub const FILES: &[(&str, &str)] = &[
     (
         "~/.cloudflared/<host>-cf_key, <host>-cf_key.pub, <host>-cf_key-cert.pub",
         "the short-lived certificate's private key, public key and certificate (zssh cert, access ssh-gen); mode 0600",
+    ),
+    (
+        "~/.ssh/zssh_config",
+        "the ssh config stanzas zssh config manages; ~/.ssh/config includes it (one Include line zssh adds and --uninstall removes)",
+    ),
+    (
+        "~/.ssh/config.zssh-backup, ~/.ssh/known_hosts.zssh-backup",
+        "copies taken before zssh first changes these files",
     ),
     (
         "~/.cloudflared/<team>-jwks",

@@ -2,7 +2,9 @@
 //! the modules they call.
 
 pub mod cert;
+pub mod config;
 pub mod generate;
+pub mod known_hosts;
 pub mod login;
 pub mod logout;
 pub mod proxy;
@@ -18,6 +20,8 @@ pub async fn run(command: Command) -> Result<Exit, UserError> {
         Command::Proxy(args) => proxy::run(args, false).await,
         Command::Login(args) => login::run(args, false).await,
         Command::Cert(args) => cert::run(args, false).await,
+        Command::Config(args) => config::run(args).await,
+        Command::KnownHosts(cmd) => known_hosts::run(cmd).await,
         Command::Logout(args) => logout::run(args),
         Command::Status(args) => status::run(args),
         Command::Token(args) => token::run(args).await,

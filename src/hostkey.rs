@@ -1,0 +1,1 @@
+//! Fetching the host key a path presents (through the edge, or directly).
