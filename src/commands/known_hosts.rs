@@ -5,5 +5,9 @@ use crate::error::UserError;
 use crate::exit::Exit;
 
 pub async fn run(_cmd: KnownHostsCommand) -> Result<Exit, UserError> {
-    Err(UserError::new(Exit::Failure, "zssh known-hosts is not available yet", "use ssh-keygen -R HOST"))
+    Err(UserError::new(
+        Exit::Failure,
+        "zssh known-hosts is not available yet",
+        "use ssh-keygen -R HOST",
+    ))
 }
