@@ -34,6 +34,8 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List cached tokens: application, identity, expiry, where each is stored')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached token of an application (for scripts); never logs in')
             [CompletionResult]::new('cert', 'cert', [CompletionResultType]::ParameterValue, 'Get a short-lived SSH certificate for an application (reused while valid; for ssh''s `Match exec`)')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh''s)')
+            [CompletionResult]::new('known-hosts', 'known-hosts', [CompletionResultType]::ParameterValue, 'Check or repair known_hosts entries for a host behind the edge (after its host key changed, or after routing through the edge changed the key ssh sees)')
             [CompletionResult]::new('access', 'access', [CompletionResultType]::ParameterValue, 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Regenerate shell completions and man pages into DIR/completions and DIR/man')
             break
@@ -120,6 +122,59 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
             [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Also load the key and certificate into ssh-agent (SSH_AUTH_SOCK) for their remaining lifetime, and remove expired ones zssh added before')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Get a new certificate even if the current one is still valid')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;config' {
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The remote user name')
+            [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge should connect to')
+            [CompletionResult]::new('--ssh-config', '--ssh-config', [CompletionResultType]::ParameterName, 'The ssh config file to edit')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('--short-lived-cert', '--short-lived-cert', [CompletionResultType]::ParameterName, 'Use short-lived certificates (Match exec "zssh cert"), with their key and certificate files')
+            [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Use short-lived certificates loaded into ssh-agent (no key files in the config)')
+            [CompletionResult]::new('--connection-sharing', '--connection-sharing', [CompletionResultType]::ParameterName, 'Share one connection per host (ControlMaster/ControlPersist)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would change (a unified diff) and change nothing')
+            [CompletionResult]::new('--uninstall', '--uninstall', [CompletionResultType]::ParameterName, 'Remove everything zssh added, and nothing else')
+            [CompletionResult]::new('--print', '--print', [CompletionResultType]::ParameterName, 'Print cloudflared-style snippets on stdout instead of writing files')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;known-hosts' {
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Report whether known_hosts matches the key the host presents now; change nothing')
+            [CompletionResult]::new('repair', 'repair', [CompletionResultType]::ParameterValue, 'Replace the host''s known_hosts entries with the key it presents now (asks first)')
+            break
+        }
+        'zssh;known-hosts;check' {
+            [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP)')
+            [CompletionResult]::new('--known-hosts', '--known-hosts', [CompletionResultType]::ParameterName, 'The known_hosts file (default: ~/.ssh/known_hosts)')
+            [CompletionResult]::new('--host-key-alias', '--host-key-alias', [CompletionResultType]::ParameterName, 'The name the entries are stored under, if the ssh config sets HostKeyAlias')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Don''t ask before changing known_hosts')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Don''t ask before changing known_hosts')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;known-hosts;repair' {
+            [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP)')
+            [CompletionResult]::new('--known-hosts', '--known-hosts', [CompletionResultType]::ParameterName, 'The known_hosts file (default: ~/.ssh/known_hosts)')
+            [CompletionResult]::new('--host-key-alias', '--host-key-alias', [CompletionResultType]::ParameterName, 'The name the entries are stored under, if the ssh config sets HostKeyAlias')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Don''t ask before changing known_hosts')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Don''t ask before changing known_hosts')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

@@ -34,6 +34,8 @@ complete -c zssh -n "__fish_zssh_needs_command" -f -a "logout" -d 'Remove cached
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "status" -d 'List cached tokens: application, identity, expiry, where each is stored'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "token" -d 'Print the cached token of an application (for scripts); never logs in'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "cert" -d 'Get a short-lived SSH certificate for an application (reused while valid; for ssh\'s `Match exec`)'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "config" -d 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh\'s)'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "known-hosts" -d 'Check or repair known_hosts entries for a host behind the edge (after its host key changed, or after routing through the edge changed the key ssh sees)'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "access" -d 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "generate" -d 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
@@ -81,6 +83,37 @@ complete -c zssh -n "__fish_zssh_using_subcommand cert" -l logfile -d 'Write log
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -l agent -d 'Also load the key and certificate into ssh-agent (SSH_AUTH_SOCK) for their remaining lifetime, and remove expired ones zssh added before'
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -l force -d 'Get a new certificate even if the current one is still valid'
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand config" -l user -d 'The remote user name' -r
+complete -c zssh -n "__fish_zssh_using_subcommand config" -l destination -d 'Bastion mode: the host:port the edge should connect to' -r
+complete -c zssh -n "__fish_zssh_using_subcommand config" -l ssh-config -d 'The ssh config file to edit' -r
+complete -c zssh -n "__fish_zssh_using_subcommand config" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand config" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand config" -l short-lived-cert -d 'Use short-lived certificates (Match exec "zssh cert"), with their key and certificate files'
+complete -c zssh -n "__fish_zssh_using_subcommand config" -l agent -d 'Use short-lived certificates loaded into ssh-agent (no key files in the config)'
+complete -c zssh -n "__fish_zssh_using_subcommand config" -l connection-sharing -d 'Share one connection per host (ControlMaster/ControlPersist)'
+complete -c zssh -n "__fish_zssh_using_subcommand config" -l dry-run -d 'Show what would change (a unified diff) and change nothing'
+complete -c zssh -n "__fish_zssh_using_subcommand config" -l uninstall -d 'Remove everything zssh added, and nothing else'
+complete -c zssh -n "__fish_zssh_using_subcommand config" -l print -d 'Print cloudflared-style snippets on stdout instead of writing files'
+complete -c zssh -n "__fish_zssh_using_subcommand config" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair" -f -a "check" -d 'Report whether known_hosts matches the key the host presents now; change nothing'
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair" -f -a "repair" -d 'Replace the host\'s known_hosts entries with the key it presents now (asks first)'
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l direct -d 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l known-hosts -d 'The known_hosts file (default: ~/.ssh/known_hosts)' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l host-key-alias -d 'The name the entries are stored under, if the ssh config sets HostKeyAlias' -r
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -s y -l yes -d 'Don\'t ask before changing known_hosts'
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l direct -d 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l known-hosts -d 'The known_hosts file (default: ~/.ssh/known_hosts)' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l host-key-alias -d 'The name the entries are stored under, if the ssh config sets HostKeyAlias' -r
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -s y -l yes -d 'Don\'t ask before changing known_hosts'
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -s h -l help -d 'Print help'
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l fedramp -d 'Use the FedRAMP login service (login.fed.cloudflareaccess.org)'

@@ -61,19 +61,16 @@ pub fn cert_files(host: &str) -> Result<(PathBuf, PathBuf, PathBuf), UserError> 
 }
 
 /// `~/.ssh`.
-#[allow(dead_code)] // TEMP: used by zssh config / known-hosts, being written
 pub fn ssh_dir() -> Result<PathBuf, UserError> {
     Ok(home()?.join(".ssh"))
 }
 
 /// `~/.ssh/zssh_config`: the stanzas `zssh config` manages, included from `~/.ssh/config`.
-#[allow(dead_code)] // TEMP: used by zssh config / known-hosts, being written
 pub fn managed_ssh_config() -> Result<PathBuf, UserError> {
     Ok(ssh_dir()?.join("zssh_config"))
 }
 
 /// `~/.ssh/known_hosts`.
-#[allow(dead_code)] // TEMP: used by zssh config / known-hosts, being written
 pub fn known_hosts() -> Result<PathBuf, UserError> {
     Ok(ssh_dir()?.join("known_hosts"))
 }

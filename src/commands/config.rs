@@ -1,13 +1,436 @@
-//! `zssh config`: placeholder until the managed-config writer lands.
+//! `zssh config`: write per-host stanzas into zssh's managed file (`~/.ssh/zssh_config`) and
+//! one marked `Include` of it into the user's ssh config; `--uninstall` takes both out again,
+//! `--dry-run` shows the change as a unified diff, `--print` shows cloudflared-style snippets.
+//!
+//! This file does the file handling (symlinks followed to their target, a backup before the
+//! first change, atomic replacement keeping the file's mode, nothing written when nothing
+//! changes) and decides what to print; the text edits are in [`crate::ssh_config`].
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use crate::cli::ConfigArgs;
 use crate::error::UserError;
 use crate::exit::Exit;
+use crate::fsutil;
+use crate::paths;
+use crate::ssh_config::{self, Auth, Stanza};
 
-pub async fn run(_args: ConfigArgs) -> Result<Exit, UserError> {
-    Err(UserError::new(
-        Exit::Failure,
-        "zssh config is not available yet",
-        "write the stanza by hand (see zssh cert --help)",
+pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
+    let mut patterns: Vec<String> = Vec::new();
+    for h in &args.hosts {
+        let p = ssh_config::host_pattern(h)?;
+        if !patterns.contains(&p) {
+            patterns.push(p);
+        }
+    }
+    if let Some(u) = &args.user {
+        check_word(u, "--user", "a user name")?;
+    }
+    if let Some(d) = &args.destination {
+        check_word(d, "--destination", "a HOST:PORT")?;
+    }
+    let auth = if args.short_lived_cert {
+        Auth::ShortLivedCert
+    } else if args.agent {
+        Auth::Agent
+    } else {
+        Auth::Keys
+    };
+    let home = paths::home()?;
+
+    if args.print {
+        let zssh = zssh_word()?;
+        let home_str = utf8(&home)?;
+        let mut out = String::new();
+        for p in &patterns {
+            out.push_str(&ssh_config::cloudflared_snippet(
+                home_str,
+                p,
+                &zssh,
+                auth,
+                args.user.as_deref(),
+                args.destination.as_deref(),
+            ));
+        }
+        print_stdout(&out);
+        return Ok(Exit::Ok);
+    }
+
+    let given = expand_tilde(&args.ssh_config, &home);
+    let config = resolve_links(&given)?;
+    let managed = paths::managed_ssh_config()?;
+    let include = ssh_config::include_line(utf8(&managed)?);
+
+    let old_config = read_optional(&config)?;
+    let old_managed = read_optional(&managed)?.map(|b| String::from_utf8_lossy(&b).into_owned());
+    let old_config_bytes = old_config.clone().unwrap_or_default();
+
+    let (new_managed, new_config) = if args.uninstall {
+        let mut m = old_managed.clone();
+        if !patterns.is_empty()
+            && let Some(text) = &m
+        {
+            let mut t = text.clone();
+            for p in &patterns {
+                t = ssh_config::remove_stanza(&t, p);
+            }
+            m = Some(t);
+        }
+        let remove_all = patterns.is_empty()
+            || m.as_deref()
+                .is_none_or(|t| ssh_config::managed_patterns(t).is_empty());
+        if remove_all {
+            (None, ssh_config::remove_include(&old_config_bytes))
+        } else {
+            (m, old_config_bytes.clone())
+        }
+    } else {
+        let zssh = zssh_word()?;
+        let cloudflared_dir = utf8(&paths::cloudflared_dir()?)?.to_string();
+        let control_dir = if args.connection_sharing {
+            Some(utf8(&paths::ssh_dir()?)?.to_string())
+        } else {
+            None
+        };
+        let mut m = old_managed.clone().unwrap_or_default();
+        for p in &patterns {
+            let stanza = Stanza {
+                pattern: p.clone(),
+                zssh: zssh.clone(),
+                auth,
+                user: args.user.clone(),
+                destination: args.destination.clone(),
+                cloudflared_dir: cloudflared_dir.clone(),
+                control_dir: control_dir.clone(),
+            };
+            m = ssh_config::set_stanza(&m, &stanza);
+        }
+        (
+            Some(m),
+            ssh_config::add_include(&old_config_bytes, &include),
+        )
+    };
+
+    let managed_changes = new_managed != old_managed;
+    // A config that does not exist and would stay empty is not created.
+    let config_changes =
+        new_config != old_config_bytes || (old_config.is_none() && !new_config.is_empty());
+
+    if args.dry_run {
+        let mut out = String::new();
+        if managed_changes {
+            out.push_str(&diff(
+                &managed,
+                old_managed.as_deref().map(str::as_bytes),
+                new_managed.as_deref().map(str::as_bytes),
+            ));
+        }
+        if config_changes {
+            out.push_str(&diff(&config, old_config.as_deref(), Some(&new_config)));
+        }
+        if out.is_empty() {
+            eprintln!("zssh: nothing to change");
+        }
+        print_stdout(&out);
+        return Ok(Exit::Ok);
+    }
+
+    if !managed_changes && !config_changes {
+        if args.uninstall {
+            eprintln!(
+                "zssh: nothing of zssh's to remove from {}; nothing changed",
+                config.display()
+            );
+        } else {
+            eprintln!(
+                "zssh: {} and {} are up to date; nothing changed",
+                config.display(),
+                managed.display()
+            );
+        }
+        return Ok(Exit::Ok);
+    }
+
+    if args.uninstall {
+        // The Include goes first, so the config never names a missing file.
+        if config_changes {
+            write_config(&given, &config, old_config.as_deref(), &new_config)?;
+        }
+        match &new_managed {
+            Some(text) if managed_changes => fsutil::write_private(&managed, text.as_bytes())?,
+            Some(_) => {}
+            None => remove_file(&managed)?,
+        }
+        if patterns.is_empty() || new_managed.is_none() {
+            eprintln!(
+                "zssh: removed zssh's Include from {} and deleted {}",
+                config.display(),
+                managed.display()
+            );
+        } else {
+            eprintln!(
+                "zssh: removed {} from {}",
+                patterns.join(", "),
+                managed.display()
+            );
+        }
+        return Ok(Exit::Ok);
+    }
+
+    if let Some(text) = &new_managed
+        && managed_changes
+    {
+        fsutil::write_private(&managed, text.as_bytes())?;
+    }
+    if config_changes {
+        write_config(&given, &config, old_config.as_deref(), &new_config)?;
+    }
+    eprintln!(
+        "zssh: wrote {} to {} (included from {})",
+        patterns.join(", "),
+        managed.display(),
+        config.display()
+    );
+    Ok(Exit::Ok)
+}
+
+#[allow(clippy::print_stdout)]
+fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed stdout (`| head`) is not an error.
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// The running zssh, as ProxyCommand and Match exec run it.
+fn zssh_word() -> Result<String, UserError> {
+    let exe = std::env::current_exe().map_err(|e| {
+        UserError::local(
+            format!("cannot find the path of the running zssh: {e}"),
+            "run zssh by its full path",
+        )
+    })?;
+    ssh_config::command_word(utf8(&exe)?, cfg!(windows))
+}
+
+fn utf8(path: &Path) -> Result<&str, UserError> {
+    path.to_str().ok_or_else(|| {
+        UserError::local(
+            format!(
+                "cannot write the path {} into an ssh config: it is not UTF-8",
+                path.display()
+            ),
+            "use paths (HOME, the zssh executable) made of UTF-8 characters",
+        )
+    })
+}
+
+/// Refuse values that would need quoting ssh cannot do in every place they go.
+fn check_word(value: &str, flag: &str, what: &str) -> Result<(), UserError> {
+    let bad = value.is_empty()
+        || value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "\"'\\#$`;&|<>()*?!{}".contains(c));
+    if bad {
+        return Err(UserError::usage(
+            format!(
+                "invalid {flag} {value:?}: expected {what} without spaces, quotes or shell characters"
+            ),
+            format!(
+                "pass {what}, e.g. {flag} {}",
+                if flag == "--user" {
+                    "alice"
+                } else {
+                    "10.0.0.5:22"
+                }
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn expand_tilde(path: &str, home: &Path) -> PathBuf {
+    if path == "~" {
+        home.to_path_buf()
+    } else if let Some(rest) = path.strip_prefix("~/") {
+        home.join(rest)
+    } else {
+        PathBuf::from(path)
+    }
+}
+
+/// Follow symlinks to the file they name (which may not exist yet): zssh edits the target and
+/// keeps the link.
+fn resolve_links(path: &Path) -> Result<PathBuf, UserError> {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&p).map_err(|e| read_error(&p, &e))?;
+                p = match p.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(UserError::local(
+        format!(
+            "cannot read {}: too many levels of symbolic links",
+            path.display()
+        ),
+        "point the link at a file, or pass the file with --ssh-config FILE",
     ))
+}
+
+fn read_error(path: &Path, e: &std::io::Error) -> UserError {
+    UserError::local(
+        format!("cannot read {}: {e}", path.display()),
+        format!(
+            "check that {} is a file you can read and write",
+            path.display()
+        ),
+    )
+}
+
+fn write_error(path: &Path, e: &std::io::Error) -> UserError {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    UserError::local(
+        format!("cannot write {}: {e}", path.display()),
+        format!("check that {} is writable by you", dir.display()),
+    )
+}
+
+/// The file's bytes, `None` if it does not exist; directories and other non-files are refused.
+fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, UserError> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Err(UserError::local(
+            format!("cannot edit {}: it is a directory", path.display()),
+            "pass the ssh config file itself with --ssh-config FILE",
+        )),
+        Ok(m) if !m.is_file() => Err(UserError::local(
+            format!("cannot edit {}: it is not a regular file", path.display()),
+            "pass a regular ssh config file with --ssh-config FILE",
+        )),
+        Ok(_) => std::fs::read(path)
+            .map(Some)
+            .map_err(|e| read_error(path, &e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(read_error(path, &e)),
+    }
+}
+
+fn remove_file(path: &Path) -> Result<(), UserError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(UserError::local(
+            format!("cannot delete {}: {e}", path.display()),
+            format!(
+                "delete it by hand, or check that {} is writable by you",
+                path.parent().unwrap_or(Path::new(".")).display()
+            ),
+        )),
+    }
+}
+
+/// Back up the user's config (next to the name they use, once: the first backup is the one
+/// worth keeping), then replace its target atomically with its mode kept.
+fn write_config(
+    given: &Path,
+    target: &Path,
+    old: Option<&[u8]>,
+    new: &[u8],
+) -> Result<(), UserError> {
+    if let Some(old) = old {
+        let mut backup = given.as_os_str().to_owned();
+        backup.push(".zssh-backup");
+        let backup = PathBuf::from(backup);
+        if std::fs::symlink_metadata(&backup).is_err() {
+            fsutil::write_private(&backup, old)?;
+        }
+    }
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let mode = std::fs::metadata(target).ok().map(|m| permissions_mode(&m));
+    if mode.is_none() {
+        fsutil::ensure_private_dir(dir)?;
+    }
+    replace_atomically(target, new, mode.unwrap_or(0o600))
+}
+
+#[cfg(unix)]
+fn permissions_mode(m: &std::fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    m.permissions().mode() & 0o7777
+}
+
+#[cfg(not(unix))]
+fn permissions_mode(_m: &std::fs::Metadata) -> u32 {
+    0o600
+}
+
+/// Temp file in the same directory, `mode`, fsync, rename over `path`.
+fn replace_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<(), UserError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let fail = |e: std::io::Error| write_error(path, &e);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".zssh-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(fail)?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    tmp.write_all(bytes).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+/// A unified diff of one file (`None`: the file does not exist).
+fn diff(path: &Path, old: Option<&[u8]>, new: Option<&[u8]>) -> String {
+    let name = path.display().to_string();
+    let old_text = String::from_utf8_lossy(old.unwrap_or_default());
+    let new_text = String::from_utf8_lossy(new.unwrap_or_default());
+    similar::TextDiff::from_lines(old_text.as_ref(), new_text.as_ref())
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            if old.is_some() { &name } else { "/dev/null" },
+            if new.is_some() { &name } else { "/dev/null" },
+        )
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tilde_expands_to_home() {
+        let home = Path::new("/h");
+        assert_eq!(
+            expand_tilde("~/.ssh/config", home),
+            PathBuf::from("/h/.ssh/config")
+        );
+        assert_eq!(expand_tilde("/etc/x", home), PathBuf::from("/etc/x"));
+        assert_eq!(expand_tilde("rel", home), PathBuf::from("rel"));
+    }
+
+    #[test]
+    fn words_with_shell_characters_are_refused() {
+        assert!(check_word("alice", "--user", "a user name").is_ok());
+        assert!(check_word("10.0.0.5:22", "--destination", "x").is_ok());
+        assert!(check_word("[::1]:22", "--destination", "x").is_ok());
+        for bad in ["", "a b", "a;b", "a\"b", "$(x)"] {
+            assert!(check_word(bad, "--user", "a user name").is_err(), "{bad:?}");
+        }
+    }
 }

@@ -1,0 +1,347 @@
+//! `zssh known-hosts check|repair`: real sshd host keys fetched through the local edge (and
+//! directly), compared with and written into known_hosts files that real OpenSSH then trusts.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::support::*;
+
+/// A second sshd with its own host key, and the world whose edge routes `SSH_HOST` to it, so
+/// known_hosts can hold the first sshd's key: "the edge now routes to a different server".
+struct Moved {
+    w: World,
+    _new: Sshd,
+    _dir: tempfile::TempDir,
+}
+
+fn moved_world() -> Moved {
+    let dir = tempfile::tempdir().unwrap();
+    let ak = dir.path().join("authorized_keys");
+    // sshd reads AuthorizedKeysFile at each login: it is filled once the world's key exists.
+    let new = Sshd::start(&dir.path().join("sshd"), None, &ak);
+    let to = new.addr;
+    let w = World::build(move |cfg, _| cfg.app(AppConfig::new(SSH_HOST, Origin::Tcp(to))));
+    std::fs::copy(w.key.with_extension("pub"), &ak).unwrap();
+    w.seed_token(SSH_HOST, 3600);
+    assert_ne!(w.sshd.host_pub, new.host_pub);
+    Moved {
+        w,
+        _new: new,
+        _dir: dir,
+    }
+}
+
+/// `ssh HOST CMD` through zssh proxy, strict checking against the world's known_hosts only.
+fn ssh_via_edge(w: &World, extra: &[&str], remote: &str) -> Output {
+    let proxy = format!("{} proxy --hostname %h", zssh_bin().display());
+    let mut cmd = w.tool("ssh");
+    cmd.args(w.ssh_opts(&proxy))
+        .args(extra)
+        .arg(format!("{}@{SSH_HOST}", whoami()))
+        .arg(remote);
+    run(&mut cmd)
+}
+
+fn kh_args<'a>(w: &'a World, verb: &'a str, host: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec!["known-hosts", verb, host, "--known-hosts"];
+    v.push(w.known_hosts.to_str().unwrap());
+    v.extend_from_slice(extra);
+    v
+}
+
+fn zssh(w: &World, args: &[&str]) -> Output {
+    run(&mut w.zssh(args))
+}
+
+fn backup(path: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.zssh-backup", path.display()))
+}
+
+/// "TYPE BASE64" of a public key line.
+fn key_part(pub_line: &str) -> String {
+    pub_line
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn fingerprint(pub_line: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("k.pub");
+    std::fs::write(&f, format!("{pub_line}\n")).unwrap();
+    let out = run(Command::new("ssh-keygen").arg("-lf").arg(&f));
+    assert_ok(&out);
+    text(&out.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string()
+}
+
+fn other_key() -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let k = dir.path().join("k");
+    ssh_keygen(&["-q", "-t", "ed25519", "-N", "", "-f", k.to_str().unwrap()]);
+    key_part(&std::fs::read_to_string(k.with_extension("pub")).unwrap())
+}
+
+fn lines_without(bytes: &[u8], needle: &str) -> Vec<Vec<u8>> {
+    bytes
+        .split_inclusive(|&b| b == b'\n')
+        .filter(|l| !String::from_utf8_lossy(l).contains(needle))
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+#[test]
+fn repair_through_the_edge_after_the_server_changed() {
+    let m = moved_world();
+    let w = &m.w;
+    let old = key_part(&w.sshd.host_pub);
+    let new = key_part(&m._new.host_pub);
+    let other = other_key();
+    let before = format!(
+        "# my hosts\n\nother.example {other}\r\n{SSH_HOST} {old} pinned-2024\nnot a valid line\n\
+         @cert-authority *.test.example {other}\n*.example {other}\n\tlast.example\t{other}"
+    );
+    std::fs::write(&w.known_hosts, &before).unwrap();
+    set_mode(&w.known_hosts, 0o640);
+
+    // ssh refuses the new server.
+    let out = ssh_via_edge(w, &[], "true");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("Host key verification failed"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // check: differs, exit 1, both fingerprints shown, nothing changed.
+    let out = zssh(w, &kh_args(w, "check", SSH_HOST, &[]));
+    assert_zssh_error(&out, 1, "does not hold the key");
+    let report = text(&out.stdout);
+    assert!(report.contains(&fingerprint(&new)), "{report}");
+    assert!(report.contains(&fingerprint(&old)), "{report}");
+    assert!(report.contains("differs"), "{report}");
+    assert!(report.contains("different server"), "{report}");
+    assert!(text(&out.stderr).contains("zssh known-hosts repair"));
+    assert_eq!(std::fs::read_to_string(&w.known_hosts).unwrap(), before);
+
+    // repair without --yes and without a terminal: refused, nothing changed.
+    let out = zssh(w, &kh_args(w, "repair", SSH_HOST, &[]));
+    assert_zssh_error(&out, 2, "no terminal");
+    assert!(text(&out.stderr).contains("--yes"));
+    assert_eq!(std::fs::read_to_string(&w.known_hosts).unwrap(), before);
+    assert!(!backup(&w.known_hosts).exists());
+
+    // repair --yes: backup, the entry replaced in place, every other byte kept, mode kept.
+    let out = zssh(w, &kh_args(w, "repair", SSH_HOST, &["--yes"]));
+    assert_ok(&out);
+    let after = std::fs::read(&w.known_hosts).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(backup(&w.known_hosts)).unwrap(),
+        before
+    );
+    assert_eq!(
+        lines_without(&after, SSH_HOST),
+        lines_without(before.as_bytes(), SSH_HOST)
+    );
+    let after_text = text(&after);
+    assert!(
+        after_text.contains(&format!("\r\n{SSH_HOST} {new}\nnot a valid line\n")),
+        "{after_text}"
+    );
+    assert!(!after_text.contains(&old));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&w.known_hosts)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o640);
+    }
+
+    // ssh now connects with strict checking.
+    let out = ssh_via_edge(w, &[], "echo repaired");
+    assert_ok(&out);
+    assert_eq!(text(&out.stdout), "repaired\n");
+
+    // check: matches, exit 0. repair again: nothing changes, the backup stays the original.
+    let out = zssh(w, &kh_args(w, "check", SSH_HOST, &[]));
+    assert_ok(&out);
+    assert!(text(&out.stdout).contains("matches"));
+    let out = zssh(w, &kh_args(w, "repair", SSH_HOST, &[]));
+    assert_ok(&out);
+    assert_eq!(std::fs::read(&w.known_hosts).unwrap(), after);
+    assert_eq!(
+        std::fs::read_to_string(backup(&w.known_hosts)).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn a_hashed_file_stays_hashed() {
+    let m = moved_world();
+    let w = &m.w;
+    let old = key_part(&w.sshd.host_pub);
+    let other = other_key();
+    std::fs::write(
+        &w.known_hosts,
+        format!("other.example {other}\n{SSH_HOST} {old}\nthird.example {other}\n"),
+    )
+    .unwrap();
+    // ssh-keygen -H hashes every entry and leaves known_hosts.old behind.
+    ssh_keygen(&["-H", "-f", w.known_hosts.to_str().unwrap()]);
+    let before = std::fs::read(&w.known_hosts).unwrap();
+    let before_lines: Vec<&[u8]> = before.split_inclusive(|&b| b == b'\n').collect();
+    assert!(before_lines.iter().all(|l| l.starts_with(b"|1|")));
+
+    let out = zssh(w, &kh_args(w, "check", SSH_HOST, &[]));
+    assert_zssh_error(&out, 1, "does not hold the key");
+    assert!(
+        text(&out.stdout).contains("hashed entry"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = zssh(w, &kh_args(w, "repair", SSH_HOST, &["-y"]));
+    assert_ok(&out);
+    assert!(
+        text(&out.stdout).contains("hashed entry"),
+        "{}",
+        text(&out.stdout)
+    );
+    let after = std::fs::read(&w.known_hosts).unwrap();
+    let after_lines: Vec<&[u8]> = after.split_inclusive(|&b| b == b'\n').collect();
+    assert_eq!(after_lines.len(), 3);
+    assert_eq!(after_lines[0], before_lines[0]);
+    assert_eq!(after_lines[2], before_lines[2]);
+    assert_ne!(after_lines[1], before_lines[1]);
+    assert!(
+        after_lines[1].starts_with(b"|1|"),
+        "{}",
+        text(after_lines[1])
+    );
+    // OpenSSH finds the new hashed entry under the host's name.
+    let out = run(Command::new("ssh-keygen")
+        .args(["-F", SSH_HOST, "-f"])
+        .arg(&w.known_hosts));
+    assert_ok(&out);
+    assert!(text(&out.stdout).contains(&key_part(&m._new.host_pub)));
+    assert_eq!(std::fs::read(backup(&w.known_hosts)).unwrap(), before);
+
+    assert_ok(&ssh_via_edge(w, &[], "true"));
+}
+
+#[test]
+fn a_missing_entry_is_reported_then_added() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    let out = zssh(&w, &kh_args(&w, "check", SSH_HOST, &[]));
+    assert_zssh_error(&out, 1, "has no entry for ssh.test.example");
+    assert!(text(&out.stdout).contains("missing"));
+
+    let out = zssh(&w, &kh_args(&w, "repair", SSH_HOST, &["--yes"]));
+    assert_ok(&out);
+    assert_eq!(
+        std::fs::read_to_string(&w.known_hosts).unwrap(),
+        format!("{SSH_HOST} {}\n", key_part(&w.sshd.host_pub))
+    );
+    assert_ok(&ssh_via_edge(&w, &[], "true"));
+}
+
+#[test]
+fn host_key_alias_is_the_name_looked_up_and_written() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    std::fs::write(&w.known_hosts, format!("{SSH_HOST} {}\n", other_key())).unwrap();
+    let out = zssh(
+        &w,
+        &kh_args(
+            &w,
+            "repair",
+            SSH_HOST,
+            &["--yes", "--host-key-alias", "box1"],
+        ),
+    );
+    assert_ok(&out);
+    let kh = std::fs::read_to_string(&w.known_hosts).unwrap();
+    // The entry under the host's own name is not the alias's business.
+    assert!(kh.starts_with(&format!("{SSH_HOST} ")), "{kh}");
+    assert!(
+        kh.ends_with(&format!("\nbox1 {}\n", key_part(&w.sshd.host_pub))),
+        "{kh}"
+    );
+    assert_ok(&ssh_via_edge(&w, &["-o", "HostKeyAlias=box1"], "true"));
+}
+
+#[test]
+fn direct_fetches_from_the_port_and_uses_the_bracketed_name() {
+    let w = World::new();
+    let port = w.sshd.addr.port().to_string();
+    let name = format!("[127.0.0.1]:{port}");
+    let other = other_key();
+    std::fs::write(
+        &w.known_hosts,
+        format!("127.0.0.1 {other}\n{name} {other}\n"),
+    )
+    .unwrap();
+
+    let args = |verb| {
+        vec![
+            "known-hosts".to_string(),
+            verb,
+            "127.0.0.1".into(),
+            "--direct".into(),
+            port.clone(),
+            "--known-hosts".into(),
+            w.known_hosts.display().to_string(),
+        ]
+    };
+    let call = |v: Vec<String>, extra: &[&str]| {
+        let mut a: Vec<&str> = v.iter().map(String::as_str).collect();
+        a.extend_from_slice(extra);
+        zssh(&w, &a)
+    };
+
+    let out = call(args("check".into()), &[]);
+    assert_zssh_error(&out, 1, "does not hold the key");
+    assert!(
+        text(&out.stdout).contains("directly from 127.0.0.1 port"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = call(args("repair".into()), &["--yes"]);
+    assert_ok(&out);
+    // Only the [127.0.0.1]:PORT entry names this port; the port-22 entry stays.
+    assert_eq!(
+        std::fs::read_to_string(&w.known_hosts).unwrap(),
+        format!("127.0.0.1 {other}\n{name} {}\n", key_part(&w.sshd.host_pub))
+    );
+    // The edge was never asked.
+    assert_eq!(w.edge.requests().len(), 0);
+
+    let mut ssh = w.tool("ssh");
+    ssh.args(w.ssh_opts("none"))
+        .args(["-p", &port])
+        .arg(format!("{}@127.0.0.1", whoami()))
+        .arg("echo direct");
+    let out = run(&mut ssh);
+    assert_ok(&out);
+    assert_eq!(text(&out.stdout), "direct\n");
+
+    let out = call(args("check".into()), &[]);
+    assert_ok(&out);
+}
+
+#[test]
+fn direct_to_a_closed_port_is_unreachable() {
+    let w = World::new();
+    let port = free_port().to_string();
+    let out = zssh(
+        &w,
+        &["known-hosts", "check", "127.0.0.1", "--direct", &port],
+    );
+    assert_zssh_error(&out, 5, "cannot connect to 127.0.0.1 port");
+}
