@@ -33,6 +33,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand cert 'Get a short-lived SSH certificate for an application (reused while valid; for ssh''s `Match exec`)'
             cand config 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh''s)'
             cand known-hosts 'Check or repair known_hosts entries for a host behind the edge (after its host key changed, or after routing through the edge changed the key ssh sees)'
+            cand doctor 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found'
+            cand server 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA'
+            cand cidr 'CIDR arithmetic for Split Tunnel lists'
             cand access 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
             cand generate 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
         }
@@ -162,6 +165,69 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --logfile 'Write logs to this file instead of stderr'
             cand -y 'Don''t ask before changing known_hosts'
             cand --yes 'Don''t ask before changing known_hosts'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;doctor'= {
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand --fix 'Perform the safe repairs (drop bad tokens, clear dead locks, renew the certificate, repair known_hosts after confirmation)'
+            cand --json 'Print the verdicts as JSON'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;server'= {
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand trust-ca 'Make sshd trust the Access SSH CA (dry run unless --apply)'
+            cand check 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
+            cand fetch-ca 'Get the account''s SSH CA public key through the Cloudflare API (token from the environment)'
+        }
+        &'zssh;server;trust-ca'= {
+            cand --ca-key 'The CA public key file, or - for standard input'
+            cand --sshd-config 'The sshd configuration file'
+            cand --ca-file 'Where trusted CA keys are kept'
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand --apply 'Change the files and reload sshd (otherwise show what would change)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;server;check'= {
+            cand --sshd-config 'The sshd configuration file'
+            cand --ca-key 'The CA public key file to look for among the trusted keys'
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;server;fetch-ca'= {
+            cand --account 'The Cloudflare account ID'
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;cidr'= {
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand exclude 'Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line'
+        }
+        &'zssh;cidr;exclude'= {
+            cand --except 'Ranges to take out, comma-separated or repeated'
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
             cand -h 'Print help'
             cand --help 'Print help'
         }

@@ -36,6 +36,9 @@ complete -c zssh -n "__fish_zssh_needs_command" -f -a "token" -d 'Print the cach
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "cert" -d 'Get a short-lived SSH certificate for an application (reused while valid; for ssh\'s `Match exec`)'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "config" -d 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh\'s)'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "known-hosts" -d 'Check or repair known_hosts entries for a host behind the edge (after its host key changed, or after routing through the edge changed the key ssh sees)'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "doctor" -d 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "server" -d 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "cidr" -d 'CIDR arithmetic for Split Tunnel lists'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "access" -d 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "generate" -d 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
@@ -114,6 +117,41 @@ complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_s
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -s y -l yes -d 'Don\'t ask before changing known_hosts'
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l fix -d 'Perform the safe repairs (drop bad tokens, clear dead locks, renew the certificate, repair known_hosts after confirmation)'
+complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l json -d 'Print the verdicts as JSON'
+complete -c zssh -n "__fish_zssh_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -f -a "trust-ca" -d 'Make sshd trust the Access SSH CA (dry run unless --apply)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -f -a "check" -d 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -f -a "fetch-ca" -d 'Get the account\'s SSH CA public key through the Cloudflare API (token from the environment)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from trust-ca" -l ca-key -d 'The CA public key file, or - for standard input' -r
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from trust-ca" -l sshd-config -d 'The sshd configuration file' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from trust-ca" -l ca-file -d 'Where trusted CA keys are kept' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from trust-ca" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from trust-ca" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from trust-ca" -l apply -d 'Change the files and reload sshd (otherwise show what would change)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from trust-ca" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from check" -l sshd-config -d 'The sshd configuration file' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from check" -l ca-key -d 'The CA public key file to look for among the trusted keys' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from check" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from check" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from fetch-ca" -l account -d 'The Cloudflare account ID' -r
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from fetch-ca" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from fetch-ca" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from fetch-ca" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude" -f -a "exclude" -d 'Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line'
+complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -l except -d 'Ranges to take out, comma-separated or repeated' -r
+complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -s h -l help -d 'Print help'
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l fedramp -d 'Use the FedRAMP login service (login.fed.cloudflareaccess.org)'

@@ -77,6 +77,17 @@ pub enum Command {
     #[command(subcommand)]
     KnownHosts(KnownHostsCommand),
 
+    /// Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found.
+    Doctor(DoctorArgs),
+
+    /// Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA.
+    #[command(subcommand)]
+    Server(ServerCommand),
+
+    /// CIDR arithmetic for Split Tunnel lists.
+    #[command(subcommand)]
+    Cidr(CidrCommand),
+
     /// cloudflared-compatible commands: `zssh access ssh --hostname %h` works where
     /// `cloudflared access ssh --hostname %h` did.
     Access(AccessArgs),
@@ -158,6 +169,86 @@ pub struct ConfigArgs {
     /// The ssh config file to edit.
     #[arg(long, value_name = "FILE", default_value = "~/.ssh/config")]
     pub ssh_config: String,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DoctorArgs {
+    /// The host you ssh to.
+    #[arg(value_name = "HOST")]
+    pub host: String,
+
+    /// Perform the safe repairs (drop bad tokens, clear dead locks, renew the certificate,
+    /// repair known_hosts after confirmation).
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Print the verdicts as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServerCommand {
+    /// Make sshd trust the Access SSH CA (dry run unless --apply).
+    TrustCa(TrustCaArgs),
+    /// Report whether sshd trusts the CA and whether the ssh port still answers directly.
+    Check(ServerCheckArgs),
+    /// Get the account's SSH CA public key through the Cloudflare API (token from the environment).
+    FetchCa(FetchCaArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct TrustCaArgs {
+    /// The CA public key file, or - for standard input.
+    #[arg(long, value_name = "FILE|-")]
+    pub ca_key: String,
+
+    /// Change the files and reload sshd (otherwise show what would change).
+    #[arg(long)]
+    pub apply: bool,
+
+    /// The sshd configuration file.
+    #[arg(long, value_name = "FILE", default_value = "/etc/ssh/sshd_config")]
+    pub sshd_config: PathBuf,
+
+    /// Where trusted CA keys are kept.
+    #[arg(long, value_name = "FILE", default_value = "/etc/ssh/ca.pub")]
+    pub ca_file: PathBuf,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServerCheckArgs {
+    /// The sshd configuration file.
+    #[arg(long, value_name = "FILE", default_value = "/etc/ssh/sshd_config")]
+    pub sshd_config: PathBuf,
+
+    /// The CA public key file to look for among the trusted keys.
+    #[arg(long, value_name = "FILE")]
+    pub ca_key: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct FetchCaArgs {
+    /// The Cloudflare account ID.
+    #[arg(long, value_name = "ID")]
+    pub account: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CidrCommand {
+    /// Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line.
+    Exclude(CidrExcludeArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CidrExcludeArgs {
+    /// The range to start from, e.g. 172.16.0.0/12.
+    #[arg(value_name = "BASE")]
+    pub base: String,
+
+    /// Ranges to take out, comma-separated or repeated.
+    #[arg(long, value_name = "CIDR", value_delimiter = ',', required = true)]
+    pub except: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

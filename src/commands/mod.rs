@@ -2,12 +2,15 @@
 //! the modules they call.
 
 pub mod cert;
+pub mod cidr;
 pub mod config;
+pub mod doctor;
 pub mod generate;
 pub mod known_hosts;
 pub mod login;
 pub mod logout;
 pub mod proxy;
+pub mod server;
 pub mod status;
 pub mod token;
 
@@ -21,6 +24,9 @@ pub async fn run(command: Command) -> Result<Exit, UserError> {
         Command::Login(args) => login::run(args, false).await,
         Command::Cert(args) => cert::run(args, false).await,
         Command::Config(args) => config::run(args).await,
+        Command::Doctor(args) => doctor::run(args).await,
+        Command::Server(cmd) => server::run(cmd).await,
+        Command::Cidr(cmd) => cidr::run(cmd),
         Command::KnownHosts(cmd) => known_hosts::run(cmd).await,
         Command::Logout(args) => logout::run(args),
         Command::Status(args) => status::run(args),
