@@ -183,6 +183,8 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;doctor' {
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'The ssh config file to inspect (default: ssh''s own choice)')
+            [CompletionResult]::new('--ssh-config', '--ssh-config', [CompletionResultType]::ParameterName, 'The ssh config file to inspect (default: ssh''s own choice)')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')

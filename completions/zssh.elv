@@ -169,6 +169,8 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;doctor'= {
+            cand -F 'The ssh config file to inspect (default: ssh''s own choice)'
+            cand --ssh-config 'The ssh config file to inspect (default: ssh''s own choice)'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'

@@ -117,6 +117,7 @@ complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_s
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -s y -l yes -d 'Don\'t ask before changing known_hosts'
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand doctor" -s F -l ssh-config -d 'The ssh config file to inspect (default: ssh\'s own choice)' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l fix -d 'Perform the safe repairs (drop bad tokens, clear dead locks, renew the certificate, repair known_hosts after confirmation)'

@@ -185,6 +185,10 @@ pub struct DoctorArgs {
     /// Print the verdicts as JSON.
     #[arg(long)]
     pub json: bool,
+
+    /// The ssh config file to inspect (default: ssh's own choice).
+    #[arg(long, short = 'F', value_name = "FILE")]
+    pub ssh_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

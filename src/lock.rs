@@ -629,6 +629,43 @@ fn remove_if_same(path: &Path, inspected: &Option<File>) -> bool {
     }
 }
 
+/// What the lock files for one token say, for `zssh doctor` (read-only unless asked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockState {
+    /// No login is running.
+    Free,
+    /// A zssh process holds the login lock (a login is in progress).
+    Zssh { pid: Option<u32> },
+    /// A live cloudflared process holds its lock.
+    Cloudflared { pid: u32 },
+    /// A cloudflared lock file nobody holds any more (it would block legacy cloudflared).
+    Dead { reason: &'static str },
+}
+
+/// Inspect the locks for the token stored at `token_file`.
+pub fn state(token_file: &Path) -> Result<LockState, UserError> {
+    let ours = lock_path_for(&crate::paths::lock_dir()?, token_file)?;
+    if ours.exists() && try_flock(&ours)?.is_none() {
+        return Ok(LockState::Zssh {
+            pid: read_holder_pid(&ours),
+        });
+    }
+    Ok(match inspect_cf_lock(&with_suffix(token_file, ".lock")) {
+        Inspection::Missing => LockState::Free,
+        Inspection::Live { pid, .. } => LockState::Cloudflared { pid },
+        Inspection::Stale { reason, .. } => LockState::Dead { reason },
+    })
+}
+
+/// Remove a dead cloudflared lock for `token_file` (a live one is left alone). True if removed.
+pub fn clear_dead(token_file: &Path) -> bool {
+    let path = with_suffix(token_file, ".lock");
+    match inspect_cf_lock(&path) {
+        Inspection::Stale { file, .. } => remove_if_same(&path, &file) && !path.exists(),
+        _ => false,
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
 enum Verdict {
     Live(u32),

@@ -4,6 +4,7 @@
 mod access;
 mod agent;
 mod cert_store;
+mod cidr;
 mod cli;
 mod client;
 mod commands;
@@ -20,6 +21,7 @@ mod net;
 mod paths;
 mod secret;
 mod ssh_config;
+mod sshd_config;
 mod token_store;
 mod tunnel;
 

@@ -27,6 +27,22 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "the command that opens login URLs (%s is the URL); otherwise the desktop's default browser",
     ),
     (
+        "ZSSH_AGENT",
+        "1: zssh cert also loads the certificate into ssh-agent (as --agent)",
+    ),
+    (
+        "CLOUDFLARE_API_TOKEN",
+        "the Cloudflare API token zssh server fetch-ca uses (never pass it as an argument)",
+    ),
+    (
+        "ZSSH_CLOUDFLARE_API",
+        "the Cloudflare API base URL for zssh server fetch-ca (default https://api.cloudflare.com/client/v4)",
+    ),
+    (
+        "ZSSH_SSHD_RELOAD",
+        "none: zssh server trust-ca --apply does not reload sshd",
+    ),
+    (
         "XDG_STATE_HOME",
         "where zssh keeps its login locks (default ~/.local/state)",
     ),

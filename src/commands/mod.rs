@@ -5,6 +5,7 @@ pub mod cert;
 pub mod cidr;
 pub mod config;
 pub mod doctor;
+pub mod fetch_ca;
 pub mod generate;
 pub mod known_hosts;
 pub mod login;

@@ -94,7 +94,15 @@ impl Carrier {
         })
     }
 
-    fn host(&self) -> String {
+    pub fn app(&self) -> &AppUrl {
+        &self.app
+    }
+
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
+    pub fn host(&self) -> String {
         self.app.authority()
     }
 
@@ -241,7 +249,7 @@ impl Carrier {
     }
 
     /// Exactly a 302 whose Location path starts with /cdn-cgi/access/login (spec 1.5).
-    fn is_access_redirect(&self, resp: &Response) -> bool {
+    pub fn is_access_redirect(&self, resp: &Response) -> bool {
         if resp.status != 302 {
             return false;
         }
@@ -253,7 +261,7 @@ impl Carrier {
             .is_ok_and(|u| u.path().starts_with("/cdn-cgi/access/login"))
     }
 
-    fn dial_error(&self, e: &ClientError) -> UserError {
+    pub fn dial_error(&self, e: &ClientError) -> UserError {
         let host = self.host();
         match e {
             ClientError::Timeout { after, .. } => UserError::new(
@@ -277,7 +285,7 @@ impl Carrier {
     }
 
     /// A non-101 answer that is not an Access login redirect.
-    fn refused(&self, resp: &Response) -> UserError {
+    pub fn refused(&self, resp: &Response) -> UserError {
         let host = self.host();
         let status = resp.status;
         let detail = resp.body_hint();

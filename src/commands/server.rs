@@ -1,13 +1,588 @@
-//! `zssh server`: placeholder until the server helpers land.
+//! `zssh server`: helpers run on a target server. `trust-ca` makes sshd trust the Access SSH CA
+//! (dry run unless `--apply`), `check` reports whether it does and whether the ssh port still
+//! answers directly, `fetch-ca` lives in its own module.
+//!
+//! What sshd makes of its configuration is asked from sshd itself (`sshd -T -f FILE`); edits are
+//! validated with `sshd -t` on a staged copy before the file is replaced, so a failure changes
+//! nothing.
 
-use crate::cli::ServerCommand;
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use ssh_key::HashAlg;
+
+use crate::cli::{ServerCheckArgs, ServerCommand, TrustCaArgs};
 use crate::error::UserError;
 use crate::exit::Exit;
+use crate::sshd_config::{self, Effective, Refusal};
 
-pub async fn run(_cmd: ServerCommand) -> Result<Exit, UserError> {
-    Err(UserError::new(
+pub async fn run(cmd: ServerCommand) -> Result<Exit, UserError> {
+    match cmd {
+        ServerCommand::TrustCa(args) => trust_ca(args),
+        ServerCommand::Check(args) => check(args).await,
+        ServerCommand::FetchCa(args) => crate::commands::fetch_ca::run(args).await,
+    }
+}
+
+/// The sshd binary: PATH first, then the usual sbin directories.
+fn find_sshd() -> Result<PathBuf, UserError> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
+        .map(|d| d.join("sshd"))
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            UserError::local(
+                "sshd is not installed here (not in PATH, /usr/sbin or /sbin)",
+                "run zssh server on the machine that runs the OpenSSH server",
+            )
+        })
+}
+
+/// Run sshd with `args`; Ok(stdout) on success, Err(stderr) otherwise.
+fn sshd_run(sshd: &Path, args: &[&std::ffi::OsStr]) -> Result<String, String> {
+    let out = Command::new(sshd)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", sshd.display()))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        Err(if err.is_empty() {
+            format!("exit status {}", out.status)
+        } else {
+            err
+        })
+    }
+}
+
+/// `sshd -T -f file`: the effective global configuration.
+fn effective(sshd: &Path, file: &Path) -> Result<Effective, UserError> {
+    sshd_run(sshd, &["-T".as_ref(), "-f".as_ref(), file.as_os_str()])
+        .map(|out| Effective::parse(&out))
+        .map_err(|e| {
+            UserError::local(
+                format!("sshd -T -f {} failed: {e}", file.display()),
+                "run as root (sshd reads its host keys) and fix the configuration until `sshd -t` passes",
+            )
+        })
+}
+
+fn read_key_input(arg: &str) -> Result<String, UserError> {
+    if arg == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map_err(|e| {
+            UserError::local(
+                format!("cannot read the CA key from standard input: {e}"),
+                "pipe one OpenSSH public key line into --ca-key -",
+            )
+        })?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(arg).map_err(|e| {
+            UserError::local(
+                format!("cannot read the CA key file {arg}: {e}"),
+                "pass the CA public key file (zssh server fetch-ca prints the key), or - for standard input",
+            )
+        })
+    }
+}
+
+/// The mode and owner a replacement of `path` should get: the original's, or `default` mode.
+fn original_mode(path: &Path, default: u32) -> (u32, Option<(u32, u32)>) {
+    use std::os::unix::fs::MetadataExt;
+    match std::fs::metadata(path) {
+        Ok(m) => (m.mode() & 0o7777, Some((m.uid(), m.gid()))),
+        Err(_) => (default, None),
+    }
+}
+
+/// Write `bytes` to a temp file in `dir` with `mode` (and owner), synced; not yet renamed.
+fn stage(
+    dir: &Path,
+    bytes: &[u8],
+    mode: u32,
+    owner: Option<(u32, u32)>,
+) -> std::io::Result<tempfile::NamedTempFile> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".zssh-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    if let Some((uid, gid)) = owner {
+        use std::os::unix::fs::MetadataExt;
+        let m = tmp.as_file().metadata()?;
+        if m.uid() != uid || m.gid() != gid {
+            std::os::unix::fs::fchown(tmp.as_file(), Some(uid), Some(gid))?;
+        }
+    }
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    tmp.as_file().sync_all()?;
+    Ok(tmp)
+}
+
+/// Rename a staged file over `path` and sync the directory.
+fn commit(tmp: tempfile::NamedTempFile, path: &Path) -> std::io::Result<()> {
+    tmp.persist(path).map_err(|e| e.error)?;
+    if let Some(dir) = path.parent()
+        && let Ok(d) = std::fs::File::open(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        })
+    {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Atomically replace (or create) `path`, keeping its mode and owner (new files: `default`).
+fn write_keep_mode(path: &Path, bytes: &[u8], default: u32) -> Result<(), UserError> {
+    let dir = parent_dir(path);
+    let (mode, owner) = original_mode(path, default);
+    stage(dir, bytes, mode, owner)
+        .and_then(|tmp| commit(tmp, path))
+        .map_err(|e| write_error(path, e))
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+fn write_error(path: &Path, e: std::io::Error) -> UserError {
+    UserError::local(
+        format!("cannot write {}: {e}", path.display()),
+        "run zssh server trust-ca --apply as root (sudo)",
+    )
+}
+
+/// A symlinked file is edited where it points, so the link stays a link.
+fn resolve(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[allow(clippy::print_stdout)]
+fn trust_ca(args: TrustCaArgs) -> Result<Exit, UserError> {
+    let input = read_key_input(&args.ca_key)?;
+    let (key_line, key) = sshd_config::parse_ca_key(&input).map_err(|e| {
+        UserError::usage(
+            format!("--ca-key {}: {e}", args.ca_key),
+            "pass the CA public key: one line like `ecdsa-sha2-nistp256 AAAA... comment` (zssh server fetch-ca prints it)",
+        )
+    })?;
+    let fingerprint = key.fingerprint(HashAlg::Sha256);
+    let ca_file = std::path::absolute(&args.ca_file).unwrap_or_else(|_| args.ca_file.clone());
+    let Some(ca_str) = ca_file.to_str().map(str::to_string) else {
+        return Err(UserError::usage(
+            format!("--ca-file {} is not valid UTF-8", ca_file.display()),
+            "choose a plain path such as /etc/ssh/ca.pub",
+        ));
+    };
+    if ca_str.contains(['"', '\n', '\r']) {
+        return Err(UserError::usage(
+            format!("--ca-file {ca_str:?} cannot be written into sshd_config"),
+            "choose a plain path such as /etc/ssh/ca.pub",
+        ));
+    }
+    let config = args.sshd_config.clone();
+    let sshd = find_sshd()?;
+    let original = std::fs::read_to_string(&config).map_err(|e| {
+        UserError::local(
+            format!("cannot read {}: {e}", config.display()),
+            "pass the sshd configuration with --sshd-config FILE (run as root)",
+        )
+    })?;
+    let now = effective(&sshd, &config)?;
+    let edit = sshd_config::plan(&original, &ca_str, &now).map_err(|r| match r {
+        Refusal::OtherCaFile(other) => UserError::usage(
+            format!(
+                "{} already trusts the user CA keys in {other}; zssh will not replace that file",
+                config.display()
+            ),
+            format!(
+                "add the key there instead: zssh server trust-ca --ca-key {} --ca-file {other}",
+                args.ca_key
+            ),
+        ),
+    })?;
+    let ca_old = match std::fs::read_to_string(&ca_file) {
+        Ok(s) => Some(s),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(UserError::local(
+                format!("cannot read {}: {e}", ca_file.display()),
+                "run as root (sudo)",
+            ));
+        }
+    };
+    let ca_new = sshd_config::add_ca_key(ca_old.as_deref().unwrap_or(""), &key_line, &key);
+
+    // Stage and validate the new sshd_config before anything changes: next to the file when
+    // applying (so the rename is atomic), in the temp directory for a dry run.
+    let config_real = resolve(&config);
+    let mut staged = None;
+    if let Some(edit) = &edit {
+        let (mode, owner) = original_mode(&config_real, 0o644);
+        let dir = if args.apply {
+            parent_dir(&config_real).to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
+        let tmp = stage(
+            &dir,
+            edit.text.as_bytes(),
+            mode,
+            owner.filter(|_| args.apply),
+        )
+        .map_err(|e| write_error(&config_real, e))?;
+        if let Err(msg) = sshd_run(
+            &sshd,
+            &["-t".as_ref(), "-f".as_ref(), tmp.path().as_os_str()],
+        ) {
+            return Err(UserError::new(
+                Exit::Failure,
+                format!(
+                    "sshd rejects the edited {}: {msg}; nothing was changed",
+                    config.display()
+                ),
+                format!(
+                    "fix {} until `sshd -t -f {}` passes, then rerun",
+                    config.display(),
+                    config.display()
+                ),
+            ));
+        }
+        let after = effective(&sshd, tmp.path())?;
+        if !after.pubkey_auth().eq_ignore_ascii_case("yes") || after.trusted_ca() != ca_str {
+            return Err(UserError::new(
+                Exit::Failure,
+                format!(
+                    "the edited {} would still give pubkeyauthentication {} and trustedusercakeys {}; nothing was changed",
+                    config.display(),
+                    after.pubkey_auth(),
+                    after.trusted_ca()
+                ),
+                format!(
+                    "add `PubkeyAuthentication yes` and `TrustedUserCAKeys {ca_str}` at the top of {} by hand",
+                    config.display()
+                ),
+            ));
+        }
+        staged = Some((tmp, after));
+    }
+
+    // Report what changes (or would).
+    let verb = |done: &str, would: &str| {
+        if args.apply {
+            done.to_string()
+        } else {
+            would.to_string()
+        }
+    };
+    let mut out = String::new();
+    match &ca_new {
+        Some(_) => out.push_str(&format!(
+            "{}: {} {fingerprint}\n  {key_line}\n",
+            ca_file.display(),
+            verb(
+                if ca_old.is_some() {
+                    "added"
+                } else {
+                    "created with"
+                },
+                if ca_old.is_some() {
+                    "would add"
+                } else {
+                    "would create with"
+                }
+            ),
+        )),
+        None => out.push_str(&format!(
+            "{}: already holds {fingerprint}; unchanged\n",
+            ca_file.display()
+        )),
+    }
+    match &edit {
+        Some(edit) => {
+            out.push_str(&format!(
+                "{}: {} {}\n",
+                config.display(),
+                verb("added", "would add"),
+                edit.added.join(", ")
+            ));
+            for note in &edit.notes {
+                out.push_str(&format!("  note: {note}\n"));
+            }
+            if !args.apply {
+                let name = config.display().to_string();
+                let diff = similar::TextDiff::from_lines(&original, &edit.text);
+                out.push_str(
+                    &diff
+                        .unified_diff()
+                        .context_radius(3)
+                        .header(&name, &format!("{name} (zssh)"))
+                        .to_string(),
+                );
+            }
+        }
+        None => out.push_str(&format!(
+            "{}: PubkeyAuthentication yes and TrustedUserCAKeys {ca_str} are already in effect; unchanged\n",
+            config.display()
+        )),
+    }
+    if !args.apply {
+        if ca_new.is_some() || edit.is_some() {
+            out.push_str("dry run: nothing was changed; rerun with --apply (as root) to make these changes\n");
+        } else {
+            out.push_str("nothing to do\n");
+        }
+        print!("{out}");
+        return Ok(Exit::Ok);
+    }
+
+    // Apply: the CA file first (harmless on its own), then the config, then reload.
+    if let Some(text) = &ca_new {
+        write_keep_mode(&resolve(&ca_file), text.as_bytes(), 0o644)?;
+    }
+    if let Some((tmp, after)) = staged {
+        let backup = PathBuf::from(format!("{}.zssh-backup", config.display()));
+        if !backup.exists() {
+            std::fs::copy(&config_real, &backup).map_err(|e| write_error(&backup, e))?;
+            out.push_str(&format!("{}: backup of the original\n", backup.display()));
+        }
+        commit(tmp, &config_real).map_err(|e| write_error(&config_real, e))?;
+        print!("{out}");
+        out.clear();
+        match reload(&after) {
+            Ok(msg) => println!("{msg}"),
+            Err(e) => return Err(e),
+        }
+    } else {
+        if ca_new.is_some() {
+            out.push_str("sshd reads the CA file at each login; no reload needed\n");
+        } else {
+            out.push_str("nothing to do\n");
+        }
+        print!("{out}");
+    }
+    Ok(Exit::Ok)
+}
+
+/// Make a running sshd read its configuration again.
+fn reload(eff: &Effective) -> Result<String, UserError> {
+    if std::env::var("ZSSH_SSHD_RELOAD").is_ok_and(|v| v == "none") {
+        return Ok(
+            "sshd not reloaded (ZSSH_SSHD_RELOAD=none); reload it to apply the change".into(),
+        );
+    }
+    let pidfile = eff.get("pidfile").filter(|p| *p != "none");
+    let system_pidfile = pidfile.is_none_or(|p| p == "/run/sshd.pid" || p == "/var/run/sshd.pid");
+    // The system's sshd is reloaded through its service manager when there is one.
+    if system_pidfile && Path::new("/run/systemd/system").is_dir() {
+        for unit in ["ssh", "sshd"] {
+            let active = Command::new("systemctl")
+                .args(["is-active", "--quiet", unit])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if active {
+                let out = Command::new("systemctl")
+                    .args(["reload", unit])
+                    .stdin(Stdio::null())
+                    .output();
+                return match out {
+                    Ok(o) if o.status.success() => {
+                        Ok(format!("reloaded sshd (systemctl reload {unit})"))
+                    }
+                    Ok(o) => Err(reload_failed(&format!(
+                        "systemctl reload {unit}: {}",
+                        String::from_utf8_lossy(&o.stderr).trim()
+                    ))),
+                    Err(e) => Err(reload_failed(&format!("systemctl reload {unit}: {e}"))),
+                };
+            }
+        }
+    }
+    let pidfile = pidfile.unwrap_or("/run/sshd.pid");
+    let pid = match std::fs::read_to_string(pidfile) {
+        Ok(s) => s.trim().to_string(),
+        Err(_) => {
+            return Ok(format!(
+                "sshd does not seem to run (no pid file {pidfile}); the change applies when it starts"
+            ));
+        }
+    };
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(reload_failed(&format!("{pidfile} holds no pid")));
+    }
+    let out = Command::new("kill")
+        .args(["-HUP", &pid])
+        .stdin(Stdio::null())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => Ok(format!(
+            "reloaded sshd (SIGHUP to pid {pid} from {pidfile})"
+        )),
+        Ok(o) => Err(reload_failed(&format!(
+            "kill -HUP {pid}: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ))),
+        Err(e) => Err(reload_failed(&format!("kill -HUP {pid}: {e}"))),
+    }
+}
+
+fn reload_failed(msg: &str) -> UserError {
+    UserError::new(
         Exit::Failure,
-        "zssh server is not available yet",
-        "",
-    ))
+        format!("the configuration was changed but sshd could not be reloaded: {msg}"),
+        "reload sshd yourself (systemctl reload ssh, or kill -HUP the sshd pid)",
+    )
+}
+
+/// Where to knock for a `listenaddress` value: wildcard addresses mean loopback here.
+fn knock_target(listen: &str) -> Option<SocketAddr> {
+    let first = listen.split_whitespace().next()?;
+    let mut addr: SocketAddr = first.parse().ok()?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        });
+    }
+    Some(addr)
+}
+
+#[allow(clippy::print_stdout)]
+async fn check(args: ServerCheckArgs) -> Result<Exit, UserError> {
+    let sshd = find_sshd()?;
+    let config = &args.sshd_config;
+    let eff = effective(&sshd, config)?;
+    let mut out = format!("sshd configuration: {}\n", config.display());
+    let pubkey = eff.pubkey_auth().eq_ignore_ascii_case("yes");
+    out.push_str(&format!("PubkeyAuthentication: {}\n", eff.pubkey_auth()));
+    let ca = eff.trusted_ca().to_string();
+    let mut problem: Option<(String, String)> = None;
+    let fix = "run zssh server trust-ca --ca-key FILE --apply (as root)".to_string();
+    let ca_text = if ca.eq_ignore_ascii_case("none") {
+        out.push_str("TrustedUserCAKeys: none\n");
+        problem = Some((
+            format!(
+                "sshd trusts no user CA (TrustedUserCAKeys none in {})",
+                config.display()
+            ),
+            fix.clone(),
+        ));
+        None
+    } else {
+        match std::fs::read_to_string(&ca) {
+            Ok(t) => {
+                let n = sshd_config::ca_key_count(&t);
+                out.push_str(&format!(
+                    "TrustedUserCAKeys: {ca} ({n} key{})\n",
+                    if n == 1 { "" } else { "s" }
+                ));
+                if n == 0 {
+                    problem = Some((
+                        format!("the trusted CA file {ca} holds no keys"),
+                        fix.clone(),
+                    ));
+                }
+                Some(t)
+            }
+            Err(e) => {
+                out.push_str(&format!("TrustedUserCAKeys: {ca} (unreadable: {e})\n"));
+                problem = Some((
+                    format!("the trusted CA file {ca} cannot be read: {e}"),
+                    fix.clone(),
+                ));
+                None
+            }
+        }
+    };
+    if !pubkey && problem.is_none() {
+        problem = Some((
+            format!("public key authentication is off in {}", config.display()),
+            fix.clone(),
+        ));
+    }
+    if let Some(key_path) = &args.ca_key {
+        let input = read_key_input(&key_path.to_string_lossy())?;
+        let (_, key) = sshd_config::parse_ca_key(&input).map_err(|e| {
+            UserError::usage(
+                format!("--ca-key {}: {e}", key_path.display()),
+                "pass the CA public key file (one OpenSSH public key line)",
+            )
+        })?;
+        let fp = key.fingerprint(HashAlg::Sha256);
+        let present = ca_text
+            .as_deref()
+            .is_some_and(|t| sshd_config::ca_file_has(t, &key));
+        if present {
+            out.push_str(&format!("CA key {fp}: trusted (in {ca})\n"));
+        } else {
+            out.push_str(&format!("CA key {fp}: not trusted\n"));
+            if problem.is_none() {
+                problem = Some((
+                    format!("the CA key {} ({fp}) is not in {ca}", key_path.display()),
+                    format!(
+                        "run zssh server trust-ca --ca-key {} --ca-file {ca} --apply (as root)",
+                        key_path.display()
+                    ),
+                ));
+            }
+        }
+    }
+    // Does the ssh port still answer directly?
+    let mut targets: Vec<(String, SocketAddr)> = eff
+        .all("listenaddress")
+        .into_iter()
+        .filter_map(|l| knock_target(l).map(|a| (l.to_string(), a)))
+        .collect();
+    if targets.is_empty() {
+        for p in eff.all("port") {
+            if let Ok(port) = p.parse::<u16>() {
+                targets.push((
+                    format!("port {port}"),
+                    SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+                ));
+            }
+        }
+    }
+    let mut answering = 0;
+    for (label, addr) in &targets {
+        let r = tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(addr))
+            .await;
+        match r {
+            Ok(Ok(_)) => {
+                answering += 1;
+                out.push_str(&format!("direct ssh {label}: answers ({addr})\n"));
+            }
+            Ok(Err(e)) => out.push_str(&format!(
+                "direct ssh {label}: does not answer ({addr}: {e})\n"
+            )),
+            Err(_) => out.push_str(&format!(
+                "direct ssh {label}: does not answer ({addr}: timed out)\n"
+            )),
+        }
+    }
+    if answering > 0 {
+        out.push_str("note: sshd still answers directly; once SSH goes through Access, the port can be closed to the outside (firewall), keeping loopback for cloudflared\n");
+    }
+    print!("{out}");
+    match problem {
+        None => Ok(Exit::Ok),
+        Some((msg, hint)) => Err(UserError::new(Exit::Failure, msg, hint)),
+    }
 }

@@ -4,12 +4,16 @@ mod support;
 
 mod cert;
 mod chromium;
+mod cidr;
 mod cli;
 mod config;
 mod discovery;
+mod doctor;
+mod fetch_ca;
 mod keyring;
 mod known_hosts;
 mod login;
 mod netns;
 mod proxy;
 mod proxy_faults;
+mod server;

@@ -1,0 +1,220 @@
+//! `zssh doctor`: every verdict comes from a real fault made against the test edge and sshd.
+
+use std::sync::atomic::Ordering;
+
+use crate::support::*;
+
+fn doctor(w: &World, extra: &[&str]) -> (std::process::Output, serde_json::Value) {
+    let cfg = w.tmp.path().join("doctor_ssh_config");
+    if !cfg.exists() {
+        std::fs::write(
+            &cfg,
+            format!(
+                "Host {SSH_HOST}\n  ProxyCommand {} proxy --hostname %h\n  UserKnownHostsFile {}\n",
+                zssh_bin().display(),
+                w.known_hosts.display()
+            ),
+        )
+        .unwrap();
+    }
+    let mut args = vec!["doctor", SSH_HOST, "--json", "-F", cfg.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let out = run(&mut w.zssh(&args));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&out.stdout), text(&out.stderr)));
+    (out, v)
+}
+
+fn verdict<'a>(v: &'a serde_json::Value, check: &str) -> &'a serde_json::Value {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == check)
+        .unwrap_or_else(|| panic!("no {check} verdict in {v:#}"))
+}
+
+#[test]
+fn a_healthy_path_passes_every_check() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    w.trust_host(SSH_HOST);
+    let (out, v) = doctor(&w, &[]);
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    for check in [
+        "ssh config",
+        "network",
+        "handshake",
+        "discovery",
+        "token",
+        "locks",
+        "known_hosts",
+    ] {
+        assert_eq!(verdict(&v, check)["status"], "ok", "{check}: {v:#}");
+    }
+}
+
+#[test]
+fn token_faults_are_diagnosed_and_fixed() {
+    let w = World::new();
+    w.trust_host(SSH_HOST);
+    let (out, v) = doctor(&w, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(verdict(&v, "token")["status"], "fail");
+    assert!(
+        verdict(&v, "token")["fix"]
+            .as_str()
+            .unwrap()
+            .contains("zssh login")
+    );
+    // Expired.
+    w.seed_token(SSH_HOST, -600);
+    let (_, v) = doctor(&w, &[]);
+    assert!(
+        verdict(&v, "token")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("expired 10 min ago"),
+        "{v:#}"
+    );
+    // Rejected by the edge: --fix removes it.
+    let file = w.seed_token(SSH_HOST, 3600);
+    w.edge.revoke(&std::fs::read_to_string(&file).unwrap());
+    let (_, v) = doctor(&w, &[]);
+    assert!(
+        verdict(&v, "token")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("rejects the cached token"),
+        "{v:#}"
+    );
+    let (_, v) = doctor(&w, &["--fix"]);
+    assert_eq!(verdict(&v, "token")["status"], "fixed", "{v:#}");
+    assert!(!file.exists());
+}
+
+#[test]
+fn edge_refusals_are_explained() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    for (status, want) in [
+        (403, "WAF"),
+        (502, "tunnel or the origin is down"),
+        (401, "service token"),
+    ] {
+        w.edge.knobs.upgrade_status.store(status, Ordering::SeqCst);
+        let (out, v) = doctor(&w, &[]);
+        assert_eq!(out.status.code(), Some(1));
+        let h = verdict(&v, "handshake");
+        assert_eq!(h["status"], "fail");
+        assert!(h["fix"].as_str().unwrap().contains(want), "{status}: {h:#}");
+    }
+}
+
+#[test]
+fn network_faults_are_explained() {
+    let w = World::new();
+    let mut cmd = w.zssh(&["doctor", SSH_HOST, "--json"]);
+    cmd.env_remove("SSL_CERT_FILE");
+    let out = run(&mut cmd);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        verdict(&v, "network")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("TLS"),
+        "{v:#}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn discovery_faults_are_explained() {
+    let w = World::build(|cfg, sshd| {
+        let mut app = AppConfig::new(SSH_HOST, Origin::Tcp(sshd));
+        app.discovery = Discovery::Legacy;
+        cfg.app(app)
+    });
+    w.edge.knobs.no_access_domain.store(true, Ordering::SeqCst);
+    let (_, v) = doctor(&w, &[]);
+    assert!(
+        verdict(&v, "discovery")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Empty app domain"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn dead_cloudflared_locks_are_found_and_cleared() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    w.trust_host(SSH_HOST);
+    let lock = w
+        .cloudflared_dir()
+        .join(format!("{SSH_HOST}-{}-token.lock", w.edge.aud(SSH_HOST)));
+    std::fs::write(&lock, "{\"pid\":999999,\"start_time\":1}\n").unwrap();
+    let (out, v) = doctor(&w, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(verdict(&v, "locks")["status"], "fail", "{v:#}");
+    let (out, v) = doctor(&w, &["--fix"]);
+    assert_eq!(verdict(&v, "locks")["status"], "fixed", "{v:#}");
+    assert!(!lock.exists());
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+}
+
+#[test]
+fn known_hosts_mismatch_and_direct_config_are_reported() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    std::fs::write(&w.known_hosts, format!("{SSH_HOST} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n")).unwrap();
+    let (_, v) = doctor(&w, &[]);
+    let kh = verdict(&v, "known_hosts");
+    assert_eq!(kh["status"], "fail", "{v:#}");
+    assert!(kh["fix"].as_str().unwrap().contains("known-hosts repair"));
+    // A config without zssh.
+    let cfg = w.tmp.path().join("plain_config");
+    std::fs::write(&cfg, format!("Host {SSH_HOST}\n  Port 22\n")).unwrap();
+    let out = run(&mut w.zssh(&["doctor", SSH_HOST, "--json", "-F", cfg.to_str().unwrap()]));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        verdict(&v, "ssh config")["fix"]
+            .as_str()
+            .unwrap()
+            .contains("zssh config"),
+        "{v:#}"
+    );
+}
+
+#[test]
+fn clock_skew_is_a_verdict() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    let mut cmd = w.tool("faketime");
+    cmd.args(["-f", "-10m"])
+        .arg(zssh_bin())
+        .args(["doctor", SSH_HOST, "--json"]);
+    let out = run(&mut cmd);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = verdict(&v, "clock");
+    assert_eq!(c["status"], "fail");
+    assert!(
+        c["detail"].as_str().unwrap().contains("10 min behind"),
+        "{c:#}"
+    );
+}
+
+#[test]
+fn the_text_report_has_one_line_per_check_and_the_fix() {
+    let w = World::new();
+    let out = run(&mut w.zssh(&["doctor", SSH_HOST]));
+    let report = text(&out.stdout);
+    assert!(
+        report.lines().any(|l| l.starts_with("FAIL  token")),
+        "{report}"
+    );
+    assert!(
+        report.lines().any(|l| l.contains("fix: zssh login")),
+        "{report}"
+    );
+}
