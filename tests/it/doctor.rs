@@ -218,3 +218,98 @@ fn the_text_report_has_one_line_per_check_and_the_fix() {
         "{report}"
     );
 }
+
+#[test]
+fn fixes_leave_a_working_ssh() {
+    // A dead cloudflared lock and an expired certificate: --fix clears the one and renews the
+    // other, and ssh through the written Match-exec config then works.
+    let w = World::build(|mut cfg, sshd| {
+        cfg.user_email = format!("{}@example.com", whoami());
+        cfg.app(AppConfig::new(SSH_HOST, Origin::Tcp(sshd)))
+    });
+    w.seed_token(SSH_HOST, 3600);
+    w.trust_host(SSH_HOST);
+    let z = zssh_bin().display().to_string();
+    let cf = w.cloudflared_dir();
+    let cfg = w.tmp.path().join("doctor_ssh_config");
+    std::fs::write(
+        &cfg,
+        format!(
+            "Host {SSH_HOST}\n  ProxyCommand {z} proxy --hostname %h\n  UserKnownHostsFile {kh}\n  IdentityFile {cf}/%h-cf_key\n  CertificateFile {cf}/%h-cf_key-cert.pub\n  IdentitiesOnly yes\n  BatchMode yes\n  User {user}\n",
+            kh = w.known_hosts.display(),
+            cf = cf.display(),
+            user = whoami()
+        ),
+    )
+    .unwrap();
+    assert_ok(&run(&mut w.zssh(&["cert", "--hostname", SSH_HOST])));
+    let ca = w.tmp.path().join("old_ca");
+    ssh_keygen(&["-q", "-t", "ed25519", "-N", "", "-f", ca.to_str().unwrap()]);
+    let pubkey = cf.join(format!("{SSH_HOST}-cf_key.pub"));
+    ssh_keygen(&[
+        "-q",
+        "-s",
+        ca.to_str().unwrap(),
+        "-I",
+        "old",
+        "-n",
+        &whoami(),
+        "-V",
+        "20200101:20200102",
+        pubkey.to_str().unwrap(),
+    ]);
+    let lock = cf.join(format!("{SSH_HOST}-{}-token.lock", w.edge.aud(SSH_HOST)));
+    std::fs::write(&lock, "").unwrap();
+    let (out, v) = doctor(&w, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(verdict(&v, "certificate")["status"], "fail", "{v:#}");
+    assert!(
+        verdict(&v, "certificate")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
+    assert_eq!(verdict(&v, "locks")["status"], "fail");
+    let (out, v) = doctor(&w, &["--fix"]);
+    assert_eq!(verdict(&v, "certificate")["status"], "fixed", "{v:#}");
+    assert_eq!(verdict(&v, "locks")["status"], "fixed", "{v:#}");
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    let mut ssh = w.tool("ssh");
+    ssh.arg("-F")
+        .arg(&cfg)
+        .arg(SSH_HOST)
+        .arg("echo fixed-by-doctor");
+    let out = run(&mut ssh);
+    assert_ok(&out);
+    assert_eq!(text(&out.stdout), "fixed-by-doctor\n");
+}
+
+#[test]
+fn a_certificate_for_another_principal_is_named() {
+    let w = World::build(|mut cfg, sshd| {
+        cfg.user_email = "bob@example.com".into();
+        cfg.app(AppConfig::new(SSH_HOST, Origin::Tcp(sshd)))
+    });
+    w.seed_token(SSH_HOST, 3600);
+    w.trust_host(SSH_HOST);
+    assert_ok(&run(&mut w.zssh(&["cert", "--hostname", SSH_HOST])));
+    let cfg = w.tmp.path().join("doctor_ssh_config");
+    std::fs::write(
+        &cfg,
+        format!(
+            "Host {SSH_HOST}\n  ProxyCommand {} proxy --hostname %h\n  UserKnownHostsFile {}\n  CertificateFile {}/%h-cf_key-cert.pub\n  User {}\n",
+            zssh_bin().display(),
+            w.known_hosts.display(),
+            w.cloudflared_dir().display(),
+            whoami()
+        ),
+    )
+    .unwrap();
+    let (_, v) = doctor(&w, &[]);
+    let c = verdict(&v, "certificate");
+    assert_eq!(c["status"], "fail", "{v:#}");
+    assert!(
+        c["detail"].as_str().unwrap().contains("principal(s) bob"),
+        "{c:#}"
+    );
+}
