@@ -26,33 +26,56 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), UserError> {
     })
 }
 
-/// Replace `path` atomically with `bytes`, mode 0600.
+/// Replace `path` atomically with `bytes`, mode 0600, in a 0700 directory.
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), UserError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     ensure_private_dir(dir)?;
-    let fail = |e: std::io::Error| {
+    replace_atomically(path, bytes, 0o600).map_err(|e| {
         UserError::local(
             format!("cannot write {}: {e}", path.display()),
             format!("check that {} is writable by you", dir.display()),
         )
+    })
+}
+
+/// Replace `path` with `bytes`: a temp file in the same directory with permission bits `mode`,
+/// written and fsynced, then renamed over `path`, so a reader sees the old or the new file whole.
+pub fn replace_atomically(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
     };
     let mut tmp = tempfile::Builder::new()
         .prefix(".zssh-")
         .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    // tempfile creates 0600 files on unix already; set it explicitly for clarity and other OSes.
+        .tempfile_in(dir)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(fail)?;
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
     }
-    tmp.write_all(bytes).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
+    #[cfg(not(unix))]
+    let _ = mode;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// The permission bits of an existing file (`None` if it does not exist; 0o600 off unix).
+pub fn existing_mode(path: &Path) -> Option<u32> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Some(meta.permissions().mode() & 0o7777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        Some(0o600)
+    }
 }
 
 /// Whether group or others may read `path` (always false off unix).

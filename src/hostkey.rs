@@ -13,8 +13,6 @@ use std::time::Duration;
 
 use russh::keys::{Algorithm, HashAlg, PublicKey, PublicKeyOrCertificate};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Bytes;
 
 use crate::cli::CarrierArgs;
 use crate::client::Client;
@@ -177,7 +175,7 @@ pub async fn fetch_via_edge(host: &str, prefer: &[String]) -> Result<Key, UserEr
     drop(client);
     // russh wants a byte stream: one end of an in-memory pipe, the other pumped to the tunnel.
     let (ours, theirs) = tokio::io::duplex(64 * 1024);
-    let (input, output) = stream_channels(theirs);
+    let (input, output) = tunnel::stream_channels(theirs);
     let pump = tokio::spawn(tunnel::pump(ws, input, output, None));
     let result = fetch_over(ours, prefer).await;
     pump.abort();
@@ -193,39 +191,6 @@ pub async fn fetch_via_edge(host: &str, prefer: &[String]) -> Result<Key, UserEr
             "the tunnel opened but no SSH server answered; check that the application's origin is ssh://…:22 (cloudflared's ingress rule)",
         ),
     })
-}
-
-/// Any byte stream as pump channels, served by two tasks (like [`tunnel::tcp_channels`]).
-fn stream_channels<S>(stream: S) -> (mpsc::Receiver<Bytes>, mpsc::Sender<Bytes>)
-where
-    S: AsyncRead + AsyncWrite + Send + 'static,
-{
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let (mut rd, mut wr) = tokio::io::split(stream);
-    let (in_tx, in_rx) = mpsc::channel::<Bytes>(8);
-    let (out_tx, mut out_rx) = mpsc::channel::<Bytes>(8);
-    tokio::spawn(async move {
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            match rd.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if in_tx.send(Bytes::copy_from_slice(&buf[..n])).await.is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-    });
-    tokio::spawn(async move {
-        while let Some(chunk) = out_rx.recv().await {
-            if wr.write_all(&chunk).await.is_err() {
-                break;
-            }
-        }
-        let _ = wr.shutdown().await;
-    });
-    (in_rx, out_tx)
 }
 
 #[cfg(test)]

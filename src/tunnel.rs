@@ -281,10 +281,14 @@ fn raw_stdout() -> Box<dyn std::io::Write + Send> {
     Box::new(std::io::stdout())
 }
 
-/// A TCP connection as pump channels, served by two tasks.
-pub fn tcp_channels(tcp: tokio::net::TcpStream) -> (mpsc::Receiver<Bytes>, mpsc::Sender<Bytes>) {
+/// Any byte stream (an accepted TCP connection, an in-memory duplex) as pump channels, served
+/// by two tasks.
+pub fn stream_channels<S>(stream: S) -> (mpsc::Receiver<Bytes>, mpsc::Sender<Bytes>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+{
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let (mut rd, mut wr) = tcp.into_split();
+    let (mut rd, mut wr) = tokio::io::split(stream);
     let (in_tx, in_rx) = mpsc::channel::<Bytes>(8);
     let (out_tx, mut out_rx) = mpsc::channel::<Bytes>(8);
     tokio::spawn(async move {

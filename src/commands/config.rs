@@ -352,46 +352,12 @@ fn write_config(
         }
     }
     let dir = target.parent().unwrap_or(Path::new("."));
-    let mode = std::fs::metadata(target).ok().map(|m| permissions_mode(&m));
+    let mode = fsutil::existing_mode(target);
     if mode.is_none() {
         fsutil::ensure_private_dir(dir)?;
     }
-    replace_atomically(target, new, mode.unwrap_or(0o600))
-}
-
-#[cfg(unix)]
-fn permissions_mode(m: &std::fs::Metadata) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    m.permissions().mode() & 0o7777
-}
-
-#[cfg(not(unix))]
-fn permissions_mode(_m: &std::fs::Metadata) -> u32 {
-    0o600
-}
-
-/// Temp file in the same directory, `mode`, fsync, rename over `path`.
-fn replace_atomically(path: &Path, bytes: &[u8], mode: u32) -> Result<(), UserError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let fail = |e: std::io::Error| write_error(path, &e);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".zssh-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(fail)?;
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    tmp.write_all(bytes).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    fsutil::replace_atomically(target, new, mode.unwrap_or(0o600))
+        .map_err(|e| write_error(target, &e))
 }
 
 /// A unified diff of one file (`None`: the file does not exist).

@@ -319,31 +319,18 @@ fn parent(file: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
-/// Replace `file` atomically (temp file in the same directory, fsync, rename), keeping its mode;
-/// a new file is created 0600 (and its directory 0700) by [`crate::fsutil::write_private`].
+/// Replace `file` atomically, keeping its mode; a new file is created 0600 (and its directory
+/// 0700) by [`crate::fsutil::write_private`].
 fn write_keeping_mode(file: &Path, bytes: &[u8]) -> Result<(), UserError> {
-    let Ok(meta) = std::fs::metadata(file) else {
+    let Some(mode) = crate::fsutil::existing_mode(file) else {
         return crate::fsutil::write_private(file, bytes);
     };
-    let dir = parent(file);
-    let fail = |e: std::io::Error| {
+    crate::fsutil::replace_atomically(file, bytes, mode).map_err(|e| {
         UserError::local(
             format!("cannot write {}: {e}", file.display()),
-            format!("check that {} is writable by you", dir.display()),
+            format!("check that {} is writable by you", parent(file).display()),
         )
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".zssh-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    tmp.as_file()
-        .set_permissions(meta.permissions())
-        .map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    tmp.persist(file).map_err(|e| fail(e.error))?;
-    Ok(())
+    })
 }
 
 /// Ask a yes/no question on the terminal; no terminal (or `ZSSH_NONINTERACTIVE=1`) is an error

@@ -494,7 +494,7 @@ async fn serve(
             match opened {
                 Ok(ws) => {
                     drop(client);
-                    let (input, output) = tunnel::tcp_channels(tcp);
+                    let (input, output) = tunnel::stream_channels(tcp);
                     let end = tunnel::pump(ws, input, output, keepalive).await;
                     debug!("connection from {peer} ended: {end:?}");
                 }
