@@ -299,7 +299,7 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
     };
     // 7. Token.
     let store = TokenStore::open()?;
-    check_token(&mut r, &mut client, &store, &app, &info, args.fix).await?;
+    let good_token = check_token(&mut r, &mut client, &store, &app, &info, args.fix).await?;
     // 8. Locks.
     let token_file = paths::cloudflared_dir()?.join(token::app_name(&info));
     match lock::state(&token_file)? {
@@ -336,6 +336,13 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
     }
     // 9. Certificate (only if ssh is set up to use one).
     if let Some(v) = &view {
+        let uses_cert = v
+            .certificate_files
+            .iter()
+            .any(|c| c.contains("cf_key-cert.pub"));
+        if uses_cert && let Some(tok) = &good_token {
+            check_signing(&mut r, &mut client, tok).await;
+        }
         check_certificate(&mut r, &app.host, v, args.fix).await;
     }
     // 10. known_hosts: fetching the key opens a tunnel, which needs a token the edge accepts
@@ -364,13 +371,13 @@ async fn check_token(
     app: &AppUrl,
     info: &AppInfo,
     fix: bool,
-) -> Result<(), UserError> {
+) -> Result<Option<crate::secret::Secret>, UserError> {
     let login = format!("zssh login {}", app.authority());
     let lookup = match token::app_token(store, info) {
         Ok(l) => l,
         Err(e) => {
             r.failed_with("token", &e);
-            return Ok(());
+            return Ok(None);
         }
     };
     match lookup {
@@ -395,7 +402,10 @@ async fn check_token(
         Lookup::Usable(tok, location) => {
             let (who, exp, _) = token::identity(&tok);
             match exchange::token_accepted(client, app, &tok).await {
-                Ok(true) => r.ok("token", format!("logged in as {who}, expires {}, stored in {}", exp.map(human::ago).unwrap_or_default(), location.describe())),
+                Ok(true) => {
+                    r.ok("token", format!("logged in as {who}, expires {}, stored in {}", exp.map(human::ago).unwrap_or_default(), location.describe()));
+                    return Ok(Some(tok));
+                }
                 Ok(false) if fix => {
                     store.delete_at(&token::app_name(info), location)?;
                     r.add("token", Status::Fixed, format!("the edge rejected the cached token for {who}; removed it"), Some(login));
@@ -405,7 +415,32 @@ async fn check_token(
             }
         }
     }
-    Ok(())
+    Ok(None)
+}
+
+/// Ask the edge to sign a throwaway key: proves certificates can be renewed (and explains
+/// cert_sign's refusals and non-JSON answers) without touching the stored ones.
+async fn check_signing(r: &mut Report, client: &mut Client, tok: &crate::secret::Secret) {
+    let Ok(key) = cert_store::generate(cert_store::KeyType::Ecdsa) else {
+        return;
+    };
+    match crate::access::cert_sign::sign(client, tok, &cert_store::public_line(&key)).await {
+        Ok(signed) => match cert_store::check(&signed.certificate, &key, cert_store::now_secs()) {
+            Ok(cert) => r.ok(
+                "signing",
+                format!(
+                    "the edge signs certificates for principal(s) {}",
+                    cert.valid_principals().join(", ")
+                ),
+            ),
+            Err(why) => r.fail(
+                "signing",
+                format!("the edge signed an unusable certificate: {why}"),
+                "tell the administrator; zssh refuses to store it",
+            ),
+        },
+        Err(e) => r.failed_with("signing", &e),
+    }
 }
 
 async fn check_certificate(r: &mut Report, host: &str, view: &SshView, fix: bool) {

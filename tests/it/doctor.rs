@@ -313,3 +313,46 @@ fn a_certificate_for_another_principal_is_named() {
         "{c:#}"
     );
 }
+
+#[test]
+fn cert_sign_failures_are_verdicts() {
+    let w = World::build(|mut cfg, sshd| {
+        cfg.user_email = format!("{}@example.com", whoami());
+        cfg.app(AppConfig::new(SSH_HOST, Origin::Tcp(sshd)))
+    });
+    w.seed_token(SSH_HOST, 3600);
+    w.trust_host(SSH_HOST);
+    let cfg = w.tmp.path().join("doctor_ssh_config");
+    std::fs::write(
+        &cfg,
+        format!(
+            "Host {SSH_HOST}\n  ProxyCommand {} proxy --hostname %h\n  UserKnownHostsFile {}\n  CertificateFile {}/%h-cf_key-cert.pub\n",
+            zssh_bin().display(),
+            w.known_hosts.display(),
+            w.cloudflared_dir().display()
+        ),
+    )
+    .unwrap();
+    let (_, v) = doctor(&w, &[]);
+    assert_eq!(verdict(&v, "signing")["status"], "ok", "{v:#}");
+    w.edge.knobs.sign_fail.store(true, Ordering::SeqCst);
+    let (out, v) = doctor(&w, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        verdict(&v, "signing")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("500: failed to sign certificate"),
+        "{v:#}"
+    );
+    w.edge.knobs.sign_fail.store(false, Ordering::SeqCst);
+    w.edge.knobs.sign_non_json.store(true, Ordering::SeqCst);
+    let (_, v) = doctor(&w, &[]);
+    assert!(
+        verdict(&v, "signing")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not JSON"),
+        "{v:#}"
+    );
+}
