@@ -79,8 +79,8 @@ complete -c zssh -n "__fish_zssh_using_subcommand cert" -s T -l hostname -l tunn
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -l key-type -d 'The kind of key to make for each new certificate: ecdsa (P-256, as cloudflared sends) or ed25519' -r -f -a "ecdsa\t''
 ed25519\t''"
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -l margin -d 'Reuse the current certificate while it has more than this much validity left' -r
-complete -c zssh -n "__fish_zssh_using_subcommand cert" -l service-token-id -l id -d 'Service token client ID: certificates for CI, signed with the token the edge issues for it' -r
-complete -c zssh -n "__fish_zssh_using_subcommand cert" -l service-token-secret -l secret -d 'Service token client secret (prefer the environment variable)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand cert" -l service-token-id -l id -d 'Service token client ID (for CI; no browser is ever opened when a service token is given)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand cert" -l service-token-secret -l secret -d 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list' -r
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -l agent -d 'Also load the key and certificate into ssh-agent (SSH_AUTH_SOCK) for their remaining lifetime, and remove expired ones zssh added before'
@@ -230,8 +230,8 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l key-type -d 'The kind of key to make for each new certificate: ecdsa (P-256, as cloudflared sends) or ed25519' -r -f -a "ecdsa\t''
 ed25519\t''"
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l margin -d 'Reuse the current certificate while it has more than this much validity left' -r
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l service-token-id -l id -d 'Service token client ID: certificates for CI, signed with the token the edge issues for it' -r
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l service-token-secret -l secret -d 'Service token client secret (prefer the environment variable)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l service-token-id -l id -d 'Service token client ID (for CI; no browser is ever opened when a service token is given)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l service-token-secret -l secret -d 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l agent -d 'Also load the key and certificate into ssh-agent (SSH_AUTH_SOCK) for their remaining lifetime, and remove expired ones zssh added before'

@@ -310,24 +310,8 @@ pub struct CertArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// Service token client ID: certificates for CI, signed with the token the edge issues for it.
-    #[arg(
-        long,
-        visible_alias = "id",
-        env = "TUNNEL_SERVICE_TOKEN_ID",
-        value_name = "ID"
-    )]
-    pub service_token_id: Option<String>,
-
-    /// Service token client secret (prefer the environment variable).
-    #[arg(
-        long,
-        visible_alias = "secret",
-        env = "TUNNEL_SERVICE_TOKEN_SECRET",
-        hide_env_values = true,
-        value_name = "SECRET"
-    )]
-    pub service_token_secret: Option<String>,
+    #[command(flatten)]
+    pub service_token: ServiceTokenArgs,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -434,6 +418,25 @@ pub struct CarrierArgs {
     #[arg(long, short = 'H', value_name = "HEADER")]
     pub header: Vec<String>,
 
+    #[command(flatten)]
+    pub service_token: ServiceTokenArgs,
+
+    /// Send a WebSocket ping this often so idle sessions survive the edge's idle cut; 0 disables.
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    pub keepalive: Duration,
+
+    /// Give up on connecting to the edge after this long.
+    #[arg(long, default_value = "15s", value_parser = parse_duration, value_name = "DURATION")]
+    pub connect_timeout: Duration,
+
+    /// Accepted for compatibility with cloudflared; logs go to --logfile or stderr.
+    #[arg(long, hide = true, value_name = "DIR")]
+    pub log_directory: Option<PathBuf>,
+}
+
+/// A service token (Access "Service Auth"), with cloudflared's names and environment variables.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ServiceTokenArgs {
     /// Service token client ID (for CI; no browser is ever opened when a service token is given).
     #[arg(
         long,
@@ -453,18 +456,28 @@ pub struct CarrierArgs {
         value_name = "SECRET"
     )]
     pub service_token_secret: Option<String>,
+}
 
-    /// Send a WebSocket ping this often so idle sessions survive the edge's idle cut; 0 disables.
-    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
-    pub keepalive: Duration,
-
-    /// Give up on connecting to the edge after this long.
-    #[arg(long, default_value = "15s", value_parser = parse_duration, value_name = "DURATION")]
-    pub connect_timeout: Duration,
-
-    /// Accepted for compatibility with cloudflared; logs go to --logfile or stderr.
-    #[arg(long, hide = true, value_name = "DIR")]
-    pub log_directory: Option<PathBuf>,
+impl CarrierArgs {
+    /// What `zssh proxy --hostname HOST` would use with no flags: the service token and bastion
+    /// destination from the environment. For commands that open a tunnel themselves.
+    pub fn from_env_for(hostname: &str, connect_timeout: Duration) -> CarrierArgs {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        CarrierArgs {
+            hostname: hostname.to_string(),
+            destination: env("TUNNEL_SERVICE_DESTINATION"),
+            url: None,
+            listener: None,
+            header: Vec::new(),
+            service_token: ServiceTokenArgs {
+                service_token_id: env("TUNNEL_SERVICE_TOKEN_ID"),
+                service_token_secret: env("TUNNEL_SERVICE_TOKEN_SECRET"),
+            },
+            keepalive: Duration::ZERO,
+            connect_timeout,
+            log_directory: None,
+        }
+    }
 }
 
 /// Parse "30s", "500ms", "2m", "1h" or a bare number of seconds.

@@ -144,28 +144,10 @@ pub async fn fetch_direct(host: &str, port: u16, prefer: &[String]) -> Result<Ke
     fetch_over(tcp, prefer).await
 }
 
-/// The carrier settings `zssh proxy --hostname HOST` would use (service token from the
-/// environment, as there).
-fn carrier_args(host: &str) -> CarrierArgs {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    CarrierArgs {
-        hostname: host.to_string(),
-        destination: env("TUNNEL_SERVICE_DESTINATION"),
-        url: None,
-        listener: None,
-        header: Vec::new(),
-        service_token_id: env("TUNNEL_SERVICE_TOKEN_ID"),
-        service_token_secret: env("TUNNEL_SERVICE_TOKEN_SECRET"),
-        keepalive: Duration::ZERO,
-        connect_timeout: TIMEOUT,
-        log_directory: None,
-    }
-}
-
 /// The key the origin behind Access application `host` presents, through the tunnel. Tunnel
 /// failures come back as the same errors `zssh proxy` gives.
 pub async fn fetch_via_edge(host: &str, prefer: &[String]) -> Result<Key, UserError> {
-    let args = carrier_args(host);
+    let args = CarrierArgs::from_env_for(host, TIMEOUT);
     let carrier = Carrier::from_args(&args)?;
     let net = Net::from_env(args.connect_timeout)
         .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;

@@ -75,7 +75,10 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
         lock_deadline: LOCK_DEADLINE,
     };
     let mut ui = LoginUi::new(&host, false);
-    let service = match (&args.service_token_id, &args.service_token_secret) {
+    let service = match (
+        &args.service_token.service_token_id,
+        &args.service_token.service_token_secret,
+    ) {
         (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => {
             Some((id.clone(), Secret::new(secret.clone())))
         }

@@ -132,19 +132,10 @@ fn openssh_version() -> Option<(u32, u32, String)> {
 }
 
 fn carrier_for(app: &AppUrl) -> Result<Carrier, UserError> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    Carrier::from_args(&CarrierArgs {
-        hostname: app.https(),
-        destination: env("TUNNEL_SERVICE_DESTINATION"),
-        url: None,
-        listener: None,
-        header: Vec::new(),
-        service_token_id: env("TUNNEL_SERVICE_TOKEN_ID"),
-        service_token_secret: env("TUNNEL_SERVICE_TOKEN_SECRET"),
-        keepalive: Duration::ZERO,
-        connect_timeout: Duration::from_secs(10),
-        log_directory: None,
-    })
+    Carrier::from_args(&CarrierArgs::from_env_for(
+        &app.https(),
+        Duration::from_secs(10),
+    ))
 }
 
 pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {

@@ -50,7 +50,10 @@ impl Carrier {
     pub fn from_args(args: &CarrierArgs) -> Result<Carrier, UserError> {
         let app = AppUrl::parse(&args.hostname)?;
         let mut headers = vec![("User-Agent".to_string(), user_agent())];
-        let service_token_id = match (&args.service_token_id, &args.service_token_secret) {
+        let service_token_id = match (
+            &args.service_token.service_token_id,
+            &args.service_token.service_token_secret,
+        ) {
             (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => {
                 headers.push(("Cf-Access-Client-Id".into(), id.clone()));
                 headers.push(("Cf-Access-Client-Secret".into(), secret.clone()));
@@ -405,7 +408,7 @@ pub async fn run(args: CarrierArgs, cloudflared_layout: bool) -> Result<Exit, Us
     let net = Net::from_env(carrier.net_timeout)
         .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;
     let keepalive = (!args.keepalive.is_zero()).then_some(args.keepalive);
-    if args.service_token_secret.is_some()
+    if args.service_token.service_token_secret.is_some()
         && std::env::var_os("TUNNEL_SERVICE_TOKEN_SECRET").is_none()
     {
         debug!(
