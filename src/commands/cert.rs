@@ -6,18 +6,17 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use crate::access::app_url::AppUrl;
-use crate::access::login::{self, Event, Options, Source};
+use crate::access::login::{self, Event, Source};
 use crate::access::{cert_sign, discovery, token};
 use crate::agent::{self, Agent};
 use crate::cert_store::{self, Current, Files};
 use crate::cli::CertArgs;
 use crate::client::Client;
-use crate::commands::login::{LOCK_DEADLINE, LoginUi};
+use crate::commands::proxy::Session;
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::net::Net;
 use crate::secret::Secret;
-use crate::token_store::{Location, TokenStore};
 use crate::{debug, human};
 
 /// Clock differences above this are reported: they silently break certificates.
@@ -61,20 +60,12 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
     let net = Net::from_env(Duration::from_secs(15))
         .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;
     let mut client = Client::new(net);
-    let store = TokenStore::open()?;
-    let opts = Options {
-        fedramp: false,
-        auto_close: false,
-        open_browser: true,
-        interactive: login::someone_can_answer(),
-        prefer: if cloudflared_layout {
-            Location::File
-        } else {
-            Location::Keyring
-        },
-        lock_deadline: LOCK_DEADLINE,
-    };
-    let mut ui = LoginUi::new(&host, false);
+    // The same login state `zssh proxy` uses: store, login options, progress display.
+    let Session {
+        store,
+        opts,
+        mut ui,
+    } = Session::new(&host, cloudflared_layout)?;
     let service = match (
         &args.service_token.service_token_id,
         &args.service_token.service_token_secret,
