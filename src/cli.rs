@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::error::UserError;
+use crate::secret::Secret;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "zssh",
@@ -435,7 +438,8 @@ pub struct CarrierArgs {
 }
 
 /// A service token (Access "Service Auth"), with cloudflared's names and environment variables.
-#[derive(Debug, Args, Clone, Default)]
+/// `Debug` is written by hand: it must never show the secret.
+#[derive(Args, Clone, Default)]
 pub struct ServiceTokenArgs {
     /// Service token client ID (for CI; no browser is ever opened when a service token is given).
     #[arg(
@@ -456,6 +460,75 @@ pub struct ServiceTokenArgs {
         value_name = "SECRET"
     )]
     pub service_token_secret: Option<String>,
+}
+
+impl std::fmt::Debug for ServiceTokenArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceTokenArgs")
+            .field("service_token_id", &self.service_token_id)
+            .field(
+                "service_token_secret",
+                &self.service_token_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .finish()
+    }
+}
+
+impl ServiceTokenArgs {
+    /// The service token, checked: both halves or neither; one trailing newline (env files,
+    /// secret mounts) is dropped; any other control character is a usage error naming the
+    /// variable, never showing the value.
+    pub fn resolve(&self) -> Result<Option<(String, Secret)>, UserError> {
+        let clean = |value: &str, what: &str| -> Result<String, UserError> {
+            let v = value
+                .strip_suffix("\r\n")
+                .or_else(|| value.strip_suffix('\n'))
+                .unwrap_or(value);
+            if v.chars().any(char::is_control) {
+                return Err(UserError::usage(
+                    format!(
+                        "the service token {what} contains a control character (CR, LF, tab or similar)"
+                    ),
+                    format!(
+                        "set {} to the value alone, without line breaks",
+                        match what {
+                            "ID" => "TUNNEL_SERVICE_TOKEN_ID (or --service-token-id)",
+                            _ => "TUNNEL_SERVICE_TOKEN_SECRET (or --service-token-secret)",
+                        }
+                    ),
+                ));
+            }
+            Ok(v.to_string())
+        };
+        let id = self
+            .service_token_id
+            .as_deref()
+            .map(|v| clean(v, "ID"))
+            .transpose()?;
+        let secret = self
+            .service_token_secret
+            .as_deref()
+            .map(|v| clean(v, "secret"))
+            .transpose()?;
+        match (id, secret) {
+            (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => {
+                Ok(Some((id, Secret::new(secret))))
+            }
+            (None, None) => Ok(None),
+            (Some(id), _) if !id.is_empty() => Err(UserError::usage(
+                "a service token ID was given without its secret",
+                "set TUNNEL_SERVICE_TOKEN_SECRET (or --service-token-secret) too",
+            )),
+            (_, Some(secret)) if !secret.is_empty() => Err(UserError::usage(
+                "a service token secret was given without its ID",
+                "set TUNNEL_SERVICE_TOKEN_ID (or --service-token-id) too",
+            )),
+            _ => Err(UserError::usage(
+                "the service token ID and secret are empty",
+                "set TUNNEL_SERVICE_TOKEN_ID and TUNNEL_SERVICE_TOKEN_SECRET, or unset both",
+            )),
+        }
+    }
 }
 
 impl CarrierArgs {

@@ -57,6 +57,26 @@ pub fn issuer(token: &Secret) -> Result<String, UserError> {
     Ok(iss.trim_end_matches('/').to_string())
 }
 
+/// The token's issuer must be the team that verified metadata named for this application: a
+/// token (or a hostile token file) naming another team must not make zssh post it there.
+pub fn check_issuer(token: &Secret, auth_domain: &str) -> Result<(), UserError> {
+    let iss = issuer(token)?;
+    let host = url::Url::parse(&iss)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default();
+    if host != auth_domain.to_ascii_lowercase() {
+        return Err(UserError::new(
+            Exit::Auth,
+            format!(
+                "the token for this application was issued by {host}, not by its team {auth_domain}; it was not sent"
+            ),
+            "log in again with `zssh logout HOST; zssh login HOST`",
+        ));
+    }
+    Ok(())
+}
+
 /// POST the public key (an authorized_keys line) to `<iss>/cdn-cgi/access/cert_sign`.
 pub async fn sign(
     client: &mut Client,
@@ -168,4 +188,37 @@ pub async fn service_token_jwt(
             "this is the edge's policy: the application must allow this service token (a Service Auth policy) for certificates to be signed",
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn token(iss: &str) -> Secret {
+        let part = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        Secret::new(format!(
+            "{}.{}.sig",
+            part(serde_json::json!({"alg":"RS256","typ":"JWT"})),
+            part(serde_json::json!({"iss": iss, "aud": ["a"], "exp": 4_000_000_000u64}))
+        ))
+    }
+
+    #[test]
+    fn the_issuer_must_be_the_proven_team() {
+        let team = "team.cloudflareaccess.com";
+        assert!(check_issuer(&token("https://team.cloudflareaccess.com"), team).is_ok());
+        assert!(check_issuer(&token("https://TEAM.cloudflareaccess.com/"), team).is_ok());
+        for bad in [
+            "https://other.cloudflareaccess.com",
+            "https://team.cloudflareaccess.com.evil.example",
+            "http://team.cloudflareaccess.com",
+            "https://evil.example",
+            "",
+        ] {
+            let e = check_issuer(&token(bad), team).expect_err(bad);
+            assert!(!e.message.contains("sig"), "{}", e.message);
+        }
+    }
 }

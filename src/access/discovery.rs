@@ -1,7 +1,10 @@
 //! App discovery (spec section 1): which team domain and audience protect an app host.
-//! Current edges answer a HEAD carrying `Cf-Access-Metadata-Request: true` with a signed
-//! metadata JWT; older ones only redirect to the team login, so zssh falls back to following
-//! that redirect (spec 1.3), reusing the first answer rather than asking twice.
+//! The edge answers a HEAD carrying `Cf-Access-Metadata-Request: true` with a metadata JWT
+//! signed by the team (spec 1.2). Only that signature proves which application a host is, so it
+//! is the only source of the values that select a token (audience, app hostname) and the team
+//! that may receive the org session (auth domain). A host without signed metadata is refused
+//! (spec 1.4): the unsigned legacy redirect probe (spec 1.3) would let any host that answers
+//! with another application's login redirect choose which of the user's tokens it receives.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -16,15 +19,6 @@ use crate::http::Response;
 use crate::{debug, net::NetError};
 
 const TIMEOUT: Duration = Duration::from_secs(7);
-const MAX_REDIRECTS: usize = 10;
-
-fn not_found(app: &AppUrl, why: &str) -> UserError {
-    UserError::new(
-        Exit::Protocol,
-        format!("failed to find Access application at {}{why}", app.https()),
-        "check the hostname and port; the host must be behind a Cloudflare Access application that challenges (not Bypass)",
-    )
-}
 
 fn protocol(message: String, hint: &str) -> UserError {
     UserError::new(Exit::Protocol, message, hint)
@@ -76,14 +70,44 @@ pub async fn discover(client: &mut Client, app: &AppUrl) -> Result<AppInfo, User
         .map_err(|e| unreachable(&app.https(), &e))?;
     match resp.header("cf-access-metadata").filter(|v| !v.is_empty()) {
         Some(jws) => current(client, app, jws).await,
-        None => {
-            debug!(
-                "no Cf-Access-Metadata from {}; trying legacy discovery",
-                app.host
-            );
-            legacy(client, app, target, resp).await
-        }
+        None => Err(untrusted(app, &resp)),
     }
+}
+
+/// The refusal for a host that sent no signed metadata: it may be an old edge, a typo or a
+/// wildcard stanza reaching a host that is not an Access application, or an impostor; zssh
+/// cannot tell them apart, so it sends nothing.
+pub fn untrusted(app: &AppUrl, resp: &Response) -> UserError {
+    let said = match resp
+        .header("location")
+        .filter(|_| (300..400).contains(&resp.status))
+    {
+        Some(loc) => format!(
+            "; its unsigned redirect to {} proves nothing",
+            short_location(loc)
+        ),
+        None => String::new(),
+    };
+    UserError::new(
+        Exit::Protocol,
+        format!(
+            "{} is not an Access application zssh can trust: it sent no signed application metadata (Cf-Access-Metadata){said}",
+            app.authority()
+        ),
+        "zssh sends your tokens only to hosts whose metadata the team signed; check the hostname (a typo, or a wildcard Host stanza reaching a host outside Access); if it is yours, its Access application must challenge (not Bypass)",
+    )
+}
+
+/// A Location without its query (the query of a login redirect is long and says nothing a user
+/// can check).
+fn short_location(loc: &str) -> String {
+    loc.split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect()
 }
 
 /// Current discovery: verify the metadata JWT and apply the checks of spec 1.2.
@@ -167,77 +191,6 @@ fn check_claims(claims: &Value, app: &AppUrl, now: i64) -> Result<(), UserError>
         ));
     }
     Ok(())
-}
-
-fn query_param(url: &url::Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-        .filter(|v| !v.is_empty())
-}
-
-/// Legacy discovery: follow redirects until the team login answers (spec 1.3).
-async fn legacy(
-    client: &mut Client,
-    app: &AppUrl,
-    first: Target,
-    first_resp: Response,
-) -> Result<AppInfo, UserError> {
-    let mut url = url::Url::parse(&app.https()).expect("normalised app URL");
-    let mut resp = first_resp;
-    let mut target = first;
-    let headers = vec![("User-Agent".to_string(), user_agent())];
-    for _ in 0..MAX_REDIRECTS {
-        let is_login = url.path().contains("/cdn-cgi/access/login");
-        let location = resp.header("location").map(str::to_string);
-        if is_login || !(300..400).contains(&resp.status) || location.is_none() {
-            break;
-        }
-        let next = url
-            .join(location.as_deref().unwrap_or(""))
-            .map_err(|_| not_found(app, " (a redirect with a bad Location)"))?;
-        if next.scheme() != "https" {
-            return Err(not_found(app, " (a redirect away from https)"));
-        }
-        url = next;
-        target = Target::parse(url.as_str()).ok_or_else(|| not_found(app, ""))?;
-        resp = client
-            .request("HEAD", &target, &headers, None, TIMEOUT)
-            .await
-            .map_err(|e| unreachable(url.as_str(), &e))?;
-    }
-    let _ = target;
-    let (aud, auth_domain) = if url.path().contains("/cdn-cgi/access/login") {
-        let aud = query_param(&url, "kid").ok_or_else(|| {
-            protocol(
-                "Empty app aud".into(),
-                "the login redirect carried no application audience; something other than Access may be answering",
-            )
-        })?;
-        (aud, url.host_str().unwrap_or_default().to_string())
-    } else if let Some(aud) = resp.header("cf-access-aud").filter(|v| !v.is_empty()) {
-        (
-            aud.to_string(),
-            url.host_str().unwrap_or_default().to_string(),
-        )
-    } else {
-        return Err(not_found(app, ""));
-    };
-    let app_hostname = resp
-        .header("cf-access-domain")
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            protocol(
-                format!("Empty app domain (the answer from {} had no CF-Access-Domain)", url.host_str().unwrap_or("")),
-                "something other than Cloudflare Access answered the login URL: an intercepting proxy or a non-Access login page",
-            )
-        })?
-        .to_string();
-    Ok(AppInfo {
-        auth_domain,
-        aud,
-        app_hostname,
-    })
 }
 
 #[cfg(test)]

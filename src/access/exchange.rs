@@ -2,13 +2,16 @@
 //! - the org → app token exchange (spec 3.2): follow the app's login redirects by HEAD with the
 //!   org token as the team's `CF_Authorization` cookie and the app's `CF_AppSession`, stop at
 //!   `/cdn-cgi/access/authorized`, and take the app token from its `Set-Cookie` (which must carry
-//!   an `Expires` in the future);
+//!   an `Expires` in the future). The chain may only visit the two origins signed metadata named:
+//!   the app (`https://<app authority>`) and its team (`https://<auth domain>:443`). The org
+//!   token goes only to the team, the app session only to the app; a redirect anywhere else ends
+//!   the exchange before anything is sent there;
 //! - the token check (spec 3.3): is this app token still accepted?
 
 use std::time::{Duration, SystemTime};
 
 use super::app_url::AppUrl;
-use super::user_agent;
+use super::{AppInfo, user_agent};
 use crate::client::{Client, Target};
 use crate::secret::Secret;
 
@@ -33,21 +36,57 @@ fn cookie<'a>(set_cookie: &'a str, name: &str) -> Option<(&'a str, Option<System
     Some((v.trim(), expires))
 }
 
-/// Exchange the org token for an app token; `Err` carries a reason for the debug log.
-pub async fn org_to_app(client: &mut Client, app: &AppUrl, org: &Secret) -> Result<Secret, String> {
+/// Which of the two proven origins a URL is on, if either.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    App,
+    Team,
+}
+
+fn origin_of(url: &url::Url, app: &AppUrl, info: &AppInfo) -> Option<Origin> {
+    if url.scheme() != "https" {
+        return None;
+    }
+    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    let port = url.port_or_known_default()?;
+    if host == app.host.to_ascii_lowercase() && port == app.port_or_default() {
+        Some(Origin::App)
+    } else if host == info.auth_domain.to_ascii_lowercase() && port == 443 {
+        Some(Origin::Team)
+    } else {
+        None
+    }
+}
+
+/// Exchange the org token for an app token; `Err` carries a reason for the debug log. `info`
+/// must come from verified metadata: it decides where the org token may go.
+pub async fn org_to_app(
+    client: &mut Client,
+    app: &AppUrl,
+    info: &AppInfo,
+    org: &Secret,
+) -> Result<Secret, String> {
     let fut = async {
         let mut url = url::Url::parse(&app.https()).map_err(|e| e.to_string())?;
         let mut app_session: Option<String> = None;
         for _ in 0..MAX_HOPS {
+            let origin = origin_of(&url, app, info).ok_or_else(|| {
+                format!(
+                    "redirected to {}, which is neither the application nor its team {}",
+                    url.origin().ascii_serialization(),
+                    info.auth_domain
+                )
+            })?;
             let target = Target::parse(url.as_str()).ok_or("not an https URL")?;
             let mut headers = vec![("User-Agent".to_string(), user_agent())];
             let path = url.path().to_string();
-            if path.contains("/cdn-cgi/access/login") {
+            if origin == Origin::Team && path.contains("/cdn-cgi/access/login") {
                 headers.push((
                     "Cookie".into(),
                     format!("CF_Authorization={}", org.expose()),
                 ));
-            } else if path.contains("/cdn-cgi/access/authorized")
+            } else if origin == Origin::App
+                && path.contains("/cdn-cgi/access/authorized")
                 && let Some(s) = &app_session
             {
                 headers.push(("Cookie".into(), format!("CF_AppSession={s}")));
@@ -61,7 +100,8 @@ pub async fn org_to_app(client: &mut Client, app: &AppUrl, org: &Secret) -> Resu
                 .iter()
                 .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
             {
-                if app_session.is_none()
+                if origin == Origin::App
+                    && app_session.is_none()
                     && let Some((v, _)) = cookie(&sc.1, "CF_AppSession")
                 {
                     app_session = Some(v.to_string());
@@ -70,6 +110,12 @@ pub async fn org_to_app(client: &mut Client, app: &AppUrl, org: &Secret) -> Resu
             let is_final = path.contains("/cdn-cgi/access/authorized");
             let location = resp.header("location").map(str::to_string);
             if is_final || !(300..400).contains(&resp.status) || location.is_none() {
+                if origin != Origin::App {
+                    return Err(format!(
+                        "the exchange ended at the team {} instead of the application",
+                        info.auth_domain
+                    ));
+                }
                 let now = SystemTime::now();
                 return resp
                     .headers
@@ -144,5 +190,31 @@ mod tests {
         let (_, exp) = cookie("CF_Authorization=x; Max-Age=60", "CF_Authorization").unwrap();
         assert!(exp.is_none(), "Max-Age alone does not count");
         assert!(cookie("CF_AppSession=x", "CF_Authorization").is_none());
+    }
+
+    #[test]
+    fn only_the_proven_origins_are_visited() {
+        let app = AppUrl::parse("ssh.example.com").unwrap();
+        let info = AppInfo {
+            auth_domain: "team.cloudflareaccess.com".into(),
+            aud: "a".into(),
+            app_hostname: "ssh.example.com".into(),
+        };
+        let at = |u: &str| origin_of(&url::Url::parse(u).unwrap(), &app, &info);
+        assert!(at("https://ssh.example.com/cdn-cgi/access/authorized?x") == Some(Origin::App));
+        assert!(at("https://SSH.example.com.:443/") == Some(Origin::App));
+        assert!(
+            at("https://team.cloudflareaccess.com/cdn-cgi/access/login/x") == Some(Origin::Team)
+        );
+        for other in [
+            "https://other.cloudflareaccess.com/cdn-cgi/access/login/x",
+            "https://team.cloudflareaccess.com:8443/cdn-cgi/access/login/x",
+            "http://team.cloudflareaccess.com/cdn-cgi/access/login/x",
+            "https://ssh.example.com:8443/",
+            "https://evil.example/cdn-cgi/access/login/ssh.example.com",
+            "https://team.cloudflareaccess.com.evil.example/",
+        ] {
+            assert!(at(other).is_none(), "{other}");
+        }
     }
 }

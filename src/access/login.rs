@@ -118,7 +118,7 @@ pub async fn get_token(
         org = usable(token::org_token(store, &info.auth_domain)?);
     }
     if let Some(org) = &org {
-        match exchange::org_to_app(client, app, org).await {
+        match exchange::org_to_app(client, app, info, org).await {
             Ok(t) => {
                 store.write(&app_name, &t, opts.prefer)?;
                 return Ok((t, Source::OrgExchange));

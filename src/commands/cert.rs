@@ -106,6 +106,7 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
                 })
                 .await?;
             ui.finish();
+            cert_sign::check_issuer(&tok, &info.auth_domain)?;
             match cert_sign::sign(&mut client, &tok, &public).await {
                 // A cached token the edge no longer accepts: drop it and log in once more.
                 Err(e) if e.exit == Exit::Auth && source != Source::Browser && opts.interactive => {

@@ -278,7 +278,7 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
                     "application {} of team {} (aud {}…)",
                     i.app_hostname,
                     i.auth_domain,
-                    &i.aud[..i.aud.len().min(12)]
+                    i.aud.chars().take(12).collect::<String>()
                 ),
             );
             i

@@ -29,19 +29,60 @@ pub struct Carrier {
     net_timeout: Duration,
 }
 
+/// Headers zssh writes itself: a user's `-H` may not add a second one or change what they mean.
+/// `Host` in particular would route the upgrade (and the token on it) to an application that
+/// discovery never proved.
+const RESERVED_HEADERS: &[&str] = &[
+    "host",
+    "connection",
+    "upgrade",
+    "content-length",
+    "transfer-encoding",
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-extensions",
+    "sec-websocket-protocol",
+    "cf-access-token",
+    "cf-access-client-id",
+    "cf-access-client-secret",
+    "cf-access-jump-destination",
+];
+
 fn parse_header(raw: &str) -> Result<(String, String), UserError> {
     let bad = || {
         UserError::usage(
-            format!("invalid header {raw:?}"),
-            "write headers as -H \"Name: value\"",
+            format!(
+                "invalid header {:?}",
+                raw.chars().take(100).collect::<String>()
+            ),
+            "write headers as -H \"Name: value\" with no control characters",
         )
     };
     let (name, value) = raw.split_once(':').ok_or_else(bad)?;
     let name = name.trim();
-    let value = value.trim();
+    let value = value.trim_matches([' ', '\t']);
     let token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-    if name.is_empty() || !name.chars().all(token_char) || value.contains(['\r', '\n']) {
+    if name.is_empty()
+        || !name.chars().all(token_char)
+        || value.chars().any(|c| c.is_control() && c != '\t')
+    {
         return Err(bad());
+    }
+    if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+        return Err(UserError::usage(
+            format!("-H cannot set {name}: zssh sets it itself"),
+            match name.to_ascii_lowercase().as_str() {
+                "host" => {
+                    "the Host header is always the --hostname; connect to the other name with --hostname"
+                }
+                "cf-access-client-id" | "cf-access-client-secret" => {
+                    "pass a service token with TUNNEL_SERVICE_TOKEN_ID and TUNNEL_SERVICE_TOKEN_SECRET"
+                }
+                "cf-access-jump-destination" => "use --destination HOST:PORT",
+                "cf-access-token" => "zssh sends your token itself; log in with `zssh login HOST`",
+                _ => "drop this -H",
+            },
+        ));
     }
     Ok((name.to_string(), value.to_string()))
 }
@@ -50,33 +91,24 @@ impl Carrier {
     pub fn from_args(args: &CarrierArgs) -> Result<Carrier, UserError> {
         let app = AppUrl::parse(&args.hostname)?;
         let mut headers = vec![("User-Agent".to_string(), user_agent())];
-        let service_token_id = match (
-            &args.service_token.service_token_id,
-            &args.service_token.service_token_secret,
-        ) {
-            (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => {
+        let service_token_id = match args.service_token.resolve()? {
+            Some((id, secret)) => {
                 headers.push(("Cf-Access-Client-Id".into(), id.clone()));
-                headers.push(("Cf-Access-Client-Secret".into(), secret.clone()));
-                Some(id.clone())
-            }
-            (None, None) => None,
-            (Some(_), _) => {
-                return Err(UserError::usage(
-                    "a service token ID was given without its secret",
-                    "set TUNNEL_SERVICE_TOKEN_SECRET (or --service-token-secret) too",
+                headers.push((
+                    "Cf-Access-Client-Secret".into(),
+                    secret.expose().to_string(),
                 ));
+                Some(id)
             }
-            (None, Some(_)) => {
-                return Err(UserError::usage(
-                    "a service token secret was given without its ID",
-                    "set TUNNEL_SERVICE_TOKEN_ID (or --service-token-id) too",
-                ));
-            }
+            None => None,
         };
         if let Some(dest) = &args.destination {
-            if dest.trim().is_empty() || dest.contains(['\r', '\n', ' ']) {
+            if dest.trim().is_empty() || dest.chars().any(|c| c.is_control() || c == ' ') {
                 return Err(UserError::usage(
-                    format!("invalid destination {dest:?}"),
+                    format!(
+                        "invalid destination {:?}",
+                        dest.chars().take(100).collect::<String>()
+                    ),
                     "pass the bastion target as host:port, e.g. --destination 10.0.0.5:22",
                 ));
             }

@@ -93,16 +93,22 @@ fn auth_domain_must_be_cloudflare_access() {
 }
 
 #[test]
-fn no_metadata_falls_back_to_the_legacy_probe() {
+fn no_metadata_means_no_legacy_probe_and_no_token() {
     let w = World::new();
-    w.seed_token(SSH_HOST, 3600);
+    let token = w.seed_token(SSH_HOST, 3600);
     w.edge
         .knobs
         .no_metadata
         .store(true, std::sync::atomic::Ordering::SeqCst);
     let out = proxy(&w);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(w.edge.count(|r| r.kind == Kind::TeamLogin) >= 1);
+    assert_zssh_error(&out, 6, "is not an Access application zssh can trust");
+    assert_eq!(w.edge.count(|r| r.kind == Kind::TeamLogin), 0);
+    assert_eq!(w.edge.count(|r| r.kind == Kind::LegacyProbe), 0);
+    assert_eq!(w.edge.count(|r| r.header("cf-access-token").is_some()), 0);
+    assert!(
+        token.exists(),
+        "a refusal from an unverified host deletes nothing"
+    );
 }
 
 #[test]

@@ -134,13 +134,14 @@ fn discovery_faults_are_explained() {
         app.discovery = Discovery::Legacy;
         cfg.app(app)
     });
-    w.edge.knobs.no_access_domain.store(true, Ordering::SeqCst);
     let (_, v) = doctor(&w, &[]);
+    let d = verdict(&v, "discovery");
+    assert_eq!(d["status"], "fail", "{v:#}");
     assert!(
-        verdict(&v, "discovery")["detail"]
+        d["detail"]
             .as_str()
             .unwrap()
-            .contains("Empty app domain"),
+            .contains("is not an Access application zssh can trust"),
         "{v:#}"
     );
 }

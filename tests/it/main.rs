@@ -10,6 +10,7 @@ mod config;
 mod discovery;
 mod doctor;
 mod fetch_ca;
+mod impostor;
 mod keyring;
 mod known_hosts;
 mod login;

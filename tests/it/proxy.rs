@@ -61,18 +61,25 @@ fn jwks_cache_is_reused_across_connections() {
 }
 
 #[test]
-fn legacy_discovery_works() {
+fn a_legacy_only_app_is_refused_without_sending_the_token() {
+    // An edge that only redirects (no signed metadata) cannot prove which application it is:
+    // the unsigned redirect is not followed and the cached token stays home, untouched.
     let w = World::build(|cfg, sshd| {
         let mut app = AppConfig::new(SSH_HOST, Origin::Tcp(sshd));
         app.discovery = Discovery::Legacy;
         cfg.app(app)
     });
-    w.seed_token(SSH_HOST, 3600);
-    let out = run(&mut w.ssh(SSH_HOST, "", "echo legacy"));
-    assert_ok(&out);
-    assert_eq!(text(&out.stdout), "legacy\n");
-    assert_eq!(w.edge.count(|r| r.kind == Kind::Jwks), 0);
-    assert!(w.edge.count(|r| r.kind == Kind::TeamLogin) >= 1);
+    let token = w.seed_token(SSH_HOST, 3600);
+    let before = std::fs::read(&token).unwrap();
+    let out = run(&mut w.zssh(&["proxy", "--hostname", SSH_HOST]));
+    assert_zssh_error(&out, 6, "is not an Access application zssh can trust");
+    assert_eq!(w.edge.count(|r| r.kind == Kind::TeamLogin), 0);
+    assert_eq!(
+        w.edge.count(|r| r.header("cf-access-token").is_some()),
+        0,
+        "no request carried the token"
+    );
+    assert_eq!(std::fs::read(&token).unwrap(), before);
 }
 
 fn sha256(path: &std::path::Path) -> String {

@@ -108,16 +108,20 @@ fn origin_down_is_a_502() {
 }
 
 #[test]
-fn missing_metadata_and_legacy_domain() {
-    let w = World::build(|cfg, sshd| {
-        let mut app = AppConfig::new(SSH_HOST, Origin::Tcp(sshd));
-        app.discovery = Discovery::Legacy;
-        cfg.app(app)
-    });
+fn missing_metadata_is_refused_with_what_the_host_said() {
+    let w = World::new();
     w.seed_token(SSH_HOST, 3600);
-    w.edge.knobs.no_access_domain.store(true, Ordering::SeqCst);
+    w.edge.knobs.no_metadata.store(true, Ordering::SeqCst);
     let out = proxy(&w, &[]);
-    assert_zssh_error(&out, 6, "Empty app domain");
+    assert_zssh_error(&out, 6, "sent no signed application metadata");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "its unsigned redirect to https://{}/cdn-cgi/access/login/{SSH_HOST} proves nothing",
+            w.edge.team()
+        )),
+        "{err}"
+    );
 }
 
 #[test]

@@ -134,6 +134,13 @@ pub(crate) async fn handle(shared: &Shared, app: &AppEntry, req: &Request) -> Ou
              <body><p>This is not an Access response.</p></body></html>\n",
         ));
     }
+    if let Some(victim) = app.impostor_of.as_deref() {
+        // The attacker's host: whatever is asked, the other application's Access challenge.
+        return Outcome::Respond(match shared.app(victim) {
+            Some(v) => access_redirect(shared, v, req),
+            None => error_page(404, "no such application to imitate"),
+        });
+    }
     if is_upgrade(req) {
         return upgrade(shared, app, req).await;
     }

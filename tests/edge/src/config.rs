@@ -71,6 +71,10 @@ pub struct AppConfig {
     pub discovery: Discovery,
     /// Valid service tokens as (client id, client secret).
     pub service_tokens: Vec<(String, String)>,
+    /// A hostile host, not an Access application: it sends no metadata and answers with the
+    /// Access redirect of the named *other* application (its login page, its `kid`), the way an
+    /// attacker who knows that application's public audience tag would. It accepts nothing.
+    pub impostor_of: Option<String>,
 }
 
 impl AppConfig {
@@ -82,6 +86,7 @@ impl AppConfig {
             origin,
             discovery: Discovery::Current,
             service_tokens: Vec::new(),
+            impostor_of: None,
         }
     }
 }

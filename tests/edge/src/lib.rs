@@ -100,6 +100,7 @@ impl Edge {
                 origin: a.origin,
                 discovery: a.discovery,
                 service_tokens: a.service_tokens.clone(),
+                impostor_of: a.impostor_of.as_deref().map(str::to_ascii_lowercase),
             });
         }
 

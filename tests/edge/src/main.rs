@@ -44,7 +44,7 @@ struct ServeArgs {
     /// Team (auth) domain.
     #[arg(long, default_value = "zssh-test.cloudflareaccess.com")]
     team: String,
-    /// An application: HOST=ORIGIN[,legacy][,token=ID:SECRET][,aud=AUD]; ORIGIN is host:port or
+    /// An application: HOST=ORIGIN[,legacy][,token=ID:SECRET][,aud=AUD][,impostor-of=APP]; ORIGIN is host:port or
     /// `bastion`. Repeatable.
     #[arg(long = "app", value_name = "SPEC")]
     apps: Vec<String>,
@@ -159,6 +159,8 @@ fn parse_app(spec: &str) -> Result<AppConfig, String> {
                 .split_once(':')
                 .ok_or_else(|| format!("--app {spec:?}: expected token=ID:SECRET"))?;
             app.service_tokens.push((id.to_owned(), secret.to_owned()));
+        } else if let Some(victim) = opt.strip_prefix("impostor-of=") {
+            app.impostor_of = Some(victim.to_owned());
         } else if let Some(aud) = opt.strip_prefix("aud=") {
             app.aud = aud.to_owned();
         } else {

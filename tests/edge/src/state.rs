@@ -30,6 +30,8 @@ pub(crate) struct AppEntry {
     pub origin: Origin,
     pub discovery: Discovery,
     pub service_tokens: Vec<(String, String)>,
+    /// See `AppConfig::impostor_of` (lowercased host of the imitated application).
+    pub impostor_of: Option<String>,
 }
 
 /// The app request that started a login: where to send the browser back, and its session cookie.
