@@ -33,7 +33,9 @@ struct Refusal {
     message: Option<String>,
 }
 
-/// The team URL to POST to: the token's `iss`, which must be an https Cloudflare Access domain.
+/// The team URL to POST to: the token's `iss`, which must be exactly `https://<team>` (a
+/// Cloudflare Access domain, port 443, no path, query or user part): nothing else in a token
+/// may steer where it is posted.
 pub fn issuer(token: &Secret) -> Result<String, UserError> {
     let bad = |why: &str| {
         UserError::new(
@@ -46,30 +48,35 @@ pub fn issuer(token: &Secret) -> Result<String, UserError> {
     let iss = peeked
         .claim_str("iss")
         .ok_or_else(|| bad("it has no issuer (iss)"))?;
-    let host = url::Url::parse(iss)
-        .ok()
-        .filter(|u| u.scheme() == "https")
-        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
-        .ok_or_else(|| bad("its issuer is not an https URL"))?;
-    if !host.ends_with(".cloudflareaccess.com") {
-        return Err(bad("its issuer is not a Cloudflare Access domain"));
-    }
-    Ok(iss.trim_end_matches('/').to_string())
+    let host =
+        team_of(iss).ok_or_else(|| bad("its issuer is not https://<team>.cloudflareaccess.com"))?;
+    Ok(format!("https://{host}"))
+}
+
+/// The team host of an issuer URL, if it is exactly `https://<host>[/]` with a Cloudflare
+/// Access host (lowercased).
+pub fn team_of(iss: &str) -> Option<String> {
+    let u = url::Url::parse(iss).ok()?;
+    let canonical = u.scheme() == "https"
+        && u.username().is_empty()
+        && u.password().is_none()
+        && u.port().is_none()
+        && u.path() == "/"
+        && u.query().is_none()
+        && u.fragment().is_none();
+    let host = u.host_str()?.to_ascii_lowercase();
+    (canonical && host.ends_with(".cloudflareaccess.com")).then_some(host)
 }
 
 /// The token's issuer must be the team that verified metadata named for this application: a
 /// token (or a hostile token file) naming another team must not make zssh post it there.
 pub fn check_issuer(token: &Secret, auth_domain: &str) -> Result<(), UserError> {
     let iss = issuer(token)?;
-    let host = url::Url::parse(&iss)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
-        .unwrap_or_default();
-    if host != auth_domain.to_ascii_lowercase() {
+    if !iss.eq_ignore_ascii_case(&format!("https://{auth_domain}")) {
         return Err(UserError::new(
             Exit::Auth,
             format!(
-                "the token for this application was issued by {host}, not by its team {auth_domain}; it was not sent"
+                "the token for this application was issued by {iss}, not by its team {auth_domain}; it was not sent"
             ),
             "log in again with `zssh logout HOST; zssh login HOST`",
         ));
@@ -211,6 +218,10 @@ mod tests {
         assert!(check_issuer(&token("https://team.cloudflareaccess.com"), team).is_ok());
         assert!(check_issuer(&token("https://TEAM.cloudflareaccess.com/"), team).is_ok());
         for bad in [
+            "https://team.cloudflareaccess.com:8443",
+            "https://team.cloudflareaccess.com/evil/path",
+            "https://team.cloudflareaccess.com/?x=",
+            "https://user@team.cloudflareaccess.com",
             "https://other.cloudflareaccess.com",
             "https://team.cloudflareaccess.com.evil.example",
             "http://team.cloudflareaccess.com",
@@ -218,7 +229,7 @@ mod tests {
             "",
         ] {
             let e = check_issuer(&token(bad), team).expect_err(bad);
-            assert!(!e.message.contains("sig"), "{}", e.message);
+            assert!(!e.message.contains(".sig"), "{}", e.message);
         }
     }
 }

@@ -105,7 +105,7 @@ fn short_location(loc: &str) -> String {
         .next()
         .unwrap_or("")
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(char::is_ascii_graphic)
         .take(200)
         .collect()
 }
@@ -149,11 +149,20 @@ async fn current(client: &mut Client, app: &AppUrl, jws: &str) -> Result<AppInfo
     })
 }
 
+/// A `host[:port]` or `[v6]:port` without the port (and a v6 literal without brackets, as
+/// `AppUrl` keeps it).
+fn without_port(hostport: &str) -> &str {
+    if let Some(rest) = hostport.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or("");
+    }
+    hostport.split(':').next().unwrap_or("")
+}
+
 /// The claim checks of spec 1.2 step 6, in order.
 fn check_claims(claims: &Value, app: &AppUrl, now: i64) -> Result<(), UserError> {
     let hint = "the edge's application metadata is inconsistent; check the hostname, and your clock (zssh doctor HOST)";
     let hostname = claims.get("hostname").and_then(Value::as_str).unwrap_or("");
-    let bare = hostname.split(':').next().unwrap_or("");
+    let bare = without_port(hostname);
     if !bare.eq_ignore_ascii_case(&app.host) {
         return Err(protocol(
             format!(

@@ -47,7 +47,7 @@ fn origin_of(url: &url::Url, app: &AppUrl, info: &AppInfo) -> Option<Origin> {
     if url.scheme() != "https" {
         return None;
     }
-    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    let host = url.host_str()?.to_ascii_lowercase();
     let port = url.port_or_known_default()?;
     if host == app.host.to_ascii_lowercase() && port == app.port_or_default() {
         Some(Origin::App)
@@ -202,7 +202,7 @@ mod tests {
         };
         let at = |u: &str| origin_of(&url::Url::parse(u).unwrap(), &app, &info);
         assert!(at("https://ssh.example.com/cdn-cgi/access/authorized?x") == Some(Origin::App));
-        assert!(at("https://SSH.example.com.:443/") == Some(Origin::App));
+        assert!(at("https://SSH.example.com:443/") == Some(Origin::App));
         assert!(
             at("https://team.cloudflareaccess.com/cdn-cgi/access/login/x") == Some(Origin::Team)
         );
@@ -213,6 +213,7 @@ mod tests {
             "https://ssh.example.com:8443/",
             "https://evil.example/cdn-cgi/access/login/ssh.example.com",
             "https://team.cloudflareaccess.com.evil.example/",
+            "https://team.cloudflareaccess.com./cdn-cgi/access/login/x",
         ] {
             assert!(at(other).is_none(), "{other}");
         }

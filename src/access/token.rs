@@ -23,6 +23,11 @@ pub enum Lookup {
     },
     /// The token is for another application; it was deleted.
     WrongAudience,
+    /// The token was issued by another team than the one whose signed metadata named this
+    /// application. Kept (it is not ours to judge), never sent.
+    OtherTeam {
+        iss: String,
+    },
 }
 
 pub fn now() -> i64 {
@@ -43,8 +48,14 @@ pub fn org_name(auth_domain: &str) -> String {
 }
 
 /// Read a token; `aud` is checked for app tokens only. A copy that is expired or for another
-/// application is deleted where it was found, and the other place is tried next.
-pub fn lookup(store: &TokenStore, name: &str, aud: Option<&str>) -> Result<Lookup, UserError> {
+/// application is deleted where it was found, and the other place is tried next. The issuer
+/// must be `team` (the team verified metadata named): a token from elsewhere is never returned.
+pub fn lookup(
+    store: &TokenStore,
+    name: &str,
+    aud: Option<&str>,
+    team: &str,
+) -> Result<Lookup, UserError> {
     let mut verdict = Lookup::Missing;
     // At most two copies exist (keyring and file): each pass removes the one it rejects.
     for _ in 0..2 {
@@ -70,6 +81,17 @@ pub fn lookup(store: &TokenStore, name: &str, aud: Option<&str>) -> Result<Looku
             verdict = Lookup::WrongAudience;
             continue;
         }
+        let iss = peeked.claim_str("iss").unwrap_or("");
+        if super::cert_sign::team_of(iss).as_deref() != Some(team.to_ascii_lowercase().as_str()) {
+            debug!("{name} was issued by {iss:?}, not by {team}; not using it");
+            return Ok(Lookup::OtherTeam {
+                iss: iss
+                    .chars()
+                    .filter(char::is_ascii_graphic)
+                    .take(120)
+                    .collect(),
+            });
+        }
         return Ok(Lookup::Usable(Secret::new(raw), location));
     }
     Ok(verdict)
@@ -77,12 +99,12 @@ pub fn lookup(store: &TokenStore, name: &str, aud: Option<&str>) -> Result<Looku
 
 /// The cached app token for an application, by the rules above.
 pub fn app_token(store: &TokenStore, info: &AppInfo) -> Result<Lookup, UserError> {
-    lookup(store, &app_name(info), Some(&info.aud))
+    lookup(store, &app_name(info), Some(&info.aud), &info.auth_domain)
 }
 
 /// The cached org token of a team (expiry only).
 pub fn org_token(store: &TokenStore, auth_domain: &str) -> Result<Lookup, UserError> {
-    lookup(store, &org_name(auth_domain), None)
+    lookup(store, &org_name(auth_domain), None, auth_domain)
 }
 
 /// Who a token names and until when, for `zssh status` and login messages.

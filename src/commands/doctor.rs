@@ -332,7 +332,7 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
             .iter()
             .any(|c| c.contains("cf_key-cert.pub"));
         if uses_cert && let Some(tok) = &good_token {
-            check_signing(&mut r, &mut client, tok).await;
+            check_signing(&mut r, &mut client, tok, &info.auth_domain).await;
         }
         check_certificate(&mut r, &app.host, v, args.fix).await;
     }
@@ -390,6 +390,14 @@ async fn check_token(
             "the cached token was for another application (it has been removed)",
             login,
         ),
+        Lookup::OtherTeam { iss } => r.fail(
+            "token",
+            format!(
+                "the cached token was issued by {iss}, not by this application's team {}; it is never sent here",
+                info.auth_domain
+            ),
+            login,
+        ),
         Lookup::Usable(tok, location) => {
             let (who, exp, _) = token::identity(&tok);
             match exchange::token_accepted(client, app, &tok).await {
@@ -411,7 +419,16 @@ async fn check_token(
 
 /// Ask the edge to sign a throwaway key: proves certificates can be renewed (and explains
 /// cert_sign's refusals and non-JSON answers) without touching the stored ones.
-async fn check_signing(r: &mut Report, client: &mut Client, tok: &crate::secret::Secret) {
+async fn check_signing(
+    r: &mut Report,
+    client: &mut Client,
+    tok: &crate::secret::Secret,
+    team: &str,
+) {
+    if let Err(e) = crate::access::cert_sign::check_issuer(tok, team) {
+        r.failed_with("signing", &e);
+        return;
+    }
     let Ok(key) = cert_store::generate(cert_store::KeyType::Ecdsa) else {
         return;
     };

@@ -68,10 +68,12 @@ fn parse_header(raw: &str) -> Result<(String, String), UserError> {
     {
         return Err(bad());
     }
-    if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+    // Some servers read `_` as `-`: `Cf_Access_Token` must not slip past the list.
+    let canonical = name.to_ascii_lowercase().replace('_', "-");
+    if RESERVED_HEADERS.contains(&canonical.as_str()) {
         return Err(UserError::usage(
             format!("-H cannot set {name}: zssh sets it itself"),
-            match name.to_ascii_lowercase().as_str() {
+            match canonical.as_str() {
                 "host" => {
                     "the Host header is always the --hostname; connect to the other name with --hostname"
                 }
@@ -263,6 +265,11 @@ impl Carrier {
                             crate::human::ago(exp)
                         )
                     }
+                    Lookup::OtherTeam { iss } => format!(
+                        "the cached token for {} was issued by {iss}, not by its team {}, and is not used",
+                        self.host(),
+                        info.auth_domain
+                    ),
                     Lookup::WrongAudience => format!(
                         "the cached token for {} belongs to another application; it was removed",
                         self.host()

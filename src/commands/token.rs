@@ -60,6 +60,8 @@ pub async fn run(args: TokenArgs) -> Result<Exit, UserError> {
             ));
             Ok(Exit::Ok)
         }
-        Lookup::Missing | Lookup::WrongAudience => missing(Exit::Failure),
+        Lookup::Missing | Lookup::WrongAudience | Lookup::OtherTeam { .. } => {
+            missing(Exit::Failure)
+        }
     }
 }

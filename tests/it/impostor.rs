@@ -287,3 +287,70 @@ fn a_harmless_header_still_goes_through_once() {
         assert_eq!(hosts, 1);
     }
 }
+
+/// A copy of a real token for `host` whose `iss` claim says `iss` (the signature no longer
+/// matches, which zssh cannot see: it never verifies tokens locally).
+fn token_with_issuer(w: &World, host: &str, iss: &str) -> PathBuf {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let file = w.seed_token(host, 3600);
+    let jwt = std::fs::read_to_string(&file).unwrap();
+    let parts: Vec<&str> = jwt.split('.').collect();
+    let mut claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    claims["iss"] = iss.into();
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        parts[2]
+    );
+    std::fs::write(&file, forged).unwrap();
+    file
+}
+
+#[test]
+fn a_token_from_another_team_or_issuer_url_is_never_sent() {
+    for iss in [
+        "https://other.cloudflareaccess.com".to_string(),
+        // The right team, but a port or a path would steer where cert_sign posts it.
+        "https://TEAM:8443".to_string(),
+        "https://TEAM/evil/path".to_string(),
+    ] {
+        let w = World::new();
+        let iss = iss.replace("TEAM", w.edge.team());
+        let file = token_with_issuer(&w, SSH_HOST, &iss);
+        let before = std::fs::read(&file).unwrap();
+        let out = run(&mut w.zssh(&["proxy", "--hostname", SSH_HOST]));
+        assert_zssh_error(&out, 3, "is not used");
+        let out = run(&mut w.zssh(&["cert", "--hostname", SSH_HOST]));
+        assert_zssh_error(&out, 3, SSH_HOST);
+        let out = run(&mut w.zssh(&["doctor", SSH_HOST, "--json"]));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let token = report
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == "token")
+            .unwrap_or_else(|| panic!("{report:#}"));
+        assert_eq!(token["status"], "fail", "{report:#}");
+        assert!(
+            token["detail"].as_str().unwrap().contains("issued by"),
+            "{report:#}"
+        );
+        assert_eq!(w.edge.count(|r| r.header("cf-access-token").is_some()), 0);
+        assert_eq!(w.edge.count(|r| r.kind == Kind::CertSign), 0);
+        assert_eq!(w.edge.count(|r| r.kind == Kind::TokenCheck), 0);
+        assert_eq!(std::fs::read(&file).unwrap(), before, "kept as it was");
+    }
+}
+
+#[test]
+fn reserved_headers_are_refused_in_any_spelling() {
+    let w = World::new();
+    for h in ["Cf_Access_Token: x", "HOST: x", "Sec_WebSocket_Key: x"] {
+        let out = run(&mut w.zssh(&["proxy", "--hostname", SSH_HOST, "-H", h]));
+        assert_zssh_error(&out, 2, "-H cannot set");
+    }
+    assert!(w.edge.requests().is_empty());
+}
