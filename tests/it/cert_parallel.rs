@@ -1,0 +1,426 @@
+//! Short-lived certificates under concurrency (issue 9 item 2): many ssh processes (plain
+//! parallel `ssh`, Ansible forks without ControlMaster) that all find the certificate missing or
+//! due, through the config `zssh config --short-lived-cert` writes. Every session must succeed and
+//! the edge must see one cert_sign per renewal; the key on disk must stay the one the certificate
+//! is for. Also: a key of the user's own (`--public-key`, `--identity`), and temp files left by
+//! killed writers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::Ordering;
+
+use crate::support::*;
+
+/// Seconds of validity of an "about to expire" certificate: less than `zssh cert`'s default 60 s
+/// margin, so the next ssh renews it.
+const SHORT: u64 = 30;
+
+fn cert_world() -> World {
+    World::build(|mut cfg, sshd| {
+        cfg.user_email = format!("{}@example.com", whoami());
+        cfg.app(AppConfig::new(SSH_HOST, Origin::Tcp(sshd)))
+    })
+}
+
+fn cert_signs(w: &World) -> usize {
+    w.edge.count(|r| r.kind == Kind::CertSign)
+}
+
+fn key_file(w: &World) -> PathBuf {
+    w.cloudflared_dir().join(format!("{SSH_HOST}-cf_key"))
+}
+
+fn cert_file(w: &World) -> PathBuf {
+    w.cloudflared_dir()
+        .join(format!("{SSH_HOST}-cf_key-cert.pub"))
+}
+
+/// `zssh config HOST --short-lived-cert --user ME EXTRA`; returns ~/.ssh/config and pins the
+/// host key under the alias the stanza sets.
+fn write_config(w: &World, extra: &[&str]) -> PathBuf {
+    let me = whoami();
+    let mut cmd = w.zssh(&["config", SSH_HOST, "--short-lived-cert", "--user", &me]);
+    cmd.args(extra);
+    assert_ok(&run(&mut cmd));
+    w.trust_host(&format!("{SSH_HOST}.zssh"));
+    w.home.join(".ssh").join("config")
+}
+
+/// What ssh needs besides the written config: the world's known_hosts, no prompts, strict host
+/// keys, and no connection sharing.
+fn ssh_options(w: &World) -> Vec<String> {
+    [
+        format!("UserKnownHostsFile={}", w.known_hosts.display()),
+        "BatchMode=yes".into(),
+        "StrictHostKeyChecking=yes".into(),
+        "IdentitiesOnly=yes".into(),
+        "ControlMaster=no".into(),
+        "ControlPath=none".into(),
+    ]
+    .into_iter()
+    .flat_map(|o| ["-o".to_string(), o])
+    .collect()
+}
+
+/// Start `n` ssh processes at once through `cfg`, wait for all; returns how many printed their
+/// marker and exited 0, and the stderr of the others.
+fn parallel_ssh(w: &World, cfg: &Path, n: usize, env: &[(String, String)]) -> (usize, Vec<String>) {
+    let children: Vec<(usize, Child)> = (0..n)
+        .map(|i| {
+            let mut cmd = w.tool("ssh");
+            cmd.arg("-F")
+                .arg(cfg)
+                .args(ssh_options(w))
+                .arg(SSH_HOST)
+                .arg(format!("echo session-{i}"))
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            (i, cmd.spawn().expect("start ssh"))
+        })
+        .collect();
+    let mut ok = 0;
+    let mut failures = Vec::new();
+    for (i, child) in children {
+        let out = child.wait_with_output().unwrap();
+        if out.status.success() && text(&out.stdout) == format!("session-{i}\n") {
+            ok += 1;
+        } else {
+            failures.push(format!(
+                "session {i}: exit {:?}: {}",
+                out.status.code(),
+                text(&out.stderr)
+            ));
+        }
+    }
+    (ok, failures)
+}
+
+/// Replace the stored certificate with one the edge issues for SHORT seconds (one cert_sign).
+fn make_due(w: &World) {
+    w.edge.knobs.cert_valid_secs.store(SHORT, Ordering::SeqCst);
+    assert_ok(&run(&mut w.zssh(&[
+        "cert",
+        "--hostname",
+        SSH_HOST,
+        "--force",
+    ])));
+    w.edge.knobs.cert_valid_secs.store(0, Ordering::SeqCst);
+}
+
+#[test]
+fn forty_parallel_ssh_renew_once_from_nothing_and_when_due() {
+    let w = cert_world();
+    w.seed_token(SSH_HOST, 3600);
+    let cfg = write_config(&w, &[]);
+
+    // No certificate yet.
+    let (ok, failures) = parallel_ssh(&w, &cfg, 40, &[]);
+    eprintln!(
+        "from no certificate: {ok}/40 sessions, {} cert_sign",
+        cert_signs(&w)
+    );
+    assert_eq!(ok, 40, "every session succeeds:\n{}", failures.join("\n"));
+    assert_eq!(cert_signs(&w), 1, "one cert_sign for 40 ssh");
+    let key = std::fs::read(key_file(&w)).unwrap();
+
+    // The certificate is about to expire: the next 40 renew it once, with the same key.
+    make_due(&w);
+    let due_cert = std::fs::read(cert_file(&w)).unwrap();
+    let (ok, failures) = parallel_ssh(&w, &cfg, 40, &[]);
+    eprintln!(
+        "certificate about to expire: {ok}/40 sessions, {} cert_sign for the renewal",
+        cert_signs(&w) - 2
+    );
+    assert_eq!(ok, 40, "every session succeeds:\n{}", failures.join("\n"));
+    assert_eq!(cert_signs(&w), 3, "one more cert_sign for the renewal");
+    assert_eq!(
+        std::fs::read(key_file(&w)).unwrap(),
+        key,
+        "the key was kept"
+    );
+    assert_ne!(std::fs::read(cert_file(&w)).unwrap(), due_cert, "renewed");
+}
+
+/// Ansible ad hoc with 20 forks and no ControlMaster: 20 inventory hosts, all reaching the same
+/// Access application (ansible_host) through the written config.
+fn ansible(w: &World, cfg: &Path) -> (usize, String) {
+    let ansible = which("ansible").expect("ansible is installed (.ci/setup installs ansible-core)");
+    let inventory = w.tmp.path().join("inventory");
+    let hosts: String = (1..=20)
+        .map(|i| format!("node{i:02} ansible_host={SSH_HOST}\n"))
+        .collect();
+    std::fs::write(&inventory, format!("[fleet]\n{hosts}")).unwrap();
+    let ssh_args = format!("-F {} {}", cfg.display(), ssh_options(w).join(" "));
+    let mut cmd = w.tool(ansible.to_str().unwrap());
+    cmd.args(["all", "-i"])
+        .arg(&inventory)
+        .args(["-f", "20", "-o", "-m", "raw", "-a", "echo fleet-ok"])
+        .env("ANSIBLE_SSH_ARGS", ssh_args)
+        .env("ANSIBLE_PIPELINING", "0")
+        .env("ANSIBLE_LOCAL_TEMP", w.tmp.path().join("ansible-tmp"))
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("LC_ALL", "C.UTF-8");
+    // pyenv shims find their interpreter through these.
+    for var in ["PYENV_ROOT", "PYENV_VERSION"] {
+        if let Some(v) = std::env::var_os(var) {
+            cmd.env(var, v);
+        }
+    }
+    let out = run(&mut cmd);
+    let stdout = text(&out.stdout);
+    let ok = stdout
+        .lines()
+        .filter(|l| l.contains("| CHANGED | rc=0") && l.contains("fleet-ok"))
+        .count();
+    (
+        ok,
+        format!(
+            "exit {:?}\n{stdout}\n{}",
+            out.status.code(),
+            text(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn ansible_twenty_forks_renew_once_from_nothing_and_when_due() {
+    let w = cert_world();
+    w.seed_token(SSH_HOST, 3600);
+    let cfg = write_config(&w, &[]);
+
+    let (ok, output) = ansible(&w, &cfg);
+    eprintln!(
+        "ansible from no certificate: {ok}/20 hosts, {} cert_sign",
+        cert_signs(&w)
+    );
+    assert_eq!(ok, 20, "every host succeeds:\n{output}");
+    assert_eq!(cert_signs(&w), 1, "one cert_sign for 20 forks");
+
+    make_due(&w);
+    let (ok, output) = ansible(&w, &cfg);
+    eprintln!(
+        "ansible, certificate about to expire: {ok}/20 hosts, {} cert_sign for the renewal",
+        cert_signs(&w) - 2
+    );
+    assert_eq!(ok, 20, "every host succeeds:\n{output}");
+    assert_eq!(cert_signs(&w), 3, "one more cert_sign for the renewal");
+}
+
+/// An expired certificate older than the rotation delay: a new key, installed so that the files
+/// never pair a key with another key's certificate. One just expired: the key is kept.
+#[test]
+fn the_key_is_replaced_only_long_after_its_certificate_expired() {
+    let w = cert_world();
+    w.seed_token(SSH_HOST, 3600);
+    assert_ok(&run(&mut w.zssh(&["cert", "--hostname", SSH_HOST])));
+    let ca = w.tmp.path().join("old_ca");
+    ssh_keygen(&["-q", "-t", "ed25519", "-N", "", "-f", ca.to_str().unwrap()]);
+    let public = w.cloudflared_dir().join(format!("{SSH_HOST}-cf_key.pub"));
+    // Re-certify the stored key with a validity that ended `ago` (ssh-keygen's relative times).
+    let expire = |window: &str| {
+        ssh_keygen(&[
+            "-q",
+            "-s",
+            ca.to_str().unwrap(),
+            "-I",
+            "old",
+            "-n",
+            &whoami(),
+            "-V",
+            window,
+            public.to_str().unwrap(),
+        ]);
+    };
+    let key = std::fs::read(key_file(&w)).unwrap();
+
+    expire("-2h:-2m");
+    assert_ok(&run(&mut w.zssh(&["cert", "--hostname", SSH_HOST])));
+    assert_eq!(cert_signs(&w), 2);
+    assert_eq!(
+        std::fs::read(key_file(&w)).unwrap(),
+        key,
+        "expired 2 min ago: kept"
+    );
+
+    expire("-2h:-1h");
+    assert_ok(&run(&mut w.zssh(&["cert", "--hostname", SSH_HOST])));
+    assert_eq!(cert_signs(&w), 3);
+    let new_key = std::fs::read(key_file(&w)).unwrap();
+    assert_ne!(new_key, key, "expired an hour ago: a new key");
+    // The three files agree.
+    let derived = run(Command::new("ssh-keygen")
+        .arg("-y")
+        .arg("-f")
+        .arg(key_file(&w)));
+    assert_ok(&derived);
+    let derived = text(&derived.stdout);
+    let public_now = std::fs::read_to_string(&public).unwrap();
+    let field = |s: &str| s.split_whitespace().nth(1).unwrap_or_default().to_string();
+    assert_eq!(field(&derived), field(&public_now));
+    let listed = run(Command::new("ssh-keygen")
+        .arg("-L")
+        .arg("-f")
+        .arg(cert_file(&w)));
+    assert_ok(&listed);
+    let fp = run(Command::new("ssh-keygen").arg("-l").arg("-f").arg(&public));
+    let fp = text(&fp.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert!(
+        text(&listed.stdout).contains(&fp),
+        "{}",
+        text(&listed.stdout)
+    );
+}
+
+/// A SIGKILLed writer's temp file (unlocked, old) is removed by the next renewal; a live
+/// writer's (locked) is not.
+#[test]
+fn temp_files_of_killed_writers_are_removed_by_the_next_run() {
+    let w = cert_world();
+    w.seed_token(SSH_HOST, 3600);
+    let dir = w.cloudflared_dir();
+    let stale = dir.join(".zssh-killed.tmp");
+    let live = dir.join(".zssh-writing.tmp");
+    for f in [&stale, &live] {
+        std::fs::write(f, "-----BEGIN OPENSSH PRIVATE KEY-----\n").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(f)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(600))
+            .unwrap();
+    }
+    // flock(1) holds a lock on the live one, as a writer still running does.
+    let mut holder = Command::new("flock")
+        .arg(&live)
+        .args(["sh", "-c", "echo locked; exec cat"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line, "locked\n");
+    assert_ok(&run(&mut w.zssh(&["cert", "--hostname", SSH_HOST])));
+    assert!(!stale.exists(), "a killed writer's temp file is removed");
+    assert!(live.exists(), "a live writer's temp file is left alone");
+    drop(holder.stdin.take());
+    holder.wait().unwrap();
+}
+
+/// A key of the user's own, held by ssh-agent (the private key file is gone): `zssh config
+/// --identity` writes IdentityFile/CertificateFile for it, `zssh cert --public-key` (run by
+/// Match exec) has it certified once for 20 parallel ssh, and ssh signs with the agent.
+#[test]
+fn own_key_in_ssh_agent_through_config_identity() {
+    let w = cert_world();
+    w.seed_token(SSH_HOST, 3600);
+    let keys = w.home.join("keys dir");
+    std::fs::create_dir_all(&keys).unwrap();
+    let private = keys.join("id_agent");
+    ssh_keygen(&[
+        "-q",
+        "-t",
+        "ed25519",
+        "-N",
+        "",
+        "-f",
+        private.to_str().unwrap(),
+    ]);
+    let sock = w.tmp.path().join("agent.sock");
+    let mut agent = Command::new("ssh-agent")
+        .arg("-D")
+        .arg("-a")
+        .arg(&sock)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(agent.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert!(line.contains("SSH_AUTH_SOCK"), "{line}");
+    let env = vec![("SSH_AUTH_SOCK".to_string(), sock.display().to_string())];
+    assert_ok(&run(w
+        .tool("ssh-add")
+        .arg(&private)
+        .env("SSH_AUTH_SOCK", &sock)));
+    std::fs::remove_file(&private).unwrap();
+    let public = keys.join("id_agent.pub");
+    let public_before = std::fs::read(&public).unwrap();
+
+    let cfg = write_config(&w, &["--identity", public.to_str().unwrap()]);
+    let (ok, failures) = parallel_ssh(&w, &cfg, 20, &env);
+    let _ = agent.kill();
+    let _ = agent.wait();
+    assert_eq!(ok, 20, "every session succeeds:\n{}", failures.join("\n"));
+    assert_eq!(cert_signs(&w), 1);
+    let cert = keys.join("id_agent-cert.pub");
+    assert!(
+        cert.is_file(),
+        "the certificate is beside the key, OpenSSH's name"
+    );
+    assert_eq!(
+        std::fs::read(&public).unwrap(),
+        public_before,
+        "the key is untouched"
+    );
+    assert!(!key_file(&w).exists(), "no key of zssh's own was made");
+    assert!(
+        w.sshd.log_text().contains("ED25519-CERT"),
+        "{}",
+        w.sshd.log_text()
+    );
+}
+
+#[test]
+fn public_key_errors_name_the_file() {
+    let w = cert_world();
+    w.seed_token(SSH_HOST, 3600);
+    let missing = w.tmp.path().join("nope.pub");
+    let out = run(&mut w.zssh(&[
+        "cert",
+        "--hostname",
+        SSH_HOST,
+        "--public-key",
+        missing.to_str().unwrap(),
+    ]));
+    assert_zssh_error(
+        &out,
+        2,
+        &format!("cannot use the public key {}", missing.display()),
+    );
+    let garbage = w.tmp.path().join("garbage.pub");
+    std::fs::write(&garbage, "ssh-ed25519 not-base64!\n").unwrap();
+    let out = run(&mut w.zssh(&[
+        "cert",
+        "--hostname",
+        SSH_HOST,
+        "--public-key",
+        garbage.to_str().unwrap(),
+    ]));
+    assert_zssh_error(&out, 2, "not an OpenSSH public key");
+    let out = run(&mut w.zssh(&[
+        "config",
+        SSH_HOST,
+        "--short-lived-cert",
+        "--identity",
+        missing.to_str().unwrap(),
+    ]));
+    assert_zssh_error(&out, 2, "cannot use the public key");
+    let out = run(&mut w.zssh(&["config", SSH_HOST, "--identity", garbage.to_str().unwrap()]));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(cert_signs(&w), 0);
+}
