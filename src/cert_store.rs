@@ -418,6 +418,10 @@ mod tests {
         }
     }
 
+    /// A FIDO key's public half, as `ssh-keygen -t ecdsa-sk` writes it (valid: ssh-keygen -l
+    /// reads it).
+    const SK_PUBLIC: &str = "sk-ecdsa-sha2-nistp256@openssh.com AAAAInNrLWVjZHNhLXNoYTItbmlzdHAyNTZAb3BlbnNzaC5jb20AAAAIbmlzdHAyNTYAAABBBH92x6nWHT8RrHxWcKN1PlpZM2iLzOhxuDnZavbsnb3VViD8QigKMS2Y1cs2GpXRpPUJc75zU8fy118S6j7MURQAAAAEc3NoOg== me@laptop";
+
     #[test]
     fn own_keys_and_their_certificate_names() {
         assert_eq!(
@@ -429,9 +433,8 @@ mod tests {
             PathBuf::from("/h/keys/token-cert.pub")
         );
         let dir = tempfile::tempdir().unwrap();
-        // A FIDO key's public half (as ssh-keygen -t ecdsa-sk writes it): signed like any other.
         let sk = dir.path().join("id_ecdsa_sk.pub");
-        std::fs::write(&sk, "sk-ecdsa-sha2-nistp256@openssh.com AAAAInNrLWVjZHNhLXNoYTItbmlzdHAyNTZAb3BlbnNzaC5jb20AAAAIbmlzdHAyNTYAAABBBEX/6PBK5iaA8ifp/Dy9xnBVb4QmO1GLbIi5Ks7M3WZKqfGIHxJf2mBUQF4UwzBQMt9yz/ZOLGK4BtuJE6Q7ZkQAAAAEc3NoOg== me@laptop\n").unwrap();
+        std::fs::write(&sk, format!("{SK_PUBLIC}\n")).unwrap();
         let own = OwnKey::read(&sk).unwrap();
         assert!(
             own.line()

@@ -426,3 +426,61 @@ fn public_key_errors_name_the_file() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert_eq!(cert_signs(&w), 0);
 }
+
+/// A FIDO key's public half, as `ssh-keygen -t ecdsa-sk` writes it (the private half lives on
+/// the authenticator, which a test machine has not: the certificate is checked with ssh-keygen).
+const SK_PUBLIC: &str = "sk-ecdsa-sha2-nistp256@openssh.com AAAAInNrLWVjZHNhLXNoYTItbmlzdHAyNTZAb3BlbnNzaC5jb20AAAAIbmlzdHAyNTYAAABBBH92x6nWHT8RrHxWcKN1PlpZM2iLzOhxuDnZavbsnb3VViD8QigKMS2Y1cs2GpXRpPUJc75zU8fy118S6j7MURQAAAAEc3NoOg== me@laptop";
+
+#[test]
+fn a_fido_key_is_certified_beside_its_public_key() {
+    let w = cert_world();
+    w.seed_token(SSH_HOST, 3600);
+    let ssh_dir = w.home.join(".ssh");
+    std::fs::create_dir_all(&ssh_dir).unwrap();
+    let public = ssh_dir.join("id_ecdsa_sk.pub");
+    std::fs::write(&public, format!("{SK_PUBLIC}\n")).unwrap();
+    let cert_args = [
+        "cert",
+        "--hostname",
+        SSH_HOST,
+        "--public-key",
+        public.to_str().unwrap(),
+    ];
+    let out = run(&mut w.zssh(&cert_args));
+    assert_ok(&out);
+    let cert = ssh_dir.join("id_ecdsa_sk-cert.pub");
+    assert!(
+        text(&out.stderr).contains(&cert.display().to_string()),
+        "{}",
+        text(&out.stderr)
+    );
+    let listed = run(Command::new("ssh-keygen").arg("-L").arg("-f").arg(&cert));
+    assert_ok(&listed);
+    let listing = text(&listed.stdout);
+    assert!(
+        listing.contains("sk-ecdsa-sha2-nistp256-cert-v01@openssh.com user certificate"),
+        "{listing}"
+    );
+    let fp = run(Command::new("ssh-keygen").arg("-l").arg("-f").arg(&public));
+    let fp = text(&fp.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert!(listing.contains(&fp), "certifies the key given:\n{listing}");
+    assert_eq!(
+        std::fs::read_to_string(&public).unwrap(),
+        format!("{SK_PUBLIC}\n")
+    );
+    // Reused while valid; --force renews; --agent cannot hold a key zssh never had.
+    assert_ok(&run(&mut w.zssh(&cert_args)));
+    assert_eq!(cert_signs(&w), 1);
+    let mut forced = w.zssh(&cert_args);
+    forced.arg("--force");
+    assert_ok(&run(&mut forced));
+    assert_eq!(cert_signs(&w), 2);
+    let mut agent = w.zssh(&cert_args);
+    agent.arg("--agent");
+    assert_zssh_error(&run(&mut agent), 2, "--agent cannot load a key");
+    assert!(!key_file(&w).exists(), "no key of zssh's own was made");
+}
