@@ -484,3 +484,97 @@ fn a_fido_key_is_certified_beside_its_public_key() {
     assert_zssh_error(&run(&mut agent), 2, "--agent cannot load a key");
     assert!(!key_file(&w).exists(), "no key of zssh's own was made");
 }
+
+/// The renewing process is SIGKILLed while it holds the lock (stuck talking to the edge): the
+/// waiting one, which said whom it waits for, takes over at once and renews; nothing is left
+/// half-written.
+#[test]
+fn a_killed_renewer_releases_the_others() {
+    use std::io::BufRead;
+    let w = cert_world();
+    w.seed_token(SSH_HOST, 3600);
+    w.edge.knobs.stall.store(true, Ordering::SeqCst);
+    let spawn = || {
+        w.zssh(&["cert", "--hostname", SSH_HOST])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut holder = spawn();
+    // Wait until the holder has the lock (flock -n exits 75 on a conflict, 1 while the lock
+    // directory does not exist yet); the stalled edge keeps it there.
+    let lock = w
+        .tmp
+        .path()
+        .join(format!("state/zssh/locks/{SSH_HOST}-cert.lock"));
+    let mut waiter = loop {
+        let probe = run(Command::new("flock")
+            .args(["-n", "-E", "75"])
+            .arg(&lock)
+            .arg("true"));
+        if probe.status.code() == Some(75) {
+            break spawn();
+        }
+        assert!(holder.try_wait().unwrap().is_none(), "the holder is alive");
+        std::thread::yield_now();
+    };
+    let mut stderr = std::io::BufReader::new(waiter.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert_eq!(
+        line,
+        format!(
+            "zssh: another zssh process (pid {}) is renewing the certificate for {SSH_HOST}; waiting for it\n",
+            holder.id()
+        )
+    );
+    w.edge.knobs.stall.store(false, Ordering::SeqCst);
+    holder.kill().unwrap(); // SIGKILL
+    holder.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = waiter.wait().unwrap();
+    assert!(status.success(), "{rest}");
+    assert!(rest.contains("new certificate"), "{rest}");
+    assert_eq!(cert_signs(&w), 1);
+    let leftovers: Vec<_> = std::fs::read_dir(w.cloudflared_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // ssh accepts the pair.
+    w.trust_host(SSH_HOST);
+    let cf = w.cloudflared_dir();
+    let mut ssh = w.tool("ssh");
+    ssh.args([
+        "-F",
+        "none",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "IdentitiesOnly=yes",
+    ])
+    .arg("-o")
+    .arg(format!("UserKnownHostsFile={}", w.known_hosts.display()))
+    .arg("-o")
+    .arg(format!(
+        "ProxyCommand={} proxy --hostname %h",
+        zssh_bin().display()
+    ))
+    .arg("-i")
+    .arg(cf.join(format!("{SSH_HOST}-cf_key")))
+    .arg("-o")
+    .arg(format!(
+        "CertificateFile={}",
+        cf.join(format!("{SSH_HOST}-cf_key-cert.pub")).display()
+    ))
+    .arg(format!("{}@{SSH_HOST}", whoami()))
+    .arg("echo after-kill");
+    let out = run(&mut ssh);
+    assert_ok(&out);
+    assert_eq!(text(&out.stdout), "after-kill\n");
+}
