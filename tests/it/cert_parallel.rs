@@ -578,3 +578,29 @@ fn a_killed_renewer_releases_the_others() {
     assert_ok(&out);
     assert_eq!(text(&out.stdout), "after-kill\n");
 }
+
+#[test]
+fn identity_in_the_printed_snippet() {
+    let w = cert_world();
+    let key = w.home.join("id_sk");
+    std::fs::write(key.with_extension("pub"), format!("{SK_PUBLIC}\n")).unwrap();
+    let out = run(&mut w.zssh(&[
+        "config",
+        SSH_HOST,
+        "--short-lived-cert",
+        "--print",
+        "--identity",
+        "~/id_sk",
+    ]));
+    assert_ok(&out);
+    let home = w.home.display();
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "access ssh-gen --hostname %h --public-key {home}/id_sk.pub\"\n"
+        )) && text(&out.stdout).contains(&format!(
+            "  IdentityFile {home}/id_sk\n  CertificateFile {home}/id_sk-cert.pub\n"
+        )),
+        "{}",
+        text(&out.stdout)
+    );
+}
