@@ -114,7 +114,8 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
             [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
             [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
-            [CompletionResult]::new('--key-type', '--key-type', [CompletionResultType]::ParameterName, 'The kind of key to make for each new certificate: ecdsa (P-256, as cloudflared sends) or ed25519')
+            [CompletionResult]::new('--key-type', '--key-type', [CompletionResultType]::ParameterName, 'The kind of key to make when a new key is needed: ecdsa (P-256, as cloudflared sends) or ed25519. An existing key is kept whatever its type (see the key''s lifecycle above)')
+            [CompletionResult]::new('--public-key', '--public-key', [CompletionResultType]::ParameterName, 'Have your own key signed instead of one zssh makes: FILE is its public key (a FIDO sk- key, a key in ssh-agent, a PIV or PKCS#11 token). The certificate goes beside it, as OpenSSH names it: FILE without .pub, plus -cert.pub')
             [CompletionResult]::new('--margin', '--margin', [CompletionResultType]::ParameterName, 'Reuse the current certificate while it has more than this much validity left')
             [CompletionResult]::new('--service-token-id', '--service-token-id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
@@ -125,11 +126,12 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
             [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Also load the key and certificate into ssh-agent (SSH_AUTH_SOCK) for their remaining lifetime, and remove expired ones zssh added before')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Get a new certificate even if the current one is still valid')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'zssh;config' {
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'With --short-lived-cert: have this key of yours certified (zssh cert --public-key) instead of a key zssh makes. FILE is ssh''s IdentityFile (the private key, or the .pub of a key held by ssh-agent or a token); its public key is FILE.pub (or FILE itself if it ends in .pub)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'The remote user name')
             [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge should connect to')
             [CompletionResult]::new('--ssh-config', '--ssh-config', [CompletionResultType]::ParameterName, 'The ssh config file to edit')
@@ -395,7 +397,8 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
             [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
             [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
-            [CompletionResult]::new('--key-type', '--key-type', [CompletionResultType]::ParameterName, 'The kind of key to make for each new certificate: ecdsa (P-256, as cloudflared sends) or ed25519')
+            [CompletionResult]::new('--key-type', '--key-type', [CompletionResultType]::ParameterName, 'The kind of key to make when a new key is needed: ecdsa (P-256, as cloudflared sends) or ed25519. An existing key is kept whatever its type (see the key''s lifecycle above)')
+            [CompletionResult]::new('--public-key', '--public-key', [CompletionResultType]::ParameterName, 'Have your own key signed instead of one zssh makes: FILE is its public key (a FIDO sk- key, a key in ssh-agent, a PIV or PKCS#11 token). The certificate goes beside it, as OpenSSH names it: FILE without .pub, plus -cert.pub')
             [CompletionResult]::new('--margin', '--margin', [CompletionResultType]::ParameterName, 'Reuse the current certificate while it has more than this much validity left')
             [CompletionResult]::new('--service-token-id', '--service-token-id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
@@ -406,8 +409,8 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
             [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Also load the key and certificate into ssh-agent (SSH_AUTH_SOCK) for their remaining lifetime, and remove expired ones zssh added before')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Get a new certificate even if the current one is still valid')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'zssh;generate' {

@@ -273,7 +273,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__access__subcmd__ssh__subcmd__gen)
-            opts="-T -h --tunnel-host --hostname --key-type --margin --agent --force --id --service-token-id --secret --service-token-secret --loglevel --log-level --logfile --help"
+            opts="-T -h --tunnel-host --hostname --key-type --public-key --margin --agent --force --id --service-token-id --secret --service-token-secret --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -293,6 +293,10 @@ _zssh() {
                     ;;
                 --key-type)
                     COMPREPLY=($(compgen -W "ecdsa ed25519" -- "${cur}"))
+                    return 0
+                    ;;
+                --public-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --margin)
@@ -365,7 +369,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__cert)
-            opts="-T -h --tunnel-host --hostname --key-type --margin --agent --force --id --service-token-id --secret --service-token-secret --loglevel --log-level --logfile --help"
+            opts="-T -h --tunnel-host --hostname --key-type --public-key --margin --agent --force --id --service-token-id --secret --service-token-secret --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -385,6 +389,10 @@ _zssh() {
                     ;;
                 --key-type)
                     COMPREPLY=($(compgen -W "ecdsa ed25519" -- "${cur}"))
+                    return 0
+                    ;;
+                --public-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --margin)
@@ -483,12 +491,16 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__config)
-            opts="-h --short-lived-cert --agent --user --destination --connection-sharing --dry-run --uninstall --print --ssh-config --loglevel --log-level --logfile --help"
+            opts="-h --short-lived-cert --agent --identity --user --destination --connection-sharing --dry-run --uninstall --print --ssh-config --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

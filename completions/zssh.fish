@@ -76,8 +76,9 @@ complete -c zssh -n "__fish_zssh_using_subcommand token" -l log-level -l logleve
 complete -c zssh -n "__fish_zssh_using_subcommand token" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand token" -s h -l help -d 'Print help'
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -s T -l hostname -l tunnel-host -d 'The application\'s hostname (in ssh config: %h)' -r
-complete -c zssh -n "__fish_zssh_using_subcommand cert" -l key-type -d 'The kind of key to make for each new certificate: ecdsa (P-256, as cloudflared sends) or ed25519' -r -f -a "ecdsa\t''
+complete -c zssh -n "__fish_zssh_using_subcommand cert" -l key-type -d 'The kind of key to make when a new key is needed: ecdsa (P-256, as cloudflared sends) or ed25519. An existing key is kept whatever its type (see the key\'s lifecycle above)' -r -f -a "ecdsa\t''
 ed25519\t''"
+complete -c zssh -n "__fish_zssh_using_subcommand cert" -l public-key -d 'Have your own key signed instead of one zssh makes: FILE is its public key (a FIDO sk- key, a key in ssh-agent, a PIV or PKCS#11 token). The certificate goes beside it, as OpenSSH names it: FILE without .pub, plus -cert.pub' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -l margin -d 'Reuse the current certificate while it has more than this much validity left' -r
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -l service-token-id -l id -d 'Service token client ID (for CI; no browser is ever opened when a service token is given)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -l service-token-secret -l secret -d 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list' -r
@@ -85,7 +86,8 @@ complete -c zssh -n "__fish_zssh_using_subcommand cert" -l log-level -l loglevel
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -l agent -d 'Also load the key and certificate into ssh-agent (SSH_AUTH_SOCK) for their remaining lifetime, and remove expired ones zssh added before'
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -l force -d 'Get a new certificate even if the current one is still valid'
-complete -c zssh -n "__fish_zssh_using_subcommand cert" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand cert" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zssh -n "__fish_zssh_using_subcommand config" -l identity -d 'With --short-lived-cert: have this key of yours certified (zssh cert --public-key) instead of a key zssh makes. FILE is ssh\'s IdentityFile (the private key, or the .pub of a key held by ssh-agent or a token); its public key is FILE.pub (or FILE itself if it ends in .pub)' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand config" -l user -d 'The remote user name' -r
 complete -c zssh -n "__fish_zssh_using_subcommand config" -l destination -d 'Bastion mode: the host:port the edge should connect to' -r
 complete -c zssh -n "__fish_zssh_using_subcommand config" -l ssh-config -d 'The ssh config file to edit' -r
@@ -227,8 +229,9 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from token" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help'
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -s T -l hostname -l tunnel-host -d 'The application\'s hostname (in ssh config: %h)' -r
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l key-type -d 'The kind of key to make for each new certificate: ecdsa (P-256, as cloudflared sends) or ed25519' -r -f -a "ecdsa\t''
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l key-type -d 'The kind of key to make when a new key is needed: ecdsa (P-256, as cloudflared sends) or ed25519. An existing key is kept whatever its type (see the key\'s lifecycle above)' -r -f -a "ecdsa\t''
 ed25519\t''"
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l public-key -d 'Have your own key signed instead of one zssh makes: FILE is its public key (a FIDO sk- key, a key in ssh-agent, a PIV or PKCS#11 token). The certificate goes beside it, as OpenSSH names it: FILE without .pub, plus -cert.pub' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l margin -d 'Reuse the current certificate while it has more than this much validity left' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l service-token-id -l id -d 'Service token client ID (for CI; no browser is ever opened when a service token is given)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l service-token-secret -l secret -d 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list' -r
@@ -236,7 +239,7 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l agent -d 'Also load the key and certificate into ssh-agent (SSH_AUTH_SOCK) for their remaining lifetime, and remove expired ones zssh added before'
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l force -d 'Get a new certificate even if the current one is still valid'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zssh -n "__fish_zssh_using_subcommand generate" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand generate" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand generate" -s h -l help -d 'Print help'

@@ -10,6 +10,26 @@ use clap::{Args, Parser, Subcommand};
 use crate::error::UserError;
 use crate::secret::Secret;
 
+/// `zssh cert --help` and its man page: what it does, and the key's lifecycle.
+const CERT_LONG_ABOUT: &str = "Get a short-lived SSH certificate for an application: reuse the stored one while it \
+has more than --margin left (files only, no network: the path ssh's Match exec takes on every connection), otherwise \
+get a token (cache, login or service token), have the edge sign the key, check the certificate and store it.
+
+Concurrent runs renew once. Parallel ssh processes and Ansible forks that all find the certificate due make one \
+request to the edge: one process renews while holding a lock on the application (a kernel file lock, released even \
+if that process is killed), the others wait for it and use its certificate.
+
+The key's lifecycle. ssh reads the certificate and the private key at different moments (the key again when it \
+signs), so the pair on disk must match at every instant. zssh therefore keeps one private key per application, \
+~/.cloudflared/<host>-cf_key, across renewals: a renewal replaces only the certificate file, atomically. A new key \
+is made only when there is none, when it is unreadable or protected by a passphrase, or when its certificate \
+expired more than 10 minutes ago, when no ssh can still be using the old pair (sshd refuses the expired \
+certificate). A new key is installed in an order in which every state a reader can find is a matching pair or a \
+key without a certificate: the old certificate and .pub are removed, the new key and its .pub are written, and the \
+new certificate comes last. A process killed at any step leaves one of those states, and the next run carries on \
+from it. --key-type chooses the type of new keys only. With --public-key the key is yours and zssh never touches \
+it; only the certificate beside it is replaced, atomically.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "zssh",
@@ -67,7 +87,8 @@ pub enum Command {
     /// Get a short-lived SSH certificate for an application (reused while valid; for ssh's
     /// `Match exec`).
     #[command(
-        after_help = "Examples:\n  # in ~/.ssh/config\n  Match host ssh.example.com exec \"zssh cert --hostname %h\"\n    ProxyCommand zssh proxy --hostname %h\n    IdentityFile ~/.cloudflared/%h-cf_key\n    CertificateFile ~/.cloudflared/%h-cf_key-cert.pub\n\n  zssh cert --hostname ssh.example.com --agent   # load it into ssh-agent instead"
+        long_about = CERT_LONG_ABOUT,
+        after_help = "Examples:\n  # in ~/.ssh/config\n  Match host ssh.example.com exec \"zssh cert --hostname %h\"\n    ProxyCommand zssh proxy --hostname %h\n    IdentityFile ~/.cloudflared/%h-cf_key\n    CertificateFile ~/.cloudflared/%h-cf_key-cert.pub\n\n  zssh cert --hostname ssh.example.com --agent   # load it into ssh-agent instead\n  zssh cert --hostname ssh.example.com --public-key ~/.ssh/id_ecdsa_sk.pub   # writes ~/.ssh/id_ecdsa_sk-cert.pub"
     )]
     Cert(CertArgs),
 
@@ -127,7 +148,7 @@ pub enum AccessCommand {
     Token(TokenArgs),
 
     /// Get a short-lived certificate into cloudflared's files (same as `zssh cert`).
-    #[command(name = "ssh-gen")]
+    #[command(name = "ssh-gen", long_about = CERT_LONG_ABOUT)]
     SshGen(CertArgs),
 }
 
@@ -144,6 +165,12 @@ pub struct ConfigArgs {
     /// Use short-lived certificates loaded into ssh-agent (no key files in the config).
     #[arg(long)]
     pub agent: bool,
+
+    /// With --short-lived-cert: have this key of yours certified (zssh cert --public-key) instead
+    /// of a key zssh makes. FILE is ssh's IdentityFile (the private key, or the .pub of a key held
+    /// by ssh-agent or a token); its public key is FILE.pub (or FILE itself if it ends in .pub).
+    #[arg(long, value_name = "FILE", requires = "short_lived_cert")]
+    pub identity: Option<PathBuf>,
 
     /// The remote user name.
     #[arg(long, value_name = "USER")]
@@ -295,10 +322,16 @@ pub struct CertArgs {
     #[arg(long, short = 'T', visible_alias = "tunnel-host", value_name = "HOST")]
     pub hostname: String,
 
-    /// The kind of key to make for each new certificate: ecdsa (P-256, as cloudflared sends) or
-    /// ed25519.
+    /// The kind of key to make when a new key is needed: ecdsa (P-256, as cloudflared sends) or
+    /// ed25519. An existing key is kept whatever its type (see the key's lifecycle above).
     #[arg(long, value_enum, default_value = "ecdsa", hide_possible_values = true)]
     pub key_type: crate::cert_store::KeyType,
+
+    /// Have your own key signed instead of one zssh makes: FILE is its public key (a FIDO sk-
+    /// key, a key in ssh-agent, a PIV or PKCS#11 token). The certificate goes beside it, as
+    /// OpenSSH names it: FILE without .pub, plus -cert.pub.
+    #[arg(long, value_name = "FILE", conflicts_with = "key_type")]
+    pub public_key: Option<PathBuf>,
 
     /// Reuse the current certificate while it has more than this much validity left.
     #[arg(long, default_value = "60s", value_parser = parse_duration, value_name = "DURATION")]
@@ -479,7 +512,7 @@ impl ServiceTokenArgs {
     /// secret mounts) is dropped; any other control character is a usage error naming the
     /// variable, never showing the value.
     pub fn resolve(&self) -> Result<Option<(String, Secret)>, UserError> {
-        let clean = |value: &str, what: &str| -> Result<String, UserError> {
+        let clean = |value: &str, what: &str, var: &str| -> Result<String, UserError> {
             let v = value
                 .strip_suffix("\r\n")
                 .or_else(|| value.strip_suffix('\n'))
@@ -487,15 +520,9 @@ impl ServiceTokenArgs {
             if v.chars().any(char::is_control) {
                 return Err(UserError::usage(
                     format!(
-                        "the service token {what} contains a control character (CR, LF, tab or similar)"
+                        "the service token {what} ({var}) contains a control character (CR, LF, tab or similar)"
                     ),
-                    format!(
-                        "set {} to the value alone, without line breaks",
-                        match what {
-                            "ID" => "TUNNEL_SERVICE_TOKEN_ID (or --service-token-id)",
-                            _ => "TUNNEL_SERVICE_TOKEN_SECRET (or --service-token-secret)",
-                        }
-                    ),
+                    "set it to the value alone, without line breaks (a single trailing newline is fine)",
                 ));
             }
             Ok(v.to_string())
@@ -503,12 +530,18 @@ impl ServiceTokenArgs {
         let id = self
             .service_token_id
             .as_deref()
-            .map(|v| clean(v, "ID"))
+            .map(|v| clean(v, "ID", "TUNNEL_SERVICE_TOKEN_ID or --service-token-id"))
             .transpose()?;
         let secret = self
             .service_token_secret
             .as_deref()
-            .map(|v| clean(v, "secret"))
+            .map(|v| {
+                clean(
+                    v,
+                    "secret",
+                    "TUNNEL_SERVICE_TOKEN_SECRET or --service-token-secret",
+                )
+            })
             .transpose()?;
         match (id, secret) {
             (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => {

@@ -1,8 +1,14 @@
 //! Safe file writes: private directories (0700), atomic replacement (temp file in the same
 //! directory, fsync, rename) with private modes (0600), and refusal of files others can read.
+//!
+//! A writer holds a kernel lock (flock) on its temp file while the file exists under its temp
+//! name, so a writer killed between creating and renaming it leaves a temp file nobody holds: the
+//! next atomic write into that directory removes it.
 
+use std::fs::File;
 use std::io::Write;
 use std::path::Path;
+use std::time::{Duration, SystemTime};
 
 use crate::error::UserError;
 
@@ -45,10 +51,13 @@ pub fn replace_atomically(path: &Path, bytes: &[u8], mode: u32) -> std::io::Resu
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    remove_stale_temps(dir);
     let mut tmp = tempfile::Builder::new()
-        .prefix(".zssh-")
-        .suffix(".tmp")
+        .prefix(TMP_PREFIX)
+        .suffix(TMP_SUFFIX)
         .tempfile_in(dir)?;
+    // Held until the rename (or the close after a failure): see remove_stale_temps.
+    let _ = tmp.as_file().try_lock();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -61,6 +70,49 @@ pub fn replace_atomically(path: &Path, bytes: &[u8], mode: u32) -> std::io::Resu
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+const TMP_PREFIX: &str = ".zssh-";
+const TMP_SUFFIX: &str = ".tmp";
+/// A temp file younger than this is left alone even when unlocked: its writer may be between
+/// creating and locking it.
+const STALE_TMP_AGE: Duration = Duration::from_secs(10);
+
+/// Remove the `.zssh-*.tmp` files in `dir` that killed writers left: regular files that no
+/// process holds a lock on and that are older than [`STALE_TMP_AGE`]. Best effort, silent.
+pub fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !(name.starts_with(TMP_PREFIX) && name.ends_with(TMP_SUFFIX)) {
+            continue;
+        }
+        let path = entry.path();
+        let fresh = std::fs::symlink_metadata(&path).map_or(true, |m| {
+            !m.is_file()
+                || m.modified()
+                    .ok()
+                    .and_then(|t| now.duration_since(t).ok())
+                    .is_none_or(|age| age < STALE_TMP_AGE)
+        });
+        if fresh {
+            continue;
+        }
+        let Ok(file) = File::open(&path) else {
+            continue;
+        };
+        if file.try_lock().is_err() {
+            continue; // a live writer holds it
+        }
+        match std::fs::remove_file(&path) {
+            Ok(()) => crate::debug!("removed a stale temp file {}", path.display()),
+            Err(e) => crate::debug!("cannot remove stale temp file {}: {e}", path.display()),
+        }
+    }
 }
 
 /// The permission bits of an existing file (`None` if it does not exist; 0o600 off unix).
@@ -115,5 +167,38 @@ mod tests {
         }
         // No temp files left behind.
         assert_eq!(std::fs::read_dir(&sub).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn stale_temp_files_of_killed_writers_are_removed_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        let make = |name: &str, mtime: Option<SystemTime>| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, b"half").unwrap();
+            if let Some(t) = mtime {
+                File::options()
+                    .write(true)
+                    .open(&path)
+                    .unwrap()
+                    .set_modified(t)
+                    .unwrap();
+            }
+            path
+        };
+        let stale = make(".zssh-dead.tmp", Some(old));
+        let held = make(".zssh-live.tmp", Some(old));
+        let fresh = make(".zssh-new.tmp", None);
+        let other = make(".other-x.tmp", Some(old));
+        let holder = File::open(&held).unwrap();
+        holder.try_lock().unwrap();
+        write_private(&dir.path().join("file"), b"x").unwrap();
+        assert!(!stale.exists(), "an unlocked, old temp file is removed");
+        assert!(held.exists(), "a locked one belongs to a live writer");
+        assert!(fresh.exists(), "a young one may be between create and lock");
+        assert!(other.exists(), "only zssh's own temp files");
+        drop(holder);
+        remove_stale_temps(dir.path());
+        assert!(!held.exists(), "released (writer killed): removed");
     }
 }

@@ -299,6 +299,67 @@ impl Drop for LoginLock {
     }
 }
 
+/// A plain single-flight lock: the flock layer alone (no cloudflared-format lock, no login URL),
+/// for work other than logins that many processes may want at once, such as renewing an
+/// application's certificate. Released when dropped, or by the kernel when the holder dies.
+#[derive(Debug)]
+pub struct Flock {
+    file: File,
+    path: PathBuf,
+}
+
+impl Drop for Flock {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+        debug!("lock: released {}", self.path.display());
+    }
+}
+
+/// Take the flock `<lock_dir>/<name>.lock`, polling until it is free or `deadline` elapses.
+/// `on_wait` is called on every poll while someone else holds it, with the holder's pid (when it
+/// said) and how long this process has waited. `what` names the holder's job in the timeout
+/// error ("the certificate renewal for ssh.example.com").
+pub async fn acquire_flock(
+    lock_dir: &Path,
+    name: &str,
+    what: &str,
+    deadline: Duration,
+    on_wait: &mut (dyn FnMut(Option<u32>, Duration) + Send),
+) -> Result<Flock, UserError> {
+    let started = Instant::now();
+    let path = lock_dir.join(format!("{name}.lock"));
+    ensure_private_dir(lock_dir)?;
+    loop {
+        if let Some(file) = try_flock(&path)? {
+            write_holder_record(&file, &path);
+            debug!("lock: acquired {}", path.display());
+            return Ok(Flock { file, path });
+        }
+        let pid = read_holder_pid(&path);
+        on_wait(pid, started.elapsed());
+        if started.elapsed() >= deadline {
+            let who = pid.map_or("another process".to_string(), |p| format!("pid {p}"));
+            let hint = match pid {
+                Some(pid) => format!(
+                    "if that process is stuck, stop it (kill {pid}), then run the command again"
+                ),
+                None => "stop the other zssh process, then run the command again".to_string(),
+            };
+            // Only a pending login keeps a holder this long (as with the login lock itself).
+            return Err(UserError::new(
+                Exit::Auth,
+                format!(
+                    "timed out after {} waiting for {what} (held by {who})",
+                    seconds(deadline)
+                ),
+                hint,
+            ));
+        }
+        debug!("lock: waiting for {} (held by pid {pid:?})", path.display());
+        tokio::time::sleep(POLL.min(deadline.saturating_sub(started.elapsed()))).await;
+    }
+}
+
 fn remove_quietly(path: &Path) {
     if let Err(e) = std::fs::remove_file(path)
         && e.kind() != ErrorKind::NotFound
@@ -358,17 +419,22 @@ impl Waiter<'_> {
     }
 }
 
+/// `11 s`, `0.3 s`.
+fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
 fn timeout_error(
     deadline: Duration,
     token_name: &str,
     pid: Option<u32>,
     cloudflared_lock: Option<&Path>,
 ) -> UserError {
-    let waited = if deadline.subsec_millis() == 0 {
-        format!("{} s", deadline.as_secs())
-    } else {
-        format!("{:.1} s", deadline.as_secs_f64())
-    };
+    let waited = seconds(deadline);
     let who = match pid {
         Some(pid) => format!("pid {pid}"),
         None => "another process".to_string(),
@@ -1440,6 +1506,50 @@ mod tests {
         waiter.poll_url(None);
         drop(waiter);
         assert_eq!(events, [Waiting::Url("https://old.example/".into())]);
+    }
+
+    #[test]
+    fn plain_flock_waits_reports_the_holder_and_times_out() {
+        let f = fixture();
+        let held = runtime()
+            .block_on(acquire_flock(
+                &f.locks,
+                "h-cert",
+                "x",
+                Duration::ZERO,
+                &mut |_, _| {},
+            ))
+            .unwrap();
+        let mut seen = Vec::new();
+        let err = runtime()
+            .block_on(acquire_flock(
+                &f.locks,
+                "h-cert",
+                "the certificate renewal for h",
+                Duration::from_millis(300),
+                &mut |pid, _| seen.push(pid),
+            ))
+            .unwrap_err();
+        let pid = std::process::id();
+        assert_eq!(
+            err.message,
+            format!(
+                "timed out after 0.3 s waiting for the certificate renewal for h (held by pid {pid})"
+            )
+        );
+        assert!(err.hint.contains(&format!("kill {pid}")), "{}", err.hint);
+        assert!(!seen.is_empty() && seen.iter().all(|p| *p == Some(pid)));
+        drop(held);
+        let again = runtime()
+            .block_on(acquire_flock(
+                &f.locks,
+                "h-cert",
+                "x",
+                Duration::ZERO,
+                &mut |_, _| panic!("free: no wait"),
+            ))
+            .unwrap();
+        drop(again);
     }
 
     #[test]

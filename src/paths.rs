@@ -91,7 +91,7 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     (
         "~/.local/state/zssh/locks/",
-        "zssh's login locks (kernel file locks: released when their holder dies, never stale); $XDG_STATE_HOME/zssh/locks when set",
+        "zssh's login and certificate renewal locks (kernel file locks: released when their holder dies, never stale); $XDG_STATE_HOME/zssh/locks when set",
     ),
     (
         "OS keyring, service \"zssh\"",
@@ -99,7 +99,7 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     (
         "~/.cloudflared/<host>-cf_key, <host>-cf_key.pub, <host>-cf_key-cert.pub",
-        "the short-lived certificate's private key, public key and certificate (zssh cert, access ssh-gen); mode 0600",
+        "the short-lived certificate's private key (kept across renewals, see zssh-cert(1)), public key and certificate (zssh cert, access ssh-gen); mode 0600",
     ),
     (
         "~/.ssh/zssh_config",

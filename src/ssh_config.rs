@@ -301,6 +301,33 @@ pub enum Auth {
     Agent,
 }
 
+/// A key of the user's to have certified instead of zssh's own (`zssh config --short-lived-cert
+/// --identity FILE`, `zssh cert --public-key`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    /// ssh's IdentityFile: the private key, or the `.pub` of a key held elsewhere (absolute).
+    pub identity_file: String,
+    /// Its public key file as a [`command_word`], for `zssh cert --public-key`.
+    pub public_key_word: String,
+    /// The certificate file: the public key's name without `.pub`, plus `-cert.pub` (absolute).
+    pub certificate: String,
+}
+
+impl Identity {
+    /// The `Match exec` flag, and the IdentityFile and CertificateFile lines.
+    fn flag(&self) -> String {
+        format!(" --public-key {}", self.public_key_word)
+    }
+
+    fn files(&self) -> String {
+        format!(
+            "  IdentityFile {}\n  CertificateFile {}\n",
+            config_arg(&escape_percent(&self.identity_file)),
+            config_arg(&escape_percent(&self.certificate)),
+        )
+    }
+}
+
 /// What one host's stanza says.
 #[derive(Clone, Debug)]
 pub struct Stanza {
@@ -315,6 +342,8 @@ pub struct Stanza {
     pub cloudflared_dir: String,
     /// `Some(absolute ~/.ssh)` to share connections (ControlMaster).
     pub control_dir: Option<String>,
+    /// With [`Auth::ShortLivedCert`]: the user's own key instead of `<host>-cf_key`.
+    pub identity: Option<Identity>,
 }
 
 impl Stanza {
@@ -352,9 +381,16 @@ impl Stanza {
         }
         // The certificate is fetched from a Match exec of its own, after the Host block: if
         // `zssh cert` fails, ssh still goes through the edge (rather than straight to the name).
-        match self.auth {
-            Auth::Keys => {}
-            Auth::ShortLivedCert => {
+        match (self.auth, &self.identity) {
+            (Auth::Keys, _) => {}
+            (Auth::ShortLivedCert, Some(id)) => {
+                s.push_str(&format!(
+                    "Match host {p} exec {}\n{}",
+                    exec_arg(&format!("{} cert --hostname %h{}", self.zssh, id.flag())),
+                    id.files(),
+                ));
+            }
+            (Auth::ShortLivedCert, None) => {
                 let key = escape_percent(&format!("{}/", self.cloudflared_dir)) + "%h-cf_key";
                 s.push_str(&format!(
                     "Match host {p} exec {}\n  IdentityFile {}\n  CertificateFile {}\n",
@@ -363,7 +399,7 @@ impl Stanza {
                     config_arg(&format!("{key}-cert.pub")),
                 ));
             }
-            Auth::Agent => {
+            (Auth::Agent, _) => {
                 s.push_str(&format!(
                     "Match host {p} exec {}\n",
                     exec_arg(&format!("{} cert --agent --hostname %h", self.zssh)),
@@ -449,6 +485,7 @@ pub fn cloudflared_snippet(
     auth: Auth,
     user: Option<&str>,
     destination: Option<&str>,
+    identity: Option<&Identity>,
 ) -> String {
     let mut proxy = format!("  ProxyCommand {zssh} access ssh --hostname %h");
     if let Some(d) = destination {
@@ -459,13 +496,18 @@ pub fn cloudflared_snippet(
         .map(|u| format!("  User {}\n", config_arg(u)))
         .unwrap_or_default();
     let head = format!("\nAdd to your {home}/.ssh/config:\n");
-    match auth {
-        Auth::Keys => format!("{head}Host {pattern}\n{proxy}{user}\n"),
-        Auth::ShortLivedCert => format!(
+    match (auth, identity) {
+        (Auth::Keys, _) => format!("{head}Host {pattern}\n{proxy}{user}\n"),
+        (Auth::ShortLivedCert, Some(id)) => format!(
+            "{head}Match host {pattern} exec \"{zssh} access ssh-gen --hostname %h{}\"\n{proxy}{user}{}",
+            id.flag(),
+            id.files()
+        ),
+        (Auth::ShortLivedCert, None) => format!(
             "{head}Match host {pattern} exec \"{zssh} access ssh-gen --hostname %h\"\n{proxy}\
              {user}  IdentityFile ~/.cloudflared/%h-cf_key\n  CertificateFile ~/.cloudflared/%h-cf_key-cert.pub\n"
         ),
-        Auth::Agent => format!(
+        (Auth::Agent, _) => format!(
             "{head}Match host {pattern} exec \"{zssh} access ssh-gen --agent --hostname %h\"\n{proxy}{user}"
         ),
     }
@@ -615,6 +657,7 @@ mod tests {
             destination: None,
             cloudflared_dir: "/home/u/.cloudflared".to_string(),
             control_dir: None,
+            identity: None,
         }
     }
 
@@ -660,6 +703,22 @@ mod tests {
             "{agent}"
         );
         assert!(!agent.contains("IdentityFile"));
+        let mut own = stanza("b.example", Auth::ShortLivedCert);
+        own.identity = Some(Identity {
+            identity_file: "/home/u/.ssh/id_ecdsa_sk".into(),
+            public_key_word: "'/home/u/my keys/id_ecdsa_sk.pub'".into(),
+            certificate: "/home/u/.ssh/100%-cert.pub".into(),
+        });
+        assert!(
+            own.render().ends_with(
+                "Match host b.example exec \"/usr/bin/zssh cert --hostname %h --public-key '/home/u/my keys/id_ecdsa_sk.pub'\"\n\
+                 \x20 IdentityFile /home/u/.ssh/id_ecdsa_sk\n\
+                 \x20 CertificateFile /home/u/.ssh/100%%-cert.pub\n\
+                 # zssh: end b.example\n"
+            ),
+            "{}",
+            own.render()
+        );
     }
 
     #[test]
@@ -690,6 +749,7 @@ mod tests {
                 "/usr/bin/zssh",
                 Auth::Keys,
                 None,
+                None,
                 None
             ),
             "\nAdd to your /home/u/.ssh/config:\nHost h.example\n  ProxyCommand /usr/bin/zssh access ssh --hostname %h\n\n"
@@ -700,6 +760,7 @@ mod tests {
                 "h.example",
                 "/usr/bin/zssh",
                 Auth::ShortLivedCert,
+                None,
                 None,
                 None
             ),

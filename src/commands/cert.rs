@@ -5,19 +5,26 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
+use ssh_key::public::KeyData;
+use ssh_key::{Certificate, PrivateKey};
+
 use crate::access::app_url::AppUrl;
 use crate::access::login::{self, Event, Source};
 use crate::access::{cert_sign, discovery, token};
 use crate::agent::{self, Agent};
-use crate::cert_store::{self, Current, Files};
+use crate::cert_store::{self, Current, Files, OwnKey};
 use crate::cli::CertArgs;
 use crate::client::Client;
+use crate::commands::login::LOCK_DEADLINE;
 use crate::commands::proxy::Session;
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::net::Net;
-use crate::secret::Secret;
-use crate::{debug, human};
+use crate::{debug, human, lock, paths};
+
+/// A process waiting for another one's renewal says so after this long (a renewal normally takes
+/// well under a second; a longer one is usually a browser login).
+const SHOW_WAIT_AFTER: Duration = Duration::from_secs(2);
 
 /// Clock differences above this are reported: they silently break certificates.
 const MAX_SKEW_SECS: i64 = 60;
@@ -38,25 +45,154 @@ fn describe(cert: &ssh_key::Certificate) -> String {
     )
 }
 
+/// What the certificate is for: zssh's own key in `~/.cloudflared`, or a key the user brought.
+enum Subject {
+    Managed(Files),
+    Own(OwnKey),
+}
+
+impl Subject {
+    /// The stored certificate for the stored key (and that key, when it is ours).
+    fn current(&self) -> Option<(Certificate, Option<PrivateKey>)> {
+        match self {
+            Subject::Managed(files) => {
+                cert_store::load(files).map(|Current { key, cert }| (cert, Some(key)))
+            }
+            Subject::Own(own) => own.load_cert().map(|c| (c, None)),
+        }
+    }
+}
+
+/// The key a renewal has signed: ours (`made` when it is new and not yet on disk), or the user's.
+enum Plan<'a> {
+    Managed {
+        files: &'a Files,
+        key: Box<PrivateKey>,
+        made: bool,
+    },
+    Own(&'a OwnKey),
+}
+
+impl Plan<'_> {
+    /// The public key line sent to cert_sign.
+    fn line(&self) -> String {
+        match self {
+            Plan::Managed { key, .. } => cert_store::public_line(key),
+            Plan::Own(own) => own.line(),
+        }
+    }
+
+    fn key_data(&self) -> &KeyData {
+        match self {
+            Plan::Managed { key, .. } => key.public_key().key_data(),
+            Plan::Own(own) => own.key.key_data(),
+        }
+    }
+}
+
+/// The stored certificate if it has more than `margin` left.
+fn usable(
+    current: Option<(Certificate, Option<PrivateKey>)>,
+    margin: Duration,
+) -> Option<(Certificate, Option<PrivateKey>)> {
+    let (cert, key) = current?;
+    (cert_store::remaining(&cert, cert_store::now_secs()) > margin.as_secs() as i64)
+        .then_some((cert, key))
+}
+
+/// The stored certificate if another process stored it while this one waited (it differs from
+/// `seen`) and it is still valid: the edge's latest, reused even when it is shorter than the
+/// margin (else every waiter would renew in turn) and even with --force.
+fn renewed_meanwhile(
+    current: Option<(Certificate, Option<PrivateKey>)>,
+    seen: Option<&Certificate>,
+) -> Option<(Certificate, Option<PrivateKey>)> {
+    let (cert, key) = current?;
+    let changed = seen.is_none_or(|s| *s != cert);
+    (changed && cert_store::remaining(&cert, cert_store::now_secs()) > 0).then_some((cert, key))
+}
+
 pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserError> {
     // ssh-gen reduces the value to its hostname (spec 1.1).
     let host = AppUrl::parse(&args.hostname)?.host;
     let app = AppUrl::parse(&host)?;
-    let files = Files::for_host(&host)?;
-    let now = cert_store::now_secs();
+    let subject = match &args.public_key {
+        Some(_) if args.agent => {
+            return Err(UserError::usage(
+                "--agent cannot load a key zssh does not hold (--public-key)",
+                "drop --agent: ssh uses the certificate file written beside the key, and the key where it lives (agent, token, file)",
+            ));
+        }
+        Some(public) => Subject::Own(OwnKey::read(public)?),
+        None => Subject::Managed(Files::for_host(&host)?),
+    };
+    let seen = subject.current();
     if !args.force
-        && let Some(current) = cert_store::load(&files)
-        && cert_store::remaining(&current.cert, now) > args.margin.as_secs() as i64
+        && let Some((cert, key)) = usable(seen.clone(), args.margin)
     {
-        debug!(
-            "reusing the certificate for {host}: {}",
-            describe(&current.cert)
-        );
-        if args.agent {
-            load_into_agent(&host, &current, false).await?;
+        debug!("reusing the certificate for {host}: {}", describe(&cert));
+        if let (true, Some(key)) = (args.agent, key) {
+            load_into_agent(&host, &Current { key, cert }, false).await?;
         }
         return Ok(Exit::Ok);
     }
+
+    let service = args.service_token.resolve()?;
+
+    // One renewal per application at a time, across processes: the others wait here and reuse
+    // its certificate (N parallel ssh make one cert_sign call, and no key is replaced under them).
+    let lock_dir = paths::lock_dir()?;
+    let mut told = false;
+    let _lock = lock::acquire_flock(
+        &lock_dir,
+        &format!("{}-cert", host.replace('/', "-")),
+        &format!("the certificate renewal for {host}"),
+        LOCK_DEADLINE,
+        &mut |pid, waited| {
+            if !told && waited >= SHOW_WAIT_AFTER {
+                told = true;
+                let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+                eprintln!(
+                    "zssh: another zssh process{pid} is renewing the certificate for {host}; waiting for it"
+                );
+            }
+        },
+    )
+    .await?;
+    let seen_cert = seen.as_ref().map(|(c, _)| c);
+    if let Some((cert, key)) = renewed_meanwhile(subject.current(), seen_cert) {
+        debug!(
+            "another process renewed the certificate for {host}: {}",
+            describe(&cert)
+        );
+        if let (true, Some(key)) = (args.agent, key) {
+            load_into_agent(&host, &Current { key, cert }, true).await?;
+        }
+        return Ok(Exit::Ok);
+    }
+
+    let now = cert_store::now_secs();
+    // The key: ours kept across renewals (see cert_store), or the user's.
+    let plan = match &subject {
+        Subject::Managed(files) => match cert_store::reusable_key(files, now) {
+            Some(key) => Plan::Managed {
+                files,
+                key: Box::new(key),
+                made: false,
+            },
+            None => {
+                debug!("making a new key for {host}");
+                Plan::Managed {
+                    files,
+                    key: Box::new(cert_store::generate(args.key_type)?),
+                    made: true,
+                }
+            }
+        },
+        Subject::Own(own) => Plan::Own(own),
+    };
+    let public = plan.line();
+
     let net = Net::from_env(Duration::from_secs(15))
         .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;
     let mut client = Client::new(net);
@@ -66,26 +202,13 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
         opts,
         mut ui,
     } = Session::new(&host, cloudflared_layout)?;
-    let service = match (
-        &args.service_token.service_token_id,
-        &args.service_token.service_token_secret,
-    ) {
-        (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => {
-            Some((id.clone(), Secret::new(secret.clone())))
-        }
-        (None, None) => None,
-        _ => {
-            return Err(UserError::usage(
-                "a service token needs both its ID and its secret",
-                "set TUNNEL_SERVICE_TOKEN_ID and TUNNEL_SERVICE_TOKEN_SECRET",
-            ));
-        }
-    };
-    let key = cert_store::generate(args.key_type)?;
-    let public = cert_store::public_line(&key);
     let signed = match &service {
         Some((id, secret)) => {
+            // The service JWT names its issuer; only the team that signed metadata for this
+            // host may receive it (and the key to sign).
+            let info = discovery::discover(&mut client, &app).await?;
             let jwt = cert_sign::service_token_jwt(&mut client, &app, id, secret).await?;
+            cert_sign::check_issuer(&jwt, &info.auth_domain)?;
             cert_sign::sign(&mut client, &jwt, &public).await.map_err(|e| {
                 if e.exit == Exit::Auth {
                     UserError::new(
@@ -125,6 +248,7 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
                     )
                     .await?;
                     ui.finish();
+                    cert_sign::check_issuer(&tok, &info.auth_domain)?;
                     cert_sign::sign(&mut client, &tok, &public).await?
                 }
                 other => other?,
@@ -149,17 +273,32 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
         );
         eprintln!("zssh: hint: enable time synchronisation (e.g. timedatectl set-ntp true)");
     }
-    let cert = cert_store::check(&signed.certificate, &key, edge_now).map_err(|why| {
+    let cert = cert_store::check(&signed.certificate, plan.key_data(), edge_now).map_err(|why| {
         UserError::new(
             Exit::Protocol,
             format!("the certificate cert_sign returned for {host} is unusable: {why}"),
             "nothing was stored; this is the edge's fault, try again and tell the administrator if it persists",
         )
     })?;
-    cert_store::save(&files, &key, &signed.certificate)?;
-    eprintln!("zssh: new certificate for {host}: {}", describe(&cert));
-    if args.agent {
-        load_into_agent(&host, &Current { key, cert }, true).await?;
+    match plan {
+        Plan::Managed { files, key, made } => {
+            if made {
+                cert_store::install_key(files, &key)?;
+            }
+            cert_store::save_cert(files, &key, &signed.certificate)?;
+            eprintln!("zssh: new certificate for {host}: {}", describe(&cert));
+            if args.agent {
+                load_into_agent(&host, &Current { key: *key, cert }, true).await?;
+            }
+        }
+        Plan::Own(own) => {
+            own.save_cert(&signed.certificate)?;
+            eprintln!(
+                "zssh: new certificate for {host} in {}: {}",
+                own.cert.display(),
+                describe(&cert)
+            );
+        }
     }
     Ok(Exit::Ok)
 }

@@ -9,12 +9,13 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::cert_store::{OwnKey, cert_path_for};
 use crate::cli::ConfigArgs;
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::fsutil;
 use crate::paths;
-use crate::ssh_config::{self, Auth, Stanza};
+use crate::ssh_config::{self, Auth, Identity, Stanza};
 
 pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
     let mut patterns: Vec<String> = Vec::new();
@@ -38,6 +39,10 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
         Auth::Keys
     };
     let home = paths::home()?;
+    let identity = match &args.identity {
+        Some(file) => Some(identity(file, &home)?),
+        None => None,
+    };
 
     if args.print {
         let zssh = zssh_word()?;
@@ -51,6 +56,7 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
                 auth,
                 args.user.as_deref(),
                 args.destination.as_deref(),
+                identity.as_ref(),
             ));
         }
         print_stdout(&out);
@@ -103,6 +109,7 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
                 destination: args.destination.clone(),
                 cloudflared_dir: cloudflared_dir.clone(),
                 control_dir: control_dir.clone(),
+                identity: identity.clone(),
             };
             m = ssh_config::set_stanza(&m, &stanza);
         }
@@ -247,6 +254,37 @@ fn check_word(value: &str, flag: &str, what: &str) -> Result<(), UserError> {
         ));
     }
     Ok(())
+}
+
+/// `--identity FILE`: ssh's IdentityFile (absolute), its public key (FILE.pub, or FILE if it ends
+/// in .pub), which must be readable now, and the certificate beside it.
+fn identity(file: &Path, home: &Path) -> Result<Identity, UserError> {
+    let file = expand_tilde(&file.to_string_lossy(), home);
+    let file = if file.is_absolute() {
+        file
+    } else {
+        std::env::current_dir()
+            .map_err(|e| {
+                UserError::local(
+                    format!("cannot resolve {}: {e}", file.display()),
+                    "pass --identity as an absolute path",
+                )
+            })?
+            .join(file)
+    };
+    let public = if file.extension().is_some_and(|e| e == "pub") {
+        file.clone()
+    } else {
+        let mut p = file.clone().into_os_string();
+        p.push(".pub");
+        PathBuf::from(p)
+    };
+    OwnKey::read(&public)?;
+    Ok(Identity {
+        identity_file: utf8(&file)?.to_string(),
+        public_key_word: ssh_config::command_word(utf8(&public)?, cfg!(windows))?,
+        certificate: utf8(&cert_path_for(&public))?.to_string(),
+    })
 }
 
 fn expand_tilde(path: &str, home: &Path) -> PathBuf {

@@ -433,7 +433,11 @@ async fn check_signing(
         return;
     };
     match crate::access::cert_sign::sign(client, tok, &cert_store::public_line(&key)).await {
-        Ok(signed) => match cert_store::check(&signed.certificate, &key, cert_store::now_secs()) {
+        Ok(signed) => match cert_store::check(
+            &signed.certificate,
+            key.public_key().key_data(),
+            cert_store::now_secs(),
+        ) {
             Ok(cert) => r.ok(
                 "signing",
                 format!(

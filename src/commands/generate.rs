@@ -44,7 +44,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "XDG_STATE_HOME",
-        "where zssh keeps its login locks (default ~/.local/state)",
+        "where zssh keeps its login and certificate renewal locks (default ~/.local/state)",
     ),
     ("TUNNEL_SERVICE_HOSTNAME", "default for --hostname"),
     ("TUNNEL_SERVICE_DESTINATION", "default for --destination"),

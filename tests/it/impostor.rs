@@ -202,7 +202,7 @@ fn control_characters_in_credentials_and_headers_are_usage_errors() {
                 ("TUNNEL_SERVICE_TOKEN_ID", "ci-bot.access"),
                 ("TUNNEL_SERVICE_TOKEN_SECRET", "s3cr3t\r\nX-Injected: 1"),
             ],
-            "service token secret contains a control character",
+            "service token secret (TUNNEL_SERVICE_TOKEN_SECRET",
         ),
         (
             vec![],
@@ -210,7 +210,7 @@ fn control_characters_in_credentials_and_headers_are_usage_errors() {
                 ("TUNNEL_SERVICE_TOKEN_ID", "ci-bot\x1b.access"),
                 ("TUNNEL_SERVICE_TOKEN_SECRET", "s3cr3t-value-0123"),
             ],
-            "service token ID contains a control character",
+            "service token ID (TUNNEL_SERVICE_TOKEN_ID",
         ),
         (
             vec!["-H", "Host: other.test.example"],
@@ -353,4 +353,35 @@ fn reserved_headers_are_refused_in_any_spelling() {
         assert_zssh_error(&out, 2, "-H cannot set");
     }
     assert!(w.edge.requests().is_empty());
+}
+
+#[test]
+fn cert_checks_the_service_token_like_proxy() {
+    let w = service_world();
+    let out = run(w
+        .zssh(&["cert", "--hostname", SSH_HOST])
+        .env("TUNNEL_SERVICE_TOKEN_ID", "ci-bot.access")
+        .env(
+            "TUNNEL_SERVICE_TOKEN_SECRET",
+            "s3cr3t-value-0123\r\nX-Injected: yes",
+        ));
+    assert_zssh_error(&out, 2, "TUNNEL_SERVICE_TOKEN_SECRET");
+    assert!(!text(&out.stderr).contains("s3cr3t"));
+    assert!(w.edge.requests().is_empty(), "nothing reached the edge");
+    // With the newline of a secret file, the certificate is issued, by the verified team.
+    let out = run(w
+        .zssh(&["cert", "--hostname", SSH_HOST])
+        .env("TUNNEL_SERVICE_TOKEN_ID", "ci-bot.access\n")
+        .env("TUNNEL_SERVICE_TOKEN_SECRET", "s3cr3t-value-0123\n"));
+    assert_ok(&out);
+    assert_eq!(w.edge.count(|r| r.kind == Kind::CertSign), 1);
+    assert_eq!(w.edge.count(|r| r.kind == Kind::Metadata), 1);
+    for r in w.edge.requests() {
+        assert!(
+            r.header("x-injected").is_none()
+                && r.header("cf-access-client-secret")
+                    .is_none_or(|v| v == "s3cr3t-value-0123"),
+            "{r:?}"
+        );
+    }
 }

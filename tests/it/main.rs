@@ -3,6 +3,7 @@
 mod support;
 
 mod cert;
+mod cert_parallel;
 mod chromium;
 mod cidr;
 mod cli;

@@ -24,6 +24,9 @@ pub struct Knobs {
     pub sign_fail: AtomicBool,
     /// cert_sign answers 502 with the text body `upstream connect error`.
     pub sign_non_json: AtomicBool,
+    /// 0 = `EdgeConfig::cert_after`; otherwise certificates cert_sign issues expire this many
+    /// seconds after signing (short ones, to test renewal).
+    pub cert_valid_secs: AtomicU64,
     /// 0 = normal; otherwise every WebSocket upgrade on an app host gets this status (before any
     /// credential check).
     pub upgrade_status: AtomicU16,

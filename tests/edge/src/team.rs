@@ -136,7 +136,11 @@ fn cert_sign(shared: &Shared, req: &Request) -> Response {
     };
     let now = now_secs();
     let valid_after = (now - shared.cfg.cert_before.as_secs() as i64).max(0);
-    let valid_before = now + shared.cfg.cert_after.as_secs() as i64;
+    let valid_for = match shared.knobs.cert_valid_secs.load(Ordering::SeqCst) {
+        0 => shared.cfg.cert_after.as_secs(),
+        secs => secs,
+    };
+    let valid_before = now + valid_for as i64;
     let request = CertRequest {
         principal: &principal,
         key_id: &key_id,
