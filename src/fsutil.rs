@@ -130,6 +130,43 @@ pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
     Ok(Some(bytes))
 }
 
+/// Like [`replace_atomically`], for a file other programs append to (known_hosts: ssh adds
+/// lines without any lock): the new content is written and fsynced first, then `path` is read
+/// again and replaced only if it still holds `expected` (`None`: does not exist), so the window
+/// in which an append can be lost is the one between that read and the rename, not the time
+/// the content took to compute and sync. Returns false (nothing replaced) when it changed.
+pub fn replace_if_unchanged(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+    expected: Option<&[u8]>,
+    max: u64,
+) -> std::io::Result<bool> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".zssh-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    if read_regular(path, max)?.as_deref() != expected {
+        return Ok(false);
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(true)
+}
+
 /// The permission bits of an existing file (`None` if it does not exist; 0o600 off unix).
 pub fn existing_mode(path: &Path) -> Option<u32> {
     let meta = std::fs::metadata(path).ok()?;

@@ -42,8 +42,17 @@ fn ssh_via_edge(w: &World, extra: &[&str], remote: &str) -> Output {
     run(&mut cmd)
 }
 
+/// `known-hosts VERB HOST` on the world's known_hosts, with no ssh config (the machine's own
+/// /etc/ssh/ssh_config may set HashKnownHosts).
 fn kh_args<'a>(w: &'a World, verb: &'a str, host: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec!["known-hosts", verb, host, "--known-hosts"];
+    let mut v = vec![
+        "known-hosts",
+        verb,
+        host,
+        "--ssh-config",
+        "none",
+        "--known-hosts",
+    ];
     v.push(w.known_hosts.to_str().unwrap());
     v.extend_from_slice(extra);
     v
@@ -297,6 +306,8 @@ fn direct_fetches_from_the_port_and_uses_the_bracketed_name() {
             port.clone(),
             "--known-hosts".into(),
             w.known_hosts.display().to_string(),
+            "--ssh-config".into(),
+            "none".into(),
         ]
     };
     let call = |v: Vec<String>, extra: &[&str]| {
