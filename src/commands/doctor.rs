@@ -526,7 +526,13 @@ fn check_known_hosts(r: &mut Report, host: &str, ssh_config: Option<&std::path::
         r.ok("known_hosts", said);
         return;
     }
-    let repair = format!("zssh known-hosts repair {host}");
+    let repair = match ssh_config {
+        Some(f) => format!(
+            "zssh known-hosts repair {host} --ssh-config {}",
+            f.display()
+        ),
+        None => format!("zssh known-hosts repair {host}"),
+    };
     if fix {
         // Repair asks the person first (it reads the terminal); without one it refuses.
         let mut rep = args.clone();
