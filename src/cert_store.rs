@@ -171,4 +171,24 @@ mod tests {
                 .contains("not an OpenSSH certificate")
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// Any certificate line the edge returns (arbitrary text, and a certificate type
+        /// followed by base64 of arbitrary bytes): refused or accepted, never a panic.
+        #[test]
+        fn arbitrary_certificates_never_panic(
+            raw in ".{0,200}",
+            blob in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            now in proptest::prelude::any::<u64>(),
+        ) {
+            let key = generate(KeyType::Ed25519).unwrap();
+            let _ = check(&raw, &key, now);
+            let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &blob);
+            for t in ["ssh-ed25519-cert-v01@openssh.com", "ecdsa-sha2-nistp256-cert-v01@openssh.com"] {
+                let _ = check(&format!("{t} {b64} c"), &key, now);
+            }
+        }
+    }
 }

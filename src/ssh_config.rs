@@ -327,7 +327,7 @@ fn dns_shape(name: &str) -> Result<(), String> {
         if label.len() > 63 {
             return Err(format!(
                 "the label {}… has {} characters; DNS allows 63",
-                &label[..12],
+                label.chars().take(12).collect::<String>(),
                 label.len()
             ));
         }
@@ -883,6 +883,28 @@ mod tests {
                 let want = if before.is_empty() { MANAGED_HEADER.to_string() } else { before.clone() };
                 prop_assert_eq!(remove_stanza(&managed, last), want);
             }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any bytes as the user's config and any text as the managed file: every reader and
+        /// edit answers without a panic.
+        #[test]
+        fn arbitrary_configs_never_panic(
+            bytes in prop::collection::vec(any::<u8>(), 0..300),
+            managed in "(.|\r|\n){0,300}",
+            pattern in "[a-z*?.]{1,10}",
+        ) {
+            let with = add_include(&bytes, INC);
+            let _ = (has_include(&bytes, INC), has_marker(&bytes), line_ending(&bytes));
+            let _ = remove_include(&bytes);
+            prop_assert!(has_include(&with, INC));
+            let _ = managed_patterns(&managed);
+            let _ = remove_stanza(&managed, &pattern);
+            let _ = set_stanza(&managed, &stanza(&pattern, Auth::Keys));
+            let _ = host_pattern(&managed);
         }
     }
 }
