@@ -607,7 +607,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__known__subcmd__hosts__subcmd__check)
-            opts="-y -h --yes --direct --known-hosts --host-key-alias --loglevel --log-level --logfile --help"
+            opts="-y -F -h --yes --direct --known-hosts --host-key-alias --ssh-config --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -622,6 +622,14 @@ _zssh() {
                     return 0
                     ;;
                 --host-key-alias)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -F)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -645,7 +653,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__known__subcmd__hosts__subcmd__repair)
-            opts="-y -h --yes --direct --known-hosts --host-key-alias --loglevel --log-level --logfile --help"
+            opts="-y -F -h --yes --direct --known-hosts --host-key-alias --ssh-config --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -660,6 +668,14 @@ _zssh() {
                     return 0
                     ;;
                 --host-key-alias)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -F)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
