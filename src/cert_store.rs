@@ -51,10 +51,14 @@ pub fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// Key and certificate files are a few KiB; larger ones (or FIFOs, devices) are not read.
+const MAX_FILE: u64 = 64 * 1024;
+
 /// The stored pair, if both files parse and the certificate belongs to the key.
 pub fn load(files: &Files) -> Option<Current> {
-    let cert = Certificate::from_openssh(std::fs::read_to_string(&files.cert).ok()?.trim()).ok()?;
-    let key = PrivateKey::from_openssh(std::fs::read(&files.key).ok()?).ok()?;
+    let cert_bytes = fsutil::read_regular(&files.cert, MAX_FILE).ok()??;
+    let cert = Certificate::from_openssh(std::str::from_utf8(&cert_bytes).ok()?.trim()).ok()?;
+    let key = PrivateKey::from_openssh(fsutil::read_regular(&files.key, MAX_FILE).ok()??).ok()?;
     (cert.public_key() == key.public_key().key_data()).then_some(Current { key, cert })
 }
 
