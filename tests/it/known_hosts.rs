@@ -685,3 +685,37 @@ fn a_repair_killed_mid_backup_leaves_no_truncated_backup() {
     );
     assert_ok(&ssh_via_edge(w, &[], "true"));
 }
+
+/// A Port in the ssh config changes the name ssh looks the key up under (`[host]:port`), even
+/// through a ProxyCommand; repair writes that name and strict ssh then connects.
+#[test]
+fn the_port_from_the_ssh_config_names_the_entry() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    let other = other_key();
+    std::fs::write(&w.known_hosts, format!("{SSH_HOST} {other}\n")).unwrap();
+    let cfg = users_config(
+        &w,
+        &[&w.known_hosts],
+        &w.tmp.path().join("no_global"),
+        &format!(
+            "Host {SSH_HOST}\n  Port 2222\n  ProxyCommand {} proxy --hostname %h\n",
+            zssh_bin().display()
+        ),
+    );
+    let cfg_s = cfg.display().to_string();
+    let name = format!("[{SSH_HOST}]:2222");
+    let out = zssh(&w, &["known-hosts", "check", SSH_HOST, "-F", &cfg_s]);
+    assert_zssh_error(&out, 1, &format!("has no entry for {name}"));
+    let out = zssh(&w, &["known-hosts", "repair", SSH_HOST, "-F", &cfg_s, "-y"]);
+    assert_ok(&out);
+    // The port-22 entry is another name's business and stays.
+    assert_eq!(
+        std::fs::read_to_string(&w.known_hosts).unwrap(),
+        format!(
+            "{SSH_HOST} {other}\n{name} {}\n",
+            key_part(&w.sshd.host_pub)
+        )
+    );
+    assert_ok(&ssh_via_config(&w, &cfg, "true"));
+}
