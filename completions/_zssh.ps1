@@ -160,8 +160,10 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
         }
         'zssh;known-hosts;check' {
             [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP)')
-            [CompletionResult]::new('--known-hosts', '--known-hosts', [CompletionResultType]::ParameterName, 'The known_hosts file (default: ~/.ssh/known_hosts)')
-            [CompletionResult]::new('--host-key-alias', '--host-key-alias', [CompletionResultType]::ParameterName, 'The name the entries are stored under, if the ssh config sets HostKeyAlias')
+            [CompletionResult]::new('--known-hosts', '--known-hosts', [CompletionResultType]::ParameterName, 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)')
+            [CompletionResult]::new('--host-key-alias', '--host-key-alias', [CompletionResultType]::ParameterName, 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`)')
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)')
+            [CompletionResult]::new('--ssh-config', '--ssh-config', [CompletionResultType]::ParameterName, 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
@@ -173,8 +175,10 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
         }
         'zssh;known-hosts;repair' {
             [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP)')
-            [CompletionResult]::new('--known-hosts', '--known-hosts', [CompletionResultType]::ParameterName, 'The known_hosts file (default: ~/.ssh/known_hosts)')
-            [CompletionResult]::new('--host-key-alias', '--host-key-alias', [CompletionResultType]::ParameterName, 'The name the entries are stored under, if the ssh config sets HostKeyAlias')
+            [CompletionResult]::new('--known-hosts', '--known-hosts', [CompletionResultType]::ParameterName, 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)')
+            [CompletionResult]::new('--host-key-alias', '--host-key-alias', [CompletionResultType]::ParameterName, 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`)')
+            [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)')
+            [CompletionResult]::new('--ssh-config', '--ssh-config', [CompletionResultType]::ParameterName, 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')

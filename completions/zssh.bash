@@ -619,7 +619,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__known__subcmd__hosts__subcmd__check)
-            opts="-y -h --yes --direct --known-hosts --host-key-alias --loglevel --log-level --logfile --help"
+            opts="-y -F -h --yes --direct --known-hosts --host-key-alias --ssh-config --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -634,6 +634,14 @@ _zssh() {
                     return 0
                     ;;
                 --host-key-alias)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -F)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -657,7 +665,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__known__subcmd__hosts__subcmd__repair)
-            opts="-y -h --yes --direct --known-hosts --host-key-alias --loglevel --log-level --logfile --help"
+            opts="-y -F -h --yes --direct --known-hosts --host-key-alias --ssh-config --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -672,6 +680,14 @@ _zssh() {
                     return 0
                     ;;
                 --host-key-alias)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -F)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -148,8 +148,10 @@ set edit:completion:arg-completer[zssh] = {|@words|
         }
         &'zssh;known-hosts;check'= {
             cand --direct 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP)'
-            cand --known-hosts 'The known_hosts file (default: ~/.ssh/known_hosts)'
-            cand --host-key-alias 'The name the entries are stored under, if the ssh config sets HostKeyAlias'
+            cand --known-hosts 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)'
+            cand --host-key-alias 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`)'
+            cand -F 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)'
+            cand --ssh-config 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'
@@ -160,8 +162,10 @@ set edit:completion:arg-completer[zssh] = {|@words|
         }
         &'zssh;known-hosts;repair'= {
             cand --direct 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP)'
-            cand --known-hosts 'The known_hosts file (default: ~/.ssh/known_hosts)'
-            cand --host-key-alias 'The name the entries are stored under, if the ssh config sets HostKeyAlias'
+            cand --known-hosts 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)'
+            cand --host-key-alias 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`)'
+            cand -F 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)'
+            cand --ssh-config 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'

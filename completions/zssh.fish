@@ -106,15 +106,17 @@ complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_se
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair" -f -a "check" -d 'Report whether known_hosts matches the key the host presents now; change nothing'
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair" -f -a "repair" -d 'Replace the host\'s known_hosts entries with the key it presents now (asks first)'
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l direct -d 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP)' -r
-complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l known-hosts -d 'The known_hosts file (default: ~/.ssh/known_hosts)' -r -F
-complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l host-key-alias -d 'The name the entries are stored under, if the ssh config sets HostKeyAlias' -r
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l known-hosts -d 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l host-key-alias -d 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -s F -l ssh-config -d 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh\'s own choice)' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -s y -l yes -d 'Don\'t ask before changing known_hosts'
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l direct -d 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP)' -r
-complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l known-hosts -d 'The known_hosts file (default: ~/.ssh/known_hosts)' -r -F
-complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l host-key-alias -d 'The name the entries are stored under, if the ssh config sets HostKeyAlias' -r
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l known-hosts -d 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l host-key-alias -d 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -s F -l ssh-config -d 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh\'s own choice)' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -s y -l yes -d 'Don\'t ask before changing known_hosts'

@@ -65,10 +65,14 @@ pub fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// Key and certificate files are a few KiB; larger ones (or FIFOs, devices) are not read.
+const MAX_FILE: u64 = 64 * 1024;
+
 /// The stored pair, if both files parse and the certificate belongs to the key.
 pub fn load(files: &Files) -> Option<Current> {
-    let cert = Certificate::from_openssh(std::fs::read_to_string(&files.cert).ok()?.trim()).ok()?;
-    let key = PrivateKey::from_openssh(std::fs::read(&files.key).ok()?).ok()?;
+    let cert_bytes = fsutil::read_regular(&files.cert, MAX_FILE).ok()??;
+    let cert = Certificate::from_openssh(std::str::from_utf8(&cert_bytes).ok()?.trim()).ok()?;
+    let key = PrivateKey::from_openssh(fsutil::read_regular(&files.key, MAX_FILE).ok()??).ok()?;
     (cert.public_key() == key.public_key().key_data()).then_some(Current { key, cert })
 }
 
@@ -459,5 +463,25 @@ mod tests {
                 .unwrap_err()
                 .contains("not an OpenSSH certificate")
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// Any certificate line the edge returns (arbitrary text, and a certificate type
+        /// followed by base64 of arbitrary bytes): refused or accepted, never a panic.
+        #[test]
+        fn arbitrary_certificates_never_panic(
+            raw in ".{0,200}",
+            blob in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+            now in proptest::prelude::any::<u64>(),
+        ) {
+            let key = generate(KeyType::Ed25519).unwrap();
+            let _ = check(&raw, key.public_key().key_data(), now);
+            let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &blob);
+            for t in ["ssh-ed25519-cert-v01@openssh.com", "ecdsa-sha2-nistp256-cert-v01@openssh.com"] {
+                let _ = check(&format!("{t} {b64} c"), key.public_key().key_data(), now);
+            }
+        }
     }
 }

@@ -307,13 +307,19 @@ pub struct KnownHostsArgs {
     #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "22")]
     pub direct: Option<u16>,
 
-    /// The known_hosts file (default: ~/.ssh/known_hosts).
+    /// The known_hosts file to check and repair (default: the UserKnownHostsFile list and
+    /// GlobalKnownHostsFile that `ssh -G HOST` shows).
     #[arg(long, value_name = "FILE")]
     pub known_hosts: Option<PathBuf>,
 
-    /// The name the entries are stored under, if the ssh config sets HostKeyAlias.
+    /// The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST`
+    /// shows, e.g. HOST.zssh after `zssh config HOST`).
     #[arg(long, value_name = "ALIAS")]
     pub host_key_alias: Option<String>,
+
+    /// The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh's own choice).
+    #[arg(long, short = 'F', value_name = "FILE")]
+    pub ssh_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]

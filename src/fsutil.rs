@@ -115,6 +115,110 @@ pub fn remove_stale_temps(dir: &Path) {
     }
 }
 
+/// Take a one-time backup: write `bytes` to a temp file beside `backup` (mode 0600), fsync it,
+/// then link it into place only if `backup` does not exist yet. A process killed mid-write
+/// leaves at most a `.zssh-*.tmp` file, never a truncated backup that would stop the next run
+/// from taking a whole one; of two concurrent runs only one backup lands. Returns whether this
+/// call took the backup (false: one was there already).
+pub fn backup_once(backup: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    if std::fs::symlink_metadata(backup).is_ok() {
+        return Ok(false);
+    }
+    let dir = match backup.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".zssh-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    match tmp.persist_noclobber(backup) {
+        Ok(_) => Ok(true),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e.error),
+    }
+}
+
+/// Why [`read_regular`] refused a path.
+pub const NOT_REGULAR: &str = "it is not a regular file";
+
+/// Read a regular file of at most `max` bytes. `Ok(None)`: it does not exist. A FIFO, socket,
+/// device or directory is refused before it is opened (opening a FIFO would wait for a writer
+/// forever), and checked again on the opened file; a larger file is refused after reading
+/// `max + 1` bytes, so memory stays bounded.
+pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let not_regular = || std::io::Error::new(std::io::ErrorKind::InvalidInput, NOT_REGULAR);
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => return Err(not_regular()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if !file.metadata()?.is_file() {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::new();
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("it is larger than {max} bytes"),
+        ));
+    }
+    Ok(Some(bytes))
+}
+
+/// Like [`replace_atomically`], for a file other programs append to (known_hosts: ssh adds
+/// lines without any lock): the new content is written and fsynced first, then `path` is read
+/// again and replaced only if it still holds `expected` (`None`: does not exist), so the window
+/// in which an append can be lost is the one between that read and the rename, not the time
+/// the content took to compute and sync. Returns false (nothing replaced) when it changed.
+pub fn replace_if_unchanged(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+    expected: Option<&[u8]>,
+    max: u64,
+) -> std::io::Result<bool> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".zssh-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    if read_regular(path, max)?.as_deref() != expected {
+        return Ok(false);
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(true)
+}
+
 /// The permission bits of an existing file (`None` if it does not exist; 0o600 off unix).
 pub fn existing_mode(path: &Path) -> Option<u32> {
     let meta = std::fs::metadata(path).ok()?;
@@ -200,5 +304,57 @@ mod tests {
         drop(holder);
         remove_stale_temps(dir.path());
         assert!(!held.exists(), "released (writer killed): removed");
+    }
+
+    #[test]
+    fn backups_are_taken_once_and_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let b = dir.path().join("known_hosts.zssh-backup");
+        assert!(backup_once(&b, b"first").unwrap());
+        assert!(!backup_once(&b, b"second").unwrap());
+        assert_eq!(std::fs::read(&b).unwrap(), b"first");
+        // A temp file a killed run left behind does not count as a backup.
+        let d2 = tempfile::tempdir().unwrap();
+        std::fs::write(d2.path().join(".zssh-abc.tmp"), b"fir").unwrap();
+        let b2 = d2.path().join("config.zssh-backup");
+        assert!(backup_once(&b2, b"first").unwrap());
+        assert_eq!(std::fs::read(&b2).unwrap(), b"first");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&b2).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_of_bounded_size_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("f");
+        assert!(read_regular(&f, 10).unwrap().is_none());
+        std::fs::write(&f, b"0123456789").unwrap();
+        assert_eq!(read_regular(&f, 10).unwrap().unwrap(), b"0123456789");
+        let e = read_regular(&f, 9).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        let e = read_regular(dir.path(), 10).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+        // A FIFO nobody writes to: refused at once (opening it would block forever).
+        let fifo = dir.path().join("fifo");
+        let st = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let p = fifo.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(read_regular(&p, 10).map_err(|e| e.kind()));
+        });
+        // A bound for a hang, not a synchronisation: the answer comes at once.
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("read_regular returned instead of hanging on a FIFO");
+        assert_eq!(got.unwrap_err(), std::io::ErrorKind::InvalidInput);
     }
 }

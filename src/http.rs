@@ -14,6 +14,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 pub const MAX_HEAD: usize = 64 * 1024;
 /// At most this many bytes of body.
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
+/// At most this many interim (1xx) answers before the final one.
+const MAX_INTERIM: usize = 16;
 
 #[derive(Debug)]
 pub enum HttpError {
@@ -24,6 +26,9 @@ pub enum HttpError {
     Garbage(String),
     HeadTooLarge,
     BodyTooLarge,
+    /// A request zssh was about to send has a line break or other control character in the
+    /// named part (never sent: it would split into extra header lines). The value is not kept.
+    Unsendable(&'static str),
 }
 
 impl fmt::Display for HttpError {
@@ -34,6 +39,12 @@ impl fmt::Display for HttpError {
             HttpError::Garbage(why) => write!(f, "the answer is not HTTP ({why})"),
             HttpError::HeadTooLarge => write!(f, "the answer's headers exceed {MAX_HEAD} bytes"),
             HttpError::BodyTooLarge => write!(f, "the answer's body exceeds {MAX_BODY} bytes"),
+            HttpError::Unsendable(what) => {
+                write!(
+                    f,
+                    "refused to send a request with a control character in {what}"
+                )
+            }
         }
     }
 }
@@ -114,6 +125,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
 
     /// Send a request and read the full response (the body too, unless HEAD or 101).
     pub async fn send(&mut self, req: &Request<'_>) -> Result<Response, HttpError> {
+        // Last line of defence against header injection: every caller validates its input, but
+        // nothing that reaches the wire may break a line.
+        let bad =
+            |v: &str, tab_ok: bool| v.chars().any(|c| c.is_control() && !(tab_ok && c == '\t'));
+        if bad(req.method, false) || bad(req.target, false) || req.target.contains(' ') {
+            return Err(HttpError::Unsendable("the request line"));
+        }
+        if bad(req.host, false) {
+            return Err(HttpError::Unsendable("the Host header"));
+        }
+        if req
+            .headers
+            .iter()
+            .any(|(n, v)| bad(n, false) || n.contains([':', ' ']) || bad(v, true))
+        {
+            return Err(HttpError::Unsendable("a header"));
+        }
         let mut out = format!(
             "{} {} HTTP/1.1\r\nHost: {}\r\n",
             req.method, req.target, req.host
@@ -134,12 +162,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         }
         self.stream.write_all(&bytes).await?;
         self.stream.flush().await?;
-        let mut resp = self.read_head().await?;
-        let no_body = req.method == "HEAD"
-            || resp.status == 101
-            || resp.status == 204
-            || resp.status == 304
-            || (100..200).contains(&resp.status);
+        let mut resp = self.read_final_head().await?;
+        let no_body =
+            req.method == "HEAD" || resp.status == 101 || resp.status == 204 || resp.status == 304;
         if !no_body {
             resp.body = self.read_body(&resp).await?;
         }
@@ -157,6 +182,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         let n = self.stream.read(&mut chunk).await?;
         self.buf.extend_from_slice(&chunk[..n]);
         Ok(n)
+    }
+
+    /// The final response head: interim `1xx` answers (`100 Continue`, `103 Early Hints`) are
+    /// read and dropped; `101 Switching Protocols` is final (the answer to an upgrade).
+    async fn read_final_head(&mut self) -> Result<Response, HttpError> {
+        for _ in 0..MAX_INTERIM {
+            let resp = self.read_head().await?;
+            if !(100..200).contains(&resp.status) || resp.status == 101 {
+                return Ok(resp);
+            }
+        }
+        self.reusable = false;
+        Err(HttpError::Garbage(format!(
+            "more than {MAX_INTERIM} interim 1xx answers"
+        )))
     }
 
     async fn read_head(&mut self) -> Result<Response, HttpError> {
@@ -241,14 +281,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
             let size_text = text.split(';').next().unwrap_or("").trim();
             let size = usize::from_str_radix(size_text, 16)
                 .map_err(|_| HttpError::Garbage(format!("chunk size {size_text:?}")))?;
-            if body.len() + size > MAX_BODY {
+            // `size` comes from the peer: compare without adding, which could overflow.
+            if size > MAX_BODY - body.len() {
                 self.reusable = false;
                 return Err(HttpError::BodyTooLarge);
             }
             if size == 0 {
                 // Trailers, then the final CRLF.
+                let mut trailers = 0usize;
                 loop {
                     while find(&self.buf, b"\r\n").is_none() {
+                        if self.buf.len() > MAX_HEAD {
+                            self.reusable = false;
+                            return Err(HttpError::HeadTooLarge);
+                        }
                         if self.fill().await? == 0 {
                             self.reusable = false;
                             return Ok(body);
@@ -256,6 +302,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                     }
                     let i = find(&self.buf, b"\r\n").unwrap_or(0);
                     self.buf.drain(..i + 2);
+                    trailers += i + 2;
+                    if trailers > MAX_HEAD {
+                        self.reusable = false;
+                        return Err(HttpError::HeadTooLarge);
+                    }
                     if i == 0 {
                         return Ok(body);
                     }
@@ -329,6 +380,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn line_breaks_never_reach_the_wire() {
+        let cases: [(&str, &str, (&str, &str)); 5] = [
+            ("/", "h", ("X-A", "v\r\nX-Injected: 1")),
+            ("/", "h", ("X-A\n", "v")),
+            ("/", "h", ("X-A: b", "v")),
+            ("/\r\nX: y", "h", ("X-A", "v")),
+            ("/", "h\r\nX: y", ("X-A", "v")),
+        ];
+        for (target, host, (n, v)) in cases {
+            let (client, server) = tokio::io::duplex(1 << 16);
+            let mut conn = Conn::new(client);
+            let headers = [(n.to_string(), v.to_string())];
+            let r = conn
+                .send(&Request {
+                    method: "GET",
+                    target,
+                    host,
+                    headers: &headers,
+                    body: None,
+                })
+                .await;
+            let e = r.err().expect("refused");
+            assert!(matches!(e, HttpError::Unsendable(_)), "{e}");
+            assert!(!e.to_string().contains("Injected"));
+            drop(conn);
+            // Nothing was written.
+            let mut server = server;
+            let mut got = Vec::new();
+            server.read_to_end(&mut got).await.unwrap();
+            assert!(got.is_empty());
+        }
+    }
+
+    #[tokio::test]
     async fn reads_content_length_and_chunked() {
         let r = roundtrip(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", "GET")
             .await
@@ -349,6 +434,170 @@ mod tests {
         .unwrap();
         assert_eq!(r.status, 302);
         assert_eq!(r.header("location"), Some("/x"));
+    }
+
+    #[tokio::test]
+    async fn a_huge_chunk_size_is_an_error_not_an_overflow() {
+        // A small chunk, then a size that overflows `body.len() + size` (it used to panic).
+        for size in [
+            "ffffffffffffffff",
+            "fffffffffffffffe",
+            "400001",
+            "7fffffffffffffff",
+        ] {
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n{size}\r\nb\r\n"
+            );
+            let r = roundtrip(Box::leak(answer.into_bytes().into_boxed_slice()), "GET").await;
+            assert!(matches!(r, Err(HttpError::BodyTooLarge)), "{size}: {r:?}");
+        }
+        // A size wider than usize is not a number.
+        let r = roundtrip(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1ffffffffffffffff\r\n",
+            "GET",
+        )
+        .await;
+        assert!(matches!(r, Err(HttpError::Garbage(_))), "{r:?}");
+    }
+
+    #[tokio::test]
+    async fn interim_answers_are_skipped_and_101_is_final() {
+        let (client, mut server) = tokio::io::duplex(1 << 20);
+        tokio::spawn(async move {
+            let mut sink = [0u8; 4096];
+            let _ = server.read(&mut sink).await;
+            server
+                .write_all(
+                    b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n\
+                      HTTP/1.1 100 Continue\r\n\r\n\
+                      HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst",
+                )
+                .await
+                .unwrap();
+            let _ = server.read(&mut sink).await;
+            server
+                .write_all(b"HTTP/1.1 204 No Content\r\n\r\n")
+                .await
+                .unwrap();
+        });
+        let mut conn = Conn::new(client);
+        let req = Request {
+            method: "GET",
+            target: "/",
+            host: "h",
+            headers: &[],
+            body: None,
+        };
+        let r = conn.send(&req).await.unwrap();
+        assert_eq!((r.status, r.body.as_slice()), (200, b"first".as_slice()));
+        assert!(r.header("link").is_none());
+        // The pooled connection holds nothing of the first exchange: the next answer is its own.
+        let r = conn.send(&req).await.unwrap();
+        assert_eq!(r.status, 204);
+
+        let r = roundtrip(
+            b"HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\x82\x01x",
+            "GET",
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status, 101);
+
+        // An endless run of interim answers is an error, not a loop.
+        let many = "HTTP/1.1 103 Early Hints\r\n\r\n".repeat(MAX_INTERIM + 1);
+        let r = roundtrip(Box::leak(many.into_bytes().into_boxed_slice()), "GET").await;
+        assert!(matches!(r, Err(HttpError::Garbage(_))), "{r:?}");
+    }
+
+    /// Feed `answer` to a request and return whatever comes back (must not panic).
+    fn answer_to(answer: Vec<u8>, method: &'static str) -> Result<Response, HttpError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let (client, mut server) = tokio::io::duplex(1 << 16);
+            let writer = tokio::spawn(async move {
+                let _ = server.write_all(&answer).await;
+                // Dropping `server` closes the stream: the reader sees EOF after the bytes.
+            });
+            let mut conn = Conn::new(client);
+            let r = conn
+                .send(&Request {
+                    method,
+                    target: "/",
+                    host: "h",
+                    headers: &[],
+                    body: None,
+                })
+                .await;
+            drop(conn);
+            let _ = writer.await;
+            r
+        })
+    }
+
+    fn chunk_line() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        prop_oneof![
+            any::<u64>().prop_map(|n| format!("{n:x}\r\n").into_bytes()),
+            (0u16..64).prop_map(|n| format!("{n:x}\r\n").into_bytes()),
+            (0u16..64).prop_map(|n| format!("{n:x};ext=1\r\n").into_bytes()),
+            proptest::collection::vec(any::<u8>(), 0..40),
+            Just(b"\r\n".to_vec()),
+            Just(b"0\r\n\r\n".to_vec()),
+        ]
+    }
+
+    fn header_line() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just("Transfer-Encoding: chunked".to_string()),
+            any::<u64>().prop_map(|n| format!("Content-Length: {n}")),
+            (0u16..200).prop_map(|n| format!("Content-Length: {n}")),
+            Just("Connection: close".to_string()),
+            "[A-Za-z-]{1,12}: [ -~]{0,30}",
+            "[ -~]{0,40}",
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
+            let _ = answer_to(bytes, "GET");
+        }
+
+        #[test]
+        fn http_shaped_answers_never_panic(
+            interim in proptest::collection::vec(100u16..200, 0..3),
+            status in 0u16..1000,
+            headers in proptest::collection::vec(header_line(), 0..6),
+            chunks in proptest::collection::vec(chunk_line(), 0..8),
+            tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            head in proptest::prelude::any::<bool>(),
+        ) {
+            let mut a = Vec::new();
+            for s in interim {
+                a.extend_from_slice(format!("HTTP/1.1 {s} X\r\n\r\n").as_bytes());
+            }
+            a.extend_from_slice(format!("HTTP/1.1 {status} X\r\n").as_bytes());
+            for h in headers {
+                a.extend_from_slice(h.as_bytes());
+                a.extend_from_slice(b"\r\n");
+            }
+            a.extend_from_slice(b"\r\n");
+            for c in chunks {
+                a.extend_from_slice(&c);
+            }
+            a.extend_from_slice(&tail);
+            let r = answer_to(a, if head { "HEAD" } else { "GET" });
+            if let Ok(r) = r {
+                proptest::prop_assert!(r.body.len() <= MAX_BODY);
+                proptest::prop_assert!(!(100..200).contains(&r.status) || r.status == 101);
+            }
+        }
     }
 
     #[tokio::test]

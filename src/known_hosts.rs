@@ -417,9 +417,20 @@ impl KnownHosts {
     /// hashed name are removed; a host list that names it literally loses that name; lines that
     /// match only through wildcards stay. Unless an entry already holds `key`, one entry is
     /// written where the first stale one was (or appended): hashed with `salt` if the removed
-    /// entries were hashed, or, when none was removed, if most of the file's entries are.
+    /// entries were hashed; when none was removed, as `hash` says (ssh's HashKnownHosts), or
+    /// without it, if most of the file's entries are hashed.
     /// Every other line is kept byte for byte. Applying it twice changes nothing more.
-    pub fn repair(&self, name: &str, key: &Key, salt: &[u8]) -> Repair {
+    pub fn repair(&self, name: &str, key: &Key, salt: &[u8], hash: Option<bool>) -> Repair {
+        self.edit(name, key, salt, true, hash)
+    }
+
+    /// [`KnownHosts::repair`] without adding an entry: only the stale entries go (for the other
+    /// files ssh reads, when the new entry is written to one of them).
+    pub fn remove_stale(&self, name: &str, key: &Key) -> Repair {
+        self.edit(name, key, &[], false, None)
+    }
+
+    fn edit(&self, name: &str, key: &Key, salt: &[u8], add: bool, hash: Option<bool>) -> Repair {
         let name_b = name.as_bytes();
         let mut out: Vec<Line> = Vec::with_capacity(self.lines.len() + 1);
         let (mut removed, mut edited, mut kept_patterns) = (Vec::new(), Vec::new(), Vec::new());
@@ -477,8 +488,8 @@ impl KnownHosts {
                 }
             }
         }
-        let hashed = removed_hashed.unwrap_or_else(|| self.mostly_hashed());
-        let added = !has_good;
+        let hashed = removed_hashed.unwrap_or_else(|| hash.unwrap_or_else(|| self.mostly_hashed()));
+        let added = add && !has_good;
         if added {
             let host = if hashed {
                 hashed_field(name, salt)
@@ -511,6 +522,51 @@ impl KnownHosts {
             hashed: added && hashed,
         }
     }
+}
+
+/// What `ssh -G` says about how ssh checks a host's key (ssh_config(5)): the name it connects
+/// to, the port, the alias keys are stored under, the files it reads (user files first: ssh
+/// adds new keys to the first), and whether it hashes the names it adds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SshView {
+    pub hostname: Option<String>,
+    pub port: Option<u16>,
+    pub host_key_alias: Option<String>,
+    /// UserKnownHostsFile, in order, `none` dropped. `~` may still need expanding (ssh before
+    /// 8.4 printed the paths as configured).
+    pub user_files: Vec<String>,
+    /// GlobalKnownHostsFile: read, never written.
+    pub global_files: Vec<String>,
+    pub hash: Option<bool>,
+}
+
+/// Read `ssh -G` output (`keyword value` lines; unknown keywords and odd lines are skipped).
+/// ssh prints file lists space-separated and unquoted, so a path with a space cannot be told
+/// from two paths; such a list is split at the spaces, as ssh's own output reads.
+pub fn parse_ssh_g(out: &[u8]) -> SshView {
+    let mut v = SshView::default();
+    for line in String::from_utf8_lossy(out).lines() {
+        let (k, val) = line.split_once(' ').unwrap_or((line, ""));
+        let val = val.trim();
+        let files = || {
+            val.split_whitespace()
+                .filter(|f| !f.eq_ignore_ascii_case("none"))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        match k {
+            "hostname" if !val.is_empty() => v.hostname = Some(val.to_ascii_lowercase()),
+            "port" => v.port = val.parse().ok(),
+            "hostkeyalias" if !val.is_empty() && !val.eq_ignore_ascii_case("none") => {
+                v.host_key_alias = Some(val.to_string())
+            }
+            "userknownhostsfile" => v.user_files = files(),
+            "globalknownhostsfile" => v.global_files = files(),
+            "hashknownhosts" => v.hash = Some(val.eq_ignore_ascii_case("yes")),
+            _ => {}
+        }
+    }
+    v
 }
 
 #[cfg(test)]
@@ -654,7 +710,7 @@ mod tests {
         ];
         for (before, want) in table {
             let kh = KnownHosts::parse(before.as_bytes());
-            let r = kh.repair("host", &new(), &SALT);
+            let r = kh.repair("host", &new(), &SALT, None);
             assert_eq!(String::from_utf8(r.text).unwrap(), want, "from {before:?}");
         }
     }
@@ -664,7 +720,7 @@ mod tests {
         let o = old().to_field();
         let hashed = hashed_field("host", &[1; 20]);
         let before = format!("{hashed} {o}\nplain {o}\n");
-        let r = KnownHosts::parse(before.as_bytes()).repair("host", &new(), &SALT);
+        let r = KnownHosts::parse(before.as_bytes()).repair("host", &new(), &SALT, None);
         assert!(r.hashed);
         assert_eq!(r.removed, vec![1]);
         let text = String::from_utf8(r.text).unwrap();
@@ -682,11 +738,11 @@ mod tests {
             hashed_field("a", &SALT),
             hashed_field("b", &SALT)
         );
-        let r = KnownHosts::parse(before.as_bytes()).repair("host", &new(), &SALT);
+        let r = KnownHosts::parse(before.as_bytes()).repair("host", &new(), &SALT, None);
         assert!(r.hashed);
         // Mostly plain: plain.
         let before = format!("{} {o}\nx {o}\nplain {o}\n", hashed_field("a", &SALT));
-        let r = KnownHosts::parse(before.as_bytes()).repair("host", &new(), &SALT);
+        let r = KnownHosts::parse(before.as_bytes()).repair("host", &new(), &SALT, None);
         assert!(!r.hashed);
     }
 
@@ -695,7 +751,7 @@ mod tests {
         let mut before = b"# caf\xe9\n".to_vec();
         before.extend_from_slice(b"host x \xff\n");
         before.extend_from_slice(format!("host {}\n", old().to_field()).as_bytes());
-        let r = KnownHosts::parse(&before).repair("host", &new(), &SALT);
+        let r = KnownHosts::parse(&before).repair("host", &new(), &SALT, None);
         assert!(r.text.starts_with(b"# caf\xe9\n"));
         assert_eq!(r.removed, vec![3]);
     }
@@ -712,6 +768,61 @@ mod tests {
             key.fingerprint(),
             "SHA256:+DiY3wvvV6TuJJhbpZisF/zLDA0zPMSvHdkr4UvCOqU (ED25519)"
         );
+    }
+
+    #[test]
+    fn ssh_g_output() {
+        let out = b"user me\nhostname SSH.Example.com\nport 2222\nhashknownhosts yes\n\
+            hostkeyalias ssh.example.com.zssh\n\
+            globalknownhostsfile /etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2\n\
+            userknownhostsfile ~/.ssh/known_hosts /tmp/kh2\nproxycommand x\n";
+        assert_eq!(
+            parse_ssh_g(out),
+            SshView {
+                hostname: Some("ssh.example.com".into()),
+                port: Some(2222),
+                host_key_alias: Some("ssh.example.com.zssh".into()),
+                user_files: vec!["~/.ssh/known_hosts".into(), "/tmp/kh2".into()],
+                global_files: vec![
+                    "/etc/ssh/ssh_known_hosts".into(),
+                    "/etc/ssh/ssh_known_hosts2".into()
+                ],
+                hash: Some(true),
+            }
+        );
+        let v = parse_ssh_g(b"userknownhostsfile none\nhashknownhosts no\nport x\n");
+        assert!(v.user_files.is_empty());
+        assert_eq!(
+            (v.hash, v.port, v.host_key_alias),
+            (Some(false), None, None)
+        );
+    }
+
+    #[test]
+    fn remove_stale_adds_nothing() {
+        let o = old().to_field();
+        let n = new().to_field();
+        let kh = KnownHosts::parse(format!("a {o}\nhost {o}\nx,host {o}\n").as_bytes());
+        let r = kh.remove_stale("host", &new());
+        assert!(!r.added && r.changed());
+        assert_eq!(
+            String::from_utf8(r.text).unwrap(),
+            format!("a {o}\nx {o}\n")
+        );
+        let kh = KnownHosts::parse(format!("host {n}\n").as_bytes());
+        assert!(!kh.remove_stale("host", &new()).changed());
+    }
+
+    #[test]
+    fn ssh_hashing_setting_decides_for_new_entries() {
+        let o = old().to_field();
+        let plain = KnownHosts::parse(format!("a {o}\n").as_bytes());
+        assert!(plain.repair("host", &new(), &SALT, Some(true)).hashed);
+        assert!(!plain.repair("host", &new(), &SALT, None).hashed);
+        // A replaced hashed entry stays hashed whatever the setting.
+        let h = format!("{} {o}\n", hashed_field("host", &SALT));
+        let r = KnownHosts::parse(h.as_bytes()).repair("host", &new(), &SALT, Some(false));
+        assert!(r.hashed);
     }
 
     // ---- property tests ----
@@ -822,11 +933,34 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
+        /// Arbitrary bytes (and arbitrary lines after a valid entry) never panic any reader.
+        #[test]
+        fn arbitrary_bytes_never_panic(
+            bytes in prop::collection::vec(any::<u8>(), 0..512),
+            field in "[|1a-zA-Z0-9+/=,!*?\\[\\]:@-]{0,40}",
+            name in "[a-z.:\\[\\]0-9*?!]{0,20}",
+            hash in any::<Option<bool>>(),
+        ) {
+            let mut text = format!("{field} {}\n", old().to_field()).into_bytes();
+            text.extend_from_slice(&bytes);
+            for input in [&bytes, &text] {
+                let kh = KnownHosts::parse(input);
+                prop_assert_eq!(kh.to_bytes(), input.clone());
+                let _ = kh.lookup(&name);
+                let _ = kh.status(&name, &new());
+                let _ = kh.revoked(&name, &old());
+                let _ = kh.repair(&name, &new(), &SALT, hash);
+                let _ = kh.remove_stale(&name, &new());
+                let _ = Key::from_blob(input.clone()).map(|k| k.fingerprint());
+            }
+            let _ = parse_ssh_g(&bytes);
+        }
+
         #[test]
         fn repair_touches_only_the_host((lines, final_eol) in file(), new_key in keys(), salt in any::<[u8; 20]>()) {
             let before = render(&lines, final_eol);
             let kh = KnownHosts::parse(&before);
-            let r = kh.repair("host", &new_key, &salt);
+            let r = kh.repair("host", &new_key, &salt, None);
             // Every other line, in order, byte for byte (terminators included, except that a
             // last line without one gains one when an entry is appended after it).
             let after = KnownHosts::parse(&r.text);
@@ -862,7 +996,7 @@ mod tests {
                 prop_assert_eq!(r.hashed, stale.iter().any(|f| f.how == How::Hashed));
             }
             // Idempotent.
-            let again = after.repair("host", &new_key, &[9; 20]);
+            let again = after.repair("host", &new_key, &[9; 20], None);
             prop_assert!(!again.changed());
             prop_assert_eq!(&again.text, &r.text);
         }

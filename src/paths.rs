@@ -107,7 +107,11 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     (
         "~/.ssh/config.zssh-backup, ~/.ssh/known_hosts.zssh-backup",
-        "copies taken before zssh first changes these files",
+        "copies taken before zssh first changes these files (once, whole: written aside, then linked into place)",
+    ),
+    (
+        "~/.ssh/known_hosts.zssh.lock",
+        "locked while zssh known-hosts repair rewrites that known_hosts file (one beside each file it repairs)",
     ),
     (
         "~/.cloudflared/<team>-jwks",

@@ -117,6 +117,13 @@ pub fn has_include(text: &[u8], include: &str) -> bool {
     })
 }
 
+/// Whether `text` holds zssh's marker line (followed by its Include, whatever its path).
+pub fn has_marker(text: &[u8]) -> bool {
+    lines(text)
+        .iter()
+        .any(|l| &text[l.start..l.content_end] == INCLUDE_MARKER.as_bytes())
+}
+
 /// Add zssh's marker and `include` (an [`include_line`]) at the top of the file (so before the
 /// first `Host`/`Match` line), with the file's own line ending. Every other byte is kept. If the
 /// marker and this very line are already there (wherever the user moved them), nothing changes;
@@ -273,6 +280,9 @@ pub fn host_pattern(input: &str) -> Result<String, UserError> {
                 "a pattern may only hold letters, digits, '.', '-', '_', '*' and '?'",
             ));
         }
+        if let Err(why) = dns_shape(input) {
+            return Err(bad(&why));
+        }
         return Ok(input.to_ascii_lowercase());
     }
     let app = AppUrl::parse(input)?;
@@ -284,7 +294,48 @@ pub fn host_pattern(input: &str) -> Result<String, UserError> {
     if app.has_path || app.target != "/" {
         return Err(bad("a host has no path or query"));
     }
-    Ok(app.host.to_ascii_lowercase())
+    let host = app.host.to_ascii_lowercase();
+    // IP literals come out of the URL parser canonical; a name must be a DNS name (the URL
+    // parser lets quotes, '!', ',', ';', '$' and endless labels through, and ssh_config cannot
+    // hold some of them at all).
+    if host.parse::<std::net::IpAddr>().is_err() {
+        if !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        {
+            return Err(bad(
+                "a host name may only hold letters, digits, '.', '-' and '_'",
+            ));
+        }
+        dns_shape(&host).map_err(|why| bad(&why))?;
+    }
+    Ok(host)
+}
+
+/// Labels of 1 to 63 characters that neither start nor end with '-', 253 characters in all.
+fn dns_shape(name: &str) -> Result<(), String> {
+    if name.len() > 253 {
+        return Err(format!(
+            "{} characters is longer than a DNS name can be (253)",
+            name.len()
+        ));
+    }
+    for label in name.split('.') {
+        if label.is_empty() {
+            return Err("it has an empty label (two dots in a row, or a leading dot)".into());
+        }
+        if label.len() > 63 {
+            return Err(format!(
+                "the label {}… has {} characters; DNS allows 63",
+                label.chars().take(12).collect::<String>(),
+                label.len()
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!("the label {label:?} starts or ends with '-'"));
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -627,6 +678,8 @@ mod tests {
             ("SSH.Example.com", "ssh.example.com"),
             ("https://ssh.example.com", "ssh.example.com"),
             ("bücher.example", "xn--bcher-kva.example"),
+            ("10.0.0.1", "10.0.0.1"),
+            ("host_1.internal", "host_1.internal"),
             ("*.example.com", "*.example.com"),
             ("host?.Example.com", "host?.example.com"),
         ];
@@ -642,6 +695,19 @@ mod tests {
             "*.bü.example",
             "!*.example.com",
             "a,*.b",
+            "a\"b.example",
+            "a'b.example",
+            "a!b.example",
+            "a,b.example",
+            "a;b.example",
+            "a$b.example",
+            "a&b.example",
+            "a b.example",
+            "-a.example",
+            "a..example",
+            &format!("{}.example", "a".repeat(300)),
+            &format!("*.{}.example", "a".repeat(64)),
+            &"a.".repeat(130),
         ] {
             let e = host_pattern(input).unwrap_err();
             assert_eq!(e.exit, crate::exit::Exit::Usage, "{input:?}");
@@ -878,6 +944,28 @@ mod tests {
                 let want = if before.is_empty() { MANAGED_HEADER.to_string() } else { before.clone() };
                 prop_assert_eq!(remove_stanza(&managed, last), want);
             }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any bytes as the user's config and any text as the managed file: every reader and
+        /// edit answers without a panic.
+        #[test]
+        fn arbitrary_configs_never_panic(
+            bytes in prop::collection::vec(any::<u8>(), 0..300),
+            managed in "(.|\r|\n){0,300}",
+            pattern in "[a-z*?.]{1,10}",
+        ) {
+            let with = add_include(&bytes, INC);
+            let _ = (has_include(&bytes, INC), has_marker(&bytes), line_ending(&bytes));
+            let _ = remove_include(&bytes);
+            prop_assert!(has_include(&with, INC));
+            let _ = managed_patterns(&managed);
+            let _ = remove_stanza(&managed, &pattern);
+            let _ = set_stanza(&managed, &stanza(&pattern, Auth::Keys));
+            let _ = host_pattern(&managed);
         }
     }
 }

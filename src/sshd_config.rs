@@ -424,4 +424,34 @@ mod tests {
         assert!(ca_file_has(&added, &key));
         assert_eq!(ca_key_count(&added), 1);
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any sshd_config text, `sshd -T` output and CA key input: no panic in any reader or
+        /// edit.
+        #[test]
+        fn arbitrary_configs_never_panic(
+            text in "(.|\r|\n){0,300}",
+            shaped in proptest::collection::vec(
+                "[ \t]{0,2}(Match|TrustedUserCAKeys|PubkeyAuthentication|Include|#)?[ \t=]{0,2}[ -~]{0,20}\r?",
+                0..10,
+            ),
+            ca in ".{0,120}",
+        ) {
+            let shaped = shaped.join("\n");
+            for t in [text.as_str(), shaped.as_str()] {
+                let _ = directives(t);
+                let eff = Effective::parse(t);
+                let _ = (eff.pubkey_auth(), eff.trusted_ca(), eff.all("trustedusercakeys"));
+                let _ = plan(t, "/etc/ssh/ca.pub", &eff);
+                let _ = ca_key_count(t);
+                if let Ok((line, key)) = parse_ca_key(K1) {
+                    let _ = add_ca_key(t, &line, &key);
+                    let _ = ca_file_has(t, &key);
+                }
+            }
+            let _ = parse_ca_key(&ca);
+        }
+    }
 }

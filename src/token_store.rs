@@ -324,6 +324,9 @@ fn check_name(name: &str) -> Result<(), UserError> {
 // ---------------------------------------------------------------------------------------------
 // The file backend: cloudflared's layout, byte for byte (raw token, no newline, 0600, dir 0700).
 
+/// A token file larger than this is not read (tokens are a few KiB).
+const MAX_TOKEN_FILE: u64 = 64 * 1024;
+
 fn read_file(dir: &Path, name: &str) -> Result<Option<Secret>, UserError> {
     let path = dir.join(name);
     let unreadable = |e: std::io::Error| {
@@ -335,7 +338,15 @@ fn read_file(dir: &Path, name: &str) -> Result<Option<Secret>, UserError> {
             ),
         )
     };
-    let mut file = match std::fs::File::open(&path) {
+    // Opening a FIFO waits for a writer, forever: look before opening, and again at the opened
+    // file (what the path names may change in between).
+    match std::fs::metadata(&path) {
+        Ok(m) if !m.is_file() => return Ok(None),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(unreadable(e)),
+    }
+    let file = match std::fs::File::open(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(unreadable(e)),
@@ -358,7 +369,13 @@ fn read_file(dir: &Path, name: &str) -> Result<Option<Secret>, UserError> {
         ));
     }
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).map_err(unreadable)?;
+    file.take(MAX_TOKEN_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_TOKEN_FILE {
+        // Not a token (they are a few KiB): treated as absent, like any other non-token.
+        return Ok(None);
+    }
     // A token is ASCII; anything else cannot be one, and the reader treats it as absent.
     Ok(Some(Secret::new(String::from_utf8_lossy(&bytes))))
 }
@@ -704,6 +721,42 @@ mod tests {
 
     const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.c2ln";
     const NAME: &str = "ssh.example.com-0123abcd-token";
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_and_huge_files_are_not_tokens() {
+        let dir = tempfile::tempdir().unwrap();
+        fsutil::ensure_private_dir(&dir.path().join("d")).unwrap();
+        let d = dir.path().join("d");
+        // A FIFO nobody writes to: opening it for reading would block forever.
+        let st = std::process::Command::new("mkfifo")
+            .arg(d.join(NAME))
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let (tx, rx) = mpsc::channel();
+        let dd = d.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(read_file(&dd, NAME).map(|t| t.is_some()).ok());
+        });
+        // A bound for a hang, not a synchronisation: the answer comes at once.
+        let got = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("read_file returned instead of hanging on a FIFO");
+        assert_eq!(got, Some(false));
+        // Larger than any token: not read whole, and not a token.
+        let big = d.join("big-token");
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(100 * 1024 * 1024).unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&big, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        assert!(read_file(&d, "big-token").unwrap().is_none());
+        // At the limit it still is.
+        std::fs::write(&big, vec![b'a'; MAX_TOKEN_FILE as usize]).unwrap();
+        assert!(read_file(&d, "big-token").unwrap().is_some());
+    }
 
     /// An in-memory keyring that can be told to fail or to hang, and counts the calls it got.
     #[derive(Clone, Default)]

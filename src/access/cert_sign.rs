@@ -107,6 +107,11 @@ pub async fn sign(
         .request("POST", &target, &headers, Some(body.as_bytes()), TIMEOUT)
         .await
         .map_err(|e| super::discovery::unreachable(&url, &e))?;
+    answer(&iss, &resp)
+}
+
+/// Read cert_sign's answer (any status, any body) into the certificate or an error.
+fn answer(iss: &str, resp: &crate::http::Response) -> Result<Signed, UserError> {
     let edge_time = resp
         .header("date")
         .and_then(|d| httpdate::parse_http_date(d).ok());
@@ -230,6 +235,59 @@ mod tests {
         ] {
             let e = check_issuer(&token(bad), team).expect_err(bad);
             assert!(!e.message.contains(".sig"), "{}", e.message);
+        }
+    }
+
+    use proptest::prelude::*;
+
+    fn resp(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> crate::http::Response {
+        crate::http::Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    #[test]
+    fn answers_become_certificates_or_errors() {
+        let iss = "https://team.cloudflareaccess.com";
+        let ok = answer(
+            iss,
+            &resp(200, vec![], br#"{"certificate":" c \n"}"#.to_vec()),
+        )
+        .unwrap();
+        assert_eq!(ok.certificate, "c");
+        let e = answer(
+            iss,
+            &resp(401, vec![], br#"{"status":401,"message":"no"}"#.to_vec()),
+        )
+        .err()
+        .unwrap();
+        assert_eq!(e.exit, Exit::Auth);
+        let e = answer(iss, &resp(502, vec![], b"upstream".to_vec()))
+            .err()
+            .unwrap();
+        assert_eq!(e.exit, Exit::Protocol);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever the edge (or something in front of it) answers, no panic.
+        #[test]
+        fn arbitrary_answers_never_panic(
+            status in any::<u16>(),
+            body in prop::collection::vec(any::<u8>(), 0..256),
+            date in "[ -~]{0,40}",
+            json_status in any::<Option<i64>>(),
+            message in any::<Option<String>>(),
+            cert in any::<Option<String>>(),
+        ) {
+            let iss = "https://team.cloudflareaccess.com";
+            let headers = vec![("Date".to_string(), date)];
+            let _ = answer(iss, &resp(status, headers.clone(), body));
+            let json = serde_json::json!({"status": json_status, "message": message, "certificate": cert});
+            let _ = answer(iss, &resp(status, headers, json.to_string().into_bytes()));
         }
     }
 }

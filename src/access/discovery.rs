@@ -244,4 +244,26 @@ mod tests {
             assert!(e.message.contains(want), "{}: {want}", e.message);
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any JSON claims (as arbitrary JSON text and as the claims' shapes with odd values):
+        /// the checks answer, never panic.
+        #[test]
+        fn arbitrary_claims_never_panic(
+            text in "[{}\\[\\]\",:a-z_0-9. -]{0,100}",
+            hostname in proptest::option::of(".{0,30}"),
+            aud in proptest::option::of(".{0,10}"),
+            exp in proptest::option::of(proptest::prelude::any::<i64>()),
+            now in proptest::prelude::any::<i64>(),
+        ) {
+            let app = AppUrl::parse("app.test.example").unwrap();
+            if let Ok(v) = serde_json::from_str::<Value>(&text) {
+                let _ = check_claims(&v, &app, now);
+            }
+            let v = json!({"hostname": hostname, "aud": aud, "exp": exp, "nbf": exp, "iat": exp});
+            let _ = check_claims(&v, &app, now);
+        }
+    }
 }

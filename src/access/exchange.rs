@@ -218,4 +218,20 @@ mod tests {
             assert!(at(other).is_none(), "{other}");
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Any Set-Cookie value the edge sends: no panic.
+        #[test]
+        fn arbitrary_set_cookies_never_panic(
+            raw in ".{0,120}",
+            value in "[ -~]{0,40}",
+            expires in "[ -~]{0,40}",
+        ) {
+            let _ = cookie(&raw, "CF_Authorization");
+            let shaped = format!("CF_Authorization={value}; Expires={expires}; {raw}");
+            proptest::prop_assert!(cookie(&shaped, "CF_Authorization").is_some());
+        }
+    }
 }

@@ -41,7 +41,9 @@ fn read_cache(path: &Path) -> Option<(Vec<Value>, Duration)> {
     if age > CACHE_MAX_AGE {
         return None;
     }
-    let keys = parse_keys(&std::fs::read(path).ok()?)?;
+    // The same 1 MiB bound as a fetched set; a FIFO or device there is not a cache.
+    let bytes = crate::fsutil::read_regular(path, MAX_JWKS as u64).ok()??;
+    let keys = parse_keys(&bytes)?;
     (!keys.is_empty()).then_some((keys, age))
 }
 
@@ -131,6 +133,36 @@ pub async fn verify(client: &mut Client, auth_host: &str, token: &str) -> Result
         None => {
             let keys = fetch(client, auth_host).await?;
             verify_with(token, &keys).map_err(fail)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// Any key set body, and any token against keys of any shape: no panic.
+        #[test]
+        fn arbitrary_key_sets_and_tokens_never_panic(
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            kid in "[a-z0-9]{0,8}",
+            n in "[A-Za-z0-9_-]{0,40}",
+            e in "[A-Za-z0-9_-]{0,6}",
+            token in "[A-Za-z0-9_.-]{0,120}",
+        ) {
+            let _ = parse_keys(&body);
+            let set = serde_json::json!({"keys": [{"kty": "RSA", "kid": kid, "n": n, "e": e, "alg": "RS256"}]});
+            if let Some(keys) = parse_keys(set.to_string().as_bytes()) {
+                let _ = verify_with(&token, &keys);
+                let header = base64::Engine::encode(
+                    &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                    format!("{{\"alg\":\"RS256\",\"kid\":\"{kid}\"}}"),
+                );
+                let _ = verify_with(&format!("{header}.{token}"), &keys);
+            }
         }
     }
 }

@@ -91,4 +91,28 @@ mod tests {
             assert!(peek(bad).is_none(), "{bad}");
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Arbitrary text, and three dot-separated parts of base64 over arbitrary bytes or
+        /// JSON-shaped text, never panic the reader or its accessors.
+        #[test]
+        fn arbitrary_tokens_never_panic(
+            raw in ".{0,200}",
+            header in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+            claims in "[{}\\[\\]\",:a-z0-9 .-]{0,80}",
+            json in proptest::option::of("\\{\"(aud|exp|iss|alg)\":(\"[a-z]{0,5}\"|-?[0-9]{1,25}|\\[\"a\",1,null\\]|null|true|1e400)\\}"),
+        ) {
+            for t in [
+                raw.clone(),
+                format!("{}.{}.s", URL_SAFE_NO_PAD.encode(&header), URL_SAFE_NO_PAD.encode(&claims)),
+                format!("{}.{}.s", enc(r#"{"alg":"RS256"}"#), enc(json.as_deref().unwrap_or("{}"))),
+            ] {
+                if let Some(u) = peek(&t) {
+                    let _ = (u.alg(), u.claim_str("iss"), u.exp(), u.audiences());
+                }
+            }
+        }
+    }
 }

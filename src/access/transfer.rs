@@ -279,4 +279,34 @@ mod tests {
         let e = open(&t, body.as_bytes(), &wrong).err().unwrap();
         assert!(e.message.contains("failed to decrypt"));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// Any answer from the store, including well-sealed boxes of arbitrary plaintext (the
+        /// JSON parser sees those): an error or tokens, never a panic.
+        #[test]
+        fn arbitrary_store_answers_never_panic(
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            key in ".{0,60}",
+            plain in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120),
+            json in "[{}\\[\\]\",:a-z_0-9 ]{0,60}",
+        ) {
+            let t = Transfer::new();
+            let _ = open(&t, &body, &key);
+            let server = SecretKey::generate(&mut OsRng);
+            let client_pub =
+                PublicKey::from(<[u8; 32]>::try_from(URL_SAFE.decode(&t.public).unwrap()).unwrap());
+            let server_key = URL_SAFE.encode(server.public_key().as_bytes());
+            let _ = open(&t, STANDARD.encode(&body).as_bytes(), &server_key);
+            for p in [plain.as_slice(), json.as_bytes()] {
+                let nonce = [3u8; 24];
+                let sealed = SalsaBox::new(&client_pub, &server)
+                    .encrypt((&nonce).into(), p)
+                    .unwrap();
+                let b = STANDARD.encode([nonce.as_slice(), &sealed].concat());
+                let _ = open(&t, b.as_bytes(), &server_key);
+            }
+        }
+    }
 }

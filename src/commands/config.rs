@@ -185,6 +185,23 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
         return Ok(Exit::Ok);
     }
 
+    // ssh reads this config on every run: a change it cannot parse would break every ssh, so it
+    // is tried on copies first (unless ssh already rejects the current files).
+    if let Err(why) = ssh_reads(&new_config, new_managed.as_deref().unwrap_or_default())
+        && ssh_reads(
+            &old_config_bytes,
+            old_managed.as_deref().unwrap_or_default(),
+        )
+        .is_ok()
+    {
+        return Err(UserError::local(
+            format!(
+                "ssh would reject {} with this change, so nothing was changed: {why}",
+                config.display()
+            ),
+            "check the hosts and options given; zssh config --dry-run shows the change",
+        ));
+    }
     if let Some(text) = &new_managed
         && managed_changes
     {
@@ -373,6 +390,53 @@ fn remove_file(path: &Path) -> Result<(), UserError> {
     }
 }
 
+/// A host name no stanza can match, so `ssh -G` evaluates no `Match exec` of zssh's.
+const CHECK_HOST: &str = "zssh-config-check.invalid";
+
+/// Whether ssh parses `config` with `managed` as zssh's included file: both are written to a
+/// private temp directory, the config's Include pointed at the copy, and `ssh -G -F` run on it.
+/// `Ok` too when ssh cannot be run at all (there is nothing to break then).
+fn ssh_reads(config: &[u8], managed: &str) -> Result<(), String> {
+    let Ok(dir) = tempfile::tempdir() else {
+        return Ok(());
+    };
+    let copy = dir.path().join("zssh_config");
+    let Some(copy_str) = copy.to_str() else {
+        return Ok(());
+    };
+    let text = if ssh_config::has_marker(config) {
+        ssh_config::add_include(config, &ssh_config::include_line(copy_str))
+    } else {
+        config.to_vec()
+    };
+    let cfg = dir.path().join("config");
+    if std::fs::write(&copy, managed).is_err() || std::fs::write(&cfg, text).is_err() {
+        return Ok(());
+    }
+    let out = std::process::Command::new("ssh")
+        .arg("-G")
+        .arg("-F")
+        .arg(&cfg)
+        .arg(CHECK_HOST)
+        .stdin(std::process::Stdio::null())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => {
+            let said = String::from_utf8_lossy(&o.stderr);
+            let dir_str = dir.path().display().to_string();
+            let first = said
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or("ssh -G failed")
+                .replace(&dir_str, "…");
+            Err(first)
+        }
+        Err(_) => Ok(()),
+    }
+}
+
 /// Back up the user's config (next to the name they use, once: the first backup is the one
 /// worth keeping), then replace its target atomically with its mode kept.
 fn write_config(
@@ -385,9 +449,7 @@ fn write_config(
         let mut backup = given.as_os_str().to_owned();
         backup.push(".zssh-backup");
         let backup = PathBuf::from(backup);
-        if std::fs::symlink_metadata(&backup).is_err() {
-            fsutil::write_private(&backup, old)?;
-        }
+        fsutil::backup_once(&backup, old).map_err(|e| write_error(&backup, &e))?;
     }
     let dir = target.parent().unwrap_or(Path::new("."));
     let mode = fsutil::existing_mode(target);
@@ -426,6 +488,24 @@ mod tests {
         );
         assert_eq!(expand_tilde("/etc/x", home), PathBuf::from("/etc/x"));
         assert_eq!(expand_tilde("rel", home), PathBuf::from("rel"));
+    }
+
+    #[test]
+    fn ssh_rejects_what_it_cannot_parse() {
+        if std::process::Command::new("ssh")
+            .arg("-V")
+            .output()
+            .is_err()
+        {
+            panic!("these tests need OpenSSH's ssh");
+        }
+        let include = ssh_config::add_include(b"User me\n", "Include /nonexistent/zssh_config");
+        assert_eq!(ssh_reads(&include, "Host a.example\n  User x\n"), Ok(()));
+        // An unbalanced quote in the included file breaks every ssh run.
+        let why = ssh_reads(&include, "Host \"a.example\n  User x\n").unwrap_err();
+        assert!(why.contains("zssh_config"), "{why}");
+        assert!(!why.contains("/tmp"), "{why}");
+        assert!(ssh_reads(b"Bogus yes\n", "").is_err());
     }
 
     #[test]

@@ -83,8 +83,6 @@ struct SshView {
     proxy_command: String,
     identity_files: Vec<String>,
     certificate_files: Vec<String>,
-    host_key_alias: Option<String>,
-    known_hosts: Option<String>,
 }
 
 fn ssh_view(args: &DoctorArgs, host: &str) -> Result<SshView, String> {
@@ -109,10 +107,6 @@ fn ssh_view(args: &DoctorArgs, host: &str) -> Result<SshView, String> {
             "proxycommand" => v.proxy_command = val.to_string(),
             "identityfile" => v.identity_files.push(val.to_string()),
             "certificatefile" => v.certificate_files.push(val.to_string()),
-            "hostkeyalias" => v.host_key_alias = Some(val.to_string()),
-            "userknownhostsfile" => {
-                v.known_hosts = val.split_whitespace().next().map(str::to_string)
-            }
             _ => {}
         }
     }
@@ -343,7 +337,7 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
         .iter()
         .any(|v| v.check == "token" && v.status == Status::Ok);
     if token_ok {
-        check_known_hosts(&mut r, &host_arg, view.as_ref(), args.fix);
+        check_known_hosts(&mut r, &host_arg, args.ssh_config.as_deref(), args.fix);
     } else {
         r.add(
             "known_hosts",
@@ -520,20 +514,14 @@ async fn check_certificate(r: &mut Report, host: &str, view: &SshView, fix: bool
     }
 }
 
-fn check_known_hosts(r: &mut Report, host: &str, view: Option<&SshView>, fix: bool) {
+/// `zssh known-hosts check` (and with --fix, repair) against the same ssh config: it asks
+/// `ssh -G` for the alias, port, every known_hosts file and the hashing ssh uses.
+fn check_known_hosts(r: &mut Report, host: &str, ssh_config: Option<&std::path::Path>, fix: bool) {
     let me = std::env::current_exe().unwrap_or_else(|_| "zssh".into());
-    let mut args = vec![
-        "known-hosts".to_string(),
-        "check".to_string(),
-        host.to_string(),
-    ];
-    if let Some(alias) = view.and_then(|v| v.host_key_alias.clone()) {
-        args.push("--host-key-alias".into());
-        args.push(alias);
-    }
-    if let Some(file) = view.and_then(|v| v.known_hosts.clone()) {
-        args.push("--known-hosts".into());
-        args.push(file);
+    let mut args: Vec<std::ffi::OsString> = vec!["known-hosts".into(), "check".into(), host.into()];
+    if let Some(file) = ssh_config {
+        args.push("--ssh-config".into());
+        args.push(file.into());
     }
     let out = Command::new(&me)
         .args(&args)
@@ -559,7 +547,13 @@ fn check_known_hosts(r: &mut Report, host: &str, view: Option<&SshView>, fix: bo
         r.ok("known_hosts", said);
         return;
     }
-    let repair = format!("zssh known-hosts repair {host}");
+    let repair = match ssh_config {
+        Some(f) => format!(
+            "zssh known-hosts repair {host} --ssh-config {}",
+            f.display()
+        ),
+        None => format!("zssh known-hosts repair {host}"),
+    };
     if fix {
         // Repair asks the person first (it reads the terminal); without one it refuses.
         let mut rep = args.clone();

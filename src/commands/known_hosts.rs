@@ -1,6 +1,18 @@
 //! `zssh known-hosts check|repair HOST`: fetch the host key the path presents now (through the
-//! edge, or `--direct`), compare it with the known_hosts entries for the host, and (repair) replace
-//! stale entries after asking, with a backup taken before the first change.
+//! edge, or `--direct`), compare it with the known_hosts entries ssh checks for the host, and
+//! (repair) replace stale entries after asking, with a backup taken before the first change.
+//!
+//! Which names and files: what `ssh -G [-F FILE] [-p PORT] HOST` says ssh uses — HostName,
+//! Port, HostKeyAlias (`HOST.zssh` after `zssh config HOST`), every UserKnownHostsFile (the new
+//! entry goes where the stale one was, else to the first, as ssh adds keys there; stale entries
+//! leave all of them) and GlobalKnownHostsFile (read and reported, never written), and
+//! HashKnownHosts for a new entry. `--known-hosts` and `--host-key-alias` override; without an
+//! ssh to ask, ~/.ssh/known_hosts and the host's own name are used.
+//!
+//! ssh appends to known_hosts without a lock while repair waits on the network and the person,
+//! so the file is edited at write time: under an flock on `<file>.zssh.lock`, re-read, the same
+//! edit applied to what is there now, written beside it and renamed over it only if nothing
+//! changed meanwhile (else again).
 //!
 //! The report goes to stdout; the question goes to the terminal (/dev/tty); errors to stderr.
 //! Exit status: check → 0 when known_hosts accepts the key, 1 (`Exit::Failure`) when it differs or
@@ -10,16 +22,35 @@
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use crate::cli::{KnownHostsArgs, KnownHostsCommand};
 use crate::error::UserError;
 use crate::exit::Exit;
+use crate::fsutil;
 use crate::hostkey::{self, FetchError};
-use crate::known_hosts::{self, Found, How, Key, KnownHosts, Marker, Status};
+use crate::known_hosts::{self, Found, How, Key, KnownHosts, Marker, Repair, SshView, Status};
 use crate::paths;
 
 /// Appended to the file name for the one-time backup.
 const BACKUP_SUFFIX: &str = ".zssh-backup";
+/// Appended to the file name for the lock zssh holds while it rewrites the file.
+const LOCK_SUFFIX: &str = ".zssh.lock";
+/// A known_hosts file larger than this is refused (a line per host is about 100 bytes).
+const MAX_FILE: u64 = 64 * 1024 * 1024;
+/// How many times a rewrite starts over when ssh appends in the middle of it.
+const WRITE_ATTEMPTS: usize = 16;
+
+/// One known_hosts file ssh reads for the host.
+struct Source {
+    path: PathBuf,
+    /// A UserKnownHostsFile (zssh may change it); false: a GlobalKnownHostsFile (read only).
+    user: bool,
+    /// The text; empty when the file does not exist or is not a regular file.
+    kh: KnownHosts,
+    /// Whether it is a regular file or does not exist yet (so zssh may write it).
+    writable: bool,
+}
 
 pub async fn run(cmd: KnownHostsCommand) -> Result<Exit, UserError> {
     let (repair, args) = match cmd {
@@ -27,9 +58,9 @@ pub async fn run(cmd: KnownHostsCommand) -> Result<Exit, UserError> {
         KnownHostsCommand::Repair(a) => (true, a),
     };
     let host = parse_host(&args.host)?;
-    let name = match &args.host_key_alias {
+    let alias = match &args.host_key_alias {
         Some(alias) if !alias.is_empty() && !alias.contains([' ', '\t', ',', '\n']) => {
-            alias.clone()
+            Some(alias.clone())
         }
         Some(alias) => {
             return Err(UserError::usage(
@@ -37,32 +68,57 @@ pub async fn run(cmd: KnownHostsCommand) -> Result<Exit, UserError> {
                 "pass the HostKeyAlias value from your ssh config, e.g. --host-key-alias myserver",
             ));
         }
-        None => known_hosts::lookup_name(&host, args.direct.unwrap_or(22)),
+        None => None,
     };
-    let file = match &args.known_hosts {
-        Some(p) => p.clone(),
-        None => paths::known_hosts()?,
+    let view = ask_ssh(&args)?;
+    let home = paths::home()?;
+    // ssh connects to (and its ProxyCommand's %h is) the HostName.
+    let target = view
+        .as_ref()
+        .and_then(|v| v.hostname.as_deref())
+        .and_then(|h| parse_host(h).ok())
+        .unwrap_or_else(|| host.clone());
+    let port = args
+        .direct
+        .or(view.as_ref().and_then(|v| v.port))
+        .unwrap_or(22);
+    let name = alias
+        .or_else(|| view.as_ref().and_then(|v| v.host_key_alias.clone()))
+        .unwrap_or_else(|| known_hosts::lookup_name(&target, port));
+    let (user_files, global_files) = match (&args.known_hosts, &view) {
+        (Some(p), _) => (vec![p.clone()], Vec::new()),
+        (None, Some(v)) => (expand(&v.user_files, &home), expand(&v.global_files, &home)),
+        (None, None) => (vec![paths::known_hosts()?], Vec::new()),
     };
-    // Edit the file a symlink points to, not the link (dotfile managers link known_hosts).
-    let file = std::fs::canonicalize(&file).unwrap_or(file);
-    let before = read(&file)?;
-    let kh = KnownHosts::parse(before.as_deref().unwrap_or_default());
-    let found = kh.lookup(&name);
+    let hash = view.as_ref().and_then(|v| v.hash);
+
+    let mut sources = Vec::new();
+    for p in &user_files {
+        sources.push(load(p, true)?);
+    }
+    for p in &global_files {
+        sources.push(load(p, false)?);
+    }
+    let found: Vec<(usize, Found)> = sources
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.kh.lookup(&name).into_iter().map(move |f| (i, f)))
+        .collect();
     let prefer: Vec<String> = found
         .iter()
-        .filter(|f| f.marker.is_none())
-        .map(|f| f.key.algo.clone())
+        .filter(|(_, f)| f.marker.is_none())
+        .map(|(_, f)| f.key.algo.clone())
         .collect();
 
     let (key, via) = match args.direct {
         Some(port) => {
-            let key = hostkey::fetch_direct(&host, port, &prefer)
+            let key = hostkey::fetch_direct(&target, port, &prefer)
                 .await
-                .map_err(|e| direct_error(&host, port, e))?;
-            (key, format!("directly from {host} port {port}"))
+                .map_err(|e| direct_error(&target, port, e))?;
+            (key, format!("directly from {target} port {port}"))
         }
         None => (
-            hostkey::fetch_via_edge(&host, &prefer).await?,
+            hostkey::fetch_via_edge(&target, &prefer).await?,
             "through the edge".to_string(),
         ),
     };
@@ -73,60 +129,85 @@ pub async fn run(cmd: KnownHostsCommand) -> Result<Exit, UserError> {
         format!("{host} (stored as {name})")
     };
     println!("{shown} presents {} ({via})", key.fingerprint());
-    for f in &found {
-        println!("  {}", describe(&file, f, &key));
+    for (i, f) in &found {
+        let s = &sources[*i];
+        let mut line = describe(&s.path, f, &key);
+        if !s.user {
+            line.push_str(" (a system-wide file; zssh leaves it alone)");
+        }
+        println!("  {line}");
     }
-    let status = kh.status(&name, &key);
-    let revoked = kh.revoked(&name, &key);
+    // ssh loads every file and accepts the key when any entry holds it (hostfile.c).
+    let statuses: Vec<Status> = sources.iter().map(|s| s.kh.status(&name, &key)).collect();
+    let status = match statuses.iter().position(|s| *s == Status::Matches) {
+        Some(i) => (Status::Matches, Some(i)),
+        None if statuses.contains(&Status::Differs) => (Status::Differs, None),
+        None => (Status::Missing, None),
+    };
+    let revoked: Vec<String> = sources
+        .iter()
+        .flat_map(|s| {
+            s.kh.revoked(&name, &key)
+                .into_iter()
+                .map(|line| format!("{} line {line}", s.path.display()))
+        })
+        .collect();
     if !revoked.is_empty() {
         return Err(UserError::new(
             Exit::Failure,
             format!(
-                "the key {host} presents is marked @revoked in {} line {}",
-                file.display(),
-                join(&revoked)
+                "the key {host} presents is marked @revoked in {}",
+                revoked.join(", ")
             ),
             "do not connect: this key was revoked on purpose; ask the server's administrator",
         ));
     }
+    let files = show_files(&user_files);
     let again = again_command(&args);
-    match status {
-        Status::Matches => {
-            println!("{}: matches; ssh will accept this key", file.display());
+    let status = match status {
+        (Status::Matches, Some(i)) => {
+            println!(
+                "{}: matches; ssh will accept this key",
+                sources[i].path.display()
+            );
             return Ok(Exit::Ok);
         }
-        Status::Differs => {
-            println!(
-                "{}: differs; ssh will refuse to connect (\"host key has changed\")",
-                file.display()
-            );
+        (Status::Differs, _) => {
+            println!("{files}: differs; ssh will refuse to connect (\"host key has changed\")");
             println!("  why: {}", why_changed(&host, args.direct.is_some()));
             println!(
                 "  if you did not expect a change, someone may be intercepting the connection: \
                  compare the new fingerprint with one the server's administrator gives you first"
             );
+            Status::Differs
         }
-        Status::Missing => {
-            println!("{}: missing; ssh has no entry for {name}", file.display());
+        (s, _) => {
+            println!("{files}: missing; ssh has no entry for {name}");
+            s
         }
-    }
+    };
     if !repair {
         let (message, hint) = match status {
             Status::Missing => (
-                format!("{} has no entry for {name}", file.display()),
+                format!("{files} has no entry for {name}"),
                 format!("to add the key above, run: zssh known-hosts repair {again}"),
             ),
             _ => (
-                format!(
-                    "{} does not hold the key {host} presents now",
-                    file.display()
-                ),
+                format!("{files} does not hold the key {host} presents"),
                 format!(
                     "if you expected the change (ask the server's administrator if unsure), run: zssh known-hosts repair {again}"
                 ),
             ),
         };
         return Err(UserError::new(Exit::Failure, message, hint));
+    }
+    if user_files.is_empty() {
+        return Err(UserError::local(
+            format!(
+                "ssh keeps no known_hosts file of its own for {host} (UserKnownHostsFile none)"
+            ),
+            "set UserKnownHostsFile in your ssh config, or pass --known-hosts FILE",
+        ));
     }
 
     let mut salt = [0u8; 20];
@@ -137,74 +218,307 @@ pub async fn run(cmd: KnownHostsCommand) -> Result<Exit, UserError> {
             "this system's random source is unavailable; try again",
         )
     })?;
-    let plan = kh.repair(&name, &key, &salt);
-    if !plan.changed() {
-        println!("{}: nothing to change", file.display());
+    // The new entry goes where a stale one was (ssh would find it there), else to the first
+    // user file (where ssh adds keys).
+    let removable = |i: usize| {
+        found
+            .iter()
+            .any(|(j, f)| *j == i && f.marker.is_none() && f.key != key && f.how != How::Pattern)
+    };
+    let target_file = (0..user_files.len()).find(|&i| removable(i)).unwrap_or(0);
+    let edit = |i: usize, kh: &KnownHosts| -> Repair {
+        if i == target_file {
+            kh.repair(&name, &key, &salt, hash)
+        } else {
+            kh.remove_stale(&name, &key)
+        }
+    };
+    let plans: Vec<(usize, Repair)> = (0..user_files.len())
+        .map(|i| (i, edit(i, &sources[i].kh)))
+        .filter(|(_, r)| r.changed())
+        .collect();
+    if plans.is_empty() {
+        println!("{files}: nothing to change");
         return Ok(Exit::Ok);
     }
-    for line in &plan.kept_patterns {
-        println!(
-            "  line {line} names {name} only through a wildcard; it stays (the new entry takes precedence)"
-        );
+    for (i, plan) in &plans {
+        let s = &sources[*i];
+        if !s.writable {
+            return Err(UserError::local(
+                format!(
+                    "cannot repair {}: {}; zssh replaces only regular files",
+                    s.path.display(),
+                    fsutil::NOT_REGULAR
+                ),
+                "point UserKnownHostsFile (or --known-hosts) at a regular file",
+            ));
+        }
+        for line in &plan.kept_patterns {
+            println!(
+                "  {} line {line} names {name} only through a wildcard; it stays (the new entry takes precedence)",
+                s.path.display()
+            );
+        }
     }
-    let backup = backup_path(&file);
-    let takes_backup = before.is_some() && !backup.exists();
     if !args.yes {
+        let changed: Vec<PathBuf> = plans
+            .iter()
+            .map(|(i, _)| sources[*i].path.clone())
+            .collect();
         let what = match status {
-            Status::Missing => format!("Add {name} with this key to {}", file.display()),
+            Status::Missing => format!(
+                "Add {name} with this key to {}",
+                sources[target_file].path.display()
+            ),
             _ => format!(
                 "Replace the entries for {name} in {} with this key",
-                file.display()
+                show_files(&changed)
             ),
         };
-        let question = if takes_backup {
-            format!("{what} (backup: {})?", backup.display())
-        } else {
+        let backups: Vec<String> = changed
+            .iter()
+            .map(|p| backup_path(p))
+            .filter(|b| !b.exists())
+            .map(|b| b.display().to_string())
+            .collect();
+        let question = if backups.is_empty() {
             format!("{what}?")
+        } else {
+            format!("{what} (backup: {})?", backups.join(", "))
         };
         if !confirm(&question, &again)? {
             return Err(UserError::new(
                 Exit::Failure,
-                format!("{} was not changed", file.display()),
+                format!("{files} was not changed"),
                 format!(
                     "to change it, run again and answer y, or: zssh known-hosts repair --yes {again}"
                 ),
             ));
         }
     }
-    if takes_backup {
-        std::fs::copy(&file, &backup).map_err(|e| {
-            UserError::local(
-                format!(
-                    "cannot back up {} to {}: {e}",
-                    file.display(),
-                    backup.display()
-                ),
-                format!("check that {} is writable by you", parent(&file).display()),
-            )
-        })?;
-        println!("backed up {} to {}", file.display(), backup.display());
+    // Edit what the files hold now, not what they held before the network and the question.
+    for (i, _) in &plans {
+        let path = &sources[*i].path;
+        let Some((plan, backed_up)) = rewrite(path, |kh| edit(*i, kh))? else {
+            println!("{}: nothing to change any more", path.display());
+            continue;
+        };
+        if backed_up {
+            println!(
+                "backed up {} to {}",
+                path.display(),
+                backup_path(path).display()
+            );
+        }
+        let form = if plan.hashed { "a hashed" } else { "an" };
+        let mut done = Vec::new();
+        if !plan.removed.is_empty() {
+            done.push(format!("removed line {}", join(&plan.removed)));
+        }
+        if !plan.edited.is_empty() {
+            done.push(format!("took {name} out of line {}", join(&plan.edited)));
+        }
+        if plan.added {
+            done.push(format!("added {form} entry for {name}"));
+        }
+        println!("{}: {}", path.display(), done.join(", "));
     }
-    write_keeping_mode(&file, &plan.text)?;
-    let form = if plan.hashed { "a hashed" } else { "an" };
-    let mut done = Vec::new();
-    if !plan.removed.is_empty() {
-        done.push(format!("removed line {}", join(&plan.removed)));
-    }
-    if !plan.edited.is_empty() {
-        done.push(format!("took {name} out of line {}", join(&plan.edited)));
-    }
-    if plan.added {
-        done.push(format!("added {form} entry for {name}"));
-    }
-    println!("{}: {}", file.display(), done.join(", "));
     Ok(Exit::Ok)
+}
+
+/// What `ssh -G` says ssh does for the host (`None`: there is no ssh to ask, or it failed and
+/// both the file and the alias were given).
+fn ask_ssh(args: &KnownHostsArgs) -> Result<Option<SshView>, UserError> {
+    let mut cmd = Command::new("ssh");
+    if let Some(f) = &args.ssh_config {
+        cmd.arg("-F").arg(f);
+    }
+    if let Some(p) = args.direct {
+        cmd.arg("-p").arg(p.to_string());
+    }
+    let out = cmd
+        .arg("-G")
+        .arg(&args.host)
+        .stdin(std::process::Stdio::null())
+        .output();
+    let overridden = args.known_hosts.is_some() && args.host_key_alias.is_some();
+    match out {
+        Ok(o) if o.status.success() => Ok(Some(known_hosts::parse_ssh_g(&o.stdout))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        _ if overridden => Ok(None),
+        Err(e) => Err(UserError::local(
+            format!("cannot run ssh -G to learn which known_hosts files ssh reads: {e}"),
+            "pass --known-hosts FILE and --host-key-alias ALIAS to name them yourself",
+        )),
+        Ok(o) => {
+            let said = String::from_utf8_lossy(&o.stderr);
+            let first = said.lines().map(str::trim).find(|l| !l.is_empty());
+            Err(UserError::local(
+                format!(
+                    "ssh -G {} failed: {}",
+                    args.host,
+                    first.unwrap_or("no reason given")
+                ),
+                "fix the ssh config error shown (ssh itself fails the same way), or pass --ssh-config FILE",
+            ))
+        }
+    }
+}
+
+/// File names as ssh prints them, `~` expanded (older ssh printed them unexpanded).
+fn expand(files: &[String], home: &Path) -> Vec<PathBuf> {
+    files
+        .iter()
+        .map(|f| match f.strip_prefix("~/") {
+            Some(rest) => home.join(rest),
+            None if f == "~" => home.to_path_buf(),
+            None => PathBuf::from(f),
+        })
+        .collect()
+}
+
+fn show_files(files: &[PathBuf]) -> String {
+    if files.is_empty() {
+        return "known_hosts (none configured)".into();
+    }
+    files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Read one file ssh reads. A user file that cannot be read is an error; a system-wide one is
+/// skipped (ssh cannot read it either, or it is not zssh's to judge).
+fn load(path: &Path, user: bool) -> Result<Source, UserError> {
+    // Edit the file a symlink points to, not the link (dotfile managers link known_hosts).
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let (bytes, writable) = match read(&path) {
+        Ok(b) => (b.unwrap_or_default(), true),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => (Vec::new(), false),
+        Err(_) if !user => (Vec::new(), false),
+        Err(e) => return Err(read_error(&path, &e)),
+    };
+    Ok(Source {
+        kh: KnownHosts::parse(&bytes),
+        path,
+        user,
+        writable,
+    })
+}
+
+fn read(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    fsutil::read_regular(path, MAX_FILE)
+}
+
+fn read_error(path: &Path, e: &std::io::Error) -> UserError {
+    UserError::local(
+        format!("cannot read {}: {e}", path.display()),
+        "check that the file is readable by you, or pass another with --known-hosts",
+    )
+}
+
+fn with_suffix(file: &Path, suffix: &str) -> PathBuf {
+    let mut s = file.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Apply `edit` to what `file` holds at write time, under zssh's lock on it: re-read, edit,
+/// back up (once), and replace it atomically if nothing appended meanwhile; else start over.
+/// Returns the edit made and whether the backup was taken now (`None`: nothing to change any
+/// more, e.g. another repair did it).
+fn rewrite(
+    file: &Path,
+    edit: impl Fn(&KnownHosts) -> Repair,
+) -> Result<Option<(Repair, bool)>, UserError> {
+    let unwritable = |e: std::io::Error| {
+        UserError::local(
+            format!("cannot write {}: {e}", file.display()),
+            format!("check that {} is writable by you", parent(file).display()),
+        )
+    };
+    fsutil::ensure_private_dir(parent(file))?;
+    let lock_path = with_suffix(file, LOCK_SUFFIX);
+    let lock = open_lock(&lock_path).map_err(|e| {
+        UserError::local(
+            format!("cannot lock {}: {e}", lock_path.display()),
+            format!("check that {} is writable by you", parent(file).display()),
+        )
+    })?;
+    lock.lock().map_err(|e| {
+        UserError::local(
+            format!("cannot lock {}: {e}", lock_path.display()),
+            "check that the file system supports locks (flock)",
+        )
+    })?;
+    let mut backed_up = false;
+    for _ in 0..WRITE_ATTEMPTS {
+        let fresh = read(file).map_err(|e| read_error(file, &e))?;
+        let plan = edit(&KnownHosts::parse(fresh.as_deref().unwrap_or_default()));
+        if !plan.changed() {
+            return Ok(None);
+        }
+        test_hook_after_read();
+        if let Some(old) = &fresh {
+            let backup = backup_path(file);
+            backed_up |= fsutil::backup_once(&backup, old).map_err(|e| {
+                UserError::local(
+                    format!(
+                        "cannot back up {} to {}: {e}",
+                        file.display(),
+                        backup.display()
+                    ),
+                    format!("check that {} is writable by you", parent(file).display()),
+                )
+            })?;
+        }
+        let mode = fsutil::existing_mode(file).unwrap_or(0o600);
+        if fsutil::replace_if_unchanged(file, &plan.text, mode, fresh.as_deref(), MAX_FILE)
+            .map_err(unwritable)?
+        {
+            return Ok(Some((plan, backed_up)));
+        }
+    }
+    Err(UserError::local(
+        format!(
+            "{} kept changing while zssh rewrote it; it was not changed",
+            file.display()
+        ),
+        "run the repair again when the ssh sessions adding keys to it are done",
+    ))
+}
+
+fn open_lock(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)
+}
+
+/// Test-only: with `ZSSH_TEST_KNOWN_HOSTS_HOOK` set to a shell command, it runs after each
+/// re-read, before the replacement (the integration tests append to the file there, as ssh
+/// may, to show the rewrite starts over instead of losing the lines). Not for users.
+fn test_hook_after_read() {
+    if let Some(cmd) = std::env::var_os("ZSSH_TEST_KNOWN_HOSTS_HOOK").filter(|c| !c.is_empty()) {
+        let _ = Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .stdin(std::process::Stdio::null())
+            .status();
+    }
 }
 
 /// `HOST` or `user@HOST` → the host, validated.
 fn parse_host(raw: &str) -> Result<String, UserError> {
     let host = raw.rsplit_once('@').map_or(raw, |(_, h)| h);
-    if host.is_empty()
+    // `raw` goes to `ssh -G` as an argument: it must not read as an option.
+    if raw.starts_with('-')
+        || host.is_empty()
         || host.starts_with('-')
         || host.contains(|c: char| c.is_whitespace() || c == ',' || c == '/' || c.is_control())
     {
@@ -227,6 +541,9 @@ fn again_command(args: &KnownHostsArgs) -> String {
     }
     if let Some(file) = &args.known_hosts {
         out.push(format!("--known-hosts {}", file.display()));
+    }
+    if let Some(file) = &args.ssh_config {
+        out.push(format!("--ssh-config {}", file.display()));
     }
     out.push(args.host.clone());
     out.join(" ")
@@ -295,18 +612,6 @@ fn direct_error(host: &str, port: u16, e: FetchError) -> UserError {
     }
 }
 
-/// The file's bytes, or None if it does not exist yet.
-fn read(file: &Path) -> Result<Option<Vec<u8>>, UserError> {
-    match std::fs::read(file) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(UserError::local(
-            format!("cannot read {}: {e}", file.display()),
-            "check that the file is readable by you, or pass another with --known-hosts",
-        )),
-    }
-}
-
 fn backup_path(file: &Path) -> PathBuf {
     let mut s = file.as_os_str().to_owned();
     s.push(BACKUP_SUFFIX);
@@ -317,20 +622,6 @@ fn parent(file: &Path) -> &Path {
     file.parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
-}
-
-/// Replace `file` atomically, keeping its mode; a new file is created 0600 (and its directory
-/// 0700) by [`crate::fsutil::write_private`].
-fn write_keeping_mode(file: &Path, bytes: &[u8]) -> Result<(), UserError> {
-    let Some(mode) = crate::fsutil::existing_mode(file) else {
-        return crate::fsutil::write_private(file, bytes);
-    };
-    crate::fsutil::replace_atomically(file, bytes, mode).map_err(|e| {
-        UserError::local(
-            format!("cannot write {}: {e}", file.display()),
-            format!("check that {} is writable by you", parent(file).display()),
-        )
-    })
 }
 
 /// Ask a yes/no question on the terminal; no terminal (or `ZSSH_NONINTERACTIVE=1`) is an error
@@ -397,7 +688,7 @@ mod tests {
             "ssh.example.com"
         );
         assert_eq!(parse_host("10.0.0.1").unwrap(), "10.0.0.1");
-        for bad in ["", "a b", "-oProxyCommand=x", "a,b", "user@"] {
+        for bad in ["", "a b", "-oProxyCommand=x", "-o@x", "a,b", "user@"] {
             assert!(parse_host(bad).is_err(), "{bad:?}");
         }
     }
@@ -410,18 +701,67 @@ mod tests {
         );
     }
 
+    fn key(seed: u8) -> Key {
+        let mut blob = Vec::new();
+        blob.extend_from_slice(&11u32.to_be_bytes());
+        blob.extend_from_slice(b"ssh-ed25519");
+        blob.extend_from_slice(&32u32.to_be_bytes());
+        blob.extend_from_slice(&[seed; 32]);
+        Key::from_blob(blob).unwrap()
+    }
+
     #[cfg(unix)]
     #[test]
-    fn rewrite_keeps_mode() {
+    fn rewrite_edits_the_current_text_keeps_mode_and_backs_up_once() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("known_hosts");
-        std::fs::write(&f, "a\n").unwrap();
+        let old = format!("host {}\n", key(1).to_field());
+        std::fs::write(&f, &old).unwrap();
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
-        write_keeping_mode(&f, b"b\n").unwrap();
-        assert_eq!(std::fs::read(&f).unwrap(), b"b\n");
+        let edit = |kh: &KnownHosts| kh.repair("host", &key(2), &[0; 20], Some(false));
+        let (plan, backed_up) = rewrite(&f, edit).unwrap().unwrap();
+        assert!(backed_up && plan.added);
+        let new = format!("host {}\n", key(2).to_field());
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), new);
         let mode = std::fs::metadata(&f).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o644);
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(std::fs::read_to_string(backup_path(&f)).unwrap(), old);
+        // Nothing left to do; the backup stays the first one.
+        assert!(rewrite(&f, edit).unwrap().is_none());
+        std::fs::write(&f, format!("other x\n{old}")).unwrap();
+        let (_, backed_up) = rewrite(&f, edit).unwrap().unwrap();
+        assert!(!backed_up);
+        assert_eq!(std::fs::read_to_string(backup_path(&f)).unwrap(), old);
+        assert_eq!(
+            std::fs::read_to_string(&f).unwrap(),
+            format!("other x\n{new}")
+        );
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "known_hosts",
+                "known_hosts.zssh-backup",
+                "known_hosts.zssh.lock"
+            ]
+        );
+    }
+
+    #[test]
+    fn home_is_expanded() {
+        let home = Path::new("/h");
+        assert_eq!(
+            expand(&["~/.ssh/kh".into(), "/etc/x".into(), "~".into()], home),
+            [
+                PathBuf::from("/h/.ssh/kh"),
+                PathBuf::from("/etc/x"),
+                PathBuf::from("/h")
+            ]
+        );
     }
 }

@@ -635,3 +635,48 @@ fn errors_name_the_path_or_host() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!ssh_config(&w).exists());
 }
+
+/// Host names ssh_config cannot hold (a quote makes the included file unparsable, and with it
+/// every ssh run) are refused before anything is written; ssh keeps working.
+#[test]
+fn hosts_ssh_config_cannot_hold_are_refused_and_ssh_keeps_working() {
+    let w = World::new();
+    config_ok(&w, &[SSH_HOST]);
+    let cfg = ssh_config(&w);
+    let before = (
+        std::fs::read(&cfg).unwrap(),
+        std::fs::read(managed(&w)).unwrap(),
+    );
+    let long_label = format!("{}.example", "a".repeat(300));
+    let long_name = "abcdefgh.".repeat(30) + "example";
+    for bad in [
+        "a\"b.example",
+        "a'b.example",
+        "a!b.example",
+        "a,b.example",
+        "a;b.example",
+        "a$b.example",
+        "a`b.example",
+        "a b.example",
+        "a(b).example",
+        long_label.as_str(),
+        long_name.as_str(),
+    ] {
+        let out = config(&w, &[bad]);
+        assert_zssh_error(&out, 2, "invalid host");
+        assert_eq!(
+            (
+                std::fs::read(&cfg).unwrap(),
+                std::fs::read(managed(&w)).unwrap()
+            ),
+            before,
+            "{bad:?} changed a file"
+        );
+        // ssh still parses the user's config and its Include.
+        let g = ssh_g(&w, &cfg, SSH_HOST);
+        assert_eq!(
+            values(&g, "hostkeyalias"),
+            [format!("{SSH_HOST}.zssh").as_str()]
+        );
+    }
+}

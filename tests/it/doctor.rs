@@ -357,3 +357,46 @@ fn cert_sign_failures_are_verdicts() {
         "{v:#}"
     );
 }
+
+/// Issue 9 item 5: doctor checks the names and files ssh checks: the HostKeyAlias and every
+/// UserKnownHostsFile (it used to look at the first file only).
+#[test]
+fn known_hosts_verdict_follows_every_file_ssh_reads() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    let empty = w.tmp.path().join("kh_first");
+    std::fs::write(&empty, "").unwrap();
+    std::fs::write(&w.known_hosts, format!("box.zssh {}\n", w.sshd.host_pub)).unwrap();
+    let cfg = w.tmp.path().join("doctor_ssh_config");
+    std::fs::write(
+        &cfg,
+        format!(
+            "Host {SSH_HOST}\n  ProxyCommand {} proxy --hostname %h\n  HostKeyAlias box.zssh\n  UserKnownHostsFile {} {}\n",
+            zssh_bin().display(),
+            empty.display(),
+            w.known_hosts.display()
+        ),
+    )
+    .unwrap();
+    let (_, v) = doctor(&w, &[]);
+    let kh = verdict(&v, "known_hosts");
+    assert_eq!(kh["status"], "ok", "{v:#}");
+    assert!(
+        kh["detail"]
+            .as_str()
+            .unwrap()
+            .contains("stored as box.zssh"),
+        "{v:#}"
+    );
+    // A stale key under the alias: the fix names the same config.
+    std::fs::write(
+        &w.known_hosts,
+        "box.zssh ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n",
+    )
+    .unwrap();
+    let (_, v) = doctor(&w, &[]);
+    let kh = verdict(&v, "known_hosts");
+    assert_eq!(kh["status"], "fail", "{v:#}");
+    let fix = kh["fix"].as_str().unwrap();
+    assert!(fix.contains("--ssh-config"), "{fix}");
+}

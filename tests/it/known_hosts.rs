@@ -42,8 +42,17 @@ fn ssh_via_edge(w: &World, extra: &[&str], remote: &str) -> Output {
     run(&mut cmd)
 }
 
+/// `known-hosts VERB HOST` on the world's known_hosts, with no ssh config (the machine's own
+/// /etc/ssh/ssh_config may set HashKnownHosts).
 fn kh_args<'a>(w: &'a World, verb: &'a str, host: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec!["known-hosts", verb, host, "--known-hosts"];
+    let mut v = vec![
+        "known-hosts",
+        verb,
+        host,
+        "--ssh-config",
+        "none",
+        "--known-hosts",
+    ];
     v.push(w.known_hosts.to_str().unwrap());
     v.extend_from_slice(extra);
     v
@@ -297,6 +306,8 @@ fn direct_fetches_from_the_port_and_uses_the_bracketed_name() {
             port.clone(),
             "--known-hosts".into(),
             w.known_hosts.display().to_string(),
+            "--ssh-config".into(),
+            "none".into(),
         ]
     };
     let call = |v: Vec<String>, extra: &[&str]| {
@@ -344,4 +355,367 @@ fn direct_to_a_closed_port_is_unreachable() {
         &["known-hosts", "check", "127.0.0.1", "--direct", &port],
     );
     assert_zssh_error(&out, 5, "cannot connect to 127.0.0.1 port");
+}
+
+/// A user ssh config that `zssh config` then extends: the world's key, these known_hosts files.
+fn users_config(w: &World, user_files: &[&Path], global: &Path, extra: &str) -> PathBuf {
+    let ssh_dir = w.home.join(".ssh");
+    std::fs::create_dir_all(&ssh_dir).unwrap();
+    let cfg = ssh_dir.join("config");
+    let files: Vec<String> = user_files.iter().map(|p| p.display().to_string()).collect();
+    std::fs::write(
+        &cfg,
+        format!(
+            "User {}\nIdentityFile {}\nIdentitiesOnly yes\nBatchMode yes\nStrictHostKeyChecking yes\n\
+             UserKnownHostsFile {}\nGlobalKnownHostsFile {}\n{extra}",
+            whoami(),
+            w.key.display(),
+            files.join(" "),
+            global.display()
+        ),
+    )
+    .unwrap();
+    cfg
+}
+
+/// `ssh -F CFG HOST REMOTE`: nothing but the config decides (strict checking is in it).
+fn ssh_via_config(w: &World, cfg: &Path, remote: &str) -> Output {
+    run(w
+        .tool("ssh")
+        .arg("-F")
+        .arg(cfg)
+        .args(["-o", "LogLevel=ERROR"])
+        .arg(SSH_HOST)
+        .arg(remote))
+}
+
+/// Issue 9 item 5: after `zssh config HOST` ssh checks the key under `HOST.zssh`; repair used
+/// to add a plain `HOST` entry and call it done while ssh kept refusing.
+#[test]
+fn repair_after_zssh_config_fixes_the_alias_entry_ssh_checks() {
+    let m = moved_world();
+    let w = &m.w;
+    let old = key_part(&w.sshd.host_pub);
+    let new = key_part(&m._new.host_pub);
+    let other = other_key();
+    let alias = format!("{SSH_HOST}.zssh");
+    let dir = w.tmp.path();
+    let (kh1, kh2, global) = (dir.join("kh1"), dir.join("kh2"), dir.join("global_kh"));
+    // The first file has other hosts; the second the pin from an earlier connection; the
+    // system-wide one an old key too.
+    let kh1_text = format!("other.example {other}\n");
+    let kh2_text = format!("# pinned\n{alias} {old}\nthird.example {other}\n");
+    let global_text = format!("{alias} {old}\n");
+    std::fs::write(&kh1, &kh1_text).unwrap();
+    std::fs::write(&kh2, &kh2_text).unwrap();
+    std::fs::write(&global, &global_text).unwrap();
+    let cfg = users_config(w, &[&kh1, &kh2], &global, "HashKnownHosts yes\n");
+    let cfg_s = cfg.display().to_string();
+    assert_ok(&run(&mut w.zssh(&["config", SSH_HOST])));
+    assert!(
+        std::fs::read_to_string(w.home.join(".ssh/zssh_config"))
+            .unwrap()
+            .contains(&format!("HostKeyAlias {alias}"))
+    );
+
+    let out = ssh_via_config(w, &cfg, "true");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("Host key verification failed"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // check: the entries ssh checks, under the alias, in every file.
+    let out = zssh(w, &["known-hosts", "check", SSH_HOST, "-F", &cfg_s]);
+    assert_zssh_error(&out, 1, "does not hold the key");
+    let report = text(&out.stdout);
+    assert!(report.contains(&format!("stored as {alias}")), "{report}");
+    assert!(
+        report.contains(&format!("{} line 2", kh2.display())),
+        "{report}"
+    );
+    assert!(report.contains("system-wide"), "{report}");
+    assert!(report.contains("differs"), "{report}");
+
+    let out = zssh(
+        w,
+        &["known-hosts", "repair", SSH_HOST, "-F", &cfg_s, "--yes"],
+    );
+    assert_ok(&out);
+    // The stale pin is replaced where it was (plain, as it was); the rest of every file stays.
+    assert_eq!(std::fs::read_to_string(&kh1).unwrap(), kh1_text);
+    assert_eq!(
+        std::fs::read_to_string(&kh2).unwrap(),
+        format!("# pinned\n{alias} {new}\nthird.example {other}\n")
+    );
+    assert_eq!(std::fs::read_to_string(&global).unwrap(), global_text);
+    assert_eq!(std::fs::read_to_string(backup(&kh2)).unwrap(), kh2_text);
+    assert!(!backup(&kh1).exists());
+
+    // Strict ssh through the written config now connects.
+    let out = ssh_via_config(w, &cfg, "echo repaired");
+    assert_ok(&out);
+    assert_eq!(text(&out.stdout), "repaired\n");
+    let out = zssh(w, &["known-hosts", "check", SSH_HOST, "-F", &cfg_s]);
+    assert_ok(&out);
+    assert!(text(&out.stdout).contains("matches"));
+}
+
+/// With no entry at all, the new one goes to the first UserKnownHostsFile, hashed when the
+/// config says HashKnownHosts yes, under the HostKeyAlias.
+#[test]
+fn a_new_entry_goes_where_ssh_adds_keys_hashed_as_ssh_would() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    let dir = w.tmp.path();
+    let (kh1, kh2) = (dir.join("kh1"), dir.join("kh2"));
+    let cfg = users_config(
+        &w,
+        &[&kh1, &kh2],
+        &dir.join("no_global"),
+        &format!(
+            "HashKnownHosts yes\nHost {SSH_HOST}\n  HostKeyAlias box7\n  ProxyCommand {} proxy --hostname %h\n",
+            zssh_bin().display()
+        ),
+    );
+    let cfg_s = cfg.display().to_string();
+    let out = zssh(&w, &["known-hosts", "check", SSH_HOST, "-F", &cfg_s]);
+    assert_zssh_error(&out, 1, "has no entry for box7");
+    let out = zssh(&w, &["known-hosts", "repair", SSH_HOST, "-F", &cfg_s, "-y"]);
+    assert_ok(&out);
+    let written = std::fs::read_to_string(&kh1).unwrap();
+    assert!(written.starts_with("|1|"), "{written}");
+    assert!(!kh2.exists());
+    let found = run(Command::new("ssh-keygen")
+        .args(["-F", "box7", "-f"])
+        .arg(&kh1));
+    assert_ok(&found);
+    assert!(text(&found.stdout).contains(&key_part(&w.sshd.host_pub)));
+    assert_ok(&ssh_via_config(&w, &cfg, "true"));
+}
+
+/// Issue 9 item 5: lines other ssh processes append while repair waits for its answer are kept
+/// (repair used to write the file it had read before the network and the question).
+#[test]
+fn lines_ssh_appends_while_repair_asks_are_kept() {
+    use std::io::{Read, Write};
+    let m = moved_world();
+    let w = &m.w;
+    let old = key_part(&w.sshd.host_pub);
+    let new = key_part(&m._new.host_pub);
+    let other = other_key();
+    std::fs::write(
+        &w.known_hosts,
+        format!("a.example {other}\n{SSH_HOST} {old}\nb.example {other}\n"),
+    )
+    .unwrap();
+
+    // repair on a terminal (script(1) gives it one), stopped at its question.
+    let cmd = format!(
+        "{} known-hosts repair {SSH_HOST} --known-hosts {}",
+        zssh_bin().display(),
+        w.known_hosts.display()
+    );
+    let mut child = w
+        .tool("script")
+        .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+        .env("ZSSH_NONINTERACTIVE", "0")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !text(&seen).contains("[y/N]") {
+        let n = stdout.read(&mut buf).unwrap();
+        assert!(n > 0, "repair ended without asking:\n{}", text(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+
+    // Meanwhile real ssh sessions to other hosts add their keys to the same file.
+    let port = w.sshd.addr.port().to_string();
+    for host in ["127.0.0.1", "localhost"] {
+        let out = run(w
+            .tool("ssh")
+            .args([
+                "-F",
+                "none",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "IdentitiesOnly=yes",
+            ])
+            .args([
+                "-o",
+                "StrictHostKeyChecking=accept-new",
+                "-o",
+                "LogLevel=ERROR",
+            ])
+            .arg("-o")
+            .arg(format!("UserKnownHostsFile={}", w.known_hosts.display()))
+            .arg("-i")
+            .arg(&w.key)
+            .args(["-p", &port])
+            .arg(format!("{}@{host}", whoami()))
+            .arg("true"));
+        assert_ok(&out);
+    }
+    let appended: Vec<String> = std::fs::read_to_string(&w.known_hosts)
+        .unwrap()
+        .lines()
+        .skip(3)
+        .map(str::to_string)
+        .collect();
+    assert_eq!(appended.len(), 2, "{appended:?}");
+
+    stdin.write_all(b"y\n").unwrap();
+    stdin.flush().unwrap();
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    seen.extend_from_slice(&rest);
+    assert!(status.success(), "{}", text(&seen));
+
+    let after = std::fs::read_to_string(&w.known_hosts).unwrap();
+    let mut want = format!("a.example {other}\n{SSH_HOST} {new}\nb.example {other}\n");
+    for l in &appended {
+        want.push_str(l);
+        want.push('\n');
+    }
+    assert_eq!(after, want);
+    // The sessions that added keys connect again with strict checking; so does the repaired one.
+    let out = run(w
+        .tool("ssh")
+        .args(w.ssh_opts("none"))
+        .args(["-p", &port])
+        .arg(format!("{}@127.0.0.1", whoami()))
+        .arg("true"));
+    assert_ok(&out);
+    assert_ok(&ssh_via_edge(w, &[], "true"));
+}
+
+/// An append that lands after repair re-read the file and before it replaces it (the test hook
+/// runs a real ssh there, once) makes the rewrite start over instead of dropping the line.
+#[test]
+fn an_append_during_the_rewrite_is_kept() {
+    let m = moved_world();
+    let w = &m.w;
+    let old = key_part(&w.sshd.host_pub);
+    let new = key_part(&m._new.host_pub);
+    std::fs::write(&w.known_hosts, format!("{SSH_HOST} {old}\n")).unwrap();
+    let port = w.sshd.addr.port();
+    // accept-new adds the key the first time only: the hook appends exactly once.
+    let hook = format!(
+        "ssh -F none -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new \
+         -o LogLevel=ERROR -o UserKnownHostsFile={kh} -i {key} -p {port} {user}@127.0.0.1 true",
+        kh = w.known_hosts.display(),
+        key = w.key.display(),
+        user = whoami()
+    );
+    let out = run(w
+        .zssh(&kh_args(w, "repair", SSH_HOST, &["--yes"]))
+        .env("ZSSH_TEST_KNOWN_HOSTS_HOOK", &hook));
+    assert_ok(&out);
+    let after = std::fs::read_to_string(&w.known_hosts).unwrap();
+    let lines: Vec<&str> = after.lines().collect();
+    assert_eq!(lines.len(), 2, "{after}");
+    assert_eq!(lines[0], format!("{SSH_HOST} {new}"));
+    assert!(
+        lines[1].starts_with(&format!("[127.0.0.1]:{port} ")),
+        "{after}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(backup(&w.known_hosts)).unwrap(),
+        format!("{SSH_HOST} {old}\n")
+    );
+}
+
+/// Issue 9 item 5: a repair killed while it backs the file up (here by the file size limit's
+/// SIGXFSZ, deterministic) leaves no truncated backup behind, so the next repair takes a whole one
+/// (a partial backup used to stay, and was never taken again).
+#[test]
+fn a_repair_killed_mid_backup_leaves_no_truncated_backup() {
+    let m = moved_world();
+    let w = &m.w;
+    let old = key_part(&w.sshd.host_pub);
+    let other = other_key();
+    let mut before = String::new();
+    for i in 0..100 {
+        before.push_str(&format!("host{i}.example {other}\n"));
+    }
+    before.push_str(&format!("{SSH_HOST} {old}\n"));
+    assert!(before.len() > 8 * 1024);
+    std::fs::write(&w.known_hosts, &before).unwrap();
+
+    let kh = w.known_hosts.display().to_string();
+    let repair = [
+        "known-hosts",
+        "repair",
+        SSH_HOST,
+        "--known-hosts",
+        kh.as_str(),
+        "--yes",
+    ];
+    // At most 4 KiB per file written: the backup write is killed part way.
+    let mut args = vec![
+        "-c".to_string(),
+        "ulimit -c 0; ulimit -f 8; exec \"$@\"".into(),
+        "sh".into(),
+    ];
+    args.push(zssh_bin().display().to_string());
+    args.extend(repair.iter().map(|s| s.to_string()));
+    let out = run(w.tool("sh").args(&args));
+    // Killed by SIGXFSZ: no exit code.
+    assert_eq!(out.status.code(), None, "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&w.known_hosts).unwrap(), before);
+    if let Ok(partial) = std::fs::read(backup(&w.known_hosts)) {
+        panic!("a truncated backup of {} bytes was left", partial.len());
+    }
+
+    let out = zssh(w, &repair);
+    assert_ok(&out);
+    assert_eq!(
+        std::fs::read_to_string(backup(&w.known_hosts)).unwrap(),
+        before
+    );
+    assert_ok(&ssh_via_edge(w, &[], "true"));
+}
+
+/// A Port in the ssh config changes the name ssh looks the key up under (`[host]:port`), even
+/// through a ProxyCommand; repair writes that name and strict ssh then connects.
+#[test]
+fn the_port_from_the_ssh_config_names_the_entry() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    let other = other_key();
+    std::fs::write(&w.known_hosts, format!("{SSH_HOST} {other}\n")).unwrap();
+    let cfg = users_config(
+        &w,
+        &[&w.known_hosts],
+        &w.tmp.path().join("no_global"),
+        &format!(
+            "Host {SSH_HOST}\n  Port 2222\n  ProxyCommand {} proxy --hostname %h\n",
+            zssh_bin().display()
+        ),
+    );
+    let cfg_s = cfg.display().to_string();
+    let name = format!("[{SSH_HOST}]:2222");
+    let out = zssh(&w, &["known-hosts", "check", SSH_HOST, "-F", &cfg_s]);
+    assert_zssh_error(&out, 1, &format!("has no entry for {name}"));
+    let out = zssh(&w, &["known-hosts", "repair", SSH_HOST, "-F", &cfg_s, "-y"]);
+    assert_ok(&out);
+    // The port-22 entry is another name's business and stays.
+    assert_eq!(
+        std::fs::read_to_string(&w.known_hosts).unwrap(),
+        format!(
+            "{SSH_HOST} {other}\n{name} {}\n",
+            key_part(&w.sshd.host_pub)
+        )
+    );
+    assert_ok(&ssh_via_config(&w, &cfg, "true"));
 }

@@ -234,3 +234,36 @@ fn https_proxy_is_used_for_the_edge() {
     assert_eq!(text(&out.stdout), "via-proxy\n");
     assert!(proxy.connects() >= 1, "the proxy saw the CONNECT");
 }
+
+/// Issue 9 item 6: a zone that sends `103 Early Hints` before every answer. The interim answer
+/// used to be taken as the final one (the 101 behind it then read as the next answer on the
+/// pooled connection). Browser login (discovery, the store's long poll, the token dial), then ssh.
+#[test]
+fn early_hints_before_every_answer_are_skipped() {
+    let w = World::new();
+    w.edge.knobs.early_hints.store(true, Ordering::SeqCst);
+    let (env, launches) = w.browser(true);
+    let out = run(&mut with_env(w.zssh(&["login", SSH_HOST]), &env));
+    assert_ok(&out);
+    assert_eq!(line_count(&launches), 1);
+    let out = run(&mut w.ssh(SSH_HOST, "", "echo hinted"));
+    assert_ok(&out);
+    assert_eq!(text(&out.stdout), "hinted\n");
+}
+
+/// Issue 9 item 6: a chunked answer whose chunk size overflows after a small chunk is an error
+/// line and exit 6; it used to panic (and with panic = "abort", die without a word).
+#[test]
+fn an_overflowing_chunk_size_is_an_error_not_a_crash() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    w.edge.knobs.chunk_overflow.store(true, Ordering::SeqCst);
+    let out = proxy(&w, &[]);
+    assert_zssh_error(&out, 6, SSH_HOST);
+    assert!(
+        text(&out.stderr).contains("exceeds"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}

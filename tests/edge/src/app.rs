@@ -125,6 +125,12 @@ pub(crate) async fn handle(shared: &Shared, app: &AppEntry, req: &Request) -> Ou
     if knobs.garbage.load(Ordering::SeqCst) {
         return Outcome::Garbage;
     }
+    if knobs.chunk_overflow.load(Ordering::SeqCst) {
+        return Outcome::RawClose(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n\
+              1\r\na\r\nffffffffffffffff\r\nb\r\n",
+        );
+    }
     if knobs.huge_headers.load(Ordering::SeqCst) {
         return Outcome::RespondClose(huge_headers());
     }

@@ -48,4 +48,10 @@ pub struct Knobs {
     pub huge_headers: AtomicBool,
     /// App hosts read the request and never answer.
     pub stall: AtomicBool,
+    /// Every answer (app hosts, team domain, store; the 101 included) is preceded by an interim
+    /// `103 Early Hints`, as a zone with Early Hints enabled sends.
+    pub early_hints: AtomicBool,
+    /// App hosts answer every request with a chunked 200 whose second chunk size is
+    /// `ffffffffffffffff` (after a one-byte chunk), then close.
+    pub chunk_overflow: AtomicBool,
 }

@@ -39,6 +39,8 @@ pub(crate) enum Outcome {
     Upgrade(Response, TcpStream),
     /// Write bytes that are not HTTP, then close.
     Garbage,
+    /// Write these bytes (a malformed HTTP answer), then close.
+    RawClose(&'static [u8]),
     /// Never answer (until the client goes away or the edge stops).
     Stall,
 }
@@ -160,6 +162,17 @@ async fn serve_connection(shared: Arc<Shared>, acceptor: TlsAcceptor, tcp: TcpSt
             ),
         };
         let head_only = req.method == "HEAD";
+        if shared.knobs.early_hints.load(Ordering::SeqCst)
+            && !matches!(outcome, Outcome::Stall | Outcome::Garbage)
+            && write_all(
+                &mut conn.stream,
+                b"HTTP/1.1 103 Early Hints\r\nLink: </cdn-cgi/styles/main.css>; rel=preload; as=style\r\n\r\n",
+            )
+            .await
+            .is_err()
+        {
+            return;
+        }
         match outcome {
             Outcome::Respond(resp) => {
                 shared.log.set_status(index, resp.status);
@@ -201,6 +214,11 @@ async fn serve_connection(shared: Arc<Shared>, acceptor: TlsAcceptor, tcp: TcpSt
                     b"\x00\x01\xfe\xffSSH-2.0-garbage \x1b[31mnot http\x1b[0m\r\n\xde\xad\xbe\xef",
                 )
                 .await;
+                let _ = conn.stream.shutdown().await;
+                return;
+            }
+            Outcome::RawClose(bytes) => {
+                let _ = write_all(&mut conn.stream, bytes).await;
                 let _ = conn.stream.shutdown().await;
                 return;
             }
