@@ -401,7 +401,7 @@ mod tests {
                     body: None,
                 })
                 .await;
-            let e = r.err().expect("refused");
+            let Err(e) = r else { panic!("refused") };
             assert!(matches!(e, HttpError::Unsendable(_)), "{e}");
             assert!(!e.to_string().contains("Injected"));
             drop(conn);
