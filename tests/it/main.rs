@@ -16,4 +16,5 @@ mod login;
 mod netns;
 mod proxy;
 mod proxy_faults;
+mod relay;
 mod server;
