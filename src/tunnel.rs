@@ -127,6 +127,9 @@ pub enum End {
     Lost(String),
 }
 
+/// "Never", for timers that must exist but should not fire.
+const FAR: Duration = Duration::from_secs(3600 * 24 * 365);
+
 /// The session is declared dead after this many keepalive periods without a frame from the edge.
 pub const SILENT_PERIODS: u32 = 3;
 
@@ -157,12 +160,64 @@ enum Up {
     Failed(WsError),
 }
 
+/// When the edge last showed it is alive, in milliseconds since `base`: a frame arrived, or a
+/// write that had to wait for the socket to drain completed (the edge is consuming the upload,
+/// even if its answers are queued behind it). Shared by both halves of one pump.
+struct Liveness {
+    base: tokio::time::Instant,
+    last_ms: std::sync::atomic::AtomicU64,
+}
+
+impl Liveness {
+    fn new() -> Self {
+        Liveness {
+            base: tokio::time::Instant::now(),
+            last_ms: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = self.base.elapsed().as_millis() as u64;
+        self.last_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn last(&self) -> tokio::time::Instant {
+        self.base + Duration::from_millis(self.last_ms.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+/// Runs `fut`, and touches `alive` if it had to wait before completing successfully: a write
+/// that waited completed because the edge took bytes off the socket. (A write that never waits
+/// proves nothing: the kernel buffers it whether or not the edge is there.)
+async fn sent<F>(fut: F, alive: &Liveness) -> Result<(), WsError>
+where
+    F: std::future::Future<Output = Result<(), WsError>>,
+{
+    let mut fut = std::pin::pin!(fut);
+    let mut waited = false;
+    let out = std::future::poll_fn(|cx| {
+        let p = fut.as_mut().poll(cx);
+        waited |= p.is_pending();
+        p
+    })
+    .await;
+    if waited && out.is_ok() {
+        alive.touch();
+    }
+    out
+}
+
 type Sink<S> = futures_util::stream::SplitSink<WebSocketStream<S>, Message>;
 type Source<S> = futures_util::stream::SplitStream<WebSocketStream<S>>;
 
 /// Local chunks -> binary messages, plus a ping every `period`. Never waits on the local output,
 /// so a blocked stdout (or local socket) never stops the upload.
-async fn upload<S>(sink: &mut Sink<S>, input: &mut mpsc::Receiver<Bytes>, period: Duration) -> Up
+async fn upload<S>(
+    sink: &mut Sink<S>,
+    input: &mut mpsc::Receiver<Bytes>,
+    period: Duration,
+    alive: &Liveness,
+) -> Up
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
@@ -170,17 +225,23 @@ where
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            // The ticker first, so a steady upload cannot starve the pings.
             biased;
+            _ = ticker.tick() => {
+                if let Err(e) = sent(sink.send(Message::Ping(Bytes::new())), alive).await {
+                    return Up::Failed(e);
+                }
+            }
             chunk = input.recv() => match chunk {
                 Some(bytes) => {
                     // Queue without flushing while more input is already waiting: one TLS write
                     // (and syscall) then carries several frames.
-                    let sent = if input.is_empty() {
-                        sink.send(Message::Binary(bytes)).await
+                    let result = if input.is_empty() {
+                        sent(sink.send(Message::Binary(bytes)), alive).await
                     } else {
-                        sink.feed(Message::Binary(bytes)).await
+                        sent(sink.feed(Message::Binary(bytes)), alive).await
                     };
-                    if let Err(e) = sent {
+                    if let Err(e) = result {
                         return Up::Failed(e);
                     }
                 }
@@ -190,38 +251,33 @@ where
                     return Up::Eof(at);
                 }
             },
-            _ = ticker.tick() => {
-                if let Err(e) = sink.send(Message::Ping(Bytes::new())).await {
-                    return Up::Failed(e);
-                }
-            }
         }
     }
 }
 
 /// Edge messages -> local chunks. Pings are answered by tungstenite on the next read, so they
 /// keep being answered as long as this side can make progress. With `silent`, ends the session
-/// when no frame arrives for that long; time spent waiting on the local output does not count.
+/// when the edge shows no sign of life (see [`Liveness`]) for that long; time spent waiting on
+/// the local output does not count.
 async fn download<S>(
     stream: &mut Source<S>,
     output: &mpsc::Sender<Bytes>,
     silent: Option<Duration>,
+    alive: &Liveness,
 ) -> End
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    let far = Duration::from_secs(3600 * 24 * 365);
-    let limit = silent.unwrap_or(far);
-    let mut heard = tokio::time::Instant::now();
+    let limit = silent.unwrap_or(FAR);
     // One timer, re-armed only when it fires early: cheaper than a new timer per message.
-    let alarm = tokio::time::sleep_until(heard + limit);
+    let alarm = tokio::time::sleep_until(alive.last() + limit);
     tokio::pin!(alarm);
     loop {
         let msg = tokio::select! {
             biased;
             msg = stream.next() => msg,
             _ = &mut alarm => {
-                let due = heard + limit;
+                let due = alive.last() + limit;
                 if silent.is_some() && tokio::time::Instant::now() >= due {
                     return End::Silent(limit);
                 }
@@ -229,7 +285,7 @@ where
                 continue;
             }
         };
-        heard = tokio::time::Instant::now();
+        alive.touch();
         let data = match msg {
             Some(Ok(Message::Binary(b))) => b,
             Some(Ok(Message::Text(t))) => Bytes::from(t),
@@ -251,7 +307,7 @@ where
             return End::Local;
         }
         // Waiting for the local side is not the edge's silence.
-        heard = tokio::time::Instant::now();
+        alive.touch();
     }
 }
 
@@ -262,7 +318,8 @@ where
 /// never stops the download, and a blocked local output never stops the upload. Buffering is
 /// bounded in both: the channels hold a few chunks, tungstenite's write buffer one more.
 /// With `keepalive`, a ping goes out every period and the session ends as [`End::Silent`] when
-/// nothing comes back for [`SILENT_PERIODS`] periods.
+/// the edge shows no sign of life for [`SILENT_PERIODS`] periods: no frame arrives, and no
+/// write that had to wait for the socket completes.
 pub async fn pump<S>(
     ws: WebSocketStream<S>,
     mut input: mpsc::Receiver<Bytes>,
@@ -273,11 +330,13 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     let (mut sink, mut stream) = ws.split();
-    let period = keepalive.unwrap_or(Duration::from_secs(3600 * 24 * 365));
-    let silent = keepalive.map(|k| k * SILENT_PERIODS);
+    // Clamped so that huge --keepalive values cannot overflow an Instant.
+    let period = keepalive.unwrap_or(FAR).min(FAR);
+    let silent = keepalive.map(|k| k.min(FAR).saturating_mul(SILENT_PERIODS));
+    let alive = Liveness::new();
     let end = {
-        let up = upload(&mut sink, &mut input, period);
-        let down = download(&mut stream, &output, silent);
+        let up = upload(&mut sink, &mut input, period, &alive);
+        let down = download(&mut stream, &output, silent, &alive);
         tokio::pin!(up, down);
         tokio::select! {
             biased;
@@ -414,4 +473,30 @@ where
         let _ = wr.shutdown().await;
     });
     (in_rx, out_tx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error, ErrorKind};
+    use tokio_tungstenite::tungstenite::error::ProtocolError;
+
+    #[test]
+    fn errors_are_classified() {
+        let io = |k: ErrorKind| WsError::Io(Error::new(k, "x"));
+        assert_eq!(classify(io(ErrorKind::ConnectionReset)), End::Reset);
+        assert_eq!(classify(io(ErrorKind::UnexpectedEof)), End::Cut);
+        assert_eq!(
+            classify(WsError::Protocol(
+                ProtocolError::ResetWithoutClosingHandshake
+            )),
+            End::Edge
+        );
+        assert_eq!(classify(WsError::ConnectionClosed), End::Edge);
+        assert!(matches!(classify(io(ErrorKind::TimedOut)), End::Lost(_)));
+        assert!(matches!(
+            classify(WsError::Protocol(ProtocolError::MaskedFrameFromServer)),
+            End::Lost(_)
+        ));
+    }
 }

@@ -443,6 +443,7 @@ async fn stdio(
     debug!("tunnel to {} open", carrier.host());
     let (input, output, writer) = tunnel::stdio_channels();
     let end = tunnel::pump(ws, input, output, keepalive).await;
+    debug!("tunnel to {} ended: {end:?}", carrier.host());
     // The pump dropped its sender: the writer drains what is queued, then ends.
     let _ = writer.join();
     match session_error(&carrier.host(), end, keepalive) {

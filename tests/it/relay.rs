@@ -461,20 +461,28 @@ fn scp_and_rsync_up_and_down_at_once_through_the_written_config() {
 
 /// Open a session to the banner echo origin, let the edge end it as the knobs say right after
 /// the banner, and return (exit code, stderr). stdin stays open throughout, so the end is the
-/// edge's doing.
-fn ended_by_edge(w: &World, extra: &[&str]) -> (Option<i32>, String) {
+/// edge's doing; with `upload`, generated data keeps going into it after the banner.
+fn ended_by_edge(w: &World, extra: &[&str], upload: bool) -> (Option<i32>, String) {
     w.edge
         .knobs
         .drop_after_bytes
         .store(BANNER.len() as u64, Ordering::SeqCst);
     let mut zssh = access_tcp(w, extra);
     let stderr = stderr_of(&mut zssh);
-    let stdin = zssh.stdin.take().unwrap();
+    let mut stdin = zssh.stdin.take().unwrap();
     let mut stdout = zssh.stdout.take().unwrap();
     let mut banner = vec![0u8; BANNER.len()];
     let opened = stdout.read_exact(&mut banner);
+    // Feeds stdin until zssh exits (then writes fail), or just holds it open.
+    let feeder = std::thread::spawn(move || {
+        let mut k = 0;
+        while upload && stdin.write_all(&chunk(k, 5)).is_ok() {
+            k += 1;
+        }
+        stdin
+    });
     let code = exit_code_within(zssh, PATIENCE, "after the edge ended the session");
-    drop(stdin);
+    drop(feeder.join().unwrap());
     let err = stderr.join().unwrap();
     assert!(
         opened.is_ok() && banner == BANNER,
@@ -508,14 +516,14 @@ fn assert_broken(code: Option<i32>, err: &str, want: &[&str], hint: &str) {
 fn a_tcp_reset_is_reported() {
     let w = world_with(echo_origin());
     w.edge.knobs.reset.store(true, Ordering::SeqCst);
-    let (code, err) = ended_by_edge(&w, &[]);
+    let (code, err) = ended_by_edge(&w, &[], false);
     assert_broken(code, &err, &[ECHO, "was reset mid-session"], "reconnect");
 }
 
 #[test]
 fn a_cut_without_close_notify_is_reported() {
     let w = world_with(echo_origin());
-    let (code, err) = ended_by_edge(&w, &[]);
+    let (code, err) = ended_by_edge(&w, &[], false);
     assert_broken(
         code,
         &err,
@@ -550,7 +558,7 @@ fn close_codes_other_than_1000_are_reported_with_their_reason_and_a_hint() {
         ),
     ] {
         w.edge.knobs.close_code.store(code, Ordering::SeqCst);
-        let (exit, err) = ended_by_edge(&w, &[]);
+        let (exit, err) = ended_by_edge(&w, &[], false);
         assert_broken(
             exit,
             &err,
@@ -563,22 +571,25 @@ fn close_codes_other_than_1000_are_reported_with_their_reason_and_a_hint() {
 #[test]
 fn a_dead_edge_is_detected_by_keepalives() {
     let w = world_with(echo_origin());
-    // After the banner the edge neither reads nor writes: pings go unanswered.
+    // After the banner the edge neither reads nor writes: pings go unanswered. Found both in an
+    // idle session and in one that keeps uploading (the kernel takes the first few MB anyway).
     w.edge.knobs.freeze.store(true, Ordering::SeqCst);
-    let (code, err) = ended_by_edge(&w, &["--keepalive", "500ms"]);
-    assert_broken(
-        code,
-        &err,
-        &[&format!("no answer from {ECHO} to keepalives for 1.5s")],
-        "3 keepalive periods",
-    );
+    for upload in [false, true] {
+        let (code, err) = ended_by_edge(&w, &["--keepalive", "500ms"], upload);
+        assert_broken(
+            code,
+            &err,
+            &[&format!("no answer from {ECHO} to keepalives for 1.5s")],
+            "3 keepalive periods",
+        );
+    }
 }
 
 #[test]
 fn close_1000_and_stdin_eof_end_silently_with_0() {
     let w = world_with(echo_origin());
     w.edge.knobs.close_code.store(1000, Ordering::SeqCst);
-    let (code, err) = ended_by_edge(&w, &[]);
+    let (code, err) = ended_by_edge(&w, &[], false);
     assert_eq!(code, Some(0), "{err}");
     assert!(err.is_empty(), "{err}");
 
