@@ -120,8 +120,8 @@ pub enum End {
     Reset,
     /// The TCP connection ended without a TLS close_notify and without a close frame.
     Cut,
-    /// Nothing (no data, no pong, no ping) came from the edge for this long while zssh was
-    /// waiting for it and sending keepalive pings.
+    /// The edge showed no sign of life for this long while zssh sent keepalive pings: no frame
+    /// (data, pong, ping) arrived, and no write that had to wait for the socket completed.
     Silent(Duration),
     /// Any other I/O or protocol failure.
     Lost(String),
