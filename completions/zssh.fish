@@ -47,7 +47,7 @@ complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s L -l url -l listener
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l service-token-id -l id -d 'Service token client ID (for CI; no browser is ever opened when a service token is given)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l service-token-secret -l secret -d 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list' -r
-complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut; 0 disables' -r
+complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both' -r
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l connect-timeout -d 'Give up on connecting to the edge after this long' -r
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l log-directory -d 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
@@ -174,7 +174,7 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l service-token-id -l id -d 'Service token client ID (for CI; no browser is ever opened when a service token is given)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l service-token-secret -l secret -d 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list' -r
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut; 0 disables' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l connect-timeout -d 'Give up on connecting to the edge after this long' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l log-directory -d 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
@@ -186,7 +186,7 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l service-token-id -l id -d 'Service token client ID (for CI; no browser is ever opened when a service token is given)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l service-token-secret -l secret -d 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list' -r
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut; 0 disables' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l connect-timeout -d 'Give up on connecting to the edge after this long' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l log-directory -d 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
@@ -198,7 +198,7 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l service-token-id -l id -d 'Service token client ID (for CI; no browser is ever opened when a service token is given)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l service-token-secret -l secret -d 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list' -r
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut; 0 disables' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l connect-timeout -d 'Give up on connecting to the edge after this long' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l log-directory -d 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
@@ -210,7 +210,7 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l service-token-id -l id -d 'Service token client ID (for CI; no browser is ever opened when a service token is given)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l service-token-secret -l secret -d 'Service token client secret. Prefer the environment variable: arguments are visible to other users in the process list' -r
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut; 0 disables' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l connect-timeout -d 'Give up on connecting to the edge after this long' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l log-directory -d 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r

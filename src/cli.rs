@@ -463,7 +463,8 @@ pub struct CarrierArgs {
     #[command(flatten)]
     pub service_token: ServiceTokenArgs,
 
-    /// Send a WebSocket ping this often so idle sessions survive the edge's idle cut; 0 disables.
+    /// Send a WebSocket ping this often so idle sessions survive the edge's idle cut, and end the
+    /// session with an error when nothing comes back for 3 periods; 0 disables both.
     #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
     pub keepalive: Duration,
 

@@ -12,6 +12,7 @@ pub enum Exit {
     Unreachable,
     Protocol,
     Local,
+    Broken,
     Interrupted,
 }
 
@@ -26,6 +27,7 @@ impl Exit {
             Exit::Unreachable => 5,
             Exit::Protocol => 6,
             Exit::Local => 7,
+            Exit::Broken => 8,
             Exit::Interrupted => 130,
         }
     }
@@ -35,7 +37,7 @@ impl Exit {
 pub const TABLE: &[(Exit, &str)] = &[
     (
         Exit::Ok,
-        "success; for proxy, the session ended normally (either side closed)",
+        "success; for proxy, the session ended normally (local EOF, close code 1000, or a clean TLS end)",
     ),
     (
         Exit::Failure,
@@ -64,6 +66,10 @@ pub const TABLE: &[(Exit, &str)] = &[
     (
         Exit::Local,
         "a local file or directory is unusable (permissions, unreadable, unwritable)",
+    ),
+    (
+        Exit::Broken,
+        "proxy: the open session ended abnormally: the connection was reset or cut, the edge closed it with an error code, or stopped answering keepalives",
     ),
     (Exit::Interrupted, "interrupted by a signal (Ctrl-C)"),
 ];

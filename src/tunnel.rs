@@ -2,9 +2,12 @@
 //! local stream (stdin/stdout or an accepted TCP connection) and the WebSocket (spec 5.2).
 //!
 //! Frames: every local read goes out as one masked binary message; the payload of every data
-//! message from the edge goes to the local side. zssh also sends a ping every `keepalive` so an
-//! idle session survives edges that cut idle connections, and on local EOF it sends a close
-//! frame and keeps relaying for a short grace period so nothing in flight is lost.
+//! message from the edge goes to the local side. The two directions run independently (full
+//! duplex, bounded buffers). zssh also sends a ping every `keepalive` so an idle session survives
+//! edges that cut idle connections, and ends the session when the edge stays silent for
+//! [`SILENT_PERIODS`] periods. On local EOF it sends a close frame and keeps relaying for a short
+//! grace period so nothing in flight is lost. How a session ended is an [`End`]; the command
+//! decides what to print.
 //! RFC 6455; `../shared/docs/access-protocol.md` section 5.
 
 use std::time::Duration;
@@ -104,33 +107,219 @@ pub async fn dial(
 /// How a relayed session ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum End {
-    /// The local side reached EOF (or went away); a close frame was sent.
+    /// The local side ended: stdin or the local connection reached EOF (a close frame was
+    /// sent), or stdout or the local connection stopped taking bytes.
     Local,
-    /// The edge closed (close frame or end of stream).
+    /// The edge ended the session normally: a close frame with code 1000 or without a code
+    /// (1005), or the end of the TLS stream after a TLS close_notify, which is how the
+    /// origin-side cloudflared usually ends a stream (access-protocol.md 5.2).
     Edge,
-    /// The edge connection failed mid-session.
+    /// The edge sent a close frame with any other code.
+    Closed { code: u16, reason: String },
+    /// The TCP connection was reset.
+    Reset,
+    /// The TCP connection ended without a TLS close_notify and without a close frame.
+    Cut,
+    /// The edge showed no sign of life for this long while zssh sent keepalive pings: no frame
+    /// (data, pong, ping) arrived, and no write that had to wait for the socket completed.
+    Silent(Duration),
+    /// Any other I/O or protocol failure.
     Lost(String),
 }
 
-fn is_normal_end(e: &WsError) -> bool {
+/// "Never", for timers that must exist but should not fire.
+const FAR: Duration = Duration::from_secs(3600 * 24 * 365);
+
+/// The session is declared dead after this many keepalive periods without a frame from the edge.
+pub const SILENT_PERIODS: u32 = 3;
+
+/// What a WebSocket error means for the session.
+fn classify(e: WsError) -> End {
+    use std::io::ErrorKind;
+    use tokio_tungstenite::tungstenite::error::ProtocolError;
     match e {
-        WsError::ConnectionClosed | WsError::AlreadyClosed => true,
-        WsError::Protocol(p) => matches!(
-            p,
-            tokio_tungstenite::tungstenite::error::ProtocolError::ResetWithoutClosingHandshake
-        ),
-        WsError::Io(io) => matches!(
-            io.kind(),
-            std::io::ErrorKind::UnexpectedEof
-                | std::io::ErrorKind::ConnectionReset
-                | std::io::ErrorKind::BrokenPipe
-        ),
-        _ => false,
+        // After a close handshake (the close frame itself was already classified).
+        WsError::ConnectionClosed | WsError::AlreadyClosed => End::Edge,
+        // A bare end of stream after TLS close_notify: the usual end of a cloudflared stream.
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => End::Edge,
+        WsError::Io(io) => match io.kind() {
+            ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => End::Reset,
+            // rustls: the TCP stream ended without close_notify.
+            ErrorKind::UnexpectedEof => End::Cut,
+            _ => End::Lost(io.to_string()),
+        },
+        other => End::Lost(other.to_string()),
+    }
+}
+
+/// How the upload (local -> edge) half stopped.
+enum Up {
+    /// Local EOF, at this instant; the close frame was sent (or the grace ran out trying).
+    Eof(tokio::time::Instant),
+    /// Writing to the edge failed.
+    Failed(WsError),
+}
+
+/// When the edge last showed it is alive, in milliseconds since `base`: a frame arrived, or a
+/// write that had to wait for the socket to drain completed (the edge is consuming the upload,
+/// even if its answers are queued behind it). Shared by both halves of one pump.
+struct Liveness {
+    base: tokio::time::Instant,
+    last_ms: std::sync::atomic::AtomicU64,
+}
+
+impl Liveness {
+    fn new() -> Self {
+        Liveness {
+            base: tokio::time::Instant::now(),
+            last_ms: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = self.base.elapsed().as_millis() as u64;
+        self.last_ms.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn last(&self) -> tokio::time::Instant {
+        self.base + Duration::from_millis(self.last_ms.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+/// Runs `fut`, and touches `alive` if it had to wait before completing successfully: a write
+/// that waited completed because the edge took bytes off the socket. (A write that never waits
+/// proves nothing: the kernel buffers it whether or not the edge is there.)
+async fn sent<F>(fut: F, alive: &Liveness) -> Result<(), WsError>
+where
+    F: std::future::Future<Output = Result<(), WsError>>,
+{
+    let mut fut = std::pin::pin!(fut);
+    let mut waited = false;
+    let out = std::future::poll_fn(|cx| {
+        let p = fut.as_mut().poll(cx);
+        waited |= p.is_pending();
+        p
+    })
+    .await;
+    if waited && out.is_ok() {
+        alive.touch();
+    }
+    out
+}
+
+type Sink<S> = futures_util::stream::SplitSink<WebSocketStream<S>, Message>;
+type Source<S> = futures_util::stream::SplitStream<WebSocketStream<S>>;
+
+/// Local chunks -> binary messages, plus a ping every `period`. Never waits on the local output,
+/// so a blocked stdout (or local socket) never stops the upload.
+async fn upload<S>(
+    sink: &mut Sink<S>,
+    input: &mut mpsc::Receiver<Bytes>,
+    period: Duration,
+    alive: &Liveness,
+) -> Up
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            // The ticker first, so a steady upload cannot starve the pings.
+            biased;
+            _ = ticker.tick() => {
+                if let Err(e) = sent(sink.send(Message::Ping(Bytes::new())), alive).await {
+                    return Up::Failed(e);
+                }
+            }
+            chunk = input.recv() => match chunk {
+                Some(bytes) => {
+                    // Queue without flushing while more input is already waiting: one TLS write
+                    // (and syscall) then carries several frames.
+                    let result = if input.is_empty() {
+                        sent(sink.send(Message::Binary(bytes)), alive).await
+                    } else {
+                        sent(sink.feed(Message::Binary(bytes)), alive).await
+                    };
+                    if let Err(e) = result {
+                        return Up::Failed(e);
+                    }
+                }
+                None => {
+                    let at = tokio::time::Instant::now();
+                    let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(Message::Close(None))).await;
+                    return Up::Eof(at);
+                }
+            },
+        }
+    }
+}
+
+/// Edge messages -> local chunks. Pings are answered by tungstenite on the next read, so they
+/// keep being answered as long as this side can make progress. With `silent`, ends the session
+/// when the edge shows no sign of life (see [`Liveness`]) for that long; time spent waiting on
+/// the local output does not count.
+async fn download<S>(
+    stream: &mut Source<S>,
+    output: &mpsc::Sender<Bytes>,
+    silent: Option<Duration>,
+    alive: &Liveness,
+) -> End
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let limit = silent.unwrap_or(FAR);
+    // One timer, re-armed only when it fires early: cheaper than a new timer per message.
+    let alarm = tokio::time::sleep_until(alive.last() + limit);
+    tokio::pin!(alarm);
+    loop {
+        let msg = tokio::select! {
+            biased;
+            msg = stream.next() => msg,
+            _ = &mut alarm => {
+                let due = alive.last() + limit;
+                if silent.is_some() && tokio::time::Instant::now() >= due {
+                    return End::Silent(limit);
+                }
+                alarm.as_mut().reset(due);
+                continue;
+            }
+        };
+        alive.touch();
+        let data = match msg {
+            Some(Ok(Message::Binary(b))) => b,
+            Some(Ok(Message::Text(t))) => Bytes::from(t),
+            Some(Ok(Message::Close(frame))) => {
+                return match frame {
+                    Some(f) if u16::from(f.code) != 1000 => End::Closed {
+                        code: u16::from(f.code),
+                        reason: f.reason.to_string(),
+                    },
+                    _ => End::Edge,
+                };
+            }
+            // Pings (the pong is already queued), pongs.
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => return classify(e),
+            None => return End::Edge,
+        };
+        if output.send(data).await.is_err() {
+            return End::Local;
+        }
+        // Waiting for the local side is not the edge's silence.
+        alive.touch();
     }
 }
 
 /// Relay between `input`/`output` (local side) and `ws` until either side ends.
 /// `input` yields chunks read locally (closed = EOF); `output` takes chunks for the local side.
+///
+/// The two directions progress independently (full duplex): a blocked edge (not reading)
+/// never stops the download, and a blocked local output never stops the upload. Buffering is
+/// bounded in both: the channels hold a few chunks, tungstenite's write buffer one more.
+/// With `keepalive`, a ping goes out every period and the session ends as [`End::Silent`] when
+/// the edge shows no sign of life for [`SILENT_PERIODS`] periods: no frame arrives, and no
+/// write that had to wait for the socket completes.
 pub async fn pump<S>(
     ws: WebSocketStream<S>,
     mut input: mpsc::Receiver<Bytes>,
@@ -141,72 +330,43 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     let (mut sink, mut stream) = ws.split();
-    let period = keepalive.unwrap_or(Duration::from_secs(3600 * 24 * 365));
-    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    // Clamped so that huge --keepalive values cannot overflow an Instant.
+    let period = keepalive.unwrap_or(FAR).min(FAR);
+    let silent = keepalive.map(|k| k.min(FAR).saturating_mul(SILENT_PERIODS));
+    let alive = Liveness::new();
+    let end = {
+        let up = upload(&mut sink, &mut input, period, &alive);
+        let down = download(&mut stream, &output, silent, &alive);
+        tokio::pin!(up, down);
         tokio::select! {
-            chunk = input.recv() => match chunk {
-                Some(bytes) => {
-                    // Queue without flushing while more input is already waiting: one TLS write
-                    // (and syscall) then carries several frames.
-                    let sent = if input.is_empty() {
-                        sink.send(Message::Binary(bytes)).await
-                    } else {
-                        sink.feed(Message::Binary(bytes)).await
-                    };
-                    if let Err(e) = sent {
-                        return if is_normal_end(&e) { End::Edge } else { End::Lost(e.to_string()) };
-                    }
-                }
-                None => {
-                    let _ = sink.send(Message::Close(None)).await;
-                    let drain = async {
-                        while let Some(Ok(msg)) = stream.next().await {
-                            if let Message::Binary(b) = msg
-                                && output.send(b).await.is_err()
-                            {
-                                break;
-                            }
-                        }
-                    };
-                    let _ = tokio::time::timeout(CLOSE_GRACE, drain).await;
+            biased;
+            end = &mut down => end,
+            up_end = &mut up => match up_end {
+                Up::Eof(at) => {
+                    // Keep relaying what the edge still sends until it closes, for a while.
+                    let _ = tokio::time::timeout_at(at + CLOSE_GRACE, &mut down).await;
                     return End::Local;
                 }
+                // The read side usually knows why the write failed (a close frame, a reset,
+                // a cut): let it tell, briefly.
+                Up::Failed(e) => match tokio::time::timeout(CLOSE_GRACE, &mut down).await {
+                    Ok(end) => end,
+                    Err(_) => classify(e),
+                },
             },
-            msg = stream.next() => match msg {
-                Some(Ok(Message::Binary(b))) => {
-                    if output.send(b).await.is_err() {
-                        let _ = sink.send(Message::Close(None)).await;
-                        return End::Local;
-                    }
-                }
-                Some(Ok(Message::Text(t))) => {
-                    if output.send(Bytes::from(t)).await.is_err() {
-                        let _ = sink.send(Message::Close(None)).await;
-                        return End::Local;
-                    }
-                }
-                Some(Ok(Message::Close(_))) | None => {
-                    // tungstenite queued the close reply; flush it.
-                    let _ = sink.close().await;
-                    return End::Edge;
-                }
-                Some(Ok(_)) => {
-                    // Ping: tungstenite queued the pong; flush it now rather than on the next send.
-                    let _ = sink.flush().await;
-                }
-                Some(Err(e)) => {
-                    return if is_normal_end(&e) { End::Edge } else { End::Lost(e.to_string()) };
-                }
-            },
-            _ = ticker.tick() => {
-                if let Err(e) = sink.send(Message::Ping(Bytes::new())).await {
-                    return if is_normal_end(&e) { End::Edge } else { End::Lost(e.to_string()) };
-                }
-            }
         }
+    };
+    match end {
+        End::Local => {
+            let _ = tokio::time::timeout(CLOSE_GRACE, sink.send(Message::Close(None))).await;
+        }
+        // tungstenite queued the close reply; flush it.
+        End::Edge | End::Closed { .. } => {
+            let _ = tokio::time::timeout(CLOSE_GRACE, sink.close()).await;
+        }
+        _ => {}
     }
+    end
 }
 
 /// Local stdin/stdout as pump channels, served by two plain threads (blocking I/O on pipes is
@@ -313,4 +473,30 @@ where
         let _ = wr.shutdown().await;
     });
     (in_rx, out_tx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error, ErrorKind};
+    use tokio_tungstenite::tungstenite::error::ProtocolError;
+
+    #[test]
+    fn errors_are_classified() {
+        let io = |k: ErrorKind| WsError::Io(Error::new(k, "x"));
+        assert_eq!(classify(io(ErrorKind::ConnectionReset)), End::Reset);
+        assert_eq!(classify(io(ErrorKind::UnexpectedEof)), End::Cut);
+        assert_eq!(
+            classify(WsError::Protocol(
+                ProtocolError::ResetWithoutClosingHandshake
+            )),
+            End::Edge
+        );
+        assert_eq!(classify(WsError::ConnectionClosed), End::Edge);
+        assert!(matches!(classify(io(ErrorKind::TimedOut)), End::Lost(_)));
+        assert!(matches!(
+            classify(WsError::Protocol(ProtocolError::MaskedFrameFromServer)),
+            End::Lost(_)
+        ));
+    }
 }

@@ -482,16 +482,96 @@ async fn stdio(
     debug!("tunnel to {} open", carrier.host());
     let (input, output, writer) = tunnel::stdio_channels();
     let end = tunnel::pump(ws, input, output, keepalive).await;
+    debug!("tunnel to {} ended: {end:?}", carrier.host());
     // The pump dropped its sender: the writer drains what is queued, then ends.
     let _ = writer.join();
-    match end {
-        End::Local | End::Edge => Ok(Exit::Ok),
-        End::Lost(why) => Err(UserError::new(
-            Exit::Unreachable,
-            format!("the connection to {} broke: {why}", carrier.host()),
-            "reconnect; if it keeps happening, check the network path to the edge",
-        )),
+    match session_error(&carrier.host(), end, keepalive) {
+        None => Ok(Exit::Ok),
+        Some(e) => Err(e),
     }
+}
+
+/// The error for a session that did not end normally (None for local EOF, close 1000/1005 or a
+/// clean TLS end). Close reasons come from the network: shown escaped and quoted.
+fn session_error(host: &str, end: End, keepalive: Option<Duration>) -> Option<UserError> {
+    let reconnect = "reconnect; if it keeps happening, check the network path to the edge (a proxy, NAT or firewall that drops connections)";
+    let (message, hint) = match end {
+        End::Local | End::Edge => return None,
+        End::Reset => (
+            format!("the connection to {host} was reset mid-session (TCP reset)"),
+            reconnect.to_string(),
+        ),
+        End::Cut => (
+            format!(
+                "the connection to {host} was cut mid-session (the stream ended without TLS close_notify or a WebSocket close)"
+            ),
+            reconnect.to_string(),
+        ),
+        End::Silent(after) => (
+            format!(
+                "no answer from {host} to keepalives for {}s; the edge or the path to it stopped responding",
+                after.as_secs_f64()
+            ),
+            format!(
+                "reconnect; a session ends after {} keepalive periods without a frame from the edge (--keepalive {}s now; 0 disables)",
+                tunnel::SILENT_PERIODS,
+                keepalive.unwrap_or_default().as_secs_f64()
+            ),
+        ),
+        End::Closed { code, reason } => {
+            let (name, hint) = match code {
+                1001 => (
+                    "going away",
+                    "the edge restarted or cut a long session; reconnect",
+                ),
+                1002 => (
+                    "protocol error",
+                    "the edge rejected what zssh sent; reconnect, and report it if it repeats",
+                ),
+                1008 => (
+                    "policy violation",
+                    "Access or a WAF rule ended the session (an expired or revoked session?); reconnect, logging in again if asked",
+                ),
+                1009 => (
+                    "message too big",
+                    "the edge refused a message as too large; reconnect, and report it if it repeats",
+                ),
+                1011 => (
+                    "internal error",
+                    "the edge or the tunnel behind it failed; reconnect, and check that cloudflared on the server is healthy",
+                ),
+                1012 => ("service restart", "the edge restarted; reconnect"),
+                1013 => (
+                    "try again later",
+                    "the edge is overloaded; reconnect in a moment",
+                ),
+                4000..=4999 => (
+                    "application code",
+                    "the edge or the origin's cloudflared ended the session for the reason shown; reconnect",
+                ),
+                _ => ("", reconnect),
+            };
+            let name = if name.is_empty() {
+                String::new()
+            } else {
+                format!(" ({name})")
+            };
+            let reason = if reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {reason:?}")
+            };
+            (
+                format!("{host} closed the session with WebSocket close code {code}{name}{reason}"),
+                hint.to_string(),
+            )
+        }
+        End::Lost(why) => (
+            format!("the connection to {host} broke: {why}"),
+            reconnect.to_string(),
+        ),
+    };
+    Some(UserError::new(Exit::Broken, message, hint))
 }
 
 async fn serve(
@@ -539,6 +619,14 @@ async fn serve(
                     let (input, output) = tunnel::stream_channels(tcp);
                     let end = tunnel::pump(ws, input, output, keepalive).await;
                     debug!("connection from {peer} ended: {end:?}");
+                    // One report per connection that ended badly; the listener keeps serving.
+                    if let Some(e) = session_error(&carrier.host(), end, keepalive) {
+                        crate::error::report(&UserError::new(
+                            e.exit,
+                            format!("connection from {peer}: {}", e.message),
+                            e.hint,
+                        ));
+                    }
                 }
                 Err(e) => {
                     // One report per failed connection; the listener keeps serving.

@@ -18,4 +18,5 @@ mod login;
 mod netns;
 mod proxy;
 mod proxy_faults;
+mod relay;
 mod server;

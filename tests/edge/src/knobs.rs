@@ -33,6 +33,14 @@ pub struct Knobs {
     /// 0 = never; otherwise cut the TLS/TCP stream of a carrier (no close frame, no TLS close_notify)
     /// once this many payload bytes have been relayed edge -> client.
     pub drop_after_bytes: AtomicU64,
+    /// How a carrier ends at `drop_after_bytes`: 0 = cut (as described there); 1000..=4999 = send
+    /// a WebSocket close frame with this code (and a reason naming it), then end TLS politely.
+    pub close_code: AtomicU16,
+    /// At `drop_after_bytes`, reset the TCP connection (RST) instead of cutting it.
+    pub reset: AtomicBool,
+    /// At `drop_after_bytes`, go silent instead of cutting: read nothing, write nothing (no pongs,
+    /// no pings, no data), keep the connection open. A dead edge, as a client sees one.
+    pub freeze: AtomicBool,
     /// 0 = never; otherwise drop a carrier on which no frame has passed for this many milliseconds.
     /// Activity is: any frame from the client (data, ping, pong, ...), any data frame to the client,
     /// and pongs the edge sends. A server ping by itself is NOT activity: only the client's pong

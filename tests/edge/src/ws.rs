@@ -10,6 +10,12 @@
 //! * pings from the client are answered; the edge pings every `ping` period.
 //! * when either side ends, the stream is dropped WITHOUT a close frame (a clean EOF gets a TLS
 //!   close_notify; a fault cut — `drop_after_bytes`, `idle_drop_ms`, protocol errors — does not).
+//! * at `drop_after_bytes`, the knobs may pick another bad ending instead of the cut: a close
+//!   frame with `close_code`, a TCP reset (`reset`), or a dead edge that keeps the connection
+//!   open but never reads or writes again (`freeze`).
+//!
+//! The two directions run as independent futures (full duplex): a blocked origin write never
+//! stops the edge from sending the client what the origin wrote, and vice versa.
 //!
 //! Idle accounting (`idle_drop_ms`): any frame from the client, any data frame to the client and
 //! any pong the edge sends count as activity; a server ping alone does not (the client's pong does).
@@ -22,6 +28,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
+use tokio_rustls::server::TlsStream;
 
 use crate::knobs::Knobs;
 
@@ -44,6 +51,10 @@ enum End {
     Graceful,
     /// A fault: drop the TCP connection as is.
     Abrupt,
+    /// A fault: reset the TCP connection.
+    Reset,
+    /// A dead edge: keep everything open, never read or write again.
+    Freeze,
 }
 
 /// Last time a frame passed, as milliseconds since `base`.
@@ -65,15 +76,13 @@ impl Activity {
 
 /// Bridges `client` (already past the 101; `leftover` holds bytes read beyond the request head)
 /// and `origin` until either ends.
-pub(crate) async fn bridge<S>(
-    client: S,
+pub(crate) async fn bridge(
+    client: TlsStream<TcpStream>,
     leftover: Vec<u8>,
     origin: TcpStream,
     ping: Option<Duration>,
     knobs: Arc<Knobs>,
-) where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
+) {
     let activity = Activity {
         base: Instant::now(),
         last_ms: AtomicU64::new(0),
@@ -89,9 +98,22 @@ pub(crate) async fn bridge<S>(
             e = down => e,
         }
     };
-    if end == End::Graceful {
-        let mut client = c_rd.unsplit(c_wr);
-        let _ = tokio::time::timeout(Duration::from_secs(1), client.shutdown()).await;
+    match end {
+        End::Graceful => {
+            let mut client = c_rd.unsplit(c_wr);
+            let _ = tokio::time::timeout(Duration::from_secs(1), client.shutdown()).await;
+        }
+        End::Reset => {
+            // SO_LINGER 0: close() sends a RST instead of a FIN.
+            let client = c_rd.unsplit(c_wr);
+            let _ = client.get_ref().0.set_zero_linger();
+        }
+        End::Freeze => {
+            // Hold both connections until the edge stops.
+            let _held = (c_rd, c_wr, o_rd, o_wr);
+            std::future::pending::<()>().await;
+        }
+        End::Abrupt => {}
     }
     // Dropping the halves closes both connections (the origin gets a FIN).
 }
@@ -284,6 +306,33 @@ async fn write_control<W: AsyncWrite + Unpin>(
     wr.flush().await
 }
 
+/// The ending `drop_after_bytes` asks for: a close frame, a reset, a freeze or a plain cut.
+async fn bad_end<W: AsyncWrite + Unpin>(wr: &mut W, knobs: &Knobs) -> End {
+    if knobs.freeze.load(Ordering::SeqCst) {
+        return End::Freeze;
+    }
+    if knobs.reset.load(Ordering::SeqCst) {
+        return End::Reset;
+    }
+    let code = knobs.close_code.load(Ordering::SeqCst);
+    if code == 0 {
+        return End::Abrupt;
+    }
+    let reason: &[u8] = match code {
+        1000 => b"",
+        1001 => b"going away",
+        1009 => b"message too big",
+        1011 => b"internal error",
+        _ => b"test edge: session ended",
+    };
+    let mut payload = code.to_be_bytes().to_vec();
+    payload.extend_from_slice(reason);
+    if write_control(wr, OP_CLOSE, &payload).await.is_err() {
+        return End::Abrupt;
+    }
+    End::Graceful
+}
+
 /// Origin bytes, pongs and pings -> client frames; also enforces the idle and byte-count cuts.
 async fn downlink<W: AsyncWrite + Unpin>(
     wr: &mut W,
@@ -353,7 +402,7 @@ async fn downlink<W: AsyncWrite + Unpin>(
                     activity.touch();
                 }
                 if cut {
-                    return End::Abrupt;
+                    return bad_end(wr, knobs).await;
                 }
             }
         }
