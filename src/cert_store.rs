@@ -68,6 +68,12 @@ pub fn now_secs() -> u64 {
 /// Key and certificate files are a few KiB; larger ones (or FIFOs, devices) are not read.
 const MAX_FILE: u64 = 64 * 1024;
 
+/// A small text file zssh reads back (certificate, `.pub`): regular files only (a FIFO would
+/// block `ssh`'s `Match exec` forever), at most [`MAX_FILE`] bytes; anything else is "none".
+fn read_text(path: &std::path::Path) -> Option<String> {
+    String::from_utf8(fsutil::read_regular(path, MAX_FILE).ok()??).ok()
+}
+
 /// The stored pair, if both files parse and the certificate belongs to the key.
 pub fn load(files: &Files) -> Option<Current> {
     let cert_bytes = fsutil::read_regular(&files.cert, MAX_FILE).ok()??;
@@ -162,12 +168,11 @@ fn remove(path: &Path) -> Result<(), UserError> {
 /// than the one asked for is kept: `--key-type` chooses the type of new keys only, so a manual
 /// run with another type never makes the next automatic renewal swap the key under a reader.
 pub fn reusable_key(files: &Files, now: u64) -> Option<PrivateKey> {
-    let key = PrivateKey::from_openssh(std::fs::read(&files.key).ok()?).ok()?;
+    let key = PrivateKey::from_openssh(fsutil::read_regular(&files.key, MAX_FILE).ok()??).ok()?;
     if key.is_encrypted() {
         return None;
     }
-    let cert = std::fs::read_to_string(&files.cert)
-        .ok()
+    let cert = read_text(&files.cert)
         .and_then(|t| Certificate::from_openssh(t.trim()).ok())
         .filter(|c| c.public_key() == key.public_key().key_data());
     match cert {
@@ -214,7 +219,7 @@ fn install_key_steps(files: &Files, key: &PrivateKey, steps: usize) -> Result<()
 /// after the `.pub` is made to match the key if it does not (a run killed during [`install_key`]).
 pub fn save_cert(files: &Files, key: &PrivateKey, cert_line: &str) -> Result<(), UserError> {
     let public = public_line(key);
-    let current = std::fs::read_to_string(&files.public).ok();
+    let current = read_text(&files.public);
     let same = current
         .as_deref()
         .and_then(|t| PublicKey::from_openssh(t.trim()).ok())
@@ -270,7 +275,7 @@ impl OwnKey {
 
     /// The stored certificate, if it certifies this key.
     pub fn load_cert(&self) -> Option<Certificate> {
-        let text = std::fs::read_to_string(&self.cert).ok()?;
+        let text = read_text(&self.cert)?;
         Certificate::from_openssh(text.trim())
             .ok()
             .filter(|c| c.public_key() == self.key.key_data())

@@ -543,17 +543,31 @@ pub struct SshView {
 /// Read `ssh -G` output (`keyword value` lines; unknown keywords and odd lines are skipped).
 /// ssh prints file lists space-separated and unquoted, so a path with a space cannot be told
 /// from two paths; such a list is split at the spaces, as ssh's own output reads.
+/// A file list as `ssh -G` prints it: space-separated and unquoted, so a path with a space in it
+/// comes out as several words. A new path starts with `/` or `~` (what ssh prints for absolute
+/// and home paths); any other word continues the previous path after a space, so
+/// `/home/a/my kh` stays one file instead of becoming `/home/a/my` and a relative `kh`.
+fn split_file_list(val: &str) -> Vec<String> {
+    let mut files: Vec<String> = Vec::new();
+    for word in val.split(' ').filter(|w| !w.is_empty()) {
+        match files.last_mut() {
+            Some(last) if !word.starts_with(['/', '~']) => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => files.push(word.to_string()),
+        }
+    }
+    files.retain(|f| !f.eq_ignore_ascii_case("none"));
+    files
+}
+
 pub fn parse_ssh_g(out: &[u8]) -> SshView {
     let mut v = SshView::default();
     for line in String::from_utf8_lossy(out).lines() {
         let (k, val) = line.split_once(' ').unwrap_or((line, ""));
         let val = val.trim();
-        let files = || {
-            val.split_whitespace()
-                .filter(|f| !f.eq_ignore_ascii_case("none"))
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        };
+        let files = || split_file_list(val);
         match k {
             "hostname" if !val.is_empty() => v.hostname = Some(val.to_ascii_lowercase()),
             "port" => v.port = val.parse().ok(),
@@ -573,6 +587,26 @@ pub fn parse_ssh_g(out: &[u8]) -> SshView {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn file_lists_keep_paths_with_spaces_whole() {
+        let cases: [(&str, &[&str]); 5] = [
+            (
+                "~/.ssh/known_hosts ~/.ssh/known_hosts2",
+                &["~/.ssh/known_hosts", "~/.ssh/known_hosts2"],
+            ),
+            ("/tmp/a/my kh", &["/tmp/a/my kh"]),
+            ("/tmp/kh1 /tmp/kh 2 ~/x", &["/tmp/kh1", "/tmp/kh 2", "~/x"]),
+            ("none", &[]),
+            (
+                "/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2",
+                &["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"],
+            ),
+        ];
+        for (val, want) in cases {
+            assert_eq!(split_file_list(val), want, "{val}");
+        }
+    }
 
     fn key(algo: &str, seed: u8) -> Key {
         let mut blob = Vec::new();

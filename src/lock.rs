@@ -467,12 +467,17 @@ fn try_flock(path: &Path) -> Result<Option<File>, UserError> {
     // A lock file deleted and recreated under us shows up as a different file; a few quick
     // retries settle it.
     for _ in 0..8 {
+        // Lock files are zssh's own: a symlink planted in their place is removed, never followed
+        // (the holder record would otherwise be written into its target).
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            remove_quietly(path);
+        }
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
+            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
         }
         let file = options.open(path).map_err(fail)?;
         match file.try_lock() {

@@ -68,6 +68,25 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
     let managed = paths::managed_ssh_config()?;
     let include = ssh_config::include_line(utf8(&managed)?);
 
+    // Read, merge and replace under one lock: two `zssh config` runs at once (a provisioning
+    // script looping in parallel) must not drop each other's stanzas.
+    let mut told = false;
+    let _lock = crate::lock::acquire_flock(
+        &paths::lock_dir()?,
+        "ssh-config",
+        "another zssh config run",
+        std::time::Duration::from_secs(60),
+        &mut |pid, waited| {
+            if !told && waited >= std::time::Duration::from_secs(2) {
+                told = true;
+                let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+                eprintln!(
+                    "zssh: another zssh config run{pid} is editing the ssh config; waiting for it"
+                );
+            }
+        },
+    )
+    .await?;
     let old_config = read_optional(&config)?;
     let old_managed = read_optional(&managed)?.map(|b| String::from_utf8_lossy(&b).into_owned());
     let old_config_bytes = old_config.clone().unwrap_or_default();

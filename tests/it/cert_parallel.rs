@@ -604,3 +604,56 @@ fn identity_in_the_printed_snippet() {
         text(&out.stdout)
     );
 }
+
+/// `zssh cert` with a FIFO where the key or a certificate should be: it must finish (ssh's
+/// Match exec runs it on every connection), never hang holding the renewal lock.
+#[test]
+fn a_fifo_in_place_of_the_key_or_certificate_does_not_hang() {
+    let w = cert_world();
+    w.seed_token(SSH_HOST, 3600);
+    let dir = w.cloudflared_dir();
+    for victim in [
+        key_file(&w),
+        cert_file(&w),
+        dir.join(format!("{SSH_HOST}-cf_key.pub")),
+    ] {
+        for f in [
+            key_file(&w),
+            cert_file(&w),
+            dir.join(format!("{SSH_HOST}-cf_key.pub")),
+        ] {
+            let _ = std::fs::remove_file(f);
+        }
+        let out = run(std::process::Command::new("mkfifo").arg(&victim));
+        assert_ok(&out);
+        // `timeout` bounds a hang; it is not synchronisation.
+        let mut cmd = w.tool("timeout");
+        cmd.args([
+            "60",
+            zssh_bin().to_str().unwrap(),
+            "cert",
+            "--hostname",
+            SSH_HOST,
+            "--force",
+        ]);
+        let out = run(&mut cmd);
+        assert_ok(&out);
+    }
+}
+
+/// A symlink planted where the renewal lock lives is replaced, never written through.
+#[test]
+fn a_symlinked_lock_file_is_not_followed() {
+    let w = cert_world();
+    w.seed_token(SSH_HOST, 3600);
+    let precious = w.tmp.path().join("precious");
+    std::fs::write(&precious, "precious\n").unwrap();
+    let locks = w.tmp.path().join("state").join("zssh").join("locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    set_mode(&locks.parent().unwrap().to_path_buf(), 0o700);
+    set_mode(&locks, 0o700);
+    std::os::unix::fs::symlink(&precious, locks.join(format!("{SSH_HOST}-cert.lock"))).unwrap();
+    let out = run(&mut w.zssh(&["cert", "--hostname", SSH_HOST]));
+    assert_ok(&out);
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "precious\n");
+}

@@ -680,3 +680,36 @@ fn hosts_ssh_config_cannot_hold_are_refused_and_ssh_keeps_working() {
         );
     }
 }
+
+#[test]
+fn parallel_config_runs_keep_every_stanza() {
+    // A provisioning script adding hosts in parallel: every stanza must survive.
+    let w = World::new();
+    let children: Vec<_> = (0..20)
+        .map(|i| {
+            w.zssh(&["config", &format!("host{i:02}.example")])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert_ok(&out);
+    }
+    let text = std::fs::read_to_string(managed(&w)).unwrap();
+    for i in 0..20 {
+        assert!(
+            text.contains(&format!("Host host{i:02}.example\n")),
+            "host{i:02} lost:\n{text}"
+        );
+    }
+    let include_lines = std::fs::read_to_string(ssh_config(&w))
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("Include"))
+        .count();
+    assert_eq!(include_lines, 1);
+}
