@@ -650,7 +650,7 @@ fn a_symlinked_lock_file_is_not_followed() {
     std::fs::write(&precious, "precious\n").unwrap();
     let locks = w.tmp.path().join("state").join("zssh").join("locks");
     std::fs::create_dir_all(&locks).unwrap();
-    set_mode(&locks.parent().unwrap().to_path_buf(), 0o700);
+    set_mode(locks.parent().unwrap(), 0o700);
     set_mode(&locks, 0o700);
     std::os::unix::fs::symlink(&precious, locks.join(format!("{SSH_HOST}-cert.lock"))).unwrap();
     let out = run(&mut w.zssh(&["cert", "--hostname", SSH_HOST]));
