@@ -51,22 +51,38 @@ fn usage_errors_have_one_error_and_one_hint() {
     assert_zssh_error(&out, 2, "unknown log level");
 }
 
-fn assert_same_tree(generated: &Path, committed: &Path) {
-    let mut names: Vec<_> = std::fs::read_dir(generated)
+fn names(dir: &Path) -> Vec<std::ffi::OsString> {
+    let mut names: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
     names.sort();
-    assert!(!names.is_empty());
-    for name in names {
-        let fresh = std::fs::read(generated.join(&name)).unwrap();
-        let old = std::fs::read(committed.join(&name)).unwrap_or_default();
+    names
+}
+
+/// The same files with the same bytes, both ways: a stale file fails, and so does a committed
+/// file the generator no longer writes (a renamed or removed subcommand's man page).
+fn assert_same_tree(generated: &Path, committed: &Path) {
+    let fresh_names = names(generated);
+    assert!(!fresh_names.is_empty());
+    for name in &fresh_names {
+        let fresh = std::fs::read(generated.join(name)).unwrap();
+        let old = std::fs::read(committed.join(name)).unwrap_or_default();
         assert!(
             fresh == old,
             "{} is stale: run `cargo regen` and commit the result",
-            committed.join(&name).display()
+            committed.join(name).display()
         );
     }
+    let leftovers: Vec<_> = names(committed)
+        .into_iter()
+        .filter(|n| !fresh_names.contains(n))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "{} holds files `zssh generate` no longer writes: {leftovers:?}; remove them with git rm",
+        committed.display()
+    );
 }
 
 #[test]
