@@ -382,8 +382,12 @@ fn users_config(w: &World) -> Vec<u8> {
     .into_bytes()
 }
 
-fn mtime(p: &Path) -> std::time::SystemTime {
-    std::fs::metadata(p).unwrap().modified().unwrap()
+/// The file's identity: zssh replaces files by renaming a new one over them, so a rewrite with the
+/// same bytes still shows as a new inode (no clock involved, unlike mtimes).
+fn inode(p: &Path) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(p).unwrap();
+    (m.dev(), m.ino())
 }
 
 #[test]
@@ -437,20 +441,23 @@ fn users_config_keeps_every_byte_through_config_and_uninstall() {
         .collect();
     assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
 
-    // Again: not a byte changes, in either file (nor their mtimes).
+    // Again: not a byte changes, in either file, and neither is rewritten (same inodes).
     let managed_before = std::fs::read(managed(&w)).unwrap();
-    let (m1, m2) = (mtime(&cfg), mtime(&managed(&w)));
-    std::thread::sleep(std::time::Duration::from_millis(20));
+    let (i1, i2) = (inode(&cfg), inode(&managed(&w)));
     config_ok(&w, &[SSH_HOST]);
     assert_eq!(std::fs::read(&cfg).unwrap(), first);
     assert_eq!(std::fs::read(managed(&w)).unwrap(), managed_before);
-    assert_eq!((mtime(&cfg), mtime(&managed(&w))), (m1, m2));
+    assert_eq!((inode(&cfg), inode(&managed(&w))), (i1, i2), "rewritten");
 
     // Another host and a changed one: the managed file changes, the config does not, and the
     // backup keeps the original.
     config_ok(&w, &["*.wild.example"]);
+    // A changed file is a new inode (the new one exists beside the old until the rename), so
+    // the check above does see a rewrite.
+    assert_ne!(inode(&managed(&w)), i2, "the managed file is replaced");
     config_ok(&w, &[SSH_HOST, "--user", "bob"]);
     assert_eq!(std::fs::read(&cfg).unwrap(), first);
+    assert_eq!(inode(&cfg), i1, "the config is not rewritten");
     let m = std::fs::read_to_string(managed(&w)).unwrap();
     assert_eq!(m.matches("# zssh: begin ").count(), 2, "{m}");
     assert_eq!(m.matches("User bob").count(), 1, "{m}");
