@@ -58,57 +58,87 @@ pub struct Sshd {
 
 impl Sshd {
     pub fn start(dir: &Path, user_ca: Option<&Path>, authorized_keys: &Path) -> Sshd {
+        Self::start_on_ports(dir, user_ca, authorized_keys, free_port)
+    }
+
+    /// `start` with the ports to try coming from `next_port`.
+    fn start_on_ports(
+        dir: &Path,
+        user_ca: Option<&Path>,
+        authorized_keys: &Path,
+        mut next_port: impl FnMut() -> u16,
+    ) -> Sshd {
         std::fs::create_dir_all(dir).unwrap();
         let hk = dir.join("host_ed25519");
         if !hk.exists() {
             ssh_keygen(&["-q", "-t", "ed25519", "-N", "", "-f", hk.to_str().unwrap()]);
         }
-        let port = free_port();
-        let mut conf = format!(
-            "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {pid}\nAuthorizedKeysFile {ak}\n\
-             PubkeyAuthentication yes\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-             UsePAM no\nStrictModes no\nLogLevel VERBOSE\nSubsystem sftp internal-sftp\nPermitRootLogin prohibit-password\nMaxStartups 200\nMaxSessions 200\n",
-            hk = hk.display(),
-            pid = dir.join("sshd.pid").display(),
-            ak = authorized_keys.display(),
-        );
-        if let Some(ca) = user_ca {
-            conf.push_str(&format!("TrustedUserCAKeys {}\n", ca.display()));
-        }
-        let conf_path = dir.join("sshd_config");
-        std::fs::write(&conf_path, conf).unwrap();
         let sshd = which("sshd").expect("sshd is installed (.ci/run installs openssh-server)");
-        let mut child = Command::new(sshd)
-            .args(["-D", "-e", "-f"])
-            .arg(&conf_path)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start sshd");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (ready_tx, ready_rx) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if line.contains("Server listening on") {
-                    let _ = ready_tx.send(true);
-                }
-                sink.lock().unwrap().push(line);
+        let conf_path = dir.join("sshd_config");
+        // sshd cannot be told to pick a port itself, so another process can take the one
+        // free_port() found before sshd binds it: then sshd says so and exits, and we try again
+        // with another port.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let port = next_port();
+            let mut conf = format!(
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {pid}\nAuthorizedKeysFile {ak}\n\
+                 PubkeyAuthentication yes\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
+                 UsePAM no\nStrictModes no\nLogLevel VERBOSE\nSubsystem sftp internal-sftp\nPermitRootLogin prohibit-password\nMaxStartups 200\nMaxSessions 200\n",
+                hk = hk.display(),
+                pid = dir.join("sshd.pid").display(),
+                ak = authorized_keys.display(),
+            );
+            if let Some(ca) = user_ca {
+                conf.push_str(&format!("TrustedUserCAKeys {}\n", ca.display()));
             }
-            let _ = ready_tx.send(false);
-        });
-        let ready = ready_rx
-            .recv_timeout(Duration::from_secs(20))
-            .unwrap_or(false);
-        assert!(ready, "sshd did not start: {:?}", log.lock().unwrap());
-        let host_pub = std::fs::read_to_string(dir.join("host_ed25519.pub")).unwrap();
-        Sshd {
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-            host_pub: host_pub.trim().to_string(),
-            child,
-            log,
+            std::fs::write(&conf_path, conf).unwrap();
+            let mut child = Command::new(&sshd)
+                .args(["-D", "-e", "-f"])
+                .arg(&conf_path)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start sshd");
+            let log = Arc::new(Mutex::new(Vec::new()));
+            let (ready_tx, ready_rx) = mpsc::channel();
+            let stderr = child.stderr.take().unwrap();
+            let sink = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    if line.contains("Server listening on") {
+                        let _ = ready_tx.send(true);
+                    }
+                    sink.lock().unwrap().push(line);
+                }
+                let _ = ready_tx.send(false);
+            });
+            let ready = ready_rx
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or(false);
+            if !ready {
+                let _ = child.kill();
+                let _ = child.wait();
+                let port_taken = log.lock().unwrap().iter().any(|l| {
+                    l.contains("Address already in use") || l.contains("Cannot bind any address")
+                });
+                if port_taken && attempts < 5 {
+                    continue;
+                }
+                panic!(
+                    "sshd did not start (attempt {attempts}): {:?}",
+                    log.lock().unwrap()
+                );
+            }
+            let host_pub = std::fs::read_to_string(dir.join("host_ed25519.pub")).unwrap();
+            return Sshd {
+                addr: SocketAddr::from(([127, 0, 0, 1], port)),
+                host_pub: host_pub.trim().to_string(),
+                child,
+                log,
+            };
         }
     }
 
@@ -449,4 +479,28 @@ impl ConnectProxy {
     pub fn connects(&self) -> usize {
         *self.count.lock().unwrap()
     }
+}
+
+/// The port free_port() found is taken before sshd binds it: sshd is started again on another.
+#[test]
+fn sshd_retries_when_its_port_was_taken() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ak = tmp.path().join("authorized_keys");
+    std::fs::write(&ak, "").unwrap();
+    let squatter = TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = squatter.local_addr().unwrap().port();
+    let mut tried = Vec::new();
+    let sshd = Sshd::start_on_ports(&tmp.path().join("sshd"), None, &ak, || {
+        let port = if tried.is_empty() { taken } else { free_port() };
+        tried.push(port);
+        port
+    });
+    assert_eq!(tried.len(), 2, "{tried:?}");
+    assert_eq!(tried[0], taken);
+    assert_eq!(sshd.addr.port(), tried[1]);
+    // It is sshd that answers there.
+    let mut banner = String::new();
+    let conn = std::net::TcpStream::connect(sshd.addr).unwrap();
+    BufReader::new(conn).read_line(&mut banner).unwrap();
+    assert!(banner.starts_with("SSH-2.0-OpenSSH"), "{banner:?}");
 }
