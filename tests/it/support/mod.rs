@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod fake_api;
+
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -425,10 +427,12 @@ pub fn assert_zssh_error(out: &Output, code: i32, want: &str) {
     );
 }
 
-/// A minimal HTTP CONNECT proxy on loopback that counts the tunnels it made.
+/// A minimal HTTP CONNECT proxy on loopback that counts the tunnels it made. Dropping one that
+/// made none fails the test (traffic that bypassed it proves nothing), unless `allow_unused`.
 pub struct ConnectProxy {
     pub addr: SocketAddr,
     count: Arc<Mutex<usize>>,
+    allow_unused: bool,
 }
 
 impl ConnectProxy {
@@ -473,11 +477,31 @@ impl ConnectProxy {
                 });
             }
         });
-        ConnectProxy { addr, count }
+        ConnectProxy {
+            addr,
+            count,
+            allow_unused: false,
+        }
+    }
+
+    /// For a test that checks nothing goes through the proxy: no failure on drop for zero tunnels.
+    pub fn allow_unused(mut self) -> ConnectProxy {
+        self.allow_unused = true;
+        self
     }
 
     pub fn connects(&self) -> usize {
         *self.count.lock().unwrap()
+    }
+}
+
+impl Drop for ConnectProxy {
+    fn drop(&mut self) {
+        if !self.allow_unused && !std::thread::panicking() && self.connects() == 0 {
+            panic!(
+                "the CONNECT proxy made no tunnel: route the traffic through it, or allow_unused()"
+            );
+        }
     }
 }
 
