@@ -276,6 +276,9 @@ where
         let msg = tokio::select! {
             biased;
             msg = stream.next() => msg,
+            // The local side stopped taking bytes (stdout failed, the local connection closed):
+            // nothing more can be delivered, so the session is over even while the edge is quiet.
+            () = output.closed() => return End::Local,
             _ = &mut alarm => {
                 let due = alive.last() + limit;
                 if silent.is_some() && tokio::time::Instant::now() >= due {
@@ -343,9 +346,26 @@ where
             end = &mut down => end,
             up_end = &mut up => match up_end {
                 Up::Eof(at) => {
-                    // Keep relaying what the edge still sends until it closes, for a while.
-                    let _ = tokio::time::timeout_at(at + CLOSE_GRACE, &mut down).await;
-                    return End::Local;
+                    // Keep relaying what the edge still sends until it closes: as long as bytes
+                    // keep moving (a slow reader of a long answer), and for CLOSE_GRACE after the
+                    // last sign of life. A close with an error code in that time still counts: the
+                    // answer may be cut short.
+                    let mut deadline = at.max(alive.last()) + CLOSE_GRACE;
+                    loop {
+                        match tokio::time::timeout_at(deadline, &mut down).await {
+                            Ok(End::Closed { code, reason }) => {
+                                return End::Closed { code, reason };
+                            }
+                            Ok(_) => return End::Local,
+                            Err(_) => {
+                                let next = alive.last() + CLOSE_GRACE;
+                                if next <= deadline {
+                                    return End::Local;
+                                }
+                                deadline = next;
+                            }
+                        }
+                    }
                 }
                 // The read side usually knows why the write failed (a close frame, a reset,
                 // a cut): let it tell, briefly.
@@ -371,14 +391,12 @@ where
 
 /// Local stdin/stdout as pump channels, served by two plain threads (blocking I/O on pipes is
 /// the fastest portable way; tokio's stdio would hop through its blocking pool per read).
-pub fn stdio_channels() -> (
-    mpsc::Receiver<Bytes>,
-    mpsc::Sender<Bytes>,
-    std::thread::JoinHandle<()>,
-) {
-    use std::io::{Read, Write};
+pub fn stdio_channels() -> (mpsc::Receiver<Bytes>, mpsc::Sender<Bytes>, StdioErrors) {
+    use std::io::{ErrorKind, Read, Write};
     let (in_tx, in_rx) = mpsc::channel::<Bytes>(8);
     let (out_tx, mut out_rx) = mpsc::channel::<Bytes>(8);
+    let read_error = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let reader_error = read_error.clone();
     std::thread::spawn(move || {
         let mut stdin = raw_stdin();
         // One reused read buffer, and an arena the chunks are cut from: a memcpy per read but
@@ -387,7 +405,14 @@ pub fn stdio_channels() -> (
         let mut arena = BytesMut::with_capacity(4 * READ_BUF);
         loop {
             match stdin.read(&mut rd) {
-                Ok(0) | Err(_) => break,
+                Ok(0) => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    if let Ok(mut slot) = reader_error.lock() {
+                        *slot = Some(e);
+                    }
+                    break;
+                }
                 Ok(n) => {
                     arena.reserve(n);
                     arena.extend_from_slice(&rd[..n]);
@@ -401,16 +426,40 @@ pub fn stdio_channels() -> (
     let writer = std::thread::spawn(move || {
         let mut stdout = raw_stdout();
         while let Some(chunk) = out_rx.blocking_recv() {
-            if stdout
-                .write_all(&chunk)
-                .and_then(|_| stdout.flush())
-                .is_err()
-            {
-                break;
+            if let Err(e) = stdout.write_all(&chunk).and_then(|_| stdout.flush()) {
+                // A reader that went away (`| head`) is a normal end; anything else (a full
+                // disk, an I/O error) means the origin's bytes were not all delivered.
+                return (e.kind() != ErrorKind::BrokenPipe).then_some(e);
             }
         }
+        None
     });
-    (in_rx, out_tx, writer)
+    (
+        in_rx,
+        out_tx,
+        StdioErrors {
+            read: read_error,
+            writer,
+        },
+    )
+}
+
+/// What went wrong on the local side of a stdio tunnel, collected after the pump ended.
+pub struct StdioErrors {
+    read: std::sync::Arc<std::sync::Mutex<Option<std::io::Error>>>,
+    writer: std::thread::JoinHandle<Option<std::io::Error>>,
+}
+
+impl StdioErrors {
+    /// Wait for the writer to drain what is queued (the pump has dropped its sender), then
+    /// report a failed stdout write, else a failed stdin read.
+    pub fn finish(self) -> Option<(&'static str, std::io::Error)> {
+        if let Ok(Some(e)) = self.writer.join() {
+            return Some(("writing to stdout", e));
+        }
+        let read = self.read.lock().ok().and_then(|mut slot| slot.take());
+        read.map(|e| ("reading stdin", e))
+    }
 }
 
 #[cfg(unix)]

@@ -447,6 +447,15 @@ pub async fn run(args: CarrierArgs, cloudflared_layout: bool) -> Result<Exit, Us
     let net = Net::from_env(carrier.net_timeout)
         .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;
     let keepalive = (!args.keepalive.is_zero()).then_some(args.keepalive);
+    if keepalive.is_some_and(|k| k < Duration::from_millis(100)) {
+        return Err(UserError::usage(
+            format!(
+                "--keepalive {}ms is too short: a healthy edge cannot answer within it",
+                args.keepalive.as_millis()
+            ),
+            "use 100ms or more (the default is 30s), or 0 to disable keepalives",
+        ));
+    }
     if args.service_token.service_token_secret.is_some()
         && std::env::var_os("TUNNEL_SERVICE_TOKEN_SECRET").is_none()
     {
@@ -480,11 +489,19 @@ async fn stdio(
     let ws = carrier.open(&mut client, &mut session).await?;
     drop(client);
     debug!("tunnel to {} open", carrier.host());
-    let (input, output, writer) = tunnel::stdio_channels();
+    let (input, output, local) = tunnel::stdio_channels();
     let end = tunnel::pump(ws, input, output, keepalive).await;
     debug!("tunnel to {} ended: {end:?}", carrier.host());
     // The pump dropped its sender: the writer drains what is queued, then ends.
-    let _ = writer.join();
+    if let Some((what, e)) = local.finish() {
+        return Err(UserError::local(
+            format!(
+                "{what} failed during the session with {}: {e}",
+                carrier.host()
+            ),
+            "the session's data was not all relayed; check where stdin and stdout point (a full disk, a closed file)",
+        ));
+    }
     match session_error(&carrier.host(), end, keepalive) {
         None => Ok(Exit::Ok),
         Some(e) => Err(e),
@@ -526,7 +543,7 @@ fn session_error(host: &str, end: End, keepalive: Option<Duration>) -> Option<Us
                 ),
                 1002 => (
                     "protocol error",
-                    "the edge rejected what zssh sent; reconnect, and report it if it repeats",
+                    "one side broke the WebSocket protocol (an invalid frame from the edge shows up this way too); reconnect, and report it with --loglevel debug output if it repeats",
                 ),
                 1008 => (
                     "policy violation",

@@ -658,3 +658,40 @@ fn listener_reports_a_bad_end_per_connection_and_keeps_serving() {
     let _ = listener.kill();
     let _ = listener.wait();
 }
+
+/// The local side failing is not a normal end: a full disk under stdout loses the origin's bytes.
+#[test]
+fn a_failing_stdout_is_reported_not_a_silent_success() {
+    let w = world_with(echo_origin());
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let mut child = w
+        .zssh(&["access", "tcp", "--hostname", ECHO])
+        .stdin(Stdio::piped())
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // stdin stays open: zssh must end because of stdout, not because of stdin EOF.
+    let _stdin = child.stdin.take();
+    let err = stderr_of(&mut child);
+    let code = exit_code_within(child, PATIENCE, "stdout on /dev/full");
+    let err = err.join().unwrap();
+    assert_eq!(code, Some(7), "{err}");
+    let errors = error_lines(&err);
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(errors[0].contains("writing to stdout failed"), "{err}");
+    assert!(err.contains("zssh: hint: "), "{err}");
+}
+
+#[test]
+fn keepalives_too_short_to_answer_and_absurd_durations_are_usage_errors() {
+    let w = world_with(echo_origin());
+    for (value, want) in [("1ms", "too short"), ("18446744073709551615s", "too long")] {
+        let out = run(&mut w.zssh(&["access", "tcp", "--hostname", ECHO, "--keepalive", value]));
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(want), "{}", text(&out.stderr));
+    }
+}
