@@ -65,7 +65,7 @@ pub const TABLE: &[(Exit, &str)] = &[
     ),
     (
         Exit::Local,
-        "a local file or directory is unusable (permissions, unreadable, unwritable)",
+        "a local file, directory, stdin or stdout is unusable (permissions, unreadable, unwritable, a full disk)",
     ),
     (
         Exit::Broken,
