@@ -47,16 +47,29 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), UserError> {
 /// Replace `path` with `bytes`: a temp file in the same directory with permission bits `mode`,
 /// written and fsynced, then renamed over `path`, so a reader sees the old or the new file whole.
 pub fn replace_atomically(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
-    let dir = match path.parent() {
+    let tmp = synced_temp(path, bytes, mode)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    sync_dir(path);
+    Ok(())
+}
+
+fn dir_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
-    };
+    }
+}
+
+/// `bytes` in a new temp file beside `path` (same directory, so a rename is atomic), with
+/// permission bits `mode`, written and fsynced, and locked until it is renamed or dropped (see
+/// [`remove_stale_temps`], which this also runs for the directory).
+fn synced_temp(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = dir_of(path);
     remove_stale_temps(dir);
     let mut tmp = tempfile::Builder::new()
         .prefix(TMP_PREFIX)
         .suffix(TMP_SUFFIX)
         .tempfile_in(dir)?;
-    // Held until the rename (or the close after a failure): see remove_stale_temps.
     let _ = tmp.as_file().try_lock();
     #[cfg(unix)]
     {
@@ -68,8 +81,18 @@ pub fn replace_atomically(path: &Path, bytes: &[u8], mode: u32) -> std::io::Resu
     let _ = mode;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    Ok(tmp)
+}
+
+/// Make a rename in `path`'s directory durable (best effort: not every platform can open a
+/// directory for syncing).
+fn sync_dir(path: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir_of(path)) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 const TMP_PREFIX: &str = ".zssh-";
@@ -124,24 +147,12 @@ pub fn backup_once(backup: &Path, bytes: &[u8]) -> std::io::Result<bool> {
     if std::fs::symlink_metadata(backup).is_ok() {
         return Ok(false);
     }
-    let dir = match backup.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".zssh-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
+    let tmp = synced_temp(backup, bytes, 0o600)?;
     match tmp.persist_noclobber(backup) {
-        Ok(_) => Ok(true),
+        Ok(_) => {
+            sync_dir(backup);
+            Ok(true)
+        }
         Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
         Err(e) => Err(e.error),
     }
@@ -194,28 +205,12 @@ pub fn replace_if_unchanged(
     expected: Option<&[u8]>,
     max: u64,
 ) -> std::io::Result<bool> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".zssh-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))?;
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
+    let tmp = synced_temp(path, bytes, mode)?;
     if read_regular(path, max)?.as_deref() != expected {
         return Ok(false);
     }
     tmp.persist(path).map_err(|e| e.error)?;
+    sync_dir(path);
     Ok(true)
 }
 
