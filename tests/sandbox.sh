@@ -2,7 +2,7 @@
 # The zssh sandbox: a local Access edge (tests/edge, TLS on loopback with a CA made for this run),
 # a throwaway sshd behind it, and real `ssh` going through `zssh proxy`: a browser login (with a
 # stand-in for the person), status, ssh with the cached token, a service token, a wrong service
-# token (to show an error), logout.
+# token (to show an error), a host that imitates Access (it gets nothing), logout.
 # No account and no network: everything is on 127.0.0.1 and is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,7 +54,8 @@ echo "sshd listens on 127.0.0.1:$PORT"
 say "starting the local Access edge"
 SECRET=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 coproc EDGEP { exec "$EDGE" serve --dir "$T/edge" \
-  --app "ssh.test.example=127.0.0.1:$PORT,token=sandbox-ci.access:$SECRET"; }
+  --app "ssh.test.example=127.0.0.1:$PORT,token=sandbox-ci.access:$SECRET" \
+  --app "evil.test.example=127.0.0.1:$PORT,impostor-of=ssh.test.example"; }
 pids+=("$EDGEP_PID")
 read -r ready <&"${EDGEP[0]}"
 EPORT=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["addr"].rsplit(":",1)[1])' "$ready")
@@ -62,7 +63,7 @@ TEAM=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["team"])' "$re
 echo "edge listens on 127.0.0.1:$EPORT (app ssh.test.example, team $TEAM)"
 
 export HOME="$T/home" SSL_CERT_FILE="$T/edge/ca.pem" ZSSH_TOKEN_STORE=file XDG_STATE_HOME="$T/state"
-export ZSSH_CONNECT_TO="ssh.test.example:443:127.0.0.1:$EPORT,$TEAM:443:127.0.0.1:$EPORT,login.cloudflareaccess.org:443:127.0.0.1:$EPORT"
+export ZSSH_CONNECT_TO="ssh.test.example:443:127.0.0.1:$EPORT,evil.test.example:443:127.0.0.1:$EPORT,$TEAM:443:127.0.0.1:$EPORT,login.cloudflareaccess.org:443:127.0.0.1:$EPORT"
 echo "ssh.test.example $(cat "$T/host_key.pub")" > "$T/known_hosts"
 ssh_through_zssh() {
   ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes \
@@ -102,7 +103,15 @@ code=$?
 set -e
 echo "  (zssh exited with $code)"
 
-say "6. zssh logout --all"
+say "6. a host that imitates Access (redirects to ssh.test.example's login, signs nothing) gets no token"
+set +e
+"$ZSSH" proxy --hostname evil.test.example </dev/null
+code=$?
+set -e
+echo "  (zssh exited with $code; the cached token was not sent and is still there:)"
+"$ZSSH" status | sed 's/^/  /'
+
+say "7. zssh logout --all"
 "$ZSSH" logout --all
 
 say "done: everything (edge, sshd, tokens, keys) is removed now"
