@@ -61,7 +61,7 @@ pub const TABLE: &[(Exit, &str)] = &[
     ),
     (
         Exit::Protocol,
-        "the edge answered something zssh cannot use: no Access application found, bad metadata, garbage",
+        "the edge answered something zssh cannot use: no signed Access metadata (not an application zssh can trust), bad metadata, garbage",
     ),
     (
         Exit::Local,
