@@ -15,13 +15,13 @@ use russh::keys::{Algorithm, HashAlg, PublicKey, PublicKeyOrCertificate};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::cli::CarrierArgs;
-use crate::client::Client;
 use crate::commands::proxy::{Carrier, Session};
+use crate::edge::dial::Net;
+use crate::edge::pool::Client;
+use crate::edge::tunnel;
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::known_hosts::Key;
-use crate::net::Net;
-use crate::tunnel;
 
 /// How long the edge dial and, separately, the SSH handshake may take.
 pub const TIMEOUT: Duration = Duration::from_secs(15);

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::app_url::AppUrl;
 use super::token::{self, Lookup};
 use super::{AppInfo, exchange, transfer};
-use crate::client::Client;
+use crate::edge::pool::Client;
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::lock::{self, Waiting};

@@ -14,12 +14,12 @@ use crate::access::{cert_sign, discovery, token};
 use crate::agent::{self, Agent};
 use crate::cert_store::{self, Current, Files, OwnKey};
 use crate::cli::CertArgs;
-use crate::client::Client;
 use crate::commands::login::LOCK_DEADLINE;
 use crate::commands::proxy::Session;
+use crate::edge::dial::Net;
+use crate::edge::pool::Client;
 use crate::error::UserError;
 use crate::exit::Exit;
-use crate::net::Net;
 use crate::{debug, human, lock, paths};
 
 /// A process waiting for another one's renewal says so after this long (a renewal normally takes

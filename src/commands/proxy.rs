@@ -10,15 +10,15 @@ use crate::access::login::{self, Event, Source};
 use crate::access::token::{self, Lookup};
 use crate::access::{AppInfo, user_agent};
 use crate::cli::CarrierArgs;
-use crate::client::{Client, ClientError};
 use crate::commands::login::{LOCK_DEADLINE, LoginUi};
+use crate::edge::dial::{Net, NetError};
+use crate::edge::http::Response;
+use crate::edge::pool::{Client, ClientError};
+use crate::edge::tunnel::{self, Dialed, End, Ws};
 use crate::error::UserError;
 use crate::exit::Exit;
-use crate::http::Response;
-use crate::net::{Net, NetError};
 use crate::secret::Secret;
 use crate::token_store::{Location, TokenStore};
-use crate::tunnel::{self, Dialed, End, Ws};
 use crate::{debug, info, warn};
 
 /// Everything needed to open tunnels to one app.

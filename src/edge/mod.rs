@@ -1,0 +1,12 @@
+//! How bytes reach the Access edge, in the order a connection takes them. Nothing here prints:
+//! failures come back as values and the commands decide what to show.
+//!
+//! - [`dial`]: TCP (directly or through the `HTTPS_PROXY` CONNECT proxy), then verified TLS.
+//! - [`http`]: HTTP/1.1 requests and responses on one such connection.
+//! - [`pool`]: connection reuse across requests to the same host, and the request deadlines.
+//! - [`tunnel`]: the WebSocket upgrade on a pooled connection, then the byte relay.
+
+pub mod dial;
+pub mod http;
+pub mod pool;
+pub mod tunnel;
