@@ -21,6 +21,7 @@ mod secret;
 mod ssh_config;
 mod sshd_config;
 mod token_store;
+mod ui;
 
 use std::process::ExitCode;
 

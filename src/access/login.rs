@@ -16,6 +16,9 @@ use crate::secret::Secret;
 use crate::token_store::{Location, TokenStore};
 use crate::{debug, paths};
 
+/// How long a process waits for another process's login before giving up.
+pub const LOCK_DEADLINE: Duration = Duration::from_secs(11 * 60);
+
 /// How a login may proceed.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -38,6 +41,13 @@ pub enum Event {
     BrowserLogin { url: String, opened: bool },
     /// Another process holds the login; it may have published its URL.
     OtherLogin(Waiting),
+}
+
+/// Where a login reports its progress: the command passes one that shows the [`Event`]s.
+pub trait Progress: Send {
+    fn event(&mut self, e: Event);
+    /// The login is over, however it ended: stop showing progress.
+    fn finish(&mut self);
 }
 
 /// Where the token came from.

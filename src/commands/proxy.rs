@@ -6,11 +6,10 @@ use std::time::Duration;
 
 use crate::access::app_url::AppUrl;
 use crate::access::discovery::{self, unreachable};
-use crate::access::login::{self, Event, Source};
+use crate::access::login::{self, Event, LOCK_DEADLINE, Progress, Source};
 use crate::access::token::{self, Lookup};
 use crate::access::{AppInfo, user_agent};
 use crate::cli::CarrierArgs;
-use crate::commands::login::{LOCK_DEADLINE, LoginUi};
 use crate::edge::dial::{Net, NetError};
 use crate::edge::http::Response;
 use crate::edge::pool::{Client, ClientError};
@@ -19,6 +18,7 @@ use crate::error::UserError;
 use crate::exit::Exit;
 use crate::secret::Secret;
 use crate::token_store::{Location, TokenStore};
+use crate::ui::LoginUi;
 use crate::{debug, info, warn};
 
 /// Everything needed to open tunnels to one app.
@@ -390,11 +390,12 @@ fn login_hint(app: &AppUrl) -> String {
 pub struct Session {
     pub store: TokenStore,
     pub opts: login::Options,
-    pub ui: LoginUi,
+    /// Where login progress goes; the command picks what shows it.
+    pub ui: Box<dyn Progress>,
 }
 
 impl Session {
-    pub fn new(host: &str, cloudflared_layout: bool) -> Result<Session, UserError> {
+    pub fn new(cloudflared_layout: bool, ui: Box<dyn Progress>) -> Result<Session, UserError> {
         Ok(Session {
             store: TokenStore::open()?,
             opts: login::Options {
@@ -409,7 +410,7 @@ impl Session {
                 },
                 lock_deadline: LOCK_DEADLINE,
             },
-            ui: LoginUi::new(host, false),
+            ui,
         })
     }
 }
@@ -485,7 +486,10 @@ async fn stdio(
     cloudflared_layout: bool,
 ) -> Result<Exit, UserError> {
     let mut client = Client::new(net);
-    let mut session = Session::new(&carrier.host(), cloudflared_layout)?;
+    let mut session = Session::new(
+        cloudflared_layout,
+        Box::new(LoginUi::new(&carrier.host(), false)),
+    )?;
     let ws = carrier.open(&mut client, &mut session).await?;
     drop(client);
     debug!("tunnel to {} open", carrier.host());
@@ -626,7 +630,10 @@ async fn serve(
         let mut client = Client::new(net.clone());
         tokio::spawn(async move {
             debug!("connection from {peer}");
-            let opened = match Session::new(&carrier.host(), cloudflared_layout) {
+            let opened = match Session::new(
+                cloudflared_layout,
+                Box::new(LoginUi::new(&carrier.host(), false)),
+            ) {
                 Ok(mut session) => carrier.open(&mut client, &mut session).await,
                 Err(e) => Err(e),
             };
