@@ -16,7 +16,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::access::login::Progress;
 use crate::cli::CarrierArgs;
-use crate::commands::proxy::{Carrier, Session};
+use crate::edge::carrier::{Carrier, Session};
 use crate::edge::dial::Net;
 use crate::edge::pool::Client;
 use crate::edge::tunnel;

@@ -14,7 +14,7 @@ use crate::access::{cert_sign, discovery, token};
 use crate::agent::{self, Agent};
 use crate::cert_store::{self, Current, Files, OwnKey};
 use crate::cli::CertArgs;
-use crate::commands::proxy::Session;
+use crate::edge::carrier::Session;
 use crate::edge::dial::Net;
 use crate::edge::pool::Client;
 use crate::error::UserError;

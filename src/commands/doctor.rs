@@ -16,7 +16,7 @@ use crate::access::token::{self, Lookup};
 use crate::access::{AppInfo, discovery, exchange};
 use crate::cert_store::{self, Files};
 use crate::cli::{CarrierArgs, DoctorArgs};
-use crate::commands::proxy::Carrier;
+use crate::edge::carrier::Carrier;
 use crate::edge::dial::Net;
 use crate::edge::pool::{Client, ClientError};
 use crate::edge::tunnel::{self, Dialed};

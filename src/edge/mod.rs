@@ -5,7 +5,10 @@
 //! - [`http`]: HTTP/1.1 requests and responses on one such connection.
 //! - [`pool`]: connection reuse across requests to the same host, and the request deadlines.
 //! - [`tunnel`]: the WebSocket upgrade on a pooled connection, then the byte relay.
+//! - [`carrier`]: one tunnel to an Access application: the dials, discovery and the token
+//!   between them (the login itself is `access::login`).
 
+pub mod carrier;
 pub mod dial;
 pub mod http;
 pub mod pool;
