@@ -1,5 +1,6 @@
-//! How bytes reach the Access edge, in the order a connection takes them. Nothing here prints:
-//! failures come back as values and the commands decide what to show.
+//! How bytes reach the Access edge, in the order a connection takes them. Nothing here prints
+//! (the relay writes the origin's bytes to stdout, and only those): failures come back as values,
+//! login progress goes to the sink the command passes, and the commands decide what to show.
 //!
 //! - [`dial`]: TCP (directly or through the `HTTPS_PROXY` CONNECT proxy), then verified TLS.
 //! - [`http`]: HTTP/1.1 requests and responses on one such connection.
