@@ -14,14 +14,15 @@ use std::time::Duration;
 use russh::keys::{Algorithm, HashAlg, PublicKey, PublicKeyOrCertificate};
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use crate::access::login::Progress;
 use crate::cli::CarrierArgs;
-use crate::client::Client;
-use crate::commands::proxy::{Carrier, Session};
+use crate::edge::carrier::{Carrier, Session};
+use crate::edge::dial::Net;
+use crate::edge::pool::Client;
+use crate::edge::tunnel;
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::known_hosts::Key;
-use crate::net::Net;
-use crate::tunnel;
 
 /// How long the edge dial and, separately, the SSH handshake may take.
 pub const TIMEOUT: Duration = Duration::from_secs(15);
@@ -145,14 +146,19 @@ pub async fn fetch_direct(host: &str, port: u16, prefer: &[String]) -> Result<Ke
 }
 
 /// The key the origin behind Access application `host` presents, through the tunnel. Tunnel
-/// failures come back as the same errors `zssh proxy` gives.
-pub async fn fetch_via_edge(host: &str, prefer: &[String]) -> Result<Key, UserError> {
+/// failures come back as the same errors `zssh proxy` gives. A login, if one is needed, reports to
+/// `progress`.
+pub async fn fetch_via_edge(
+    host: &str,
+    prefer: &[String],
+    progress: Box<dyn Progress>,
+) -> Result<Key, UserError> {
     let args = CarrierArgs::from_env_for(host, TIMEOUT);
     let carrier = Carrier::from_args(&args)?;
     let net = Net::from_env(args.connect_timeout)
         .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;
     let mut client = Client::new(net);
-    let mut session = Session::new(host, false)?;
+    let mut session = Session::new(false, progress)?;
     let ws = carrier.open(&mut client, &mut session).await?;
     drop(client);
     // russh wants a byte stream: one end of an in-memory pipe, the other pumped to the tunnel.

@@ -6,24 +6,22 @@ mod agent;
 mod cert_store;
 mod cidr;
 mod cli;
-mod client;
 mod commands;
+mod edge;
 mod error;
 mod exit;
 mod fsutil;
 mod hostkey;
-mod http;
 mod human;
 mod known_hosts;
 mod lock;
 mod log;
-mod net;
 mod paths;
 mod secret;
 mod ssh_config;
 mod sshd_config;
 mod token_store;
-mod tunnel;
+mod ui;
 
 use std::process::ExitCode;
 

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::app_url::AppUrl;
 use super::{jwt, user_agent};
-use crate::client::{Client, Target};
+use crate::edge::pool::{Client, Target};
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::secret::Secret;
@@ -111,7 +111,7 @@ pub async fn sign(
 }
 
 /// Read cert_sign's answer (any status, any body) into the certificate or an error.
-fn answer(iss: &str, resp: &crate::http::Response) -> Result<Signed, UserError> {
+fn answer(iss: &str, resp: &crate::edge::http::Response) -> Result<Signed, UserError> {
     let edge_time = resp
         .header("date")
         .and_then(|d| httpdate::parse_http_date(d).ok());
@@ -240,8 +240,12 @@ mod tests {
 
     use proptest::prelude::*;
 
-    fn resp(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> crate::http::Response {
-        crate::http::Response {
+    fn resp(
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> crate::edge::http::Response {
+        crate::edge::http::Response {
             status,
             headers,
             body,

@@ -12,11 +12,12 @@ use serde_json::Value;
 
 use super::app_url::AppUrl;
 use super::{AppInfo, jwks, jwt, user_agent};
-use crate::client::{Client, ClientError, Target};
+use crate::debug;
+use crate::edge::dial::NetError;
+use crate::edge::http::Response;
+use crate::edge::pool::{Client, ClientError, Target};
 use crate::error::UserError;
 use crate::exit::Exit;
-use crate::http::Response;
-use crate::{debug, net::NetError};
 
 const TIMEOUT: Duration = Duration::from_secs(7);
 

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use super::app_url::AppUrl;
 use super::{AppInfo, user_agent};
-use crate::client::{Client, Target};
+use crate::edge::pool::{Client, Target};
 use crate::secret::Secret;
 
 const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(7);

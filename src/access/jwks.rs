@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, jwk::Jwk};
 use serde_json::Value;
 
-use crate::client::{Client, Target};
+use crate::edge::pool::{Client, Target};
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::{debug, fsutil, paths};

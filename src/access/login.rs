@@ -8,13 +8,16 @@ use std::time::Duration;
 use super::app_url::AppUrl;
 use super::token::{self, Lookup};
 use super::{AppInfo, exchange, transfer};
-use crate::client::Client;
+use crate::edge::pool::Client;
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::lock::{self, Waiting};
 use crate::secret::Secret;
 use crate::token_store::{Location, TokenStore};
 use crate::{debug, paths};
+
+/// How long a process waits for another process's login before giving up.
+pub const LOCK_DEADLINE: Duration = Duration::from_secs(11 * 60);
 
 /// How a login may proceed.
 #[derive(Debug, Clone)]
@@ -38,6 +41,13 @@ pub enum Event {
     BrowserLogin { url: String, opened: bool },
     /// Another process holds the login; it may have published its URL.
     OtherLogin(Waiting),
+}
+
+/// Where a login reports its progress: the command passes one that shows the [`Event`]s.
+pub trait Progress: Send {
+    fn event(&mut self, e: Event);
+    /// The login is over, however it ended: stop showing progress.
+    fn finish(&mut self);
 }
 
 /// Where the token came from.

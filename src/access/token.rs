@@ -47,6 +47,16 @@ pub fn org_name(auth_domain: &str) -> String {
     format!("{auth_domain}-org-token").replace('/', "-")
 }
 
+/// Split a token name into (kind, subject).
+pub fn describe_name(name: &str) -> (&'static str, String) {
+    if let Some(team) = name.strip_suffix("-org-token") {
+        return ("org", team.to_string());
+    }
+    let stem = name.strip_suffix("-token").unwrap_or(name);
+    let app = stem.rsplit_once('-').map_or(stem, |(app, _aud)| app);
+    ("app", app.to_string())
+}
+
 /// Read a token; `aud` is checked for app tokens only. A copy that is expired or for another
 /// application is deleted where it was found, and the other place is tried next. The issuer
 /// must be `team` (the team verified metadata named): a token from elsewhere is never returned.
@@ -138,6 +148,22 @@ mod tests {
         assert_eq!(
             org_name("t.cloudflareaccess.com"),
             "t.cloudflareaccess.com-org-token"
+        );
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(
+            describe_name("t.cloudflareaccess.com-org-token"),
+            ("org", "t.cloudflareaccess.com".into())
+        );
+        assert_eq!(
+            describe_name("ssh.example.com-abc123-token"),
+            ("app", "ssh.example.com".into())
+        );
+        assert_eq!(
+            describe_name("-.example.com-abc-token"),
+            ("app", "-.example.com".into())
         );
     }
 }

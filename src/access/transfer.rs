@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::app_url::AppUrl;
 use super::user_agent;
-use crate::client::{Client, ClientError, Target};
+use crate::edge::pool::{Client, ClientError, Target};
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::secret::Secret;

@@ -9,17 +9,17 @@ use ssh_key::public::KeyData;
 use ssh_key::{Certificate, PrivateKey};
 
 use crate::access::app_url::AppUrl;
-use crate::access::login::{self, Event, Source};
+use crate::access::login::{self, Event, LOCK_DEADLINE, Source};
 use crate::access::{cert_sign, discovery, token};
 use crate::agent::{self, Agent};
 use crate::cert_store::{self, Current, Files, OwnKey};
 use crate::cli::CertArgs;
-use crate::client::Client;
-use crate::commands::login::LOCK_DEADLINE;
-use crate::commands::proxy::Session;
+use crate::edge::carrier::Session;
+use crate::edge::dial::Net;
+use crate::edge::pool::Client;
 use crate::error::UserError;
 use crate::exit::Exit;
-use crate::net::Net;
+use crate::ui::LoginUi;
 use crate::{debug, human, lock, paths};
 
 /// A process waiting for another one's renewal says so after this long (a renewal normally takes
@@ -201,7 +201,7 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
         store,
         opts,
         mut ui,
-    } = Session::new(&host, cloudflared_layout)?;
+    } = Session::new(cloudflared_layout, Box::new(LoginUi::new(&host, false)))?;
     let signed = match &service {
         Some((id, secret)) => {
             // The service JWT names its issuer; only the team that signed metadata for this

@@ -16,14 +16,14 @@ use crate::access::token::{self, Lookup};
 use crate::access::{AppInfo, discovery, exchange};
 use crate::cert_store::{self, Files};
 use crate::cli::{CarrierArgs, DoctorArgs};
-use crate::client::{Client, ClientError};
-use crate::commands::proxy::Carrier;
+use crate::edge::carrier::Carrier;
+use crate::edge::dial::Net;
+use crate::edge::pool::{Client, ClientError};
+use crate::edge::tunnel::{self, Dialed};
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::lock::{self, LockState};
-use crate::net::Net;
 use crate::token_store::TokenStore;
-use crate::tunnel::{self, Dialed};
 use crate::{human, paths};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

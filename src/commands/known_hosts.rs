@@ -31,6 +31,7 @@ use crate::fsutil;
 use crate::hostkey::{self, FetchError};
 use crate::known_hosts::{self, Found, How, Key, KnownHosts, Marker, Repair, SshView, Status};
 use crate::paths;
+use crate::ui::LoginUi;
 
 /// Appended to the file name for the one-time backup.
 const BACKUP_SUFFIX: &str = ".zssh-backup";
@@ -118,7 +119,8 @@ pub async fn run(cmd: KnownHostsCommand) -> Result<Exit, UserError> {
             (key, format!("directly from {target} port {port}"))
         }
         None => (
-            hostkey::fetch_via_edge(&target, &prefer).await?,
+            hostkey::fetch_via_edge(&target, &prefer, Box::new(LoginUi::new(&target, false)))
+                .await?,
             "through the edge".to_string(),
         ),
     };

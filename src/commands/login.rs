@@ -1,132 +1,22 @@
 //! `zssh login` and `zssh access login`: discovery, then a token from the cache, the org
 //! exchange or the browser (one prompt per app however many processes wait), then the token
-//! check at the edge. Also the login progress display shared with `proxy` ([`LoginUi`]).
+//! check at the edge.
 
-use std::collections::HashSet;
 use std::io::Write;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
-
 use crate::access::app_url::AppUrl;
-use crate::access::login::{self, Event, Options, Source};
+use crate::access::login::{self, Event, LOCK_DEADLINE, Options, Progress, Source};
 use crate::access::{AppInfo, discovery, exchange, token};
 use crate::cli::LoginArgs;
-use crate::client::Client;
+use crate::edge::dial::Net;
+use crate::edge::pool::Client;
 use crate::error::UserError;
 use crate::exit::Exit;
-use crate::lock::Waiting;
-use crate::net::Net;
 use crate::secret::Secret;
 use crate::token_store::{Location, TokenStore};
+use crate::ui::LoginUi;
 use crate::{debug, human};
-
-/// How long a process waits for another process's login before giving up.
-pub const LOCK_DEADLINE: Duration = Duration::from_secs(11 * 60);
-
-/// Shows login progress on stderr: the URL (once per distinct URL), an optional QR code, and a
-/// spinner with elapsed time while stderr is a terminal. Never writes to stdout.
-pub struct LoginUi {
-    host: String,
-    qr: bool,
-    seen: HashSet<String>,
-    waited: bool,
-    spinner: Option<ProgressBar>,
-}
-
-impl LoginUi {
-    pub fn new(host: &str, qr: bool) -> LoginUi {
-        LoginUi {
-            host: host.to_string(),
-            qr,
-            seen: HashSet::new(),
-            waited: false,
-            spinner: None,
-        }
-    }
-
-    fn show_url(&mut self, url: &str) {
-        if !self.seen.insert(url.to_string()) {
-            return;
-        }
-        if let Some(s) = &self.spinner {
-            s.suspend(|| eprintln!("  {url}"));
-        } else {
-            eprintln!("  {url}");
-        }
-        if self.qr {
-            match qrcode::QrCode::new(url.as_bytes()) {
-                Ok(code) => eprintln!(
-                    "{}",
-                    code.render::<qrcode::render::unicode::Dense1x2>()
-                        .quiet_zone(true)
-                        .build()
-                ),
-                Err(e) => eprintln!("zssh: cannot draw a QR code for this URL: {e}"),
-            }
-        }
-    }
-
-    fn spin(&mut self, what: String) {
-        if let Some(s) = &self.spinner {
-            s.set_message(what);
-            return;
-        }
-        // Hidden automatically when stderr is not a terminal.
-        let s = ProgressBar::new_spinner();
-        s.set_style(
-            ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        s.set_message(what);
-        s.enable_steady_tick(Duration::from_millis(120));
-        self.spinner = Some(s);
-    }
-
-    pub fn event(&mut self, e: Event) {
-        match e {
-            Event::BrowserLogin { url, opened } => {
-                if opened {
-                    eprintln!(
-                        "zssh: a browser window should have opened to log in to {}; if not, open this URL:",
-                        self.host
-                    );
-                } else {
-                    eprintln!(
-                        "zssh: to log in to {}, open this URL in a browser:",
-                        self.host
-                    );
-                }
-                self.show_url(&url);
-                self.spin(format!("waiting for the login to {} to finish", self.host));
-            }
-            Event::OtherLogin(Waiting::Holder { pid, cloudflared }) => {
-                if !self.waited {
-                    self.waited = true;
-                    let who = if cloudflared { "cloudflared" } else { "zssh" };
-                    let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
-                    eprintln!(
-                        "zssh: another {who} process{pid} is logging in to {}; waiting for it",
-                        self.host
-                    );
-                    self.spin(format!("waiting for the other login to {}", self.host));
-                }
-            }
-            Event::OtherLogin(Waiting::Url(url)) => {
-                if !self.seen.contains(&url) {
-                    eprintln!("zssh: if no browser window opened, finish that login at:");
-                }
-                self.show_url(&url);
-            }
-        }
-    }
-
-    pub fn finish(&mut self) {
-        if let Some(s) = self.spinner.take() {
-            s.finish_and_clear();
-        }
-    }
-}
 
 /// Discovery plus a verified token for `app`: the shared core of `login`.
 pub async fn login(

@@ -3,8 +3,8 @@
 
 use crate::access::app_url::AppUrl;
 use crate::access::jwt;
+use crate::access::token::describe_name;
 use crate::cli::LogoutArgs;
-use crate::commands::status::describe_name;
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::paths;

@@ -1,11 +1,11 @@
-//! One file per subcommand. Commands orchestrate and decide what to print; the work is done by
-//! the modules they call.
+//! One file per subcommand (a folder for a command whose subcommands need files of their own).
+//! Commands orchestrate and decide what to print; the work is done by the modules they call. No
+//! command imports another: what two share lives outside `commands/`.
 
 pub mod cert;
 pub mod cidr;
 pub mod config;
 pub mod doctor;
-pub mod fetch_ca;
 pub mod generate;
 pub mod known_hosts;
 pub mod login;

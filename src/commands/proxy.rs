@@ -1,418 +1,18 @@
-//! `zssh proxy` / `zssh access ssh|tcp|rdp|smb`: open the tunnel (Access detection, discovery,
-//! cached token, second dial) and relay stdin/stdout or a local listener through it.
+//! `zssh proxy` / `zssh access ssh|tcp|rdp|smb`: open the tunnel (through the carrier:
+//! [`crate::edge::carrier`]) and relay stdin/stdout or a local listener through it.
 //! stdout carries only bytes from the origin: everything else goes to stderr.
 
 use std::time::Duration;
 
-use crate::access::app_url::AppUrl;
-use crate::access::discovery::{self, unreachable};
-use crate::access::login::{self, Event, Source};
-use crate::access::token::{self, Lookup};
-use crate::access::{AppInfo, user_agent};
 use crate::cli::CarrierArgs;
-use crate::client::{Client, ClientError};
-use crate::commands::login::{LOCK_DEADLINE, LoginUi};
+use crate::edge::carrier::{Carrier, Session};
+use crate::edge::dial::Net;
+use crate::edge::pool::Client;
+use crate::edge::tunnel::{self, End};
 use crate::error::UserError;
 use crate::exit::Exit;
-use crate::http::Response;
-use crate::net::{Net, NetError};
-use crate::secret::Secret;
-use crate::token_store::{Location, TokenStore};
-use crate::tunnel::{self, Dialed, End, Ws};
+use crate::ui::LoginUi;
 use crate::{debug, info, warn};
-
-/// Everything needed to open tunnels to one app.
-pub struct Carrier {
-    app: AppUrl,
-    headers: Vec<(String, String)>,
-    service_token_id: Option<String>,
-    net_timeout: Duration,
-}
-
-/// Headers zssh writes itself: a user's `-H` may not add a second one or change what they mean.
-/// `Host` in particular would route the upgrade (and the token on it) to an application that
-/// discovery never proved.
-const RESERVED_HEADERS: &[&str] = &[
-    "host",
-    "connection",
-    "upgrade",
-    "content-length",
-    "transfer-encoding",
-    "sec-websocket-key",
-    "sec-websocket-version",
-    "sec-websocket-extensions",
-    "sec-websocket-protocol",
-    "cf-access-token",
-    "cf-access-client-id",
-    "cf-access-client-secret",
-    "cf-access-jump-destination",
-];
-
-fn parse_header(raw: &str) -> Result<(String, String), UserError> {
-    let bad = || {
-        UserError::usage(
-            format!(
-                "invalid header {:?}",
-                raw.chars().take(100).collect::<String>()
-            ),
-            "write headers as -H \"Name: value\" with no control characters",
-        )
-    };
-    let (name, value) = raw.split_once(':').ok_or_else(bad)?;
-    let name = name.trim();
-    let value = value.trim_matches([' ', '\t']);
-    let token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-    if name.is_empty()
-        || !name.chars().all(token_char)
-        || value.chars().any(|c| c.is_control() && c != '\t')
-    {
-        return Err(bad());
-    }
-    // Some servers read `_` as `-`: `Cf_Access_Token` must not slip past the list.
-    let canonical = name.to_ascii_lowercase().replace('_', "-");
-    if RESERVED_HEADERS.contains(&canonical.as_str()) {
-        return Err(UserError::usage(
-            format!("-H cannot set {name}: zssh sets it itself"),
-            match canonical.as_str() {
-                "host" => {
-                    "the Host header is always the --hostname; connect to the other name with --hostname"
-                }
-                "cf-access-client-id" | "cf-access-client-secret" => {
-                    "pass a service token with TUNNEL_SERVICE_TOKEN_ID and TUNNEL_SERVICE_TOKEN_SECRET"
-                }
-                "cf-access-jump-destination" => "use --destination HOST:PORT",
-                "cf-access-token" => "zssh sends your token itself; log in with `zssh login HOST`",
-                _ => "drop this -H",
-            },
-        ));
-    }
-    Ok((name.to_string(), value.to_string()))
-}
-
-impl Carrier {
-    pub fn from_args(args: &CarrierArgs) -> Result<Carrier, UserError> {
-        let app = AppUrl::parse(&args.hostname)?;
-        let mut headers = vec![("User-Agent".to_string(), user_agent())];
-        let service_token_id = match args.service_token.resolve()? {
-            Some((id, secret)) => {
-                headers.push(("Cf-Access-Client-Id".into(), id.clone()));
-                headers.push((
-                    "Cf-Access-Client-Secret".into(),
-                    secret.expose().to_string(),
-                ));
-                Some(id)
-            }
-            None => None,
-        };
-        if let Some(dest) = &args.destination {
-            if dest.trim().is_empty() || dest.chars().any(|c| c.is_control() || c == ' ') {
-                return Err(UserError::usage(
-                    format!(
-                        "invalid destination {:?}",
-                        dest.chars().take(100).collect::<String>()
-                    ),
-                    "pass the bastion target as host:port, e.g. --destination 10.0.0.5:22",
-                ));
-            }
-            headers.push(("Cf-Access-Jump-Destination".into(), dest.clone()));
-        }
-        for raw in &args.header {
-            let (name, value) = parse_header(raw)?;
-            // Only the first value of a repeated header is kept, as cloudflared does.
-            if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
-                headers.push((name, value));
-            }
-        }
-        Ok(Carrier {
-            app,
-            headers,
-            service_token_id,
-            net_timeout: args.connect_timeout,
-        })
-    }
-
-    pub fn app(&self) -> &AppUrl {
-        &self.app
-    }
-
-    pub fn headers(&self) -> &[(String, String)] {
-        &self.headers
-    }
-
-    pub fn host(&self) -> String {
-        self.app.authority()
-    }
-
-    /// Open one tunnel: first dial, Access detection, discovery, token (cache, org exchange or
-    /// browser login), second dial; a token the edge refuses is dropped and replaced once.
-    pub async fn open(&self, client: &mut Client, session: &mut Session) -> Result<Ws, UserError> {
-        let first = tunnel::dial(client, &self.app, &self.headers, None)
-            .await
-            .map_err(|e| self.dial_error(&e))?;
-        let resp = match first {
-            Dialed::Open(ws) => {
-                debug!("wss://{}{} answered 101", self.host(), self.app.target);
-                return Ok(*ws);
-            }
-            Dialed::Refused(resp) => resp,
-        };
-        debug!(
-            "wss://{}{} answered {} {}",
-            self.host(),
-            self.app.target,
-            resp.status,
-            resp.header("location").unwrap_or("")
-        );
-        if !self.is_access_redirect(&resp) {
-            return Err(self.refused(&resp));
-        }
-        if let Some(id) = &self.service_token_id {
-            return Err(UserError::new(
-                Exit::Auth,
-                format!(
-                    "{} refused the service token {id} (it answered with a login redirect)",
-                    self.host()
-                ),
-                "check the token's ID and secret, and that the application has a Service Auth policy that includes this token",
-            ));
-        }
-        debug!(
-            "{} is behind Access; discovering the application",
-            self.host()
-        );
-        let info = discovery::discover(client, &self.app).await?;
-        debug!(
-            "application {} (team {}, aud {})",
-            info.app_hostname, info.auth_domain, info.aud
-        );
-        let (tok, source) = self.token(client, session, &info).await?;
-        let rejected = |this: &Self| {
-            UserError::new(
-                Exit::Auth,
-                format!(
-                    "{} rejected the cached token for application {}; it was removed",
-                    this.host(),
-                    info.app_hostname
-                ),
-                login_hint(&this.app),
-            )
-        };
-        let refuses_fresh = |this: &Self| {
-            UserError::new(
-                Exit::Auth,
-                format!("{} refuses even a freshly issued token", this.host()),
-                "the application probably requires a binding cookie, or a policy denies you; ask its administrator (zssh doctor HOST explains more)",
-            )
-        };
-        match self.dial_with(client, &tok).await? {
-            Dialed::Open(ws) => return Ok(*ws),
-            Dialed::Refused(resp) if self.is_access_redirect(&resp) => {
-                session.store.delete(&token::app_name(&info))?;
-                if source == Source::Browser {
-                    return Err(refuses_fresh(self));
-                }
-                if !session.opts.interactive {
-                    return Err(rejected(self));
-                }
-                debug!("the edge rejected the token; getting a new one");
-            }
-            Dialed::Refused(resp) => return Err(self.refused(&resp)),
-        }
-        let (tok, _) = self.token(client, session, &info).await?;
-        match self.dial_with(client, &tok).await? {
-            Dialed::Open(ws) => Ok(*ws),
-            Dialed::Refused(resp) if self.is_access_redirect(&resp) => {
-                session.store.delete(&token::app_name(&info))?;
-                Err(refuses_fresh(self))
-            }
-            Dialed::Refused(resp) => Err(self.refused(&resp)),
-        }
-    }
-
-    async fn dial_with(&self, client: &mut Client, tok: &Secret) -> Result<Dialed, UserError> {
-        tunnel::dial(client, &self.app, &self.headers, Some(tok))
-            .await
-            .map_err(|e| self.dial_error(&e))
-    }
-
-    /// A token for the app: the cache, else a login (which fails fast when nobody can answer).
-    async fn token(
-        &self,
-        client: &mut Client,
-        session: &mut Session,
-        info: &AppInfo,
-    ) -> Result<(Secret, Source), UserError> {
-        let before = token::app_token(&session.store, info)?;
-        if let Lookup::Usable(t, location) = before {
-            debug!(
-                "using the cached token {} ({})",
-                token::app_name(info),
-                location.describe()
-            );
-            return Ok((t, Source::Cache));
-        }
-        let Session { store, opts, ui } = session;
-        let mut events = |e: Event| ui.event(e);
-        let result = login::get_token(client, store, &self.app, info, opts, &mut events).await;
-        ui.finish();
-        match result {
-            Err(e) if e.exit == Exit::Auth && !opts.interactive => {
-                let why = match before {
-                    Lookup::Expired { exp } => {
-                        format!(
-                            "your session for {} expired {}",
-                            self.host(),
-                            crate::human::ago(exp)
-                        )
-                    }
-                    Lookup::OtherTeam { iss } => format!(
-                        "the cached token for {} was issued by {iss}, not by its team {}, and is not used",
-                        self.host(),
-                        info.auth_domain
-                    ),
-                    Lookup::WrongAudience => format!(
-                        "the cached token for {} belongs to another application; it was removed",
-                        self.host()
-                    ),
-                    _ => format!(
-                        "not logged in to {} (no cached token for application {})",
-                        self.host(),
-                        info.app_hostname
-                    ),
-                };
-                Err(UserError::new(
-                    Exit::Auth,
-                    format!("{why}, and nobody can answer a browser login here"),
-                    login_hint(&self.app),
-                ))
-            }
-            other => other,
-        }
-    }
-
-    /// Exactly a 302 whose Location path starts with /cdn-cgi/access/login (spec 1.5).
-    pub fn is_access_redirect(&self, resp: &Response) -> bool {
-        if resp.status != 302 {
-            return false;
-        }
-        let Some(loc) = resp.header("location") else {
-            return false;
-        };
-        let base = url::Url::parse(&self.app.https()).expect("normalised");
-        base.join(loc)
-            .is_ok_and(|u| u.path().starts_with("/cdn-cgi/access/login"))
-    }
-
-    pub fn dial_error(&self, e: &ClientError) -> UserError {
-        let host = self.host();
-        match e {
-            ClientError::Timeout { after, .. } => UserError::new(
-                Exit::Unreachable,
-                format!(
-                    "{host} did not complete the WebSocket handshake within {}s",
-                    after.as_secs_f32()
-                ),
-                "the edge or something in between is not answering; check your network, HTTPS_PROXY, and try --connect-timeout",
-            ),
-            ClientError::Net(NetError::Timeout { after, .. }) => UserError::new(
-                Exit::Unreachable,
-                format!(
-                    "cannot connect to {host}: no answer within {}s",
-                    after.as_secs_f32()
-                ),
-                "check your network and that the host is reachable on its port",
-            ),
-            _ => unreachable(&format!("wss://{host}{}", self.app.target), e),
-        }
-    }
-
-    /// A non-101 answer that is not an Access login redirect.
-    pub fn refused(&self, resp: &Response) -> UserError {
-        let host = self.host();
-        let status = resp.status;
-        let detail = resp.body_hint();
-        let what = if detail.is_empty() {
-            format!("{host} refused the WebSocket upgrade: HTTP {status}")
-        } else {
-            format!("{host} refused the WebSocket upgrade: HTTP {status} ({detail})")
-        };
-        let hint = match status {
-            200 => {
-                "something other than the Access edge answered (a captive portal or a plain web server); check the hostname"
-            }
-            301 | 302 | 303 | 307 | 308 => {
-                return UserError::new(
-                    Exit::Refused,
-                    format!(
-                        "{host} redirected the WebSocket upgrade to {} (HTTP {status})",
-                        resp.header("location").unwrap_or("nowhere")
-                    ),
-                    "this is not an Access login; check the hostname, or a zone redirect rule that catches it",
-                );
-            }
-            400 | 426 => {
-                "the edge refused the upgrade itself; WebSockets may be disabled for this zone (Network settings)"
-            }
-            401 => {
-                "Access refused without a login redirect: the app may require a service token (--service-token-id/--service-token-secret), or answers 401 to non-browser requests"
-            }
-            403 => {
-                "blocked before Access: a WAF rule, Bot Fight Mode or a country block; ask the administrator to allow this client (zssh doctor HOST explains more)"
-            }
-            404 => {
-                "no tunnel route serves this hostname; check the hostname and the tunnel's ingress rules"
-            }
-            502..=504 | 530 => {
-                "the tunnel or the origin is down: check that cloudflared runs on the server and can reach its ssh service"
-            }
-            500..=599 => {
-                "the edge failed; try again, and check the Cloudflare status page if it persists"
-            }
-            _ => "check the hostname; zssh doctor HOST explains more",
-        };
-        let exit = if status == 200 {
-            Exit::Protocol
-        } else {
-            Exit::Refused
-        };
-        UserError::new(exit, what, hint)
-    }
-}
-
-fn login_hint(app: &AppUrl) -> String {
-    format!(
-        "run `zssh login {}` where a browser is available, or use a service token",
-        app.authority()
-    )
-}
-
-/// Per-process login state shared by every tunnel the process opens.
-pub struct Session {
-    pub store: TokenStore,
-    pub opts: login::Options,
-    pub ui: LoginUi,
-}
-
-impl Session {
-    pub fn new(host: &str, cloudflared_layout: bool) -> Result<Session, UserError> {
-        Ok(Session {
-            store: TokenStore::open()?,
-            opts: login::Options {
-                fedramp: false,
-                auto_close: false,
-                open_browser: true,
-                interactive: login::someone_can_answer(),
-                prefer: if cloudflared_layout {
-                    Location::File
-                } else {
-                    Location::Keyring
-                },
-                lock_deadline: LOCK_DEADLINE,
-            },
-            ui: LoginUi::new(host, false),
-        })
-    }
-}
 
 fn listener_addr(raw: &str) -> Result<String, UserError> {
     let bad = |why: &str| {
@@ -444,7 +44,7 @@ fn listener_addr(raw: &str) -> Result<String, UserError> {
 pub async fn run(args: CarrierArgs, cloudflared_layout: bool) -> Result<Exit, UserError> {
     let carrier = Carrier::from_args(&args)?;
     let listener = args.url.clone().or(args.listener.clone());
-    let net = Net::from_env(carrier.net_timeout)
+    let net = Net::from_env(carrier.net_timeout())
         .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;
     let keepalive = (!args.keepalive.is_zero()).then_some(args.keepalive);
     if keepalive.is_some_and(|k| k < Duration::from_millis(100)) {
@@ -485,7 +85,10 @@ async fn stdio(
     cloudflared_layout: bool,
 ) -> Result<Exit, UserError> {
     let mut client = Client::new(net);
-    let mut session = Session::new(&carrier.host(), cloudflared_layout)?;
+    let mut session = Session::new(
+        cloudflared_layout,
+        Box::new(LoginUi::new(&carrier.host(), false)),
+    )?;
     let ws = carrier.open(&mut client, &mut session).await?;
     drop(client);
     debug!("tunnel to {} open", carrier.host());
@@ -626,7 +229,10 @@ async fn serve(
         let mut client = Client::new(net.clone());
         tokio::spawn(async move {
             debug!("connection from {peer}");
-            let opened = match Session::new(&carrier.host(), cloudflared_layout) {
+            let opened = match Session::new(
+                cloudflared_layout,
+                Box::new(LoginUi::new(&carrier.host(), false)),
+            ) {
                 Ok(mut session) => carrier.open(&mut client, &mut session).await,
                 Err(e) => Err(e),
             };

@@ -27,16 +27,6 @@ pub struct Entry {
     pub location: Location,
 }
 
-/// Split a token name into (kind, subject).
-pub fn describe_name(name: &str) -> (&'static str, String) {
-    if let Some(team) = name.strip_suffix("-org-token") {
-        return ("org", team.to_string());
-    }
-    let stem = name.strip_suffix("-token").unwrap_or(name);
-    let app = stem.rsplit_once('-').map_or(stem, |(app, _aud)| app);
-    ("app", app.to_string())
-}
-
 pub fn entries(store: &TokenStore) -> Result<Vec<Entry>, UserError> {
     let mut out = Vec::new();
     for (name, location) in store.list()? {
@@ -44,7 +34,7 @@ pub fn entries(store: &TokenStore) -> Result<Vec<Entry>, UserError> {
             continue;
         };
         let (identity, exp, audience) = token::identity(&tok);
-        let (kind, subject) = describe_name(&name);
+        let (kind, subject) = token::describe_name(&name);
         out.push(Entry {
             name,
             kind,
@@ -98,26 +88,5 @@ pub fn run(args: StatusArgs) -> Result<Exit, UserError> {
             "",
         )),
         _ => Ok(Exit::Ok),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::describe_name;
-
-    #[test]
-    fn names() {
-        assert_eq!(
-            describe_name("t.cloudflareaccess.com-org-token"),
-            ("org", "t.cloudflareaccess.com".into())
-        );
-        assert_eq!(
-            describe_name("ssh.example.com-abc123-token"),
-            ("app", "ssh.example.com".into())
-        );
-        assert_eq!(
-            describe_name("-.example.com-abc-token"),
-            ("app", "-.example.com".into())
-        );
     }
 }

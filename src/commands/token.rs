@@ -9,10 +9,10 @@ use crate::access::app_url::AppUrl;
 use crate::access::discovery;
 use crate::access::token::{self, Lookup};
 use crate::cli::TokenArgs;
-use crate::client::Client;
+use crate::edge::dial::Net;
+use crate::edge::pool::Client;
 use crate::error::UserError;
 use crate::exit::Exit;
-use crate::net::Net;
 use crate::token_store::TokenStore;
 
 pub async fn run(args: TokenArgs) -> Result<Exit, UserError> {

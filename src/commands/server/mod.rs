@@ -1,10 +1,12 @@
 //! `zssh server`: helpers run on a target server. `trust-ca` makes sshd trust the Access SSH CA
 //! (dry run unless `--apply`), `check` reports whether it does and whether the ssh port still
-//! answers directly, `fetch-ca` lives in its own module.
+//! answers directly, `fetch-ca` lives in its own module ([`fetch_ca`]).
 //!
 //! What sshd makes of its configuration is asked from sshd itself (`sshd -T -f FILE`); edits are
 //! validated with `sshd -t` on a staged copy before the file is replaced, so a failure changes
 //! nothing.
+
+mod fetch_ca;
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -23,7 +25,7 @@ pub async fn run(cmd: ServerCommand) -> Result<Exit, UserError> {
     match cmd {
         ServerCommand::TrustCa(args) => trust_ca(args),
         ServerCommand::Check(args) => check(args).await,
-        ServerCommand::FetchCa(args) => crate::commands::fetch_ca::run(args).await,
+        ServerCommand::FetchCa(args) => fetch_ca::run(args).await,
     }
 }
 

@@ -1,13 +1,13 @@
 //! HTTPS requests to the edge with connection reuse: the Access dial, discovery and the token
 //! dial usually go to the same host, and reusing one TLS connection saves two handshakes per
-//! `ssh`. Owns the pool; the protocol logic lives in `access/` and `tunnel.rs`.
+//! `ssh`. Owns the pool; the protocol logic lives in `access/` and [`super::tunnel`].
 
 use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
-use crate::http::{Conn, HttpError, Request, Response};
-use crate::net::{Net, NetError, Stream};
+use crate::edge::dial::{Net, NetError, Stream};
+use crate::edge::http::{Conn, HttpError, Request, Response};
 
 #[derive(Debug)]
 pub enum ClientError {

@@ -1,4 +1,4 @@
-//! The carrier: the WebSocket upgrade to the app host (spec 5.1) and the byte pump between a
+//! The tunnel: the WebSocket upgrade to the app host (spec 5.1) and the byte pump between a
 //! local stream (stdin/stdout or an accepted TCP connection) and the WebSocket (spec 5.2).
 //!
 //! Frames: every local read goes out as one masked binary message; the payload of every data
@@ -22,9 +22,9 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Bytes, Error as WsError, Message};
 
 use crate::access::app_url::AppUrl;
-use crate::client::{Client, ClientError};
-use crate::http::{HttpError, Request, Response};
-use crate::net::Stream;
+use crate::edge::dial::Stream;
+use crate::edge::http::{HttpError, Request, Response};
+use crate::edge::pool::{Client, ClientError};
 use crate::secret::Secret;
 
 /// Size of local reads (a pipe delivers at most 64 KiB at a time on Linux by default).

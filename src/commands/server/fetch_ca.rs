@@ -34,11 +34,11 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::cli::FetchCaArgs;
-use crate::client::{Client, Target};
+use crate::edge::dial::Net;
+use crate::edge::http::Response;
+use crate::edge::pool::{Client, Target};
 use crate::error::UserError;
 use crate::exit::Exit;
-use crate::http::Response;
-use crate::net::Net;
 use crate::secret::Secret;
 use crate::token_store::TokenStore;
 

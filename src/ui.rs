@@ -1,0 +1,116 @@
+//! What the commands show on the terminal besides their results: the login progress display
+//! ([`LoginUi`]) that `login`, `proxy`, `cert` and `known-hosts` share.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::access::login::{Event, Progress};
+use crate::lock::Waiting;
+
+/// Shows login progress on stderr: the URL (once per distinct URL), an optional QR code, and a
+/// spinner with elapsed time while stderr is a terminal. Never writes to stdout.
+pub struct LoginUi {
+    host: String,
+    qr: bool,
+    seen: HashSet<String>,
+    waited: bool,
+    spinner: Option<ProgressBar>,
+}
+
+impl LoginUi {
+    pub fn new(host: &str, qr: bool) -> LoginUi {
+        LoginUi {
+            host: host.to_string(),
+            qr,
+            seen: HashSet::new(),
+            waited: false,
+            spinner: None,
+        }
+    }
+
+    fn show_url(&mut self, url: &str) {
+        if !self.seen.insert(url.to_string()) {
+            return;
+        }
+        if let Some(s) = &self.spinner {
+            s.suspend(|| eprintln!("  {url}"));
+        } else {
+            eprintln!("  {url}");
+        }
+        if self.qr {
+            match qrcode::QrCode::new(url.as_bytes()) {
+                Ok(code) => eprintln!(
+                    "{}",
+                    code.render::<qrcode::render::unicode::Dense1x2>()
+                        .quiet_zone(true)
+                        .build()
+                ),
+                Err(e) => eprintln!("zssh: cannot draw a QR code for this URL: {e}"),
+            }
+        }
+    }
+
+    fn spin(&mut self, what: String) {
+        if let Some(s) = &self.spinner {
+            s.set_message(what);
+            return;
+        }
+        // Hidden automatically when stderr is not a terminal.
+        let s = ProgressBar::new_spinner();
+        s.set_style(
+            ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        s.set_message(what);
+        s.enable_steady_tick(Duration::from_millis(120));
+        self.spinner = Some(s);
+    }
+}
+
+impl Progress for LoginUi {
+    fn event(&mut self, e: Event) {
+        match e {
+            Event::BrowserLogin { url, opened } => {
+                if opened {
+                    eprintln!(
+                        "zssh: a browser window should have opened to log in to {}; if not, open this URL:",
+                        self.host
+                    );
+                } else {
+                    eprintln!(
+                        "zssh: to log in to {}, open this URL in a browser:",
+                        self.host
+                    );
+                }
+                self.show_url(&url);
+                self.spin(format!("waiting for the login to {} to finish", self.host));
+            }
+            Event::OtherLogin(Waiting::Holder { pid, cloudflared }) => {
+                if !self.waited {
+                    self.waited = true;
+                    let who = if cloudflared { "cloudflared" } else { "zssh" };
+                    let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+                    eprintln!(
+                        "zssh: another {who} process{pid} is logging in to {}; waiting for it",
+                        self.host
+                    );
+                    self.spin(format!("waiting for the other login to {}", self.host));
+                }
+            }
+            Event::OtherLogin(Waiting::Url(url)) => {
+                if !self.seen.contains(&url) {
+                    eprintln!("zssh: if no browser window opened, finish that login at:");
+                }
+                self.show_url(&url);
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(s) = self.spinner.take() {
+            s.finish_and_clear();
+        }
+    }
+}
