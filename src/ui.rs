@@ -114,3 +114,35 @@ impl Progress for LoginUi {
         }
     }
 }
+
+/// The one writer of zssh's results on stdout (the relay's origin bytes in `proxy` go through
+/// their own raw descriptor in `edge::tunnel`). Writes everything and flushes.
+#[allow(clippy::disallowed_methods)] // the one place that may take std::io::stdout
+pub fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
+}
+
+/// [`write_stdout`] for text, where a reader that went away (`| head`) is not an error worth a
+/// line: the command's result simply had nobody to read it.
+pub fn print(text: &str) {
+    let _ = write_stdout(text.as_bytes());
+}
+
+/// `print!` through [`print`]: never panics on a closed stdout, as `print!` does.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::ui::print(&format!($($arg)*)) };
+}
+
+/// `println!` through [`print`].
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        let mut line = format!($($arg)*);
+        line.push('\n');
+        $crate::ui::print(&line)
+    }};
+}

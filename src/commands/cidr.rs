@@ -24,7 +24,6 @@ fn parse(text: &str, what: &str) -> Result<Cidr, UserError> {
     })
 }
 
-#[allow(clippy::print_stdout)]
 fn exclude(args: CidrExcludeArgs) -> Result<Exit, UserError> {
     let base = parse(&args.base, "BASE")?;
     let mut except = Vec::new();
@@ -60,6 +59,6 @@ fn exclude(args: CidrExcludeArgs) -> Result<Exit, UserError> {
         text.push_str(&c.to_string());
         text.push('\n');
     }
-    print!("{text}");
+    crate::out!("{text}");
     Ok(Exit::Ok)
 }

@@ -6,7 +6,6 @@
 //! first change, atomic replacement keeping the file's mode, nothing written when nothing
 //! changes) and decides what to print; the text edits are in [`crate::ssh_config`].
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::cert_store::{OwnKey, cert_path_for};
@@ -238,11 +237,9 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
     Ok(Exit::Ok)
 }
 
-#[allow(clippy::print_stdout)]
 fn print_stdout(text: &str) {
-    let mut out = std::io::stdout().lock();
     // A closed stdout (`| head`) is not an error.
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    crate::ui::print(text);
 }
 
 /// The running zssh, as ProxyCommand and Match exec run it.

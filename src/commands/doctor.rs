@@ -5,7 +5,6 @@
 //! Every failure the carrier can report (spec section 9's catalogue) surfaces here as a verdict,
 //! because the checks call the same code `zssh proxy` runs.
 
-use std::io::Write;
 use std::process::Command;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -588,10 +587,8 @@ fn to_stderr() -> std::process::Stdio {
     std::process::Stdio::null()
 }
 
-#[allow(clippy::print_stdout)]
 fn finish(args: &DoctorArgs, r: Report) -> Result<Exit, UserError> {
     let failed = r.verdicts.iter().any(|v| v.status == Status::Fail);
-    let mut out = std::io::stdout().lock();
     let text = if args.json {
         serde_json::to_string_pretty(&r.verdicts).unwrap_or_default() + "\n"
     } else {
@@ -613,6 +610,6 @@ fn finish(args: &DoctorArgs, r: Report) -> Result<Exit, UserError> {
         }
         t
     };
-    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+    crate::ui::print(&text);
     Ok(if failed { Exit::Failure } else { Exit::Ok })
 }

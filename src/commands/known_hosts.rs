@@ -18,8 +18,6 @@
 //! Exit status: check → 0 when known_hosts accepts the key, 1 (`Exit::Failure`) when it differs or
 //! is missing; repair → 0 when repaired or already correct, 1 when the answer was no.
 
-#![allow(clippy::print_stdout)]
-
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -130,14 +128,14 @@ pub async fn run(cmd: KnownHostsCommand) -> Result<Exit, UserError> {
     } else {
         format!("{host} (stored as {name})")
     };
-    println!("{shown} presents {} ({via})", key.fingerprint());
+    crate::outln!("{shown} presents {} ({via})", key.fingerprint());
     for (i, f) in &found {
         let s = &sources[*i];
         let mut line = describe(&s.path, f, &key);
         if !s.user {
             line.push_str(" (a system-wide file; zssh leaves it alone)");
         }
-        println!("  {line}");
+        crate::outln!("  {line}");
     }
     // ssh loads every file and accepts the key when any entry holds it (hostfile.c).
     let statuses: Vec<Status> = sources.iter().map(|s| s.kh.status(&name, &key)).collect();
@@ -168,23 +166,25 @@ pub async fn run(cmd: KnownHostsCommand) -> Result<Exit, UserError> {
     let again = again_command(&args);
     let status = match status {
         (Status::Matches, Some(i)) => {
-            println!(
+            crate::outln!(
                 "{}: matches; ssh will accept this key",
                 sources[i].path.display()
             );
             return Ok(Exit::Ok);
         }
         (Status::Differs, _) => {
-            println!("{files}: differs; ssh will refuse to connect (\"host key has changed\")");
-            println!("  why: {}", why_changed(&host, args.direct.is_some()));
-            println!(
+            crate::outln!(
+                "{files}: differs; ssh will refuse to connect (\"host key has changed\")"
+            );
+            crate::outln!("  why: {}", why_changed(&host, args.direct.is_some()));
+            crate::outln!(
                 "  if you did not expect a change, someone may be intercepting the connection: \
                  compare the new fingerprint with one the server's administrator gives you first"
             );
             Status::Differs
         }
         (s, _) => {
-            println!("{files}: missing; ssh has no entry for {name}");
+            crate::outln!("{files}: missing; ssh has no entry for {name}");
             s
         }
     };
@@ -240,7 +240,7 @@ pub async fn run(cmd: KnownHostsCommand) -> Result<Exit, UserError> {
         .filter(|(_, r)| r.changed())
         .collect();
     if plans.is_empty() {
-        println!("{files}: nothing to change");
+        crate::outln!("{files}: nothing to change");
         return Ok(Exit::Ok);
     }
     for (i, plan) in &plans {
@@ -256,7 +256,7 @@ pub async fn run(cmd: KnownHostsCommand) -> Result<Exit, UserError> {
             ));
         }
         for line in &plan.kept_patterns {
-            println!(
+            crate::outln!(
                 "  {} line {line} names {name} only through a wildcard; it stays (the new entry takes precedence)",
                 s.path.display()
             );
@@ -302,11 +302,11 @@ pub async fn run(cmd: KnownHostsCommand) -> Result<Exit, UserError> {
     for (i, _) in &plans {
         let path = &sources[*i].path;
         let Some((plan, backed_up)) = rewrite(path, |kh| edit(*i, kh))? else {
-            println!("{}: nothing to change any more", path.display());
+            crate::outln!("{}: nothing to change any more", path.display());
             continue;
         };
         if backed_up {
-            println!(
+            crate::outln!(
                 "backed up {} to {}",
                 path.display(),
                 backup_path(path).display()
@@ -323,7 +323,7 @@ pub async fn run(cmd: KnownHostsCommand) -> Result<Exit, UserError> {
         if plan.added {
             done.push(format!("added {form} entry for {name}"));
         }
-        println!("{}: {}", path.display(), done.join(", "));
+        crate::outln!("{}: {}", path.display(), done.join(", "));
     }
     Ok(Exit::Ok)
 }
@@ -649,7 +649,7 @@ fn confirm(question: &str, again: &str) -> Result<bool, UserError> {
     else {
         return Err(no_terminal());
     };
-    let _ = std::io::stdout().flush();
+    let _ = crate::ui::write_stdout(b"");
     write!(tty, "{question} [y/N] ")
         .and_then(|_| tty.flush())
         .map_err(|_| no_terminal())?;

@@ -2,7 +2,6 @@
 //! exchange or the browser (one prompt per app however many processes wait), then the token
 //! check at the edge.
 
-use std::io::Write;
 use std::time::Duration;
 
 use crate::access::app_url::AppUrl;
@@ -87,23 +86,19 @@ pub async fn run(args: LoginArgs, cloudflared_output: bool) -> Result<Exit, User
         // ~/.cloudflared so cloudflared sees it too.
         store.write(&token::app_name(&info), &tok, Location::File)?;
     }
-    let mut out = std::io::stdout().lock();
     let token_only = args.no_verbose || args.app.is_some();
-    #[allow(clippy::print_stdout)]
     let printed = if args.quiet {
         Ok(())
     } else if token_only {
-        out.write_all(tok.expose().as_bytes())
+        crate::ui::write_stdout(tok.expose().as_bytes())
     } else if cloudflared_output {
-        write!(
-            out,
-            "Successfully fetched your token:\n\n{}\n\n",
-            tok.expose()
+        crate::ui::write_stdout(
+            format!("Successfully fetched your token:\n\n{}\n\n", tok.expose()).as_bytes(),
         )
     } else {
         Ok(())
     };
-    if let Err(e) = printed.and_then(|_| out.flush())
+    if let Err(e) = printed
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         return Err(UserError::new(

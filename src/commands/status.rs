@@ -1,8 +1,6 @@
 //! `zssh status`: every cached token zssh can see (its own and cloudflared's), with the identity,
 //! audience, expiry in human time and where it is stored. Never prints a token.
 
-use std::io::Write;
-
 use serde::Serialize;
 
 use crate::access::token;
@@ -53,7 +51,6 @@ pub fn entries(store: &TokenStore) -> Result<Vec<Entry>, UserError> {
 pub fn run(args: StatusArgs) -> Result<Exit, UserError> {
     let store = TokenStore::open()?;
     let list = entries(&store)?;
-    let mut out = std::io::stdout().lock();
     let text = if args.json {
         serde_json::to_string_pretty(&list).unwrap_or_default() + "\n"
     } else if list.is_empty() {
@@ -81,7 +78,7 @@ pub fn run(args: StatusArgs) -> Result<Exit, UserError> {
         }
         t
     };
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    match crate::ui::write_stdout(text.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(UserError::new(
             Exit::Failure,
             format!("cannot write to stdout: {e}"),

@@ -2,7 +2,6 @@
 //! with cloudflared's exit behaviour (an expired token is deleted and exits 0; a missing one or
 //! one for another application exits 1). Never logs in, never sends the token anywhere.
 
-use std::io::Write;
 use std::time::Duration;
 
 use crate::access::app_url::AppUrl;
@@ -34,20 +33,14 @@ pub async fn run(args: TokenArgs) -> Result<Exit, UserError> {
         ))
     };
     match token::app_token(&store, &info)? {
-        Lookup::Usable(t, _) => {
-            let mut out = std::io::stdout().lock();
-            match out
-                .write_all(t.expose().as_bytes())
-                .and_then(|_| out.flush())
-            {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(UserError::new(
-                    Exit::Failure,
-                    format!("cannot write to stdout: {e}"),
-                    "",
-                )),
-                _ => Ok(Exit::Ok),
-            }
-        }
+        Lookup::Usable(t, _) => match crate::ui::write_stdout(t.expose().as_bytes()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(UserError::new(
+                Exit::Failure,
+                format!("cannot write to stdout: {e}"),
+                "",
+            )),
+            _ => Ok(Exit::Ok),
+        },
         Lookup::Expired { .. } => {
             // cloudflared exits 0 here; scripts rely on it, so zssh does too (with the message).
             crate::error::report(&UserError::new(

@@ -471,7 +471,10 @@ fn raw_stdin() -> Box<dyn std::io::Read + Send> {
     }
 }
 
+/// The relay's own stdout: origin bytes only, on a duplicate of the descriptor (no std lock, no
+/// line buffering). The one other writer of stdout besides `ui::write_stdout`.
 #[cfg(unix)]
+#[allow(clippy::disallowed_methods)]
 fn raw_stdout() -> Box<dyn std::io::Write + Send> {
     use std::os::fd::AsFd;
     match std::io::stdout().as_fd().try_clone_to_owned() {
@@ -486,6 +489,7 @@ fn raw_stdin() -> Box<dyn std::io::Read + Send> {
 }
 
 #[cfg(not(unix))]
+#[allow(clippy::disallowed_methods)]
 fn raw_stdout() -> Box<dyn std::io::Write + Send> {
     Box::new(std::io::stdout())
 }

@@ -429,9 +429,8 @@ fn public_key(entry: &Value) -> Option<&str> {
     (!key.is_empty()).then_some(key)
 }
 
-#[allow(clippy::print_stdout)]
 fn print_key(key: &str) {
-    println!("{key}");
+    crate::outln!("{key}");
 }
 
 #[cfg(test)]

@@ -173,7 +173,6 @@ fn resolve(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
-#[allow(clippy::print_stdout)]
 fn trust_ca(args: TrustCaArgs) -> Result<Exit, UserError> {
     let input = read_key_input(&args.ca_key)?;
     let (key_line, key) = sshd_config::parse_ca_key(&input).map_err(|e| {
@@ -348,7 +347,7 @@ fn trust_ca(args: TrustCaArgs) -> Result<Exit, UserError> {
         } else {
             out.push_str("nothing to do\n");
         }
-        print!("{out}");
+        crate::out!("{out}");
         return Ok(Exit::Ok);
     }
 
@@ -363,10 +362,10 @@ fn trust_ca(args: TrustCaArgs) -> Result<Exit, UserError> {
             out.push_str(&format!("{}: backup of the original\n", backup.display()));
         }
         commit(tmp, &config_real).map_err(|e| write_error(&config_real, e))?;
-        print!("{out}");
+        crate::out!("{out}");
         out.clear();
         match reload(&after) {
-            Ok(msg) => println!("{msg}"),
+            Ok(msg) => crate::outln!("{msg}"),
             Err(e) => return Err(e),
         }
     } else {
@@ -375,7 +374,7 @@ fn trust_ca(args: TrustCaArgs) -> Result<Exit, UserError> {
         } else {
             out.push_str("nothing to do\n");
         }
-        print!("{out}");
+        crate::out!("{out}");
     }
     Ok(Exit::Ok)
 }
@@ -466,7 +465,6 @@ fn knock_target(listen: &str) -> Option<SocketAddr> {
     Some(addr)
 }
 
-#[allow(clippy::print_stdout)]
 async fn check(args: ServerCheckArgs) -> Result<Exit, UserError> {
     let sshd = find_sshd()?;
     let config = &args.sshd_config;
@@ -582,7 +580,7 @@ async fn check(args: ServerCheckArgs) -> Result<Exit, UserError> {
     if answering > 0 {
         out.push_str("note: sshd still answers directly; once SSH goes through Access, the port can be closed to the outside (firewall), keeping loopback for cloudflared\n");
     }
-    print!("{out}");
+    crate::out!("{out}");
     match problem {
         None => Ok(Exit::Ok),
         Some((msg, hint)) => Err(UserError::new(Exit::Failure, msg, hint)),
