@@ -1,5 +1,7 @@
-//! What the commands show on the terminal besides their results: the login progress display
-//! ([`LoginUi`]) that `login`, `proxy`, `cert` and `known-hosts` share.
+//! What the commands show on the terminal: the one writer of results on stdout
+//! ([`write_stdout`], [`print`], the `out!`/`outln!` macros; clippy.toml forbids the others), and
+//! the login progress display on stderr ([`LoginUi`]) that `login`, `proxy`, `cert` and
+//! `known-hosts` share.
 
 use std::collections::HashSet;
 use std::time::Duration;
