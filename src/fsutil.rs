@@ -161,12 +161,10 @@ pub fn backup_once(backup: &Path, bytes: &[u8]) -> std::io::Result<bool> {
 /// Why [`read_regular`] refused a path.
 pub const NOT_REGULAR: &str = "it is not a regular file";
 
-/// Read a regular file of at most `max` bytes. `Ok(None)`: it does not exist. A FIFO, socket,
-/// device or directory is refused before it is opened (opening a FIFO would wait for a writer
-/// forever), and checked again on the opened file; a larger file is refused after reading
-/// `max + 1` bytes, so memory stays bounded.
-pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
-    use std::io::Read;
+/// Open a regular file for reading. `Ok(None)`: it does not exist. A FIFO, socket, device or
+/// directory is refused before it is opened (opening a FIFO would wait for a writer forever),
+/// and checked again on the opened file (what the path names may change in between).
+pub fn open_regular(path: &Path) -> std::io::Result<Option<File>> {
     let not_regular = || std::io::Error::new(std::io::ErrorKind::InvalidInput, NOT_REGULAR);
     match std::fs::metadata(path) {
         Ok(m) if !m.is_file() => return Err(not_regular()),
@@ -174,7 +172,7 @@ pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     }
-    let file = match std::fs::File::open(path) {
+    let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
@@ -182,6 +180,13 @@ pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
     if !file.metadata()?.is_file() {
         return Err(not_regular());
     }
+    Ok(Some(file))
+}
+
+/// At most `max` bytes of an open file; a larger file is refused after reading `max + 1`
+/// bytes, so memory stays bounded.
+pub fn read_bounded(file: File, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
     let mut bytes = Vec::new();
     file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {
@@ -190,7 +195,15 @@ pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
             format!("it is larger than {max} bytes"),
         ));
     }
-    Ok(Some(bytes))
+    Ok(bytes)
+}
+
+/// Read a regular file of at most `max` bytes ([`open_regular`], then [`read_bounded`]).
+/// `Ok(None)`: it does not exist.
+pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    open_regular(path)?
+        .map(|file| read_bounded(file, max))
+        .transpose()
 }
 
 /// Like [`replace_atomically`], for a file other programs append to (known_hosts: ssh adds

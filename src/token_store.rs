@@ -12,7 +12,6 @@
 //! or let a token reach a log line, an error text or `Debug` output (tokens travel as
 //! [`Secret`]). It does not lock: the login code serialises logins with its lock files.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::Duration;
@@ -338,24 +337,15 @@ fn read_file(dir: &Path, name: &str) -> Result<Option<Secret>, UserError> {
             ),
         )
     };
-    // Opening a FIFO waits for a writer, forever: look before opening, and again at the opened
-    // file (what the path names may change in between).
-    match std::fs::metadata(&path) {
-        Ok(m) if !m.is_file() => return Ok(None),
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(unreadable(e)),
-    }
-    let file = match std::fs::File::open(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+    // Not a regular file (a FIFO would block forever): not a token.
+    let file = match fsutil::open_regular(&path) {
+        Ok(Some(f)) => f,
+        Ok(None) => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => return Ok(None),
         Err(e) => return Err(unreadable(e)),
     };
     // The mode of the file that was opened, not of whatever the path names a moment later.
     let meta = file.metadata().map_err(unreadable)?;
-    if !meta.is_file() {
-        return Ok(None);
-    }
     if fsutil::readable_by_others(&meta) {
         return Err(UserError::local(
             format!(
@@ -368,14 +358,12 @@ fn read_file(dir: &Path, name: &str) -> Result<Option<Secret>, UserError> {
             ),
         ));
     }
-    let mut bytes = Vec::new();
-    file.take(MAX_TOKEN_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() as u64 > MAX_TOKEN_FILE {
+    let bytes = match fsutil::read_bounded(file, MAX_TOKEN_FILE) {
+        Ok(b) => b,
         // Not a token (they are a few KiB): treated as absent, like any other non-token.
-        return Ok(None);
-    }
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => return Ok(None),
+        Err(e) => return Err(unreadable(e)),
+    };
     // A token is ASCII; anything else cannot be one, and the reader treats it as absent.
     Ok(Some(Secret::new(String::from_utf8_lossy(&bytes))))
 }
