@@ -2,8 +2,6 @@
 //! client's plain key is never offered), ssh runs `zssh cert` from `Match exec`, or takes the
 //! certificate from a real ssh-agent.
 
-use std::process::{Command, Stdio};
-
 use crate::support::*;
 
 /// A world whose edge issues certificates for the local user (so sshd accepts them).
@@ -119,23 +117,8 @@ fn an_expired_certificate_is_renewed_on_the_next_ssh() {
 fn a_certificate_from_the_agent_alone() {
     let w = cert_world();
     w.seed_token(SSH_HOST, 3600);
-    let sock = w.tmp.path().join("agent.sock");
-    let mut agent = Command::new("ssh-agent")
-        .arg("-D")
-        .arg("-a")
-        .arg(&sock)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // ssh-agent -D prints its SSH_AUTH_SOCK line once it listens.
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(agent.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    assert!(line.contains("SSH_AUTH_SOCK"), "{line}");
+    let agent = SshAgent::start(w.tmp.path());
+    let sock = agent.sock.clone();
     let mut cmd = w.zssh(&["cert", "--hostname", SSH_HOST, "--agent"]);
     cmd.env("SSH_AUTH_SOCK", &sock);
     assert_ok(&run(&mut cmd));
@@ -167,8 +150,7 @@ fn a_certificate_from_the_agent_alone() {
         .arg(format!("{}@{SSH_HOST}", whoami()))
         .arg("echo via-agent");
     let out = run(&mut ssh);
-    let _ = agent.kill();
-    let _ = agent.wait();
+    drop(agent);
     assert_ok(&out);
     assert_eq!(text(&out.stdout), "via-agent\n");
 }

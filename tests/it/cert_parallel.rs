@@ -338,22 +338,8 @@ fn own_key_in_ssh_agent_through_config_identity() {
         "-f",
         private.to_str().unwrap(),
     ]);
-    let sock = w.tmp.path().join("agent.sock");
-    let mut agent = Command::new("ssh-agent")
-        .arg("-D")
-        .arg("-a")
-        .arg(&sock)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(agent.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    assert!(line.contains("SSH_AUTH_SOCK"), "{line}");
+    let agent = SshAgent::start(w.tmp.path());
+    let sock = agent.sock.clone();
     let env = vec![("SSH_AUTH_SOCK".to_string(), sock.display().to_string())];
     assert_ok(&run(w
         .tool("ssh-add")
@@ -365,8 +351,7 @@ fn own_key_in_ssh_agent_through_config_identity() {
 
     let cfg = write_config(&w, &["--identity", public.to_str().unwrap()]);
     let (ok, failures) = parallel_ssh(&w, &cfg, 20, &env);
-    let _ = agent.kill();
-    let _ = agent.wait();
+    drop(agent);
     assert_eq!(ok, 20, "every session succeeds:\n{}", failures.join("\n"));
     assert_eq!(cert_signs(&w), 1);
     let cert = keys.join("id_agent-cert.pub");

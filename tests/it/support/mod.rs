@@ -164,6 +164,40 @@ pub fn which(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// A real ssh-agent on a socket in `dir`, ready when returned (`ssh-agent -D` prints its
+/// SSH_AUTH_SOCK line once it listens); stopped on drop.
+pub struct SshAgent {
+    pub sock: PathBuf,
+    child: Child,
+}
+
+impl SshAgent {
+    pub fn start(dir: &Path) -> SshAgent {
+        let sock = dir.join("agent.sock");
+        let mut child = Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&sock)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ssh-agent");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains("SSH_AUTH_SOCK"), "{line}");
+        SshAgent { sock, child }
+    }
+}
+
+impl Drop for SshAgent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// One test's world: temp HOME, edge, sshd, client key.
 pub struct World {
     pub tmp: tempfile::TempDir,
