@@ -32,12 +32,17 @@ pub fn jwks_file(auth_domain: &str) -> Result<PathBuf, UserError> {
 
 /// `$XDG_STATE_HOME/zssh/locks` (if set and absolute), else `~/.local/state/zssh/locks`.
 pub fn lock_dir() -> Result<PathBuf, UserError> {
-    lock_dir_from(std::env::var_os("XDG_STATE_HOME"), home)
+    Ok(state_dir_from(std::env::var_os("XDG_STATE_HOME"), home)?.join("locks"))
 }
 
-/// [`lock_dir`] from the value of `$XDG_STATE_HOME` (ignored unless absolute, as the XDG base
-/// directory spec says) and the home directory.
-fn lock_dir_from(
+/// `<state dir>/zssh/apps`: what signed metadata proved about each app URL (no secrets).
+pub fn apps_dir() -> Result<PathBuf, UserError> {
+    Ok(state_dir_from(std::env::var_os("XDG_STATE_HOME"), home)?.join("apps"))
+}
+
+/// zssh's state directory from the value of `$XDG_STATE_HOME` (ignored unless absolute, as the
+/// XDG base directory spec says) and the home directory.
+fn state_dir_from(
     xdg_state_home: Option<OsString>,
     home: impl FnOnce() -> Result<PathBuf, UserError>,
 ) -> Result<PathBuf, UserError> {
@@ -45,7 +50,7 @@ fn lock_dir_from(
         Some(dir) if dir.is_absolute() => dir,
         _ => home()?.join(".local").join("state"),
     };
-    Ok(state.join("zssh").join("locks"))
+    Ok(state.join("zssh"))
 }
 
 /// `~/.cloudflared/<host>-cf_key`, `…-cf_key.pub`, `…-cf_key-cert.pub`: the key and certificate
@@ -114,6 +119,10 @@ pub const FILES: &[(&str, &str)] = &[
         "locked while zssh known-hosts repair rewrites that known_hosts file (one beside each file it repairs)",
     ),
     (
+        "~/.local/state/zssh/apps/",
+        "the application identity (audience, team, app hostname) that signed metadata proved for each host, kept until that metadata expires (at most 24 hours), so the next connection sends a cached token on its first request; no secrets; $XDG_STATE_HOME/zssh/apps when set",
+    ),
+    (
         "~/.cloudflared/<team>-jwks",
         "cached signing keys of the team domain, refreshed after 24 hours",
     ),
@@ -133,7 +142,9 @@ mod tests {
             (Some(""), "/home/u/.local/state/zssh/locks"),
         ];
         for (xdg, want) in table {
-            let got = lock_dir_from(xdg.map(OsString::from), home).unwrap();
+            let got = state_dir_from(xdg.map(OsString::from), home)
+                .unwrap()
+                .join("locks");
             assert_eq!(got, PathBuf::from(want), "{xdg:?}");
         }
     }

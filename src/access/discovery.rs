@@ -60,6 +60,15 @@ fn now_secs() -> i64 {
 
 /// Find the Access application protecting `app`.
 pub async fn discover(client: &mut Client, app: &AppUrl) -> Result<AppInfo, UserError> {
+    Ok(discover_proof(client, app).await?.0)
+}
+
+/// [`discover`], with the end of the signed metadata's validity (seconds since the epoch): how
+/// long what it proved may be relied on.
+pub async fn discover_proof(
+    client: &mut Client,
+    app: &AppUrl,
+) -> Result<(AppInfo, i64), UserError> {
     let target = Target::parse(&app.https()).expect("normalised app URL");
     let headers = vec![
         ("User-Agent".to_string(), user_agent()),
@@ -112,7 +121,11 @@ fn short_location(loc: &str) -> String {
 }
 
 /// Current discovery: verify the metadata JWT and apply the checks of spec 1.2.
-async fn current(client: &mut Client, app: &AppUrl, jws: &str) -> Result<AppInfo, UserError> {
+async fn current(
+    client: &mut Client,
+    app: &AppUrl,
+    jws: &str,
+) -> Result<(AppInfo, i64), UserError> {
     let peeked = jwt::peek(jws).ok_or_else(|| {
         protocol(
             "metadata JWT verification failed: the Cf-Access-Metadata header is not a JWT".into(),
@@ -143,11 +156,14 @@ async fn current(client: &mut Client, app: &AppUrl, jws: &str) -> Result<AppInfo
         .or_else(|| claims.get("hostname").and_then(Value::as_str))
         .unwrap_or(&app.host)
         .to_string();
-    Ok(AppInfo {
+    let iat = claims.get("iat").and_then(Value::as_i64).unwrap_or(0);
+    let exp = claims.get("exp").and_then(Value::as_i64);
+    let info = AppInfo {
         auth_domain: auth_host,
         aud,
         app_hostname,
-    })
+    };
+    Ok((info, super::verified_apps::validity(iat, exp)))
 }
 
 /// A `host[:port]` or `[v6]:port` without the port (and a v6 literal without brackets, as

@@ -10,6 +10,7 @@ pub mod jwt;
 pub mod login;
 pub mod token;
 pub mod transfer;
+pub mod verified_apps;
 
 /// What discovery learns about an Access application (spec section 1).
 #[derive(Debug, Clone, PartialEq, Eq)]

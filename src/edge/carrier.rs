@@ -11,6 +11,7 @@ use crate::access::app_url::AppUrl;
 use crate::access::discovery::{self, unreachable};
 use crate::access::login::{self, Event, LOCK_DEADLINE, Progress, Source};
 use crate::access::token::{self, Lookup};
+use crate::access::verified_apps;
 use crate::access::{AppInfo, user_agent};
 use crate::cli::CarrierArgs;
 use crate::debug;
@@ -150,12 +151,19 @@ impl Carrier {
         self.app.authority()
     }
 
-    /// Open one tunnel: first dial, Access detection, discovery, token (cache, org exchange or
-    /// browser login), second dial; a token the edge refuses is dropped and replaced once.
+    /// Open one tunnel. With an application identity that signed metadata proved for this URL
+    /// (remembered, still valid) and a usable cached token for it, the token goes on the first
+    /// upgrade: one request on one connection. Otherwise (or when that is refused): first dial,
+    /// Access detection, discovery, token (cache, org exchange or browser login), second dial;
+    /// a token the edge refuses is dropped and replaced once.
     pub async fn open(&self, client: &mut Client, session: &mut Session) -> Result<Ws, UserError> {
-        let first = tunnel::dial(client, &self.app, &self.headers, None)
-            .await
-            .map_err(|e| self.dial_error(&e))?;
+        let remembered = self.remembered(session)?;
+        let first = match &remembered {
+            Some((_, tok)) => self.dial_with(client, tok).await?,
+            None => tunnel::dial(client, &self.app, &self.headers, None)
+                .await
+                .map_err(|e| self.dial_error(&e))?,
+        };
         let resp = match first {
             Dialed::Open(ws) => {
                 debug!("wss://{}{} answered 101", self.host(), self.app.target);
@@ -187,50 +195,118 @@ impl Carrier {
             "{} is behind Access; discovering the application",
             self.host()
         );
-        let info = discovery::discover(client, &self.app).await?;
+        let info = self.discover(client).await?;
         debug!(
             "application {} (team {}, aud {})",
             info.app_hostname, info.auth_domain, info.aud
         );
-        let (tok, source) = self.token(client, session, &info).await?;
-        let rejected = |this: &Self| {
-            UserError::new(
-                Exit::Auth,
-                format!(
-                    "{} rejected the cached token for application {}; it was removed",
-                    this.host(),
-                    info.app_hostname
-                ),
-                login_hint(&this.app),
-            )
-        };
-        let refuses_fresh = |this: &Self| {
-            UserError::new(
-                Exit::Auth,
-                format!("{} refuses even a freshly issued token", this.host()),
-                "the application probably requires a binding cookie, or a policy denies you; ask its administrator (zssh doctor HOST explains more)",
-            )
-        };
-        match self.dial_with(client, &tok).await? {
-            Dialed::Open(ws) => return Ok(*ws),
-            Dialed::Refused(resp) if self.is_access_redirect(&resp) => {
-                session.store.delete(&token::app_name(&info))?;
-                if source == Source::Browser {
-                    return Err(refuses_fresh(self));
-                }
-                if !session.opts.interactive {
-                    return Err(rejected(self));
-                }
-                debug!("the edge rejected the token; getting a new one");
+        match remembered {
+            // The token went to the application it belongs to and was refused: as below.
+            Some((proven, _)) if proven == info => {
+                self.replace_rejected(client, session, &info, Source::Cache)
+                    .await
             }
-            Dialed::Refused(resp) => return Err(self.refused(&resp)),
+            _ => self.open_with_token(client, session, &info).await,
         }
-        let (tok, _) = self.token(client, session, &info).await?;
+    }
+
+    /// The application identity remembered for this URL and a usable cached token for it, when
+    /// both exist (never with a service token, which needs no discovery).
+    fn remembered(&self, session: &Session) -> Result<Option<(AppInfo, Secret)>, UserError> {
+        if self.service_token_id.is_some() {
+            return Ok(None);
+        }
+        let Some(info) = verified_apps::recall(&self.app, token::now()) else {
+            return Ok(None);
+        };
+        match token::app_token(&session.store, &info)? {
+            Lookup::Usable(tok, location) => {
+                debug!(
+                    "{} is application {} (proven by signed metadata); sending the cached token {} ({}) on the first request",
+                    self.host(),
+                    info.app_hostname,
+                    token::app_name(&info),
+                    location.describe()
+                );
+                Ok(Some((info, tok)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Discovery, remembering what it proved (and forgetting it when the host proves nothing).
+    async fn discover(&self, client: &mut Client) -> Result<AppInfo, UserError> {
+        match discovery::discover_proof(client, &self.app).await {
+            Ok((info, valid_until)) => {
+                verified_apps::remember(&self.app, &info, token::now(), valid_until);
+                Ok(info)
+            }
+            Err(e) => {
+                if e.exit == Exit::Protocol {
+                    verified_apps::forget(&self.app);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// A token for the discovered application, then the second dial; a cached token the edge
+    /// refuses is replaced once.
+    async fn open_with_token(
+        &self,
+        client: &mut Client,
+        session: &mut Session,
+        info: &AppInfo,
+    ) -> Result<Ws, UserError> {
+        let (tok, source) = self.token(client, session, info).await?;
         match self.dial_with(client, &tok).await? {
             Dialed::Open(ws) => Ok(*ws),
             Dialed::Refused(resp) if self.is_access_redirect(&resp) => {
-                session.store.delete(&token::app_name(&info))?;
-                Err(refuses_fresh(self))
+                self.replace_rejected(client, session, info, source).await
+            }
+            Dialed::Refused(resp) => Err(self.refused(&resp)),
+        }
+    }
+
+    /// The edge refused the token from `source` for `info` with a login redirect: drop it, get
+    /// a new one (unless it was fresh from the browser, or nobody can answer a login) and dial
+    /// once more.
+    async fn replace_rejected(
+        &self,
+        client: &mut Client,
+        session: &mut Session,
+        info: &AppInfo,
+        source: Source,
+    ) -> Result<Ws, UserError> {
+        let refuses_fresh = || {
+            UserError::new(
+                Exit::Auth,
+                format!("{} refuses even a freshly issued token", self.host()),
+                "the application probably requires a binding cookie, or a policy denies you; ask its administrator (zssh doctor HOST explains more)",
+            )
+        };
+        session.store.delete(&token::app_name(info))?;
+        if source == Source::Browser {
+            return Err(refuses_fresh());
+        }
+        if !session.opts.interactive {
+            return Err(UserError::new(
+                Exit::Auth,
+                format!(
+                    "{} rejected the cached token for application {}; it was removed",
+                    self.host(),
+                    info.app_hostname
+                ),
+                login_hint(&self.app),
+            ));
+        }
+        debug!("the edge rejected the token; getting a new one");
+        let (tok, _) = self.token(client, session, info).await?;
+        match self.dial_with(client, &tok).await? {
+            Dialed::Open(ws) => Ok(*ws),
+            Dialed::Refused(resp) if self.is_access_redirect(&resp) => {
+                session.store.delete(&token::app_name(info))?;
+                Err(refuses_fresh())
             }
             Dialed::Refused(resp) => Err(self.refused(&resp)),
         }

@@ -39,6 +39,7 @@ fn tampered_fresh_jwks_cache_fails_verification() {
     w.seed_token(SSH_HOST, 3600);
     let first = proxy(&w);
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    w.forget_verified_apps();
     tamper_jwks(&w);
     // A cache younger than a minute is trusted as is: no refetch, so verification fails.
     let out = proxy(&w);
@@ -51,6 +52,7 @@ fn stale_failing_jwks_cache_is_refetched_once() {
     let w = World::new();
     w.seed_token(SSH_HOST, 3600);
     assert_eq!(proxy(&w).status.code(), Some(0));
+    w.forget_verified_apps();
     tamper_jwks(&w);
     set_mtime_ago(&jwks_file(&w), "2 minutes ago");
     // Key rotation: the cached set fails, is older than a minute, so it is fetched again.
@@ -64,6 +66,7 @@ fn jwks_cache_older_than_a_day_is_refreshed() {
     let w = World::new();
     w.seed_token(SSH_HOST, 3600);
     assert_eq!(proxy(&w).status.code(), Some(0));
+    w.forget_verified_apps();
     set_mtime_ago(&jwks_file(&w), "25 hours ago");
     assert_eq!(proxy(&w).status.code(), Some(0));
     assert_eq!(w.edge.count(|r| r.kind == Kind::Jwks), 2);

@@ -54,6 +54,8 @@ fn jwks_cache_is_reused_across_connections() {
     let w = World::new();
     w.seed_token(SSH_HOST, 3600);
     for _ in 0..2 {
+        // Each run discovers the application afresh (nothing remembered from the last one).
+        w.forget_verified_apps();
         assert_ok(&run(&mut w.ssh(SSH_HOST, "", "true")));
     }
     assert_eq!(w.edge.count(|r| r.kind == Kind::Jwks), 1);

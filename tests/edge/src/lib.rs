@@ -202,6 +202,11 @@ impl Edge {
         self.shared.log.snapshot()
     }
 
+    /// How many TCP connections the edge accepted so far (with or without a request on them).
+    pub fn connections(&self) -> u64 {
+        self.shared.log.connections()
+    }
+
     /// How many requests seen so far match `f`.
     pub fn count(&self, f: impl Fn(&RequestRecord) -> bool) -> usize {
         self.shared.log.count(f)

@@ -5,6 +5,7 @@
 //! request is still being served, e.g. a transfer poll that is still held).
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// What kind of endpoint a request hit. Assigned from host, method, path and headers alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,6 +50,8 @@ pub struct RequestRecord {
     pub status: u16,
     /// The endpoint kind.
     pub kind: Kind,
+    /// Which TCP connection carried it: connections are numbered from 1 in accept order.
+    pub conn: u64,
 }
 
 impl RequestRecord {
@@ -65,9 +68,21 @@ impl RequestRecord {
 #[derive(Debug, Default)]
 pub(crate) struct RequestLog {
     records: Mutex<Vec<RequestRecord>>,
+    connections: AtomicU64,
 }
 
 impl RequestLog {
+    /// Counts an accepted TCP connection (whether or not it ever sends a request) and returns
+    /// its number.
+    pub(crate) fn connection(&self) -> u64 {
+        self.connections.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// How many TCP connections were accepted so far.
+    pub(crate) fn connections(&self) -> u64 {
+        self.connections.load(Ordering::Relaxed)
+    }
+
     /// Appends a record and returns its index, for [`RequestLog::set_status`].
     pub(crate) fn push(&self, record: RequestRecord) -> usize {
         let mut v = self.records.lock().unwrap_or_else(|e| e.into_inner());

@@ -117,7 +117,8 @@ pub(crate) async fn run(
             accepted = listener.accept() => match accepted {
                 Ok((tcp, _)) => {
                     let _ = tcp.set_nodelay(true);
-                    tokio::spawn(serve_connection(shared.clone(), acceptor.clone(), tcp));
+                    let number = shared.log.connection();
+                    tokio::spawn(serve_connection(shared.clone(), acceptor.clone(), tcp, number));
                 }
                 // Out of descriptors and the like: back off briefly instead of spinning.
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -126,7 +127,7 @@ pub(crate) async fn run(
     }
 }
 
-async fn serve_connection(shared: Arc<Shared>, acceptor: TlsAcceptor, tcp: TcpStream) {
+async fn serve_connection(shared: Arc<Shared>, acceptor: TlsAcceptor, tcp: TcpStream, number: u64) {
     let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
         Ok(Ok(s)) => s,
         _ => return,
@@ -151,6 +152,7 @@ async fn serve_connection(shared: Arc<Shared>, acceptor: TlsAcceptor, tcp: TcpSt
             headers: req.headers.clone(),
             status: 0,
             kind,
+            conn: number,
         });
         let outcome = match route {
             Route::App(a) => app::handle(&shared, a, &req).await,

@@ -371,6 +371,17 @@ impl World {
         self.home.join(".cloudflared")
     }
 
+    /// Forget the application identities zssh remembered (so the next connection runs
+    /// discovery again, as the first one did).
+    pub fn forget_verified_apps(&self) {
+        let dir = self.tmp.path().join("state/zssh/apps");
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => panic!("{}: {e}", dir.display()),
+        }
+    }
+
     /// Write a cached app token where cloudflared (and zssh) keep it; returns the file.
     pub fn seed_token(&self, host: &str, ttl_secs: i64) -> PathBuf {
         let dir = self.cloudflared_dir();

@@ -1,0 +1,195 @@
+//! The cached-token path at its floor: once signed metadata proved which application a host is,
+//! the next connection with a cached token makes one request on one connection (TCP, TLS,
+//! upgrade), and every way that can go wrong falls back to the full flow. Counted at the test
+//! edge (requests and accepted connections), never timed.
+
+use std::path::PathBuf;
+
+use crate::support::*;
+
+const OTHER_HOST: &str = "other.test.example";
+
+/// The requests the edge saw from index `from` on.
+fn since(w: &World, from: usize) -> Vec<zssh_test_edge::RequestRecord> {
+    w.edge.requests().split_off(from)
+}
+
+fn carries(r: &zssh_test_edge::RequestRecord, token: &str) -> bool {
+    r.header("cf-access-token") == Some(token)
+}
+
+/// The one file that remembers the identity of the app URL the world's ssh connected to.
+fn memory_file(w: &World) -> PathBuf {
+    let dir = w.tmp.path().join("state/zssh/apps");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+#[test]
+fn a_warm_cached_token_connection_is_one_request_on_one_connection() {
+    let w = World::new();
+    let token_file = w.seed_token(SSH_HOST, 3600);
+    let token = std::fs::read_to_string(&token_file).unwrap();
+    // Cold: the first connection learns the application's identity from signed metadata.
+    let out = run(&mut w.ssh(SSH_HOST, "", "echo cold"));
+    assert_ok(&out);
+    let cold: Vec<_> = since(&w, 0).into_iter().map(|r| r.kind).collect();
+    assert_eq!(
+        cold,
+        vec![Kind::Upgrade, Kind::Metadata, Kind::Jwks, Kind::Upgrade],
+        "{cold:?}"
+    );
+    let memory = memory_file(&w);
+    let saved = std::fs::read_to_string(&memory).unwrap();
+    assert!(saved.contains(&w.edge.aud(SSH_HOST)), "{saved}");
+    assert!(!saved.contains(&token), "no token in the identity file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&memory).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    // Warm: exactly one request (the upgrade, carrying the token) on exactly one connection.
+    let (requests, connections) = (w.edge.requests().len(), w.edge.connections());
+    let out = run(&mut w.ssh(SSH_HOST, "", "echo warm"));
+    assert_ok(&out);
+    assert_eq!(text(&out.stdout), "warm\n");
+    let warm = since(&w, requests);
+    assert_eq!(warm.len(), 1, "{warm:?}");
+    assert_eq!((warm[0].kind, warm[0].status), (Kind::Upgrade, 101));
+    assert!(carries(&warm[0], &token));
+    assert_eq!(w.edge.connections() - connections, 1);
+}
+
+#[test]
+fn a_token_refused_on_the_first_request_is_dropped_after_discovery_confirms_the_app() {
+    let w = World::new();
+    let token_file = w.seed_token(SSH_HOST, 3600);
+    let token = std::fs::read_to_string(&token_file).unwrap();
+    assert_ok(&run(&mut w.ssh(SSH_HOST, "", "true")));
+    w.edge.revoke(&token);
+    let from = w.edge.requests().len();
+    let out = run(&mut w.zssh(&["proxy", "--hostname", SSH_HOST]));
+    assert_zssh_error(&out, 3, "rejected the cached token");
+    let seen: Vec<_> = since(&w, from)
+        .into_iter()
+        .map(|r| (r.kind, r.status, carries(&r, &token)))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![(Kind::Upgrade, 302, true), (Kind::Metadata, 302, false)],
+        "{seen:?}"
+    );
+    assert!(!token_file.exists(), "the refused token was removed");
+}
+
+#[test]
+fn a_refused_token_is_replaced_by_a_login_and_the_session_works() {
+    let w = World::new();
+    let token_file = w.seed_token(SSH_HOST, 3600);
+    let token = std::fs::read_to_string(&token_file).unwrap();
+    assert_ok(&run(&mut w.ssh(SSH_HOST, "", "true")));
+    w.edge.revoke(&token);
+    let (env, launches) = w.browser(true);
+    let from = w.edge.requests().len();
+    let out = run(&mut with_env(w.ssh(SSH_HOST, "", "echo again"), &env));
+    assert_ok(&out);
+    assert_eq!(text(&out.stdout), "again\n");
+    assert_eq!(line_count(&launches), 1, "one browser login");
+    let fresh = std::fs::read_to_string(&token_file).unwrap();
+    assert_ne!(fresh, token);
+    let upgrades: Vec<_> = since(&w, from)
+        .into_iter()
+        .filter(|r| r.kind == Kind::Upgrade)
+        .map(|r| (r.status, carries(&r, &token), carries(&r, &fresh)))
+        .collect();
+    assert_eq!(
+        upgrades,
+        vec![(302, true, false), (101, false, true)],
+        "{upgrades:?}"
+    );
+}
+
+#[test]
+fn an_identity_that_changed_is_rediscovered_and_replaced() {
+    let w = World::build(|cfg, sshd| {
+        cfg.app(AppConfig::new(SSH_HOST, Origin::Tcp(sshd)))
+            .app(AppConfig::new(OTHER_HOST, Origin::Tcp(sshd)))
+    });
+    let mine = std::fs::read_to_string(w.seed_token(SSH_HOST, 3600)).unwrap();
+    let other_file = w.seed_token(OTHER_HOST, 3600);
+    let other = std::fs::read_to_string(&other_file).unwrap();
+    assert_ok(&run(&mut w.ssh(SSH_HOST, "", "true")));
+    // The host's application was replaced since (here: the remembered identity now names the
+    // other application, as if the hostname had moved between apps).
+    let memory = memory_file(&w);
+    let saved = std::fs::read_to_string(&memory).unwrap();
+    let moved = saved
+        .replace(&w.edge.aud(SSH_HOST), &w.edge.aud(OTHER_HOST))
+        .replace(
+            &format!("\"app_hostname\":\"{SSH_HOST}\""),
+            &format!("\"app_hostname\":\"{OTHER_HOST}\""),
+        );
+    assert_ne!(moved, saved);
+    std::fs::write(&memory, &moved).unwrap();
+
+    let from = w.edge.requests().len();
+    let out = run(&mut w.ssh(SSH_HOST, "", "echo moved"));
+    assert_ok(&out);
+    assert_eq!(text(&out.stdout), "moved\n");
+    let seen: Vec<_> = since(&w, from)
+        .into_iter()
+        .map(|r| (r.kind, r.status, carries(&r, &other), carries(&r, &mine)))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (Kind::Upgrade, 302, true, false),
+            (Kind::Metadata, 302, false, false),
+            (Kind::Upgrade, 101, false, true),
+        ],
+        "{seen:?}"
+    );
+    // What discovery proved replaced the stale identity; the other app's token is untouched.
+    assert_eq!(std::fs::read_to_string(&memory).unwrap().len(), saved.len());
+    assert!(
+        std::fs::read_to_string(&memory)
+            .unwrap()
+            .contains(&w.edge.aud(SSH_HOST))
+    );
+    assert_eq!(std::fs::read_to_string(&other_file).unwrap(), other);
+}
+
+#[test]
+fn a_damaged_or_expired_memory_means_the_full_flow() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    assert_ok(&run(&mut w.ssh(SSH_HOST, "", "true")));
+    let memory = memory_file(&w);
+    let saved = std::fs::read_to_string(&memory).unwrap();
+    let expired = {
+        let mut v: serde_json::Value = serde_json::from_str(&saved).unwrap();
+        v["valid_until"] = serde_json::json!(v["verified_at"].as_i64().unwrap() - 1);
+        v.to_string()
+    };
+    for content in [expired.as_str(), "{not json", ""] {
+        std::fs::write(&memory, content).unwrap();
+        let from = w.edge.requests().len();
+        assert_ok(&run(&mut w.ssh(SSH_HOST, "", "true")));
+        let kinds: Vec<_> = since(&w, from).into_iter().map(|r| r.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![Kind::Upgrade, Kind::Metadata, Kind::Upgrade],
+            "{content:?}: {kinds:?}"
+        );
+        // And remembered again, valid.
+        let again: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&memory).unwrap()).unwrap();
+        assert!(again["valid_until"].as_i64() > again["verified_at"].as_i64());
+    }
+}
