@@ -193,68 +193,7 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
     };
     let public = plan.line();
 
-    let net = Net::from_env(Duration::from_secs(15))
-        .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;
-    let mut client = Client::new(net);
-    // The same login state `zssh proxy` uses: store, login options, progress display.
-    let Session {
-        store,
-        opts,
-        mut ui,
-    } = Session::new(cloudflared_layout, Box::new(LoginUi::new(&host, false)))?;
-    let signed = match &service {
-        Some((id, secret)) => {
-            // The service JWT names its issuer; only the team that signed metadata for this
-            // host may receive it (and the key to sign).
-            let info = discovery::discover(&mut client, &app).await?;
-            let jwt = cert_sign::service_token_jwt(&mut client, &app, id, secret).await?;
-            cert_sign::check_issuer(&jwt, &info.auth_domain)?;
-            cert_sign::sign(&mut client, &jwt, &public).await.map_err(|e| {
-                if e.exit == Exit::Auth {
-                    UserError::new(
-                        Exit::Auth,
-                        e.message,
-                        "the edge's policy refuses certificates for this service token; ask the administrator to allow it",
-                    )
-                } else {
-                    e
-                }
-            })?
-        }
-        None => {
-            let info = discovery::discover(&mut client, &app).await?;
-            let (tok, source) =
-                login::get_token(&mut client, &store, &app, &info, &opts, &mut |e: Event| {
-                    ui.event(e)
-                })
-                .await?;
-            ui.finish();
-            cert_sign::check_issuer(&tok, &info.auth_domain)?;
-            match cert_sign::sign(&mut client, &tok, &public).await {
-                // A cached token the edge no longer accepts: drop it and log in once more.
-                Err(e) if e.exit == Exit::Auth && source != Source::Browser && opts.interactive => {
-                    debug!(
-                        "cert_sign refused the cached token ({}); logging in again",
-                        e.message
-                    );
-                    store.delete(&token::app_name(&info))?;
-                    let (tok, _) = login::get_token(
-                        &mut client,
-                        &store,
-                        &app,
-                        &info,
-                        &opts,
-                        &mut |e: Event| ui.event(e),
-                    )
-                    .await?;
-                    ui.finish();
-                    cert_sign::check_issuer(&tok, &info.auth_domain)?;
-                    cert_sign::sign(&mut client, &tok, &public).await?
-                }
-                other => other?,
-            }
-        }
-    };
+    let signed = sign(&app, &host, &public, service, cloudflared_layout).await?;
     let edge_now = signed
         .edge_time
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
@@ -301,6 +240,90 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
         }
     }
     Ok(Exit::Ok)
+}
+
+/// Have the edge sign the public key `public`: with the service token when one is given, else
+/// with the person's token (cached, or from a login).
+async fn sign(
+    app: &AppUrl,
+    host: &str,
+    public: &str,
+    service: Option<(String, crate::secret::Secret)>,
+    cloudflared_layout: bool,
+) -> Result<cert_sign::Signed, UserError> {
+    let net = Net::from_env(Duration::from_secs(15))
+        .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;
+    let mut client = Client::new(net);
+    // The same login state `zssh proxy` uses: store, login options, progress display.
+    let mut session = Session::new(cloudflared_layout, Box::new(LoginUi::new(host, false)))?;
+    match service {
+        Some((id, secret)) => sign_with_service_token(&mut client, app, &id, &secret, public).await,
+        None => sign_with_login(&mut client, app, &mut session, public).await,
+    }
+}
+
+async fn sign_with_service_token(
+    client: &mut Client,
+    app: &AppUrl,
+    id: &str,
+    secret: &crate::secret::Secret,
+    public: &str,
+) -> Result<cert_sign::Signed, UserError> {
+    // The service JWT names its issuer; only the team that signed metadata for this
+    // host may receive it (and the key to sign).
+    let info = discovery::discover(client, app).await?;
+    let jwt = cert_sign::service_token_jwt(client, app, id, secret).await?;
+    cert_sign::check_issuer(&jwt, &info.auth_domain)?;
+    cert_sign::sign(client, &jwt, public).await.map_err(|e| {
+        if e.exit == Exit::Auth {
+            UserError::new(
+                Exit::Auth,
+                e.message,
+                "the edge's policy refuses certificates for this service token; ask the administrator to allow it",
+            )
+        } else {
+            e
+        }
+    })
+}
+
+async fn sign_with_login(
+    client: &mut Client,
+    app: &AppUrl,
+    session: &mut Session,
+    public: &str,
+) -> Result<cert_sign::Signed, UserError> {
+    let info = discovery::discover(client, app).await?;
+    let (tok, source) = token_for(client, app, &info, session).await?;
+    match cert_sign::sign(client, &tok, public).await {
+        // A cached token the edge no longer accepts: drop it and log in once more.
+        Err(e) if e.exit == Exit::Auth && source != Source::Browser && session.opts.interactive => {
+            debug!(
+                "cert_sign refused the cached token ({}); logging in again",
+                e.message
+            );
+            session.store.delete(&token::app_name(&info))?;
+            let (tok, _) = token_for(client, app, &info, session).await?;
+            cert_sign::sign(client, &tok, public).await
+        }
+        other => other,
+    }
+}
+
+/// The person's token for the application (cached, or from a login), checked to come from the
+/// application's team before cert_sign sees it.
+async fn token_for(
+    client: &mut Client,
+    app: &AppUrl,
+    info: &crate::access::AppInfo,
+    session: &mut Session,
+) -> Result<(crate::secret::Secret, Source), UserError> {
+    let Session { store, opts, ui } = session;
+    let (tok, source) =
+        login::get_token(client, store, app, info, opts, &mut |e: Event| ui.event(e)).await?;
+    ui.finish();
+    cert_sign::check_issuer(&tok, &info.auth_domain)?;
+    Ok((tok, source))
 }
 
 /// Put the certificate into ssh-agent (unless it is there already) with a lifetime equal to its
