@@ -52,6 +52,18 @@ enum Subject {
 }
 
 impl Subject {
+    /// `--public-key FILE`, or zssh's own key for `host`.
+    fn of(args: &CertArgs, host: &str) -> Result<Subject, UserError> {
+        match &args.public_key {
+            Some(_) if args.agent => Err(UserError::usage(
+                "--agent cannot load a key zssh does not hold (--public-key)",
+                "drop --agent: ssh uses the certificate file written beside the key, and the key where it lives (agent, token, file)",
+            )),
+            Some(public) => Ok(Subject::Own(OwnKey::read(public)?)),
+            None => Ok(Subject::Managed(Files::for_host(host)?)),
+        }
+    }
+
     /// The stored certificate for the stored key (and that key, when it is ours).
     fn current(&self) -> Option<(Certificate, Option<PrivateKey>)> {
         match self {
@@ -116,16 +128,7 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
     // ssh-gen reduces the value to its hostname (spec 1.1).
     let host = AppUrl::parse(&args.hostname)?.host;
     let app = AppUrl::parse(&host)?;
-    let subject = match &args.public_key {
-        Some(_) if args.agent => {
-            return Err(UserError::usage(
-                "--agent cannot load a key zssh does not hold (--public-key)",
-                "drop --agent: ssh uses the certificate file written beside the key, and the key where it lives (agent, token, file)",
-            ));
-        }
-        Some(public) => Subject::Own(OwnKey::read(public)?),
-        None => Subject::Managed(Files::for_host(&host)?),
-    };
+    let subject = Subject::of(&args, &host)?;
     let seen = subject.current();
     if !args.force
         && let Some((cert, key)) = usable(seen.clone(), args.margin)
@@ -139,26 +142,7 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
 
     let service = args.service_token.resolve()?;
 
-    // One renewal per application at a time, across processes: the others wait here and reuse
-    // its certificate (N parallel ssh make one cert_sign call, and no key is replaced under them).
-    let lock_dir = paths::lock_dir()?;
-    let mut told = false;
-    let _lock = lock::acquire_flock(
-        &lock_dir,
-        &format!("{}-cert", host.replace('/', "-")),
-        &format!("the certificate renewal for {host}"),
-        LOCK_DEADLINE,
-        &mut |pid, waited| {
-            if !told && waited >= SHOW_WAIT_AFTER {
-                told = true;
-                let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
-                eprintln!(
-                    "zssh: another zssh process{pid} is renewing the certificate for {host}; waiting for it"
-                );
-            }
-        },
-    )
-    .await?;
+    let _lock = renewal_lock(&host).await?;
     let seen_cert = seen.as_ref().map(|(c, _)| c);
     if let Some((cert, key)) = renewed_meanwhile(subject.current(), seen_cert) {
         debug!(
@@ -240,6 +224,29 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
         }
     }
     Ok(Exit::Ok)
+}
+
+/// One renewal per application at a time, across processes: the others wait here and reuse
+/// its certificate (N parallel ssh make one cert_sign call, and no key is replaced under them).
+async fn renewal_lock(host: &str) -> Result<lock::Flock, UserError> {
+    let lock_dir = paths::lock_dir()?;
+    let mut told = false;
+    lock::acquire_flock(
+        &lock_dir,
+        &format!("{}-cert", host.replace('/', "-")),
+        &format!("the certificate renewal for {host}"),
+        LOCK_DEADLINE,
+        &mut |pid, waited| {
+            if !told && waited >= SHOW_WAIT_AFTER {
+                told = true;
+                let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+                eprintln!(
+                    "zssh: another zssh process{pid} is renewing the certificate for {host}; waiting for it"
+                );
+            }
+        },
+    )
+    .await
 }
 
 /// Have the edge sign the public key `public`: with the service token when one is given, else
