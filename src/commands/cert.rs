@@ -85,7 +85,34 @@ enum Plan<'a> {
     Own(&'a OwnKey),
 }
 
-impl Plan<'_> {
+impl<'a> Plan<'a> {
+    /// The key to have signed: ours kept across renewals (see cert_store), or the user's.
+    fn for_subject(
+        subject: &'a Subject,
+        key_type: cert_store::KeyType,
+        host: &str,
+        now: u64,
+    ) -> Result<Plan<'a>, UserError> {
+        Ok(match subject {
+            Subject::Managed(files) => match cert_store::reusable_key(files, now) {
+                Some(key) => Plan::Managed {
+                    files,
+                    key: Box::new(key),
+                    made: false,
+                },
+                None => {
+                    debug!("making a new key for {host}");
+                    Plan::Managed {
+                        files,
+                        key: Box::new(cert_store::generate(key_type)?),
+                        made: true,
+                    }
+                }
+            },
+            Subject::Own(own) => Plan::Own(own),
+        })
+    }
+
     /// The public key line sent to cert_sign.
     fn line(&self) -> String {
         match self {
@@ -156,46 +183,11 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
     }
 
     let now = cert_store::now_secs();
-    // The key: ours kept across renewals (see cert_store), or the user's.
-    let plan = match &subject {
-        Subject::Managed(files) => match cert_store::reusable_key(files, now) {
-            Some(key) => Plan::Managed {
-                files,
-                key: Box::new(key),
-                made: false,
-            },
-            None => {
-                debug!("making a new key for {host}");
-                Plan::Managed {
-                    files,
-                    key: Box::new(cert_store::generate(args.key_type)?),
-                    made: true,
-                }
-            }
-        },
-        Subject::Own(own) => Plan::Own(own),
-    };
+    let plan = Plan::for_subject(&subject, args.key_type, &host, now)?;
     let public = plan.line();
 
     let signed = sign(&app, &host, &public, service, cloudflared_layout).await?;
-    let edge_now = signed
-        .edge_time
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(now, |d| d.as_secs());
-    let skew = now as i64 - edge_now as i64;
-    if skew.abs() > MAX_SKEW_SECS {
-        eprintln!(
-            "zssh: warning: this machine's clock is {} {} the edge's; certificates will look {} to sshd",
-            human::span(skew),
-            if skew > 0 { "ahead of" } else { "behind" },
-            if skew > 0 {
-                "expired early"
-            } else {
-                "not yet valid"
-            }
-        );
-        eprintln!("zssh: hint: enable time synchronisation (e.g. timedatectl set-ntp true)");
-    }
+    let edge_now = edge_clock(&signed, now);
     let cert = cert_store::check(&signed.certificate, plan.key_data(), edge_now).map_err(|why| {
         UserError::new(
             Exit::Protocol,
@@ -224,6 +216,30 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
         }
     }
     Ok(Exit::Ok)
+}
+
+/// The edge's time when it signed (`now`, this machine's, if it did not say), with a warning when
+/// the two clocks differ enough to break certificates.
+fn edge_clock(signed: &cert_sign::Signed, now: u64) -> u64 {
+    let edge_now = signed
+        .edge_time
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(now, |d| d.as_secs());
+    let skew = now as i64 - edge_now as i64;
+    if skew.abs() > MAX_SKEW_SECS {
+        eprintln!(
+            "zssh: warning: this machine's clock is {} {} the edge's; certificates will look {} to sshd",
+            human::span(skew),
+            if skew > 0 { "ahead of" } else { "behind" },
+            if skew > 0 {
+                "expired early"
+            } else {
+                "not yet valid"
+            }
+        );
+        eprintln!("zssh: hint: enable time synchronisation (e.g. timedatectl set-ntp true)");
+    }
+    edge_now
 }
 
 /// One renewal per application at a time, across processes: the others wait here and reuse
