@@ -156,58 +156,90 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
     let host = AppUrl::parse(&args.hostname)?.host;
     let app = AppUrl::parse(&host)?;
     let subject = Subject::of(&args, &host)?;
+    // Reuse the stored certificate while it has more than --margin left: files only, no network.
     let seen = subject.current();
     if !args.force
-        && let Some((cert, key)) = usable(seen.clone(), args.margin)
+        && let Some(stored) = usable(seen.clone(), args.margin)
     {
-        debug!("reusing the certificate for {host}: {}", describe(&cert));
-        if let (true, Some(key)) = (args.agent, key) {
-            load_into_agent(&host, &Current { key, cert }, false).await?;
-        }
+        debug!(
+            "reusing the certificate for {host}: {}",
+            describe(&stored.0)
+        );
+        into_agent_if_asked(&host, stored, args.agent, false).await?;
         return Ok(Exit::Ok);
     }
-
+    // Renew once across processes: a process that waited reuses what the renewer stored.
     let service = args.service_token.resolve()?;
-
     let _lock = renewal_lock(&host).await?;
     let seen_cert = seen.as_ref().map(|(c, _)| c);
-    if let Some((cert, key)) = renewed_meanwhile(subject.current(), seen_cert) {
+    if let Some(stored) = renewed_meanwhile(subject.current(), seen_cert) {
         debug!(
             "another process renewed the certificate for {host}: {}",
-            describe(&cert)
+            describe(&stored.0)
         );
-        if let (true, Some(key)) = (args.agent, key) {
-            load_into_agent(&host, &Current { key, cert }, true).await?;
-        }
+        into_agent_if_asked(&host, stored, args.agent, true).await?;
         return Ok(Exit::Ok);
     }
-
+    // Get a token, have the edge sign the key, check the certificate and store it.
     let now = cert_store::now_secs();
     let plan = Plan::for_subject(&subject, args.key_type, &host, now)?;
-    let public = plan.line();
+    let signed = sign(&app, &host, &plan.line(), service, cloudflared_layout).await?;
+    let cert = check_signed(&signed, &plan, &host, edge_clock(&signed, now))?;
+    store(plan, &signed.certificate, cert, &host, args.agent).await?;
+    Ok(Exit::Ok)
+}
 
-    let signed = sign(&app, &host, &public, service, cloudflared_layout).await?;
-    let edge_now = edge_clock(&signed, now);
-    let cert = cert_store::check(&signed.certificate, plan.key_data(), edge_now).map_err(|why| {
+/// With --agent, load a stored certificate into ssh-agent too (when its key is zssh's).
+async fn into_agent_if_asked(
+    host: &str,
+    (cert, key): (Certificate, Option<PrivateKey>),
+    agent: bool,
+    fresh: bool,
+) -> Result<(), UserError> {
+    if let (true, Some(key)) = (agent, key) {
+        load_into_agent(host, &Current { key, cert }, fresh).await?;
+    }
+    Ok(())
+}
+
+/// The certificate the edge signed, checked against the key and the edge's time.
+fn check_signed(
+    signed: &cert_sign::Signed,
+    plan: &Plan,
+    host: &str,
+    edge_now: u64,
+) -> Result<Certificate, UserError> {
+    cert_store::check(&signed.certificate, plan.key_data(), edge_now).map_err(|why| {
         UserError::new(
             Exit::Protocol,
             format!("the certificate cert_sign returned for {host} is unusable: {why}"),
             "nothing was stored; this is the edge's fault, try again and tell the administrator if it persists",
         )
-    })?;
+    })
+}
+
+/// Write the checked certificate `text` (and our key first, when it is new), say so on stderr, and
+/// with --agent load the pair into ssh-agent.
+async fn store(
+    plan: Plan<'_>,
+    text: &str,
+    cert: Certificate,
+    host: &str,
+    agent: bool,
+) -> Result<(), UserError> {
     match plan {
         Plan::Managed { files, key, made } => {
             if made {
                 cert_store::install_key(files, &key)?;
             }
-            cert_store::save_cert(files, &key, &signed.certificate)?;
+            cert_store::save_cert(files, &key, text)?;
             eprintln!("zssh: new certificate for {host}: {}", describe(&cert));
-            if args.agent {
-                load_into_agent(&host, &Current { key: *key, cert }, true).await?;
+            if agent {
+                load_into_agent(host, &Current { key: *key, cert }, true).await?;
             }
         }
         Plan::Own(own) => {
-            own.save_cert(&signed.certificate)?;
+            own.save_cert(text)?;
             eprintln!(
                 "zssh: new certificate for {host} in {}: {}",
                 own.cert.display(),
@@ -215,7 +247,7 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
             );
         }
     }
-    Ok(Exit::Ok)
+    Ok(())
 }
 
 /// The edge's time when it signed (`now`, this machine's, if it did not say), with a warning when
