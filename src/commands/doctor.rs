@@ -84,6 +84,15 @@ struct SshView {
     certificate_files: Vec<String>,
 }
 
+impl SshView {
+    /// Whether ssh offers the certificate `zssh cert` keeps.
+    fn uses_cert(&self) -> bool {
+        self.certificate_files
+            .iter()
+            .any(|c| c.contains("cf_key-cert.pub"))
+    }
+}
+
 fn ssh_view(args: &DoctorArgs, host: &str) -> Result<SshView, String> {
     let mut cmd = Command::new("ssh");
     if let Some(f) = &args.ssh_config {
@@ -320,22 +329,16 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
     }
     // 9. Certificate (only if ssh is set up to use one).
     if let Some(v) = &view {
-        let uses_cert = v
-            .certificate_files
-            .iter()
-            .any(|c| c.contains("cf_key-cert.pub"));
-        if uses_cert && let Some(tok) = &good_token {
+        if v.uses_cert()
+            && let Some(tok) = &good_token
+        {
             check_signing(&mut r, &mut client, tok, &info.auth_domain).await;
         }
         check_certificate(&mut r, &app.host, v, args.fix).await;
     }
     // 10. known_hosts: fetching the key opens a tunnel, which needs a token the edge accepts
     // (and would drop a rejected one: doctor changes nothing without --fix).
-    let token_ok = r
-        .verdicts
-        .iter()
-        .any(|v| v.check == "token" && v.status == Status::Ok);
-    if token_ok {
+    if good_token.is_some() {
         check_known_hosts(&mut r, &host_arg, args.ssh_config.as_deref(), args.fix);
     } else {
         r.add(
@@ -348,6 +351,8 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
     finish(&args, r)
 }
 
+/// The cached token, and whether the edge still accepts it (a rejected one is removed with
+/// --fix). Returns the token when the edge accepts it.
 async fn check_token(
     r: &mut Report,
     client: &mut Client,
@@ -453,11 +458,7 @@ async fn check_certificate(r: &mut Report, host: &str, view: &SshView, fix: bool
         Ok(f) => f,
         Err(_) => return,
     };
-    let uses_cert = view
-        .certificate_files
-        .iter()
-        .any(|c| c.contains("cf_key-cert.pub"));
-    if !uses_cert && !files.cert.exists() {
+    if !view.uses_cert() && !files.cert.exists() {
         r.add(
             "certificate",
             Status::Skip,
