@@ -149,57 +149,10 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
         .to_string();
     let mut r = Report::default();
 
-    // 1. What ssh will run.
-    let view = match ssh_view(&args, &host_arg) {
-        Ok(v) => {
-            let pc = v.proxy_command.to_ascii_lowercase();
-            if pc.contains("zssh") {
-                r.ok(
-                    "ssh config",
-                    format!("ssh {host_arg} runs: {}", v.proxy_command),
-                );
-            } else if pc.contains("cloudflared") {
-                r.add(
-                    "ssh config",
-                    Status::Warn,
-                    format!("ssh {host_arg} runs cloudflared: {}", v.proxy_command),
-                    Some(format!("zssh is a drop-in: zssh config {host_arg}")),
-                );
-            } else {
-                r.fail(
-                    "ssh config",
-                    format!(
-                        "ssh {host_arg} connects directly, not through the edge (no ProxyCommand)"
-                    ),
-                    format!("zssh config {host_arg}"),
-                );
-            }
-            Some(v)
-        }
-        Err(why) => {
-            r.fail(
-                "ssh config",
-                format!("ssh -G {host_arg} failed: {why}"),
-                "fix the ssh config error shown",
-            );
-            None
-        }
-    };
-    // 2. OpenSSH version notes.
-    match openssh_version() {
-        Some((major, _, text)) if major >= 9 => r.ok("openssh", format!("{text}; scp uses the SFTP protocol (the server needs an sftp Subsystem; scp -O for the old protocol)")),
-        Some((major, minor, text)) if (major, minor) >= (7, 8) => r.ok("openssh", format!("{text}; scp uses the legacy protocol")),
-        Some((_, _, text)) => r.add("openssh", Status::Warn, format!("{text} is old: certificates and Include need OpenSSH 7.8 or newer"), Some("upgrade OpenSSH".into())),
-        None => r.add("openssh", Status::Warn, "ssh -V gave no OpenSSH version", None),
-    }
-    // 3. Proxy environment.
-    match std::env::var("HTTPS_PROXY").or_else(|_| std::env::var("https_proxy")) {
-        Ok(p) if !p.is_empty() => r.ok(
-            "proxy",
-            format!("connections to the edge go through HTTPS_PROXY {p}"),
-        ),
-        _ => r.ok("proxy", "no HTTPS_PROXY: the edge is reached directly"),
-    }
+    // This machine: what ssh will run, and with what.
+    let view = check_ssh_config(&mut r, &args, &host_arg);
+    check_openssh(&mut r);
+    check_proxy(&mut r);
 
     let app = AppUrl::parse(&host_arg)?;
     let net = Net::from_env(Duration::from_secs(10))
@@ -293,40 +246,7 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
     // 7. Token.
     let store = TokenStore::open()?;
     let good_token = check_token(&mut r, &mut client, &store, &app, &info, args.fix).await?;
-    // 8. Locks.
-    let token_file = paths::cloudflared_dir()?.join(token::app_name(&info));
-    match lock::state(&token_file)? {
-        LockState::Free => r.ok("locks", "no login in progress, no stale lock files"),
-        LockState::Zssh { pid } => r.add(
-            "locks",
-            Status::Warn,
-            format!(
-                "a zssh login is in progress{}",
-                pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
-            ),
-            Some("finish it in the browser; it releases by itself if that process dies".into()),
-        ),
-        LockState::Cloudflared { pid } => r.add(
-            "locks",
-            Status::Warn,
-            format!("a cloudflared login is in progress (pid {pid})"),
-            Some("finish it in the browser, or stop that cloudflared".into()),
-        ),
-        LockState::Dead { reason } if args.fix && lock::clear_dead(&token_file) => r.add(
-            "locks",
-            Status::Fixed,
-            format!("removed a dead cloudflared lock ({reason})"),
-            None,
-        ),
-        LockState::Dead { reason } => r.fail(
-            "locks",
-            format!(
-                "a dead cloudflared lock file ({reason}) makes cloudflared wait minutes: {}.lock",
-                token_file.display()
-            ),
-            "zssh doctor HOST --fix (zssh itself is not blocked by it)",
-        ),
-    }
+    check_locks(&mut r, &info, args.fix)?;
     // 9. Certificate (only if ssh is set up to use one).
     if let Some(v) = &view {
         if v.uses_cert()
@@ -349,6 +269,63 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
         );
     }
     finish(&args, r)
+}
+
+/// What ssh will run: zssh, cloudflared, or nothing (a direct connection).
+fn check_ssh_config(r: &mut Report, args: &DoctorArgs, host: &str) -> Option<SshView> {
+    let v = match ssh_view(args, host) {
+        Ok(v) => v,
+        Err(why) => {
+            r.fail(
+                "ssh config",
+                format!("ssh -G {host} failed: {why}"),
+                "fix the ssh config error shown",
+            );
+            return None;
+        }
+    };
+    let pc = v.proxy_command.to_ascii_lowercase();
+    if pc.contains("zssh") {
+        r.ok(
+            "ssh config",
+            format!("ssh {host} runs: {}", v.proxy_command),
+        );
+    } else if pc.contains("cloudflared") {
+        r.add(
+            "ssh config",
+            Status::Warn,
+            format!("ssh {host} runs cloudflared: {}", v.proxy_command),
+            Some(format!("zssh is a drop-in: zssh config {host}")),
+        );
+    } else {
+        r.fail(
+            "ssh config",
+            format!("ssh {host} connects directly, not through the edge (no ProxyCommand)"),
+            format!("zssh config {host}"),
+        );
+    }
+    Some(v)
+}
+
+/// The OpenSSH version, and what it means for scp and certificates.
+fn check_openssh(r: &mut Report) {
+    match openssh_version() {
+        Some((major, _, text)) if major >= 9 => r.ok("openssh", format!("{text}; scp uses the SFTP protocol (the server needs an sftp Subsystem; scp -O for the old protocol)")),
+        Some((major, minor, text)) if (major, minor) >= (7, 8) => r.ok("openssh", format!("{text}; scp uses the legacy protocol")),
+        Some((_, _, text)) => r.add("openssh", Status::Warn, format!("{text} is old: certificates and Include need OpenSSH 7.8 or newer"), Some("upgrade OpenSSH".into())),
+        None => r.add("openssh", Status::Warn, "ssh -V gave no OpenSSH version", None),
+    }
+}
+
+/// The proxy environment.
+fn check_proxy(r: &mut Report) {
+    match std::env::var("HTTPS_PROXY").or_else(|_| std::env::var("https_proxy")) {
+        Ok(p) if !p.is_empty() => r.ok(
+            "proxy",
+            format!("connections to the edge go through HTTPS_PROXY {p}"),
+        ),
+        _ => r.ok("proxy", "no HTTPS_PROXY: the edge is reached directly"),
+    }
 }
 
 /// The cached token, and whether the edge still accepts it (a rejected one is removed with
@@ -413,6 +390,44 @@ async fn check_token(
         }
     }
     Ok(None)
+}
+
+/// Login locks: one in progress, or a dead cloudflared one (removed with --fix).
+fn check_locks(r: &mut Report, info: &AppInfo, fix: bool) -> Result<(), UserError> {
+    let token_file = paths::cloudflared_dir()?.join(token::app_name(info));
+    match lock::state(&token_file)? {
+        LockState::Free => r.ok("locks", "no login in progress, no stale lock files"),
+        LockState::Zssh { pid } => r.add(
+            "locks",
+            Status::Warn,
+            format!(
+                "a zssh login is in progress{}",
+                pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+            ),
+            Some("finish it in the browser; it releases by itself if that process dies".into()),
+        ),
+        LockState::Cloudflared { pid } => r.add(
+            "locks",
+            Status::Warn,
+            format!("a cloudflared login is in progress (pid {pid})"),
+            Some("finish it in the browser, or stop that cloudflared".into()),
+        ),
+        LockState::Dead { reason } if fix && lock::clear_dead(&token_file) => r.add(
+            "locks",
+            Status::Fixed,
+            format!("removed a dead cloudflared lock ({reason})"),
+            None,
+        ),
+        LockState::Dead { reason } => r.fail(
+            "locks",
+            format!(
+                "a dead cloudflared lock file ({reason}) makes cloudflared wait minutes: {}.lock",
+                token_file.display()
+            ),
+            "zssh doctor HOST --fix (zssh itself is not blocked by it)",
+        ),
+    }
+    Ok(())
 }
 
 /// Ask the edge to sign a throwaway key: proves certificates can be renewed (and explains
