@@ -141,125 +141,43 @@ fn carrier_for(app: &AppUrl) -> Result<Carrier, UserError> {
 }
 
 pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
-    let host_arg = args
+    let host = args
         .host
         .rsplit('@')
         .next()
         .unwrap_or(&args.host)
         .to_string();
     let mut r = Report::default();
-
     // This machine: what ssh will run, and with what.
-    let view = check_ssh_config(&mut r, &args, &host_arg);
+    let view = check_ssh_config(&mut r, &args, &host);
     check_openssh(&mut r);
     check_proxy(&mut r);
-
-    let app = AppUrl::parse(&host_arg)?;
-    let net = Net::from_env(Duration::from_secs(10))
-        .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;
-    let mut client = Client::new(net);
-    let carrier = carrier_for(&app)?;
-
-    // 4. DNS, TCP, TLS.
-    match client.net.connect(&app.host, app.port_or_default()).await {
-        Ok(_) => r.ok(
-            "network",
-            format!(
-                "{} resolves, accepts TCP and presents a valid TLS certificate",
-                app.authority()
-            ),
-        ),
-        Err(e) => {
-            let err = carrier.dial_error(&ClientError::Net(e));
-            r.failed_with("network", &err);
-            return finish(&args, r);
-        }
-    }
-    // 5. The WebSocket upgrade, and the clock.
-    let first = match tunnel::dial(&mut client, carrier.app(), carrier.headers(), None).await {
-        Ok(d) => d,
-        Err(e) => {
-            r.failed_with("handshake", &carrier.dial_error(&e));
-            return finish(&args, r);
-        }
-    };
-    let resp = match first {
-        Dialed::Open(_) => {
-            r.ok(
-                "handshake",
-                "the edge opened the tunnel without a login (service token, or no Access in front)",
-            );
-            return finish(&args, r);
-        }
-        Dialed::Refused(resp) => resp,
-    };
-    if let Some(edge) = resp
-        .header("date")
-        .and_then(|d| httpdate::parse_http_date(d).ok())
-    {
-        let edge = edge
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        let skew = cert_store::now_secs() as i64 - edge;
-        if skew.abs() > 60 {
-            r.fail(
-                "clock",
-                format!(
-                    "this machine's clock is {} {} the edge's: certificates will be refused",
-                    human::span(skew),
-                    if skew > 0 { "ahead of" } else { "behind" }
-                ),
-                "enable time synchronisation (timedatectl set-ntp true)",
-            );
-        } else {
-            r.ok("clock", format!("within {} s of the edge's", skew.abs()));
-        }
-    }
-    if !carrier.is_access_redirect(&resp) {
-        r.failed_with("handshake", &carrier.refused(&resp));
+    // The edge, layer by layer: a layer that fails hides the ones above it.
+    let mut edge = Edge::new(&host)?;
+    if !check_network(&mut r, &mut edge).await || !check_handshake(&mut r, &mut edge).await {
         return finish(&args, r);
     }
-    r.ok(
-        "handshake",
-        "the edge answers the upgrade with the Access login redirect, as expected before a token",
-    );
-    // 6. Discovery.
-    let info = match discovery::discover(&mut client, &app).await {
-        Ok(i) => {
-            r.ok(
-                "discovery",
-                format!(
-                    "application {} of team {} (aud {}…)",
-                    i.app_hostname,
-                    i.auth_domain,
-                    i.aud.chars().take(12).collect::<String>()
-                ),
-            );
-            i
-        }
-        Err(e) => {
-            r.failed_with("discovery", &e);
-            return finish(&args, r);
-        }
+    let Some(info) = check_discovery(&mut r, &mut edge).await else {
+        return finish(&args, r);
     };
-    // 7. Token.
+    // The login and what it gives ssh.
     let store = TokenStore::open()?;
-    let good_token = check_token(&mut r, &mut client, &store, &app, &info, args.fix).await?;
+    let good_token =
+        check_token(&mut r, &mut edge.client, &store, &edge.app, &info, args.fix).await?;
     check_locks(&mut r, &info, args.fix)?;
-    // 9. Certificate (only if ssh is set up to use one).
+    // Certificate (only if ssh is set up to use one).
     if let Some(v) = &view {
         if v.uses_cert()
             && let Some(tok) = &good_token
         {
-            check_signing(&mut r, &mut client, tok, &info.auth_domain).await;
+            check_signing(&mut r, &mut edge.client, tok, &info.auth_domain).await;
         }
-        check_certificate(&mut r, &app.host, v, args.fix).await;
+        check_certificate(&mut r, &edge.app.host, v, args.fix).await;
     }
-    // 10. known_hosts: fetching the key opens a tunnel, which needs a token the edge accepts
+    // known_hosts: fetching the key opens a tunnel, which needs a token the edge accepts
     // (and would drop a rejected one: doctor changes nothing without --fix).
     if good_token.is_some() {
-        check_known_hosts(&mut r, &host_arg, args.ssh_config.as_deref(), args.fix);
+        check_known_hosts(&mut r, &host, args.ssh_config.as_deref(), args.fix);
     } else {
         r.add(
             "known_hosts",
@@ -325,6 +243,132 @@ fn check_proxy(r: &mut Report) {
             format!("connections to the edge go through HTTPS_PROXY {p}"),
         ),
         _ => r.ok("proxy", "no HTTPS_PROXY: the edge is reached directly"),
+    }
+}
+
+/// The way to the edge `zssh proxy` would take: the same environment and the same carrier.
+struct Edge {
+    app: AppUrl,
+    client: Client,
+    carrier: Carrier,
+}
+
+impl Edge {
+    fn new(host: &str) -> Result<Edge, UserError> {
+        let app = AppUrl::parse(host)?;
+        let net = Net::from_env(Duration::from_secs(10))
+            .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;
+        let client = Client::new(net);
+        let carrier = carrier_for(&app)?;
+        Ok(Edge {
+            app,
+            client,
+            carrier,
+        })
+    }
+}
+
+/// DNS, TCP, TLS. True when the edge can be reached.
+async fn check_network(r: &mut Report, edge: &mut Edge) -> bool {
+    let app = &edge.app;
+    match edge
+        .client
+        .net
+        .connect(&app.host, app.port_or_default())
+        .await
+    {
+        Ok(_) => {
+            r.ok(
+                "network",
+                format!(
+                    "{} resolves, accepts TCP and presents a valid TLS certificate",
+                    app.authority()
+                ),
+            );
+            true
+        }
+        Err(e) => {
+            let err = edge.carrier.dial_error(&ClientError::Net(e));
+            r.failed_with("network", &err);
+            false
+        }
+    }
+}
+
+/// The WebSocket upgrade, and the clock. True when the edge asks for a login, as it should
+/// before a token: the checks of the login follow only then.
+async fn check_handshake(r: &mut Report, edge: &mut Edge) -> bool {
+    let carrier = &edge.carrier;
+    let resp = match tunnel::dial(&mut edge.client, carrier.app(), carrier.headers(), None).await {
+        Ok(Dialed::Refused(resp)) => resp,
+        Ok(Dialed::Open(_)) => {
+            r.ok(
+                "handshake",
+                "the edge opened the tunnel without a login (service token, or no Access in front)",
+            );
+            return false;
+        }
+        Err(e) => {
+            r.failed_with("handshake", &carrier.dial_error(&e));
+            return false;
+        }
+    };
+    check_clock(r, resp.header("date"));
+    if !carrier.is_access_redirect(&resp) {
+        r.failed_with("handshake", &carrier.refused(&resp));
+        return false;
+    }
+    r.ok(
+        "handshake",
+        "the edge answers the upgrade with the Access login redirect, as expected before a token",
+    );
+    true
+}
+
+/// This machine's clock against the edge's `Date` header (when it sent one).
+fn check_clock(r: &mut Report, date: Option<&str>) {
+    let Some(edge) = date.and_then(|d| httpdate::parse_http_date(d).ok()) else {
+        return;
+    };
+    let edge = edge
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let skew = cert_store::now_secs() as i64 - edge;
+    if skew.abs() > 60 {
+        r.fail(
+            "clock",
+            format!(
+                "this machine's clock is {} {} the edge's: certificates will be refused",
+                human::span(skew),
+                if skew > 0 { "ahead of" } else { "behind" }
+            ),
+            "enable time synchronisation (timedatectl set-ntp true)",
+        );
+    } else {
+        r.ok("clock", format!("within {} s of the edge's", skew.abs()));
+    }
+}
+
+/// Discovery: the application and its team, as the login page names them.
+async fn check_discovery(r: &mut Report, edge: &mut Edge) -> Option<AppInfo> {
+    match discovery::discover(&mut edge.client, &edge.app).await {
+        Ok(i) => {
+            r.ok(
+                "discovery",
+                format!(
+                    "application {} of team {} (aud {}…)",
+                    i.app_hostname,
+                    i.auth_domain,
+                    i.aud.chars().take(12).collect::<String>()
+                ),
+            );
+            Some(i)
+        }
+        Err(e) => {
+            r.failed_with("discovery", &e);
+            None
+        }
     }
 }
 
