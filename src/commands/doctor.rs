@@ -93,14 +93,15 @@ impl SshView {
     }
 }
 
-fn ssh_view(args: &DoctorArgs, host: &str) -> Result<SshView, String> {
+/// Asks about HOST as given: a `user@` in it is the user ssh logs in as, whatever User says.
+fn ssh_view(args: &DoctorArgs) -> Result<SshView, String> {
     let mut cmd = Command::new("ssh");
     if let Some(f) = &args.ssh_config {
         cmd.arg("-F").arg(f);
     }
     let out = cmd
         .arg("-G")
-        .arg(host)
+        .arg(&args.host)
         .stdin(std::process::Stdio::null())
         .output()
         .map_err(|e| format!("cannot run ssh -G: {e}"))?;
@@ -191,7 +192,7 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
 
 /// What ssh will run: zssh, cloudflared, or nothing (a direct connection).
 fn check_ssh_config(r: &mut Report, args: &DoctorArgs, host: &str) -> Option<SshView> {
-    let v = match ssh_view(args, host) {
+    let v = match ssh_view(args) {
         Ok(v) => v,
         Err(why) => {
             r.fail(
