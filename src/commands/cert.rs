@@ -52,6 +52,18 @@ enum Subject {
 }
 
 impl Subject {
+    /// `--public-key FILE`, or zssh's own key for `host`.
+    fn of(args: &CertArgs, host: &str) -> Result<Subject, UserError> {
+        match &args.public_key {
+            Some(_) if args.agent => Err(UserError::usage(
+                "--agent cannot load a key zssh does not hold (--public-key)",
+                "drop --agent: ssh uses the certificate file written beside the key, and the key where it lives (agent, token, file)",
+            )),
+            Some(public) => Ok(Subject::Own(OwnKey::read(public)?)),
+            None => Ok(Subject::Managed(Files::for_host(host)?)),
+        }
+    }
+
     /// The stored certificate for the stored key (and that key, when it is ours).
     fn current(&self) -> Option<(Certificate, Option<PrivateKey>)> {
         match self {
@@ -73,7 +85,34 @@ enum Plan<'a> {
     Own(&'a OwnKey),
 }
 
-impl Plan<'_> {
+impl<'a> Plan<'a> {
+    /// The key to have signed: ours kept across renewals (see cert_store), or the user's.
+    fn for_subject(
+        subject: &'a Subject,
+        key_type: cert_store::KeyType,
+        host: &str,
+        now: u64,
+    ) -> Result<Plan<'a>, UserError> {
+        Ok(match subject {
+            Subject::Managed(files) => match cert_store::reusable_key(files, now) {
+                Some(key) => Plan::Managed {
+                    files,
+                    key: Box::new(key),
+                    made: false,
+                },
+                None => {
+                    debug!("making a new key for {host}");
+                    Plan::Managed {
+                        files,
+                        key: Box::new(cert_store::generate(key_type)?),
+                        made: true,
+                    }
+                }
+            },
+            Subject::Own(own) => Plan::Own(own),
+        })
+    }
+
     /// The public key line sent to cert_sign.
     fn line(&self) -> String {
         match self {
@@ -116,145 +155,104 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
     // ssh-gen reduces the value to its hostname (spec 1.1).
     let host = AppUrl::parse(&args.hostname)?.host;
     let app = AppUrl::parse(&host)?;
-    let subject = match &args.public_key {
-        Some(_) if args.agent => {
-            return Err(UserError::usage(
-                "--agent cannot load a key zssh does not hold (--public-key)",
-                "drop --agent: ssh uses the certificate file written beside the key, and the key where it lives (agent, token, file)",
-            ));
-        }
-        Some(public) => Subject::Own(OwnKey::read(public)?),
-        None => Subject::Managed(Files::for_host(&host)?),
-    };
+    let subject = Subject::of(&args, &host)?;
+    // Reuse the stored certificate while it has more than --margin left: files only, no network.
     let seen = subject.current();
     if !args.force
-        && let Some((cert, key)) = usable(seen.clone(), args.margin)
+        && let Some(stored) = usable(seen.clone(), args.margin)
     {
-        debug!("reusing the certificate for {host}: {}", describe(&cert));
-        if let (true, Some(key)) = (args.agent, key) {
-            load_into_agent(&host, &Current { key, cert }, false).await?;
-        }
+        debug!(
+            "reusing the certificate for {host}: {}",
+            describe(&stored.0)
+        );
+        into_agent_if_asked(&host, stored, args.agent, false).await?;
         return Ok(Exit::Ok);
     }
-
+    // Renew once across processes: a process that waited reuses what the renewer stored.
     let service = args.service_token.resolve()?;
-
-    // One renewal per application at a time, across processes: the others wait here and reuse
-    // its certificate (N parallel ssh make one cert_sign call, and no key is replaced under them).
-    let lock_dir = paths::lock_dir()?;
-    let mut told = false;
-    let _lock = lock::acquire_flock(
-        &lock_dir,
-        &format!("{}-cert", host.replace('/', "-")),
-        &format!("the certificate renewal for {host}"),
-        LOCK_DEADLINE,
-        &mut |pid, waited| {
-            if !told && waited >= SHOW_WAIT_AFTER {
-                told = true;
-                let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
-                eprintln!(
-                    "zssh: another zssh process{pid} is renewing the certificate for {host}; waiting for it"
-                );
-            }
-        },
-    )
-    .await?;
+    let _lock = renewal_lock(&host).await?;
     let seen_cert = seen.as_ref().map(|(c, _)| c);
-    if let Some((cert, key)) = renewed_meanwhile(subject.current(), seen_cert) {
+    if let Some(stored) = renewed_meanwhile(subject.current(), seen_cert) {
         debug!(
             "another process renewed the certificate for {host}: {}",
-            describe(&cert)
+            describe(&stored.0)
         );
-        if let (true, Some(key)) = (args.agent, key) {
-            load_into_agent(&host, &Current { key, cert }, true).await?;
-        }
+        into_agent_if_asked(&host, stored, args.agent, true).await?;
         return Ok(Exit::Ok);
     }
-
+    // Get a token, have the edge sign the key, check the certificate and store it.
     let now = cert_store::now_secs();
-    // The key: ours kept across renewals (see cert_store), or the user's.
-    let plan = match &subject {
-        Subject::Managed(files) => match cert_store::reusable_key(files, now) {
-            Some(key) => Plan::Managed {
-                files,
-                key: Box::new(key),
-                made: false,
-            },
-            None => {
-                debug!("making a new key for {host}");
-                Plan::Managed {
-                    files,
-                    key: Box::new(cert_store::generate(args.key_type)?),
-                    made: true,
-                }
-            }
-        },
-        Subject::Own(own) => Plan::Own(own),
-    };
-    let public = plan.line();
+    let plan = Plan::for_subject(&subject, args.key_type, &host, now)?;
+    let signed = sign(&app, &host, &plan.line(), service, cloudflared_layout).await?;
+    let cert = check_signed(&signed, &plan, &host, edge_clock(&signed, now))?;
+    store(plan, &signed.certificate, cert, &host, args.agent).await?;
+    Ok(Exit::Ok)
+}
 
-    let net = Net::from_env(Duration::from_secs(15))
-        .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;
-    let mut client = Client::new(net);
-    // The same login state `zssh proxy` uses: store, login options, progress display.
-    let Session {
-        store,
-        opts,
-        mut ui,
-    } = Session::new(cloudflared_layout, Box::new(LoginUi::new(&host, false)))?;
-    let signed = match &service {
-        Some((id, secret)) => {
-            // The service JWT names its issuer; only the team that signed metadata for this
-            // host may receive it (and the key to sign).
-            let info = discovery::discover(&mut client, &app).await?;
-            let jwt = cert_sign::service_token_jwt(&mut client, &app, id, secret).await?;
-            cert_sign::check_issuer(&jwt, &info.auth_domain)?;
-            cert_sign::sign(&mut client, &jwt, &public).await.map_err(|e| {
-                if e.exit == Exit::Auth {
-                    UserError::new(
-                        Exit::Auth,
-                        e.message,
-                        "the edge's policy refuses certificates for this service token; ask the administrator to allow it",
-                    )
-                } else {
-                    e
-                }
-            })?
-        }
-        None => {
-            let info = discovery::discover(&mut client, &app).await?;
-            let (tok, source) =
-                login::get_token(&mut client, &store, &app, &info, &opts, &mut |e: Event| {
-                    ui.event(e)
-                })
-                .await?;
-            ui.finish();
-            cert_sign::check_issuer(&tok, &info.auth_domain)?;
-            match cert_sign::sign(&mut client, &tok, &public).await {
-                // A cached token the edge no longer accepts: drop it and log in once more.
-                Err(e) if e.exit == Exit::Auth && source != Source::Browser && opts.interactive => {
-                    debug!(
-                        "cert_sign refused the cached token ({}); logging in again",
-                        e.message
-                    );
-                    store.delete(&token::app_name(&info))?;
-                    let (tok, _) = login::get_token(
-                        &mut client,
-                        &store,
-                        &app,
-                        &info,
-                        &opts,
-                        &mut |e: Event| ui.event(e),
-                    )
-                    .await?;
-                    ui.finish();
-                    cert_sign::check_issuer(&tok, &info.auth_domain)?;
-                    cert_sign::sign(&mut client, &tok, &public).await?
-                }
-                other => other?,
+/// With --agent, load a stored certificate into ssh-agent too (when its key is zssh's).
+async fn into_agent_if_asked(
+    host: &str,
+    (cert, key): (Certificate, Option<PrivateKey>),
+    agent: bool,
+    fresh: bool,
+) -> Result<(), UserError> {
+    if let (true, Some(key)) = (agent, key) {
+        load_into_agent(host, &Current { key, cert }, fresh).await?;
+    }
+    Ok(())
+}
+
+/// The certificate the edge signed, checked against the key and the edge's time.
+fn check_signed(
+    signed: &cert_sign::Signed,
+    plan: &Plan,
+    host: &str,
+    edge_now: u64,
+) -> Result<Certificate, UserError> {
+    cert_store::check(&signed.certificate, plan.key_data(), edge_now).map_err(|why| {
+        UserError::new(
+            Exit::Protocol,
+            format!("the certificate cert_sign returned for {host} is unusable: {why}"),
+            "nothing was stored; this is the edge's fault, try again and tell the administrator if it persists",
+        )
+    })
+}
+
+/// Write the checked certificate `text` (and our key first, when it is new), say so on stderr, and
+/// with --agent load the pair into ssh-agent.
+async fn store(
+    plan: Plan<'_>,
+    text: &str,
+    cert: Certificate,
+    host: &str,
+    agent: bool,
+) -> Result<(), UserError> {
+    match plan {
+        Plan::Managed { files, key, made } => {
+            if made {
+                cert_store::install_key(files, &key)?;
+            }
+            cert_store::save_cert(files, &key, text)?;
+            eprintln!("zssh: new certificate for {host}: {}", describe(&cert));
+            if agent {
+                load_into_agent(host, &Current { key: *key, cert }, true).await?;
             }
         }
-    };
+        Plan::Own(own) => {
+            own.save_cert(text)?;
+            eprintln!(
+                "zssh: new certificate for {host} in {}: {}",
+                own.cert.display(),
+                describe(&cert)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The edge's time when it signed (`now`, this machine's, if it did not say), with a warning when
+/// the two clocks differ enough to break certificates.
+fn edge_clock(signed: &cert_sign::Signed, now: u64) -> u64 {
     let edge_now = signed
         .edge_time
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
@@ -273,34 +271,114 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
         );
         eprintln!("zssh: hint: enable time synchronisation (e.g. timedatectl set-ntp true)");
     }
-    let cert = cert_store::check(&signed.certificate, plan.key_data(), edge_now).map_err(|why| {
-        UserError::new(
-            Exit::Protocol,
-            format!("the certificate cert_sign returned for {host} is unusable: {why}"),
-            "nothing was stored; this is the edge's fault, try again and tell the administrator if it persists",
-        )
-    })?;
-    match plan {
-        Plan::Managed { files, key, made } => {
-            if made {
-                cert_store::install_key(files, &key)?;
+    edge_now
+}
+
+/// One renewal per application at a time, across processes: the others wait here and reuse
+/// its certificate (N parallel ssh make one cert_sign call, and no key is replaced under them).
+async fn renewal_lock(host: &str) -> Result<lock::Flock, UserError> {
+    let lock_dir = paths::lock_dir()?;
+    let mut told = false;
+    lock::acquire_flock(
+        &lock_dir,
+        &format!("{}-cert", host.replace('/', "-")),
+        &format!("the certificate renewal for {host}"),
+        LOCK_DEADLINE,
+        &mut |pid, waited| {
+            if !told && waited >= SHOW_WAIT_AFTER {
+                told = true;
+                let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+                eprintln!(
+                    "zssh: another zssh process{pid} is renewing the certificate for {host}; waiting for it"
+                );
             }
-            cert_store::save_cert(files, &key, &signed.certificate)?;
-            eprintln!("zssh: new certificate for {host}: {}", describe(&cert));
-            if args.agent {
-                load_into_agent(&host, &Current { key: *key, cert }, true).await?;
-            }
-        }
-        Plan::Own(own) => {
-            own.save_cert(&signed.certificate)?;
-            eprintln!(
-                "zssh: new certificate for {host} in {}: {}",
-                own.cert.display(),
-                describe(&cert)
-            );
-        }
+        },
+    )
+    .await
+}
+
+/// Have the edge sign the public key `public`: with the service token when one is given, else
+/// with the person's token (cached, or from a login).
+async fn sign(
+    app: &AppUrl,
+    host: &str,
+    public: &str,
+    service: Option<(String, crate::secret::Secret)>,
+    cloudflared_layout: bool,
+) -> Result<cert_sign::Signed, UserError> {
+    let net = Net::from_env(Duration::from_secs(15))
+        .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;
+    let mut client = Client::new(net);
+    // The same login state `zssh proxy` uses: store, login options, progress display.
+    let mut session = Session::new(cloudflared_layout, Box::new(LoginUi::new(host, false)))?;
+    match service {
+        Some((id, secret)) => sign_with_service_token(&mut client, app, &id, &secret, public).await,
+        None => sign_with_login(&mut client, app, &mut session, public).await,
     }
-    Ok(Exit::Ok)
+}
+
+async fn sign_with_service_token(
+    client: &mut Client,
+    app: &AppUrl,
+    id: &str,
+    secret: &crate::secret::Secret,
+    public: &str,
+) -> Result<cert_sign::Signed, UserError> {
+    // The service JWT names its issuer; only the team that signed metadata for this
+    // host may receive it (and the key to sign).
+    let info = discovery::discover(client, app).await?;
+    let jwt = cert_sign::service_token_jwt(client, app, id, secret).await?;
+    cert_sign::check_issuer(&jwt, &info.auth_domain)?;
+    cert_sign::sign(client, &jwt, public).await.map_err(|e| {
+        if e.exit == Exit::Auth {
+            UserError::new(
+                Exit::Auth,
+                e.message,
+                "the edge's policy refuses certificates for this service token; ask the administrator to allow it",
+            )
+        } else {
+            e
+        }
+    })
+}
+
+async fn sign_with_login(
+    client: &mut Client,
+    app: &AppUrl,
+    session: &mut Session,
+    public: &str,
+) -> Result<cert_sign::Signed, UserError> {
+    let info = discovery::discover(client, app).await?;
+    let (tok, source) = token_for(client, app, &info, session).await?;
+    match cert_sign::sign(client, &tok, public).await {
+        // A cached token the edge no longer accepts: drop it and log in once more.
+        Err(e) if e.exit == Exit::Auth && source != Source::Browser && session.opts.interactive => {
+            debug!(
+                "cert_sign refused the cached token ({}); logging in again",
+                e.message
+            );
+            session.store.delete(&token::app_name(&info))?;
+            let (tok, _) = token_for(client, app, &info, session).await?;
+            cert_sign::sign(client, &tok, public).await
+        }
+        other => other,
+    }
+}
+
+/// The person's token for the application (cached, or from a login), checked to come from the
+/// application's team before cert_sign sees it.
+async fn token_for(
+    client: &mut Client,
+    app: &AppUrl,
+    info: &crate::access::AppInfo,
+    session: &mut Session,
+) -> Result<(crate::secret::Secret, Source), UserError> {
+    let Session { store, opts, ui } = session;
+    let (tok, source) =
+        login::get_token(client, store, app, info, opts, &mut |e: Event| ui.event(e)).await?;
+    ui.finish();
+    cert_sign::check_issuer(&tok, &info.auth_domain)?;
+    Ok((tok, source))
 }
 
 /// Put the certificate into ssh-agent (unless it is there already) with a lifetime equal to its

@@ -84,14 +84,24 @@ struct SshView {
     certificate_files: Vec<String>,
 }
 
-fn ssh_view(args: &DoctorArgs, host: &str) -> Result<SshView, String> {
+impl SshView {
+    /// Whether ssh offers the certificate `zssh cert` keeps.
+    fn uses_cert(&self) -> bool {
+        self.certificate_files
+            .iter()
+            .any(|c| c.contains("cf_key-cert.pub"))
+    }
+}
+
+/// Asks about HOST as given: a `user@` in it is the user ssh logs in as, whatever User says.
+fn ssh_view(args: &DoctorArgs) -> Result<SshView, String> {
     let mut cmd = Command::new("ssh");
     if let Some(f) = &args.ssh_config {
         cmd.arg("-F").arg(f);
     }
     let out = cmd
         .arg("-G")
-        .arg(host)
+        .arg(&args.host)
         .stdin(std::process::Stdio::null())
         .output()
         .map_err(|e| format!("cannot run ssh -G: {e}"))?;
@@ -132,211 +142,43 @@ fn carrier_for(app: &AppUrl) -> Result<Carrier, UserError> {
 }
 
 pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
-    let host_arg = args
+    let host = args
         .host
         .rsplit('@')
         .next()
         .unwrap_or(&args.host)
         .to_string();
     let mut r = Report::default();
-
-    // 1. What ssh will run.
-    let view = match ssh_view(&args, &host_arg) {
-        Ok(v) => {
-            let pc = v.proxy_command.to_ascii_lowercase();
-            if pc.contains("zssh") {
-                r.ok(
-                    "ssh config",
-                    format!("ssh {host_arg} runs: {}", v.proxy_command),
-                );
-            } else if pc.contains("cloudflared") {
-                r.add(
-                    "ssh config",
-                    Status::Warn,
-                    format!("ssh {host_arg} runs cloudflared: {}", v.proxy_command),
-                    Some(format!("zssh is a drop-in: zssh config {host_arg}")),
-                );
-            } else {
-                r.fail(
-                    "ssh config",
-                    format!(
-                        "ssh {host_arg} connects directly, not through the edge (no ProxyCommand)"
-                    ),
-                    format!("zssh config {host_arg}"),
-                );
-            }
-            Some(v)
-        }
-        Err(why) => {
-            r.fail(
-                "ssh config",
-                format!("ssh -G {host_arg} failed: {why}"),
-                "fix the ssh config error shown",
-            );
-            None
-        }
-    };
-    // 2. OpenSSH version notes.
-    match openssh_version() {
-        Some((major, _, text)) if major >= 9 => r.ok("openssh", format!("{text}; scp uses the SFTP protocol (the server needs an sftp Subsystem; scp -O for the old protocol)")),
-        Some((major, minor, text)) if (major, minor) >= (7, 8) => r.ok("openssh", format!("{text}; scp uses the legacy protocol")),
-        Some((_, _, text)) => r.add("openssh", Status::Warn, format!("{text} is old: certificates and Include need OpenSSH 7.8 or newer"), Some("upgrade OpenSSH".into())),
-        None => r.add("openssh", Status::Warn, "ssh -V gave no OpenSSH version", None),
-    }
-    // 3. Proxy environment.
-    match std::env::var("HTTPS_PROXY").or_else(|_| std::env::var("https_proxy")) {
-        Ok(p) if !p.is_empty() => r.ok(
-            "proxy",
-            format!("connections to the edge go through HTTPS_PROXY {p}"),
-        ),
-        _ => r.ok("proxy", "no HTTPS_PROXY: the edge is reached directly"),
-    }
-
-    let app = AppUrl::parse(&host_arg)?;
-    let net = Net::from_env(Duration::from_secs(10))
-        .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;
-    let mut client = Client::new(net);
-    let carrier = carrier_for(&app)?;
-
-    // 4. DNS, TCP, TLS.
-    match client.net.connect(&app.host, app.port_or_default()).await {
-        Ok(_) => r.ok(
-            "network",
-            format!(
-                "{} resolves, accepts TCP and presents a valid TLS certificate",
-                app.authority()
-            ),
-        ),
-        Err(e) => {
-            let err = carrier.dial_error(&ClientError::Net(e));
-            r.failed_with("network", &err);
-            return finish(&args, r);
-        }
-    }
-    // 5. The WebSocket upgrade, and the clock.
-    let first = match tunnel::dial(&mut client, carrier.app(), carrier.headers(), None).await {
-        Ok(d) => d,
-        Err(e) => {
-            r.failed_with("handshake", &carrier.dial_error(&e));
-            return finish(&args, r);
-        }
-    };
-    let resp = match first {
-        Dialed::Open(_) => {
-            r.ok(
-                "handshake",
-                "the edge opened the tunnel without a login (service token, or no Access in front)",
-            );
-            return finish(&args, r);
-        }
-        Dialed::Refused(resp) => resp,
-    };
-    if let Some(edge) = resp
-        .header("date")
-        .and_then(|d| httpdate::parse_http_date(d).ok())
-    {
-        let edge = edge
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        let skew = cert_store::now_secs() as i64 - edge;
-        if skew.abs() > 60 {
-            r.fail(
-                "clock",
-                format!(
-                    "this machine's clock is {} {} the edge's: certificates will be refused",
-                    human::span(skew),
-                    if skew > 0 { "ahead of" } else { "behind" }
-                ),
-                "enable time synchronisation (timedatectl set-ntp true)",
-            );
-        } else {
-            r.ok("clock", format!("within {} s of the edge's", skew.abs()));
-        }
-    }
-    if !carrier.is_access_redirect(&resp) {
-        r.failed_with("handshake", &carrier.refused(&resp));
+    // This machine: what ssh will run, and with what.
+    let view = check_ssh_config(&mut r, &args, &host);
+    check_openssh(&mut r);
+    check_proxy(&mut r);
+    // The edge, layer by layer: a layer that fails hides the ones above it.
+    let mut edge = Edge::new(&host)?;
+    if !check_network(&mut r, &mut edge).await || !check_handshake(&mut r, &mut edge).await {
         return finish(&args, r);
     }
-    r.ok(
-        "handshake",
-        "the edge answers the upgrade with the Access login redirect, as expected before a token",
-    );
-    // 6. Discovery.
-    let info = match discovery::discover(&mut client, &app).await {
-        Ok(i) => {
-            r.ok(
-                "discovery",
-                format!(
-                    "application {} of team {} (aud {}…)",
-                    i.app_hostname,
-                    i.auth_domain,
-                    i.aud.chars().take(12).collect::<String>()
-                ),
-            );
-            i
-        }
-        Err(e) => {
-            r.failed_with("discovery", &e);
-            return finish(&args, r);
-        }
+    let Some(info) = check_discovery(&mut r, &mut edge).await else {
+        return finish(&args, r);
     };
-    // 7. Token.
+    // The login and what it gives ssh.
     let store = TokenStore::open()?;
-    let good_token = check_token(&mut r, &mut client, &store, &app, &info, args.fix).await?;
-    // 8. Locks.
-    let token_file = paths::cloudflared_dir()?.join(token::app_name(&info));
-    match lock::state(&token_file)? {
-        LockState::Free => r.ok("locks", "no login in progress, no stale lock files"),
-        LockState::Zssh { pid } => r.add(
-            "locks",
-            Status::Warn,
-            format!(
-                "a zssh login is in progress{}",
-                pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
-            ),
-            Some("finish it in the browser; it releases by itself if that process dies".into()),
-        ),
-        LockState::Cloudflared { pid } => r.add(
-            "locks",
-            Status::Warn,
-            format!("a cloudflared login is in progress (pid {pid})"),
-            Some("finish it in the browser, or stop that cloudflared".into()),
-        ),
-        LockState::Dead { reason } if args.fix && lock::clear_dead(&token_file) => r.add(
-            "locks",
-            Status::Fixed,
-            format!("removed a dead cloudflared lock ({reason})"),
-            None,
-        ),
-        LockState::Dead { reason } => r.fail(
-            "locks",
-            format!(
-                "a dead cloudflared lock file ({reason}) makes cloudflared wait minutes: {}.lock",
-                token_file.display()
-            ),
-            "zssh doctor HOST --fix (zssh itself is not blocked by it)",
-        ),
-    }
-    // 9. Certificate (only if ssh is set up to use one).
+    let good_token =
+        check_token(&mut r, &mut edge.client, &store, &edge.app, &info, args.fix).await?;
+    check_locks(&mut r, &info, args.fix)?;
+    // Certificate (only if ssh is set up to use one).
     if let Some(v) = &view {
-        let uses_cert = v
-            .certificate_files
-            .iter()
-            .any(|c| c.contains("cf_key-cert.pub"));
-        if uses_cert && let Some(tok) = &good_token {
-            check_signing(&mut r, &mut client, tok, &info.auth_domain).await;
+        if v.uses_cert()
+            && let Some(tok) = &good_token
+        {
+            check_signing(&mut r, &mut edge.client, tok, &info.auth_domain).await;
         }
-        check_certificate(&mut r, &app.host, v, args.fix).await;
+        check_certificate(&mut r, &edge.app.host, v, args.fix).await;
     }
-    // 10. known_hosts: fetching the key opens a tunnel, which needs a token the edge accepts
+    // known_hosts: fetching the key opens a tunnel, which needs a token the edge accepts
     // (and would drop a rejected one: doctor changes nothing without --fix).
-    let token_ok = r
-        .verdicts
-        .iter()
-        .any(|v| v.check == "token" && v.status == Status::Ok);
-    if token_ok {
-        check_known_hosts(&mut r, &host_arg, args.ssh_config.as_deref(), args.fix);
+    if good_token.is_some() {
+        check_known_hosts(&mut r, &host, args.ssh_config.as_deref(), args.fix);
     } else {
         r.add(
             "known_hosts",
@@ -348,6 +190,191 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
     finish(&args, r)
 }
 
+/// What ssh will run: zssh, cloudflared, or nothing (a direct connection).
+fn check_ssh_config(r: &mut Report, args: &DoctorArgs, host: &str) -> Option<SshView> {
+    let v = match ssh_view(args) {
+        Ok(v) => v,
+        Err(why) => {
+            r.fail(
+                "ssh config",
+                format!("ssh -G {host} failed: {why}"),
+                "fix the ssh config error shown",
+            );
+            return None;
+        }
+    };
+    let pc = v.proxy_command.to_ascii_lowercase();
+    if pc.contains("zssh") {
+        r.ok(
+            "ssh config",
+            format!("ssh {host} runs: {}", v.proxy_command),
+        );
+    } else if pc.contains("cloudflared") {
+        r.add(
+            "ssh config",
+            Status::Warn,
+            format!("ssh {host} runs cloudflared: {}", v.proxy_command),
+            Some(format!("zssh is a drop-in: zssh config {host}")),
+        );
+    } else {
+        r.fail(
+            "ssh config",
+            format!("ssh {host} connects directly, not through the edge (no ProxyCommand)"),
+            format!("zssh config {host}"),
+        );
+    }
+    Some(v)
+}
+
+/// The OpenSSH version, and what it means for scp and certificates.
+fn check_openssh(r: &mut Report) {
+    match openssh_version() {
+        Some((major, _, text)) if major >= 9 => r.ok("openssh", format!("{text}; scp uses the SFTP protocol (the server needs an sftp Subsystem; scp -O for the old protocol)")),
+        Some((major, minor, text)) if (major, minor) >= (7, 8) => r.ok("openssh", format!("{text}; scp uses the legacy protocol")),
+        Some((_, _, text)) => r.add("openssh", Status::Warn, format!("{text} is old: certificates and Include need OpenSSH 7.8 or newer"), Some("upgrade OpenSSH".into())),
+        None => r.add("openssh", Status::Warn, "ssh -V gave no OpenSSH version", None),
+    }
+}
+
+/// The proxy environment.
+fn check_proxy(r: &mut Report) {
+    match std::env::var("HTTPS_PROXY").or_else(|_| std::env::var("https_proxy")) {
+        Ok(p) if !p.is_empty() => r.ok(
+            "proxy",
+            format!("connections to the edge go through HTTPS_PROXY {p}"),
+        ),
+        _ => r.ok("proxy", "no HTTPS_PROXY: the edge is reached directly"),
+    }
+}
+
+/// The way to the edge `zssh proxy` would take: the same environment and the same carrier.
+struct Edge {
+    app: AppUrl,
+    client: Client,
+    carrier: Carrier,
+}
+
+impl Edge {
+    fn new(host: &str) -> Result<Edge, UserError> {
+        let app = AppUrl::parse(host)?;
+        let net = Net::from_env(Duration::from_secs(10))
+            .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;
+        let client = Client::new(net);
+        let carrier = carrier_for(&app)?;
+        Ok(Edge {
+            app,
+            client,
+            carrier,
+        })
+    }
+}
+
+/// DNS, TCP, TLS. True when the edge can be reached.
+async fn check_network(r: &mut Report, edge: &mut Edge) -> bool {
+    let app = &edge.app;
+    match edge
+        .client
+        .net
+        .connect(&app.host, app.port_or_default())
+        .await
+    {
+        Ok(_) => {
+            r.ok(
+                "network",
+                format!(
+                    "{} resolves, accepts TCP and presents a valid TLS certificate",
+                    app.authority()
+                ),
+            );
+            true
+        }
+        Err(e) => {
+            let err = edge.carrier.dial_error(&ClientError::Net(e));
+            r.failed_with("network", &err);
+            false
+        }
+    }
+}
+
+/// The WebSocket upgrade, and the clock. True when the edge asks for a login, as it should
+/// before a token: the checks of the login follow only then.
+async fn check_handshake(r: &mut Report, edge: &mut Edge) -> bool {
+    let carrier = &edge.carrier;
+    let resp = match tunnel::dial(&mut edge.client, carrier.app(), carrier.headers(), None).await {
+        Ok(Dialed::Refused(resp)) => resp,
+        Ok(Dialed::Open(_)) => {
+            r.ok(
+                "handshake",
+                "the edge opened the tunnel without a login (service token, or no Access in front)",
+            );
+            return false;
+        }
+        Err(e) => {
+            r.failed_with("handshake", &carrier.dial_error(&e));
+            return false;
+        }
+    };
+    check_clock(r, resp.header("date"));
+    if !carrier.is_access_redirect(&resp) {
+        r.failed_with("handshake", &carrier.refused(&resp));
+        return false;
+    }
+    r.ok(
+        "handshake",
+        "the edge answers the upgrade with the Access login redirect, as expected before a token",
+    );
+    true
+}
+
+/// This machine's clock against the edge's `Date` header (when it sent one).
+fn check_clock(r: &mut Report, date: Option<&str>) {
+    let Some(edge) = date.and_then(|d| httpdate::parse_http_date(d).ok()) else {
+        return;
+    };
+    let edge = edge
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let skew = cert_store::now_secs() as i64 - edge;
+    if skew.abs() > 60 {
+        r.fail(
+            "clock",
+            format!(
+                "this machine's clock is {} {} the edge's: certificates will be refused",
+                human::span(skew),
+                if skew > 0 { "ahead of" } else { "behind" }
+            ),
+            "enable time synchronisation (timedatectl set-ntp true)",
+        );
+    } else {
+        r.ok("clock", format!("within {} s of the edge's", skew.abs()));
+    }
+}
+
+/// Discovery: the application and its team, as the login page names them.
+async fn check_discovery(r: &mut Report, edge: &mut Edge) -> Option<AppInfo> {
+    match discovery::discover(&mut edge.client, &edge.app).await {
+        Ok(i) => {
+            r.ok(
+                "discovery",
+                format!(
+                    "application {} of team {} (aud {}…)",
+                    i.app_hostname,
+                    i.auth_domain,
+                    i.aud.chars().take(12).collect::<String>()
+                ),
+            );
+            Some(i)
+        }
+        Err(e) => {
+            r.failed_with("discovery", &e);
+            None
+        }
+    }
+}
+
+/// The cached token, and whether the edge still accepts it (a rejected one is removed with
+/// --fix). Returns the token when the edge accepts it.
 async fn check_token(
     r: &mut Report,
     client: &mut Client,
@@ -410,6 +437,44 @@ async fn check_token(
     Ok(None)
 }
 
+/// Login locks: one in progress, or a dead cloudflared one (removed with --fix).
+fn check_locks(r: &mut Report, info: &AppInfo, fix: bool) -> Result<(), UserError> {
+    let token_file = paths::cloudflared_dir()?.join(token::app_name(info));
+    match lock::state(&token_file)? {
+        LockState::Free => r.ok("locks", "no login in progress, no stale lock files"),
+        LockState::Zssh { pid } => r.add(
+            "locks",
+            Status::Warn,
+            format!(
+                "a zssh login is in progress{}",
+                pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+            ),
+            Some("finish it in the browser; it releases by itself if that process dies".into()),
+        ),
+        LockState::Cloudflared { pid } => r.add(
+            "locks",
+            Status::Warn,
+            format!("a cloudflared login is in progress (pid {pid})"),
+            Some("finish it in the browser, or stop that cloudflared".into()),
+        ),
+        LockState::Dead { reason } if fix && lock::clear_dead(&token_file) => r.add(
+            "locks",
+            Status::Fixed,
+            format!("removed a dead cloudflared lock ({reason})"),
+            None,
+        ),
+        LockState::Dead { reason } => r.fail(
+            "locks",
+            format!(
+                "a dead cloudflared lock file ({reason}) makes cloudflared wait minutes: {}.lock",
+                token_file.display()
+            ),
+            "zssh doctor HOST --fix (zssh itself is not blocked by it)",
+        ),
+    }
+    Ok(())
+}
+
 /// Ask the edge to sign a throwaway key: proves certificates can be renewed (and explains
 /// cert_sign's refusals and non-JSON answers) without touching the stored ones.
 async fn check_signing(
@@ -453,11 +518,7 @@ async fn check_certificate(r: &mut Report, host: &str, view: &SshView, fix: bool
         Ok(f) => f,
         Err(_) => return,
     };
-    let uses_cert = view
-        .certificate_files
-        .iter()
-        .any(|c| c.contains("cf_key-cert.pub"));
-    if !uses_cert && !files.cert.exists() {
+    if !view.uses_cert() && !files.cert.exists() {
         r.add(
             "certificate",
             Status::Skip,

@@ -313,6 +313,16 @@ fn a_certificate_for_another_principal_is_named() {
         c["detail"].as_str().unwrap().contains("principal(s) bob"),
         "{c:#}"
     );
+    // `ssh bob@HOST` logs in as bob whatever User says: so does the doctor's view of it.
+    let out = run(&mut w.zssh(&[
+        "doctor",
+        &format!("bob@{SSH_HOST}"),
+        "--json",
+        "-F",
+        cfg.to_str().unwrap(),
+    ]));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(verdict(&v, "certificate")["status"], "ok", "{v:#}");
 }
 
 #[test]
