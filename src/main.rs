@@ -14,7 +14,6 @@ mod fsutil;
 mod hostkey;
 mod human;
 mod known_hosts;
-mod lock;
 mod log;
 mod paths;
 mod secret;

@@ -8,6 +8,7 @@ pub mod exchange;
 pub mod jwks;
 pub mod jwt;
 pub mod login;
+pub mod login_lock;
 pub mod token;
 pub mod transfer;
 pub mod verified_apps;

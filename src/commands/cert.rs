@@ -10,6 +10,7 @@ use ssh_key::{Certificate, PrivateKey};
 
 use crate::access::app_url::AppUrl;
 use crate::access::login::{self, Event, LOCK_DEADLINE, Source};
+use crate::access::login_lock as lock;
 use crate::access::{cert_sign, discovery, token};
 use crate::agent::{self, Agent};
 use crate::cert_store::{self, Current, Files, OwnKey};
@@ -20,7 +21,7 @@ use crate::edge::pool::Client;
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::ui::LoginUi;
-use crate::{debug, human, lock, paths};
+use crate::{debug, human, paths};
 
 /// A process waiting for another one's renewal says so after this long (a renewal normally takes
 /// well under a second; a longer one is usually a browser login).
