@@ -10,6 +10,7 @@ mod commands;
 mod edge;
 mod error;
 mod exit;
+mod flock;
 mod fsutil;
 mod hostkey;
 mod human;

@@ -26,7 +26,7 @@
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
-use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
@@ -36,19 +36,18 @@ use serde::{Deserialize, Serialize};
 use crate::debug;
 use crate::error::UserError;
 use crate::exit::Exit;
+use crate::flock::{
+    MAX_LOCK_LEN, POLL, read_holder_pid, read_small, remove_quietly, same_file, seconds, try_flock,
+    write_holder_record,
+};
 use crate::fsutil::{ensure_private_dir, write_private};
 
-/// How often a waiter looks again. This is a lock wait, not test synchronisation.
-const POLL: Duration = Duration::from_millis(200);
 /// cloudflared treats a lock file whose mtime is older than this as stale.
 const STALE_AGE: Duration = Duration::from_secs(10 * 60);
 /// cloudflared's tolerance between the recorded and the live process start time.
 const START_SLACK_MS: u64 = 1000;
 /// A `.url` file larger than this is not a login URL.
 const MAX_URL_LEN: u64 = 8192;
-/// Lock files are tiny; never read more than this.
-const MAX_LOCK_LEN: u64 = 4096;
-
 /// What a waiter sees while it waits; passed to the callback.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Waiting {
@@ -74,12 +73,6 @@ pub struct LoginLock {
 struct CfRecord {
     pid: u32,
     start_time: i64,
-}
-
-/// What our own flock file says about its holder, for waiters' messages.
-#[derive(Serialize, Deserialize)]
-struct HolderRecord {
-    pid: u32,
 }
 
 /// Who may re-enter a held lock: the tokio task, or the thread when not inside a task.
@@ -299,75 +292,6 @@ impl Drop for LoginLock {
     }
 }
 
-/// A plain single-flight lock: the flock layer alone (no cloudflared-format lock, no login URL),
-/// for work other than logins that many processes may want at once, such as renewing an
-/// application's certificate. Released when dropped, or by the kernel when the holder dies.
-#[derive(Debug)]
-pub struct Flock {
-    file: File,
-    path: PathBuf,
-}
-
-impl Drop for Flock {
-    fn drop(&mut self) {
-        let _ = self.file.unlock();
-        debug!("lock: released {}", self.path.display());
-    }
-}
-
-/// Take the flock `<lock_dir>/<name>.lock`, polling until it is free or `deadline` elapses.
-/// `on_wait` is called on every poll while someone else holds it, with the holder's pid (when it
-/// said) and how long this process has waited. `what` names the holder's job in the timeout
-/// error ("the certificate renewal for ssh.example.com").
-pub async fn acquire_flock(
-    lock_dir: &Path,
-    name: &str,
-    what: &str,
-    deadline: Duration,
-    on_wait: &mut (dyn FnMut(Option<u32>, Duration) + Send),
-) -> Result<Flock, UserError> {
-    let started = Instant::now();
-    let path = lock_dir.join(format!("{name}.lock"));
-    ensure_private_dir(lock_dir)?;
-    loop {
-        if let Some(file) = try_flock(&path)? {
-            write_holder_record(&file, &path);
-            debug!("lock: acquired {}", path.display());
-            return Ok(Flock { file, path });
-        }
-        let pid = read_holder_pid(&path);
-        on_wait(pid, started.elapsed());
-        if started.elapsed() >= deadline {
-            let who = pid.map_or("another process".to_string(), |p| format!("pid {p}"));
-            let hint = match pid {
-                Some(pid) => format!(
-                    "if that process is stuck, stop it (kill {pid}), then run the command again"
-                ),
-                None => "stop the other zssh process, then run the command again".to_string(),
-            };
-            // Only a pending login keeps a holder this long (as with the login lock itself).
-            return Err(UserError::new(
-                Exit::Auth,
-                format!(
-                    "timed out after {} waiting for {what} (held by {who})",
-                    seconds(deadline)
-                ),
-                hint,
-            ));
-        }
-        debug!("lock: waiting for {} (held by pid {pid:?})", path.display());
-        tokio::time::sleep(POLL.min(deadline.saturating_sub(started.elapsed()))).await;
-    }
-}
-
-fn remove_quietly(path: &Path) {
-    if let Err(e) = std::fs::remove_file(path)
-        && e.kind() != ErrorKind::NotFound
-    {
-        debug!("lock: cannot remove {}: {e}", path.display());
-    }
-}
-
 /// Reports to the caller's callback, each thing once.
 struct Waiter<'a> {
     on_wait: &'a mut (dyn FnMut(Waiting) + Send),
@@ -419,15 +343,6 @@ impl Waiter<'_> {
     }
 }
 
-/// `11 s`, `0.3 s`.
-fn seconds(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
-    }
-}
-
 fn timeout_error(
     deadline: Duration,
     token_name: &str,
@@ -453,94 +368,6 @@ fn timeout_error(
         _ => "finish or stop the other login, then run the command again".to_string(),
     };
     UserError::new(Exit::Auth, message, hint)
-}
-
-/// Open (creating, 0600, never truncating: the holder's record is in it) and try to flock.
-/// `None` means someone else holds it.
-fn try_flock(path: &Path) -> Result<Option<File>, UserError> {
-    let fail = |e: std::io::Error| {
-        UserError::local(
-            format!("cannot lock {}: {e}", path.display()),
-            "zssh keeps its locks under $XDG_STATE_HOME/zssh or ~/.local/state/zssh; make it a writable local directory",
-        )
-    };
-    // A lock file deleted and recreated under us shows up as a different file; a few quick
-    // retries settle it.
-    for _ in 0..8 {
-        // Lock files are zssh's own: a symlink planted in their place is removed, never followed
-        // (the holder record would otherwise be written into its target).
-        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-            remove_quietly(path);
-        }
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-        }
-        let file = options.open(path).map_err(fail)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
-            Err(std::fs::TryLockError::Error(e)) => return Err(fail(e)),
-        }
-        if same_file(&file, path) {
-            return Ok(Some(file));
-        }
-        debug!(
-            "lock: {} was replaced while locking; retrying",
-            path.display()
-        );
-    }
-    Ok(None)
-}
-
-/// Whether `path` still names the file open as `file` (always true off unix, where an open file
-/// cannot be deleted).
-fn same_file(file: &File, path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        match (file.metadata(), std::fs::metadata(path)) {
-            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-            _ => false,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (file, path);
-        true
-    }
-}
-
-fn write_holder_record(mut file: &File, path: &Path) {
-    let mut line = serde_json::to_vec(&HolderRecord {
-        pid: std::process::id(),
-    })
-    .unwrap_or_default();
-    line.push(b'\n');
-    let result = file
-        .set_len(0)
-        .and_then(|()| file.seek(SeekFrom::Start(0)))
-        .and_then(|_| file.write_all(&line));
-    if let Err(e) = result {
-        debug!("lock: cannot record our pid in {}: {e}", path.display());
-    }
-}
-
-fn read_holder_pid(path: &Path) -> Option<u32> {
-    let bytes = read_small(path, MAX_LOCK_LEN)?;
-    serde_json::from_slice::<HolderRecord>(&bytes)
-        .ok()
-        .map(|r| r.pid)
-}
-
-fn read_small(path: &Path, limit: u64) -> Option<Vec<u8>> {
-    let file = File::open(path).ok()?;
-    let mut bytes = Vec::new();
-    file.take(limit).read_to_end(&mut bytes).ok()?;
-    Some(bytes)
 }
 
 fn mtime(path: &Path) -> Option<SystemTime> {
@@ -1038,19 +865,6 @@ mod tests {
     }
 
     #[test]
-    fn same_file_notices_deletion_and_replacement() {
-        let f = fixture();
-        std::fs::create_dir_all(&f.locks).unwrap();
-        let path = f.flock_file();
-        let file = try_flock(&path).unwrap().unwrap();
-        assert!(same_file(&file, &path));
-        std::fs::remove_file(&path).unwrap();
-        assert!(!same_file(&file, &path));
-        std::fs::write(&path, b"").unwrap();
-        assert!(!same_file(&file, &path));
-    }
-
-    #[test]
     fn second_thread_waits_until_first_guard_drops() {
         let f = Arc::new(fixture());
         let url = "https://team.example.com/cdn-cgi/access/cli?token=abc";
@@ -1511,50 +1325,6 @@ mod tests {
         waiter.poll_url(None);
         drop(waiter);
         assert_eq!(events, [Waiting::Url("https://old.example/".into())]);
-    }
-
-    #[test]
-    fn plain_flock_waits_reports_the_holder_and_times_out() {
-        let f = fixture();
-        let held = runtime()
-            .block_on(acquire_flock(
-                &f.locks,
-                "h-cert",
-                "x",
-                Duration::ZERO,
-                &mut |_, _| {},
-            ))
-            .unwrap();
-        let mut seen = Vec::new();
-        let err = runtime()
-            .block_on(acquire_flock(
-                &f.locks,
-                "h-cert",
-                "the certificate renewal for h",
-                Duration::from_millis(300),
-                &mut |pid, _| seen.push(pid),
-            ))
-            .unwrap_err();
-        let pid = std::process::id();
-        assert_eq!(
-            err.message,
-            format!(
-                "timed out after 0.3 s waiting for the certificate renewal for h (held by pid {pid})"
-            )
-        );
-        assert!(err.hint.contains(&format!("kill {pid}")), "{}", err.hint);
-        assert!(!seen.is_empty() && seen.iter().all(|p| *p == Some(pid)));
-        drop(held);
-        let again = runtime()
-            .block_on(acquire_flock(
-                &f.locks,
-                "h-cert",
-                "x",
-                Duration::ZERO,
-                &mut |_, _| panic!("free: no wait"),
-            ))
-            .unwrap();
-        drop(again);
     }
 
     #[test]

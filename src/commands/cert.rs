@@ -10,7 +10,6 @@ use ssh_key::{Certificate, PrivateKey};
 
 use crate::access::app_url::AppUrl;
 use crate::access::login::{self, Event, LOCK_DEADLINE, Source};
-use crate::access::login_lock as lock;
 use crate::access::{cert_sign, discovery, token};
 use crate::agent::{self, Agent};
 use crate::cert_store::{self, Current, Files, OwnKey};
@@ -21,7 +20,7 @@ use crate::edge::pool::Client;
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::ui::LoginUi;
-use crate::{debug, human, paths};
+use crate::{debug, flock, human, paths};
 
 /// A process waiting for another one's renewal says so after this long (a renewal normally takes
 /// well under a second; a longer one is usually a browser login).
@@ -144,7 +143,7 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
     // its certificate (N parallel ssh make one cert_sign call, and no key is replaced under them).
     let lock_dir = paths::lock_dir()?;
     let mut told = false;
-    let _lock = lock::acquire_flock(
+    let _lock = flock::acquire_flock(
         &lock_dir,
         &format!("{}-cert", host.replace('/', "-")),
         &format!("the certificate renewal for {host}"),

@@ -70,7 +70,7 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
     // Read, merge and replace under one lock: two `zssh config` runs at once (a provisioning
     // script looping in parallel) must not drop each other's stanzas.
     let mut told = false;
-    let _lock = crate::access::login_lock::acquire_flock(
+    let _lock = crate::flock::acquire_flock(
         &paths::lock_dir()?,
         "ssh-config",
         "another zssh config run",
