@@ -3,6 +3,7 @@
 
 pub mod app_url;
 pub mod cert_sign;
+mod cloudflared_lock;
 pub mod discovery;
 pub mod exchange;
 pub mod jwks;
