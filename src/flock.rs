@@ -53,14 +53,26 @@ impl Drop for Flock {
     }
 }
 
+/// What a caller of [`acquire`] waits for, so that a timeout speaks in the caller's terms.
+#[derive(Debug, Clone, Copy)]
+pub struct Wait<'a> {
+    /// The holder's job, for the timeout error: "the certificate renewal for ssh.example.com".
+    pub what: &'a str,
+    /// The exit status of a timeout: what a holder this slow means to the caller (a renewal that
+    /// may be in a browser login: [`Exit::Auth`]; a stuck editor of a local file: [`Exit::Local`]).
+    pub exit: Exit,
+    /// What may legitimately keep a holder this long, for the hint ("a browser login"), if
+    /// anything does.
+    pub busy_with: Option<&'a str>,
+}
+
 /// Take the flock `<lock_dir>/<name>.lock`, polling until it is free or `deadline` elapses.
 /// `on_wait` is called on every poll while someone else holds it, with the holder's pid (when it
-/// said) and how long this process has waited. `what` names the holder's job in the timeout
-/// error ("the certificate renewal for ssh.example.com").
-pub async fn acquire_flock(
+/// said) and how long this process has waited. `wait` words the timeout error.
+pub async fn acquire(
     lock_dir: &Path,
     name: &str,
-    what: &str,
+    wait: &Wait<'_>,
     deadline: Duration,
     on_wait: &mut (dyn FnMut(Option<u32>, Duration) + Send),
 ) -> Result<Flock, UserError> {
@@ -76,26 +88,38 @@ pub async fn acquire_flock(
         let pid = read_holder_pid(&path);
         on_wait(pid, started.elapsed());
         if started.elapsed() >= deadline {
-            let who = pid.map_or("another process".to_string(), |p| format!("pid {p}"));
-            let hint = match pid {
-                Some(pid) => format!(
-                    "if that process is stuck, stop it (kill {pid}), then run the command again"
-                ),
-                None => "stop the other zssh process, then run the command again".to_string(),
-            };
-            // Only a pending login keeps a holder this long (as with the login lock itself).
-            return Err(UserError::new(
-                Exit::Auth,
-                format!(
-                    "timed out after {} waiting for {what} (held by {who})",
-                    seconds(deadline)
-                ),
-                hint,
-            ));
+            return Err(timeout_error(wait, deadline, pid));
         }
         debug!("lock: waiting for {} (held by pid {pid:?})", path.display());
         tokio::time::sleep(POLL.min(deadline.saturating_sub(started.elapsed()))).await;
     }
+}
+
+fn timeout_error(wait: &Wait<'_>, deadline: Duration, pid: Option<u32>) -> UserError {
+    let who = pid.map_or("another process".to_string(), |p| format!("pid {p}"));
+    let hint = match (pid, wait.busy_with) {
+        (Some(pid), Some(busy)) => format!(
+            "that process may be waiting for {busy}: finish it, or if the process is stuck, stop it \
+             (kill {pid}), then run the command again"
+        ),
+        (Some(pid), None) => {
+            format!("if that process is stuck, stop it (kill {pid}), then run the command again")
+        }
+        (None, Some(busy)) => format!(
+            "the other zssh process may be waiting for {busy}: finish it or stop that process, \
+             then run the command again"
+        ),
+        (None, None) => "stop the other zssh process, then run the command again".to_string(),
+    };
+    UserError::new(
+        wait.exit,
+        format!(
+            "timed out after {} waiting for {} (held by {who})",
+            seconds(deadline),
+            wait.what
+        ),
+        hint,
+    )
 }
 
 /// Open (creating, 0600, never truncating: the holder's record is in it) and try to flock.
@@ -214,6 +238,14 @@ mod tests {
             .unwrap()
     }
 
+    fn wait(what: &str) -> Wait<'_> {
+        Wait {
+            what,
+            exit: Exit::Auth,
+            busy_with: None,
+        }
+    }
+
     #[test]
     fn same_file_notices_deletion_and_replacement() {
         let dir = tempfile::tempdir().unwrap();
@@ -231,20 +263,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let locks = dir.path().join("state/zssh/locks");
         let held = runtime()
-            .block_on(acquire_flock(
+            .block_on(acquire(
                 &locks,
                 "h-cert",
-                "x",
+                &wait("x"),
                 Duration::ZERO,
                 &mut |_, _| {},
             ))
             .unwrap();
         let mut seen = Vec::new();
         let err = runtime()
-            .block_on(acquire_flock(
+            .block_on(acquire(
                 &locks,
                 "h-cert",
-                "the certificate renewal for h",
+                &wait("the certificate renewal for h"),
                 Duration::from_millis(300),
                 &mut |pid, _| seen.push(pid),
             ))
@@ -260,14 +292,73 @@ mod tests {
         assert!(!seen.is_empty() && seen.iter().all(|p| *p == Some(pid)));
         drop(held);
         let again = runtime()
-            .block_on(acquire_flock(
+            .block_on(acquire(
                 &locks,
                 "h-cert",
-                "x",
+                &wait("x"),
                 Duration::ZERO,
                 &mut |_, _| panic!("free: no wait"),
             ))
             .unwrap();
         drop(again);
+    }
+
+    /// The timeout belongs to the caller: `zssh config` waiting on a stuck `zssh config` is a
+    /// local problem (it was an authentication failure, exit 3, for every caller), while a
+    /// certificate renewal's holder may be in a browser login and says so.
+    #[test]
+    fn a_timeout_has_the_callers_exit_status_and_hint() {
+        let dir = tempfile::tempdir().unwrap();
+        let locks = dir.path().join("locks");
+        let pid = std::process::id();
+        let config = Wait {
+            what: "another zssh config run",
+            exit: Exit::Local,
+            busy_with: None,
+        };
+        let renewal = Wait {
+            what: "the certificate renewal for h",
+            exit: Exit::Auth,
+            busy_with: Some("a browser login"),
+        };
+        for (name, wait) in [("ssh-config", config), ("h-cert", renewal)] {
+            let _held = runtime()
+                .block_on(acquire(&locks, name, &wait, Duration::ZERO, &mut |_, _| {}))
+                .unwrap();
+            let err = runtime()
+                .block_on(acquire(&locks, name, &wait, Duration::ZERO, &mut |_, _| {}))
+                .unwrap_err();
+            assert_eq!(err.exit, wait.exit, "{name}");
+            assert_eq!(
+                err.message,
+                format!(
+                    "timed out after 0 s waiting for {} (held by pid {pid})",
+                    wait.what
+                )
+            );
+            assert!(err.hint.contains(&format!("kill {pid}")), "{}", err.hint);
+            assert_eq!(
+                err.hint.contains("browser login"),
+                wait.busy_with.is_some(),
+                "{}",
+                err.hint
+            );
+        }
+        // A holder that did not say who it is.
+        let err = timeout_error(&config, Duration::from_secs(60), None);
+        assert_eq!(err.exit, Exit::Local);
+        assert!(
+            err.message.ends_with("(held by another process)"),
+            "{}",
+            err.message
+        );
+        assert!(!err.hint.contains("login"), "{}", err.hint);
+        let err = timeout_error(&renewal, Duration::from_secs(60), None);
+        assert_eq!(err.exit, Exit::Auth);
+        assert!(
+            err.hint.contains("waiting for a browser login"),
+            "{}",
+            err.hint
+        );
     }
 }

@@ -143,10 +143,15 @@ pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserE
     // its certificate (N parallel ssh make one cert_sign call, and no key is replaced under them).
     let lock_dir = paths::lock_dir()?;
     let mut told = false;
-    let _lock = flock::acquire_flock(
+    let _lock = flock::acquire(
         &lock_dir,
         &format!("{}-cert", host.replace('/', "-")),
-        &format!("the certificate renewal for {host}"),
+        &flock::Wait {
+            what: &format!("the certificate renewal for {host}"),
+            // The holder gets its token under this lock: it may be in a browser login.
+            exit: Exit::Auth,
+            busy_with: Some("a browser login"),
+        },
         LOCK_DEADLINE,
         &mut |pid, waited| {
             if !told && waited >= SHOW_WAIT_AFTER {
