@@ -9,7 +9,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::access::login::{Event, Progress};
-use crate::lock::Waiting;
+use crate::access::login_lock::Waiting;
 
 /// Shows login progress on stderr: the URL (once per distinct URL), an optional QR code, and a
 /// spinner with elapsed time while stderr is a terminal. Never writes to stdout.

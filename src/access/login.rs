@@ -6,12 +6,12 @@
 use std::time::Duration;
 
 use super::app_url::AppUrl;
+use super::login_lock::{self, Waiting};
 use super::token::{self, Lookup};
 use super::{AppInfo, exchange, transfer};
 use crate::edge::pool::Client;
 use crate::error::UserError;
 use crate::exit::Exit;
-use crate::lock::{self, Waiting};
 use crate::secret::Secret;
 use crate::token_store::{Location, TokenStore};
 use crate::{debug, paths};
@@ -114,7 +114,8 @@ pub async fn get_token(
     let dir = paths::cloudflared_dir()?;
     let app_name = token::app_name(info);
     let mut on_wait = |w: Waiting| events(Event::OtherLogin(w));
-    let app_lock = lock::acquire(&dir.join(&app_name), opts.lock_deadline, &mut on_wait).await?;
+    let app_lock =
+        login_lock::acquire(&dir.join(&app_name), opts.lock_deadline, &mut on_wait).await?;
     // Someone else may have finished a login while this process waited.
     if let Some(t) = cached(store, info)? {
         return Ok((t, Source::Cache));
@@ -123,8 +124,9 @@ pub async fn get_token(
     let mut org = usable(token::org_token(store, &info.auth_domain)?);
     let mut _org_lock = None;
     if org.is_none() {
-        _org_lock =
-            Some(lock::acquire(&dir.join(&org_name), opts.lock_deadline, &mut on_wait).await?);
+        _org_lock = Some(
+            login_lock::acquire(&dir.join(&org_name), opts.lock_deadline, &mut on_wait).await?,
+        );
         org = usable(token::org_token(store, &info.auth_domain)?);
     }
     if let Some(org) = &org {

@@ -3,11 +3,13 @@
 
 pub mod app_url;
 pub mod cert_sign;
+mod cloudflared_lock;
 pub mod discovery;
 pub mod exchange;
 pub mod jwks;
 pub mod jwt;
 pub mod login;
+pub mod login_lock;
 pub mod token;
 pub mod transfer;
 pub mod verified_apps;

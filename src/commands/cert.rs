@@ -20,7 +20,7 @@ use crate::edge::pool::Client;
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::ui::LoginUi;
-use crate::{debug, human, lock, paths};
+use crate::{debug, flock, human, paths};
 
 /// A process waiting for another one's renewal says so after this long (a renewal normally takes
 /// well under a second; a longer one is usually a browser login).
@@ -276,13 +276,18 @@ fn edge_clock(signed: &cert_sign::Signed, now: u64) -> u64 {
 
 /// One renewal per application at a time, across processes: the others wait here and reuse
 /// its certificate (N parallel ssh make one cert_sign call, and no key is replaced under them).
-async fn renewal_lock(host: &str) -> Result<lock::Flock, UserError> {
+async fn renewal_lock(host: &str) -> Result<flock::Flock, UserError> {
     let lock_dir = paths::lock_dir()?;
     let mut told = false;
-    lock::acquire_flock(
+    flock::acquire(
         &lock_dir,
         &format!("{}-cert", host.replace('/', "-")),
-        &format!("the certificate renewal for {host}"),
+        &flock::Wait {
+            what: &format!("the certificate renewal for {host}"),
+            // The holder gets its token under this lock: it may be in a browser login.
+            exit: Exit::Auth,
+            busy_with: Some("a browser login"),
+        },
         LOCK_DEADLINE,
         &mut |pid, waited| {
             if !told && waited >= SHOW_WAIT_AFTER {

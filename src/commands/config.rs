@@ -70,10 +70,15 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
     // Read, merge and replace under one lock: two `zssh config` runs at once (a provisioning
     // script looping in parallel) must not drop each other's stanzas.
     let mut told = false;
-    let _lock = crate::lock::acquire_flock(
+    let _lock = crate::flock::acquire(
         &paths::lock_dir()?,
         "ssh-config",
-        "another zssh config run",
+        &crate::flock::Wait {
+            what: "another zssh config run",
+            // No login happens under this lock: a holder this slow is stuck on a local file.
+            exit: Exit::Local,
+            busy_with: None,
+        },
         std::time::Duration::from_secs(60),
         &mut |pid, waited| {
             if !told && waited >= std::time::Duration::from_secs(2) {

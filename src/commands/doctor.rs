@@ -11,6 +11,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use serde::Serialize;
 
 use crate::access::app_url::AppUrl;
+use crate::access::login_lock::{self as lock, LockState};
 use crate::access::token::{self, Lookup};
 use crate::access::{AppInfo, discovery, exchange};
 use crate::cert_store::{self, Files};
@@ -21,7 +22,6 @@ use crate::edge::pool::{Client, ClientError};
 use crate::edge::tunnel::{self, Dialed};
 use crate::error::UserError;
 use crate::exit::Exit;
-use crate::lock::{self, LockState};
 use crate::token_store::TokenStore;
 use crate::{human, paths};
 

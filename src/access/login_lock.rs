@@ -4,51 +4,44 @@
 //!
 //! Two layers, see ../shared/docs/access-protocol.md section 4.4:
 //!
-//! * **zssh's own lock** is an flock ([`File::try_lock`]) on `<state dir>/zssh/locks/<token file
-//!   name>.lock`. The kernel releases it when the holder exits, however it exits (SIGKILL
-//!   included), so it is never stale. The file itself stays on disk; it holds `{"pid":N}` of the
-//!   last holder, which waiters only read while someone holds the lock. It is re-entrant per owner
-//!   (the tokio task, or the thread outside tasks): a nested acquisition by the owner succeeds at
-//!   once, a different task or thread waits.
-//! * **cloudflared's lock** `<token file>.lock` next to the token. While holding the flock we wait
-//!   for a *live* cloudflared lock (current JSON format, section 4.4 staleness rules), remove stale
-//!   ones (including legacy empty files, which would stall legacy cloudflared for minutes), then
-//!   write our own in cloudflared's format so a concurrent cloudflared waits for us. We delete it on
-//!   release after checking it is still ours (the fix proposed in cloudflared PR #1713).
+//! * **zssh's own lock** is a [`flock`](crate::flock) on `<state dir>/zssh/locks/<token file
+//!   name>.lock`: never stale, since the kernel releases it when the holder exits. Here it is
+//!   re-entrant per owner (the tokio task, or the thread outside tasks): a nested acquisition by
+//!   the owner succeeds at once, a different task or thread waits.
+//! * **cloudflared's lock** `<token file>.lock` next to the token ([`cloudflared_lock`]). While
+//!   holding the flock we wait for a *live* cloudflared lock, remove stale ones (including legacy
+//!   empty files, which would stall legacy cloudflared for minutes), then write our own in
+//!   cloudflared's format so a concurrent cloudflared waits for us, and remove it on release if it
+//!   is still ours.
 //!
-//! The holder publishes the login URL in `<token file>.url` (cloudflared's place); waiters report
-//! each distinct URL once through a callback. This module never prints: the caller decides.
+//! Owns: the per-owner registry of held login locks, the order of release (`.url`, then
+//! cloudflared's lock, then the flock), the login URL the holder publishes in `<token file>.url`
+//! (cloudflared's place; waiters report each distinct URL once, never one left over from an
+//! earlier login), the login-lock timeout error, and the lock state `zssh doctor` shows and clears
+//! ([`state`], [`clear_dead`]).
 //!
-//! Off Linux the liveness of a cloudflared lock cannot be checked without unsafe code, so any
-//! parsable cloudflared lock younger than 10 minutes counts as live, and no cloudflared-format lock
-//! of ours is written (cloudflared would find our start time unverifiable and remove it anyway).
+//! Must not: print (waiters report through the caller's callback; the caller decides), run the
+//! login itself (`access::login`), or touch the token (`token_store`).
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::fs::{File, OpenOptions};
-use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
+use std::fs::File;
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
-use serde::{Deserialize, Serialize};
-
+use super::cloudflared_lock::{self, CfRecord, Claim, Inspection};
 use crate::debug;
 use crate::error::UserError;
 use crate::exit::Exit;
+use crate::flock::{
+    POLL, read_holder_pid, read_small, remove_quietly, seconds, try_flock, write_holder_record,
+};
 use crate::fsutil::{ensure_private_dir, write_private};
 
-/// How often a waiter looks again. This is a lock wait, not test synchronisation.
-const POLL: Duration = Duration::from_millis(200);
-/// cloudflared treats a lock file whose mtime is older than this as stale.
-const STALE_AGE: Duration = Duration::from_secs(10 * 60);
-/// cloudflared's tolerance between the recorded and the live process start time.
-const START_SLACK_MS: u64 = 1000;
 /// A `.url` file larger than this is not a login URL.
 const MAX_URL_LEN: u64 = 8192;
-/// Lock files are tiny; never read more than this.
-const MAX_LOCK_LEN: u64 = 4096;
-
 /// What a waiter sees while it waits; passed to the callback.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Waiting {
@@ -67,19 +60,6 @@ pub enum Waiting {
 pub struct LoginLock {
     key: PathBuf,
     url_file: PathBuf,
-}
-
-/// cloudflared's current lock content: `{"pid":N,"start_time":MS}` + newline.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
-struct CfRecord {
-    pid: u32,
-    start_time: i64,
-}
-
-/// What our own flock file says about its holder, for waiters' messages.
-#[derive(Serialize, Deserialize)]
-struct HolderRecord {
-    pid: u32,
 }
 
 /// Who may re-enter a held lock: the tokio task, or the thread when not inside a task.
@@ -179,7 +159,7 @@ pub async fn acquire_in(
     }
 
     ensure_private_dir(lock_dir)?;
-    let me = own_record();
+    let me = cloudflared_lock::own_record();
     let mut waiter = Waiter {
         on_wait,
         url_file: url_file.clone(),
@@ -197,7 +177,7 @@ pub async fn acquire_in(
         // URLs written before this holder took the lock are left-overs of an earlier login. If the
         // holder is itself waiting for a live cloudflared, that login's URL counts too.
         let mut since = mtime(&key);
-        if let Some((_, cf_since)) = live_cloudflared(&cf_path) {
+        if let Some((_, cf_since)) = cloudflared_lock::live(&cf_path) {
             since = since.map(|s| s.min(cf_since));
         }
         waiter.poll_url(since);
@@ -211,7 +191,7 @@ pub async fn acquire_in(
 
     // Layer 2: cloudflared's lock, while holding ours (so only one zssh at a time touches it).
     let cf_lock = loop {
-        match claim_cloudflared(&cf_path, me) {
+        match cloudflared_lock::claim(&cf_path, me) {
             Claim::Done(ours) => break ours.map(|rec| (cf_path.clone(), rec)),
             Claim::Live { pid, since } => {
                 waiter.holder(Some(pid), true);
@@ -282,89 +262,10 @@ impl Drop for LoginLock {
             remove_quietly(&self.url_file);
         }
         if let Some((path, ours)) = &held.cf_lock {
-            let still_ours = read_small(path, MAX_LOCK_LEN)
-                .and_then(|b| serde_json::from_slice::<CfRecord>(&b).ok())
-                .is_some_and(|rec| rec == *ours);
-            if still_ours {
-                remove_quietly(path);
-            } else {
-                debug!(
-                    "lock: {} was replaced by someone else; leaving it",
-                    path.display()
-                );
-            }
+            cloudflared_lock::release(path, ours);
         }
         let _ = held.file.unlock();
         debug!("lock: released {}", self.key.display());
-    }
-}
-
-/// A plain single-flight lock: the flock layer alone (no cloudflared-format lock, no login URL),
-/// for work other than logins that many processes may want at once, such as renewing an
-/// application's certificate. Released when dropped, or by the kernel when the holder dies.
-#[derive(Debug)]
-pub struct Flock {
-    file: File,
-    path: PathBuf,
-}
-
-impl Drop for Flock {
-    fn drop(&mut self) {
-        let _ = self.file.unlock();
-        debug!("lock: released {}", self.path.display());
-    }
-}
-
-/// Take the flock `<lock_dir>/<name>.lock`, polling until it is free or `deadline` elapses.
-/// `on_wait` is called on every poll while someone else holds it, with the holder's pid (when it
-/// said) and how long this process has waited. `what` names the holder's job in the timeout
-/// error ("the certificate renewal for ssh.example.com").
-pub async fn acquire_flock(
-    lock_dir: &Path,
-    name: &str,
-    what: &str,
-    deadline: Duration,
-    on_wait: &mut (dyn FnMut(Option<u32>, Duration) + Send),
-) -> Result<Flock, UserError> {
-    let started = Instant::now();
-    let path = lock_dir.join(format!("{name}.lock"));
-    ensure_private_dir(lock_dir)?;
-    loop {
-        if let Some(file) = try_flock(&path)? {
-            write_holder_record(&file, &path);
-            debug!("lock: acquired {}", path.display());
-            return Ok(Flock { file, path });
-        }
-        let pid = read_holder_pid(&path);
-        on_wait(pid, started.elapsed());
-        if started.elapsed() >= deadline {
-            let who = pid.map_or("another process".to_string(), |p| format!("pid {p}"));
-            let hint = match pid {
-                Some(pid) => format!(
-                    "if that process is stuck, stop it (kill {pid}), then run the command again"
-                ),
-                None => "stop the other zssh process, then run the command again".to_string(),
-            };
-            // Only a pending login keeps a holder this long (as with the login lock itself).
-            return Err(UserError::new(
-                Exit::Auth,
-                format!(
-                    "timed out after {} waiting for {what} (held by {who})",
-                    seconds(deadline)
-                ),
-                hint,
-            ));
-        }
-        debug!("lock: waiting for {} (held by pid {pid:?})", path.display());
-        tokio::time::sleep(POLL.min(deadline.saturating_sub(started.elapsed()))).await;
-    }
-}
-
-fn remove_quietly(path: &Path) {
-    if let Err(e) = std::fs::remove_file(path)
-        && e.kind() != ErrorKind::NotFound
-    {
-        debug!("lock: cannot remove {}: {e}", path.display());
     }
 }
 
@@ -419,15 +320,6 @@ impl Waiter<'_> {
     }
 }
 
-/// `11 s`, `0.3 s`.
-fn seconds(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
-    }
-}
-
 fn timeout_error(
     deadline: Duration,
     token_name: &str,
@@ -455,249 +347,8 @@ fn timeout_error(
     UserError::new(Exit::Auth, message, hint)
 }
 
-/// Open (creating, 0600, never truncating: the holder's record is in it) and try to flock.
-/// `None` means someone else holds it.
-fn try_flock(path: &Path) -> Result<Option<File>, UserError> {
-    let fail = |e: std::io::Error| {
-        UserError::local(
-            format!("cannot lock {}: {e}", path.display()),
-            "zssh keeps its locks under $XDG_STATE_HOME/zssh or ~/.local/state/zssh; make it a writable local directory",
-        )
-    };
-    // A lock file deleted and recreated under us shows up as a different file; a few quick
-    // retries settle it.
-    for _ in 0..8 {
-        // Lock files are zssh's own: a symlink planted in their place is removed, never followed
-        // (the holder record would otherwise be written into its target).
-        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-            remove_quietly(path);
-        }
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
-        }
-        let file = options.open(path).map_err(fail)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
-            Err(std::fs::TryLockError::Error(e)) => return Err(fail(e)),
-        }
-        if same_file(&file, path) {
-            return Ok(Some(file));
-        }
-        debug!(
-            "lock: {} was replaced while locking; retrying",
-            path.display()
-        );
-    }
-    Ok(None)
-}
-
-/// Whether `path` still names the file open as `file` (always true off unix, where an open file
-/// cannot be deleted).
-fn same_file(file: &File, path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        match (file.metadata(), std::fs::metadata(path)) {
-            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-            _ => false,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (file, path);
-        true
-    }
-}
-
-fn write_holder_record(mut file: &File, path: &Path) {
-    let mut line = serde_json::to_vec(&HolderRecord {
-        pid: std::process::id(),
-    })
-    .unwrap_or_default();
-    line.push(b'\n');
-    let result = file
-        .set_len(0)
-        .and_then(|()| file.seek(SeekFrom::Start(0)))
-        .and_then(|_| file.write_all(&line));
-    if let Err(e) = result {
-        debug!("lock: cannot record our pid in {}: {e}", path.display());
-    }
-}
-
-fn read_holder_pid(path: &Path) -> Option<u32> {
-    let bytes = read_small(path, MAX_LOCK_LEN)?;
-    serde_json::from_slice::<HolderRecord>(&bytes)
-        .ok()
-        .map(|r| r.pid)
-}
-
-fn read_small(path: &Path, limit: u64) -> Option<Vec<u8>> {
-    let file = File::open(path).ok()?;
-    let mut bytes = Vec::new();
-    file.take(limit).read_to_end(&mut bytes).ok()?;
-    Some(bytes)
-}
-
 fn mtime(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
-}
-
-/// Our cloudflared-format record, or `None` where our start time cannot be known as cloudflared
-/// computes it (off Linux).
-fn own_record() -> Option<CfRecord> {
-    let pid = std::process::id();
-    Some(CfRecord {
-        pid,
-        start_time: process_start_ms(pid)?,
-    })
-}
-
-enum Claim {
-    /// Nothing blocks us; carries our record if we wrote our cloudflared-format lock.
-    Done(Option<CfRecord>),
-    /// A live cloudflared login holds it; `since` is its lock's mtime.
-    Live { pid: u32, since: SystemTime },
-}
-
-/// Clear stale cloudflared locks and create ours, or report the live one in the way.
-fn claim_cloudflared(path: &Path, me: Option<CfRecord>) -> Claim {
-    for _ in 0..8 {
-        if let Some(me) = me {
-            match create_cf_lock(path, me) {
-                Ok(()) => return Claim::Done(Some(me)),
-                Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
-                Err(e) => {
-                    // Unwritable ~/.cloudflared: proceed under our flock alone; the token write
-                    // will report the real problem.
-                    debug!("lock: cannot create {}: {e}", path.display());
-                    return Claim::Done(None);
-                }
-            }
-        }
-        match inspect_cf_lock(path) {
-            Inspection::Missing if me.is_none() => return Claim::Done(None),
-            Inspection::Missing => continue,
-            Inspection::Live { pid, since } => return Claim::Live { pid, since },
-            Inspection::Stale { reason, file } => {
-                if !remove_if_same(path, &file) {
-                    return Claim::Done(None);
-                }
-                debug!(
-                    "lock: removed stale cloudflared lock {} ({reason})",
-                    path.display()
-                );
-            }
-        }
-    }
-    Claim::Done(None)
-}
-
-/// Exclusive create, 0600, one JSON line. A half-written file is removed again.
-fn create_cf_lock(path: &Path, me: CfRecord) -> std::io::Result<()> {
-    if let Some(dir) = path.parent()
-        && !dir.as_os_str().is_empty()
-        && !dir.is_dir()
-    {
-        ensure_private_dir(dir).map_err(|e| std::io::Error::other(e.message))?;
-    }
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    let mut line = serde_json::to_vec(&me).map_err(std::io::Error::other)?;
-    line.push(b'\n');
-    if let Err(e) = file.write_all(&line) {
-        drop(file);
-        let _ = std::fs::remove_file(path);
-        return Err(e);
-    }
-    Ok(())
-}
-
-enum Inspection {
-    Missing,
-    Live {
-        pid: u32,
-        since: SystemTime,
-    },
-    Stale {
-        reason: &'static str,
-        file: Option<File>,
-    },
-}
-
-fn inspect_cf_lock(path: &Path) -> Inspection {
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Inspection::Missing,
-        Err(_) => {
-            return Inspection::Stale {
-                reason: "unreadable",
-                file: None,
-            };
-        }
-    };
-    let modified = file.metadata().and_then(|m| m.modified()).ok();
-    let mut bytes = Vec::new();
-    if (&file).take(MAX_LOCK_LEN).read_to_end(&mut bytes).is_err() {
-        return Inspection::Stale {
-            reason: "unreadable",
-            file: Some(file),
-        };
-    }
-    let age = modified
-        .and_then(|m| SystemTime::now().duration_since(m).ok())
-        .unwrap_or_default();
-    let start_of: Option<&dyn Fn(u32) -> Option<i64>> = if cfg!(target_os = "linux") {
-        Some(&process_start_ms)
-    } else {
-        None
-    };
-    match classify(&bytes, age, std::process::id(), start_of) {
-        Verdict::Live(pid) => Inspection::Live {
-            pid,
-            since: modified.unwrap_or_else(SystemTime::now),
-        },
-        Verdict::Stale(reason) => Inspection::Stale {
-            reason,
-            file: Some(file),
-        },
-    }
-}
-
-/// The live cloudflared lock at `path`, if any, without touching it.
-fn live_cloudflared(path: &Path) -> Option<(u32, SystemTime)> {
-    match inspect_cf_lock(path) {
-        Inspection::Live { pid, since } => Some((pid, since)),
-        _ => None,
-    }
-}
-
-/// Remove `path` if it is still the file we inspected (a cloudflared may have replaced a stale
-/// lock with a live one meanwhile). Returns false if a stale lock could not be removed.
-fn remove_if_same(path: &Path, inspected: &Option<File>) -> bool {
-    if let Some(file) = inspected
-        && !same_file(file, path)
-    {
-        return true; // replaced: look again
-    }
-    match std::fs::remove_file(path) {
-        Ok(()) => true,
-        Err(e) if e.kind() == ErrorKind::NotFound => true,
-        Err(e) => {
-            debug!("lock: cannot remove stale {}: {e}", path.display());
-            false
-        }
-    }
 }
 
 /// What the lock files for one token say, for `zssh doctor` (read-only unless asked).
@@ -721,100 +372,37 @@ pub fn state(token_file: &Path) -> Result<LockState, UserError> {
             pid: read_holder_pid(&ours),
         });
     }
-    Ok(match inspect_cf_lock(&with_suffix(token_file, ".lock")) {
-        Inspection::Missing => LockState::Free,
-        Inspection::Live { pid, .. } => LockState::Cloudflared { pid },
-        Inspection::Stale { reason, .. } => LockState::Dead { reason },
-    })
+    Ok(
+        match cloudflared_lock::inspect(&with_suffix(token_file, ".lock")) {
+            Inspection::Missing => LockState::Free,
+            Inspection::Live { pid, .. } => LockState::Cloudflared { pid },
+            Inspection::Stale { reason, .. } => LockState::Dead { reason },
+        },
+    )
 }
 
 /// Remove a dead cloudflared lock for `token_file` (a live one is left alone). True if removed.
 pub fn clear_dead(token_file: &Path) -> bool {
     let path = with_suffix(token_file, ".lock");
-    match inspect_cf_lock(&path) {
-        Inspection::Stale { file, .. } => remove_if_same(&path, &file) && !path.exists(),
+    match cloudflared_lock::inspect(&path) {
+        Inspection::Stale { file, .. } => {
+            cloudflared_lock::remove_if_same(&path, &file) && !path.exists()
+        }
         _ => false,
     }
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum Verdict {
-    Live(u32),
-    Stale(&'static str),
-}
-
-/// cloudflared's staleness rules (spec 4.4) for lock content `content` whose mtime is `age` old.
-/// `start_of` gives a live process's start time in ms (`None`: gone, a zombie, or unreadable);
-/// without it (off Linux) a parsable, fresh lock counts as live. A lock naming `self_pid` can only
-/// be a left-over of this process, since we checked it while holding our flock.
-fn classify(
-    content: &[u8],
-    age: Duration,
-    self_pid: u32,
-    start_of: Option<&dyn Fn(u32) -> Option<i64>>,
-) -> Verdict {
-    if content.iter().all(u8::is_ascii_whitespace) {
-        return Verdict::Stale("empty (legacy) lock");
-    }
-    let Ok(rec) = serde_json::from_slice::<CfRecord>(content) else {
-        return Verdict::Stale("unparsable");
-    };
-    if age > STALE_AGE {
-        return Verdict::Stale("older than 10 minutes");
-    }
-    if rec.pid == self_pid {
-        return Verdict::Stale("left behind by this process");
-    }
-    let Some(start_of) = start_of else {
-        return Verdict::Live(rec.pid);
-    };
-    match start_of(rec.pid) {
-        None => Verdict::Stale("process is gone"),
-        Some(start) if start.abs_diff(rec.start_time) > START_SLACK_MS => {
-            Verdict::Stale("start time differs (pid reused)")
-        }
-        Some(_) => Verdict::Live(rec.pid),
-    }
-}
-
-/// A process's start time in ms since the epoch, computed as cloudflared (gopsutil) does on
-/// Linux: `/proc/<pid>/stat` field 22 (clock ticks since boot, USER_HZ = 100) truncated to whole
-/// seconds, plus `btime` from `/proc/stat`, times 1000. `None` if the process does not exist, is
-/// a zombie, or cannot be read.
-#[cfg(target_os = "linux")]
-fn process_start_ms(pid: u32) -> Option<i64> {
-    const CLOCK_TICKS: u64 = 100;
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) may contain spaces and parentheses: parse after the last ')'.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let mut fields = rest.split_whitespace();
-    let state = fields.next()?; // field 3
-    if state == "Z" || state == "X" || state == "x" {
-        return None;
-    }
-    let ticks: u64 = fields.nth(22 - 4)?.parse().ok()?;
-    let btime: u64 = std::fs::read_to_string("/proc/stat")
-        .ok()?
-        .lines()
-        .find_map(|l| l.strip_prefix("btime "))?
-        .trim()
-        .parse()
-        .ok()?;
-    i64::try_from((ticks / CLOCK_TICKS + btime) * 1000).ok()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn process_start_ms(_pid: u32) -> Option<i64> {
-    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     #[cfg(target_os = "linux")]
+    use crate::access::cloudflared_lock::testing::{Sleeper, cf_json};
+    #[cfg(target_os = "linux")]
+    use crate::access::cloudflared_lock::{own_record, process_start_ms};
+    #[cfg(target_os = "linux")]
     use std::io::BufRead;
     #[cfg(target_os = "linux")]
-    use std::process::{Child, Command, Stdio};
+    use std::process::{Command, Stdio};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::mpsc;
@@ -864,190 +452,6 @@ mod tests {
     #[cfg(target_os = "linux")]
     fn our_cf_record() -> CfRecord {
         own_record().expect("our start time on Linux")
-    }
-
-    #[cfg(target_os = "linux")]
-    fn cf_json(pid: u32, start_time: i64) -> String {
-        format!("{{\"pid\":{pid},\"start_time\":{start_time}}}\n")
-    }
-
-    /// A live process with a real start time, killed and reaped on drop.
-    #[cfg(target_os = "linux")]
-    struct Sleeper(Child);
-
-    #[cfg(target_os = "linux")]
-    impl Sleeper {
-        fn spawn() -> Sleeper {
-            Sleeper(
-                Command::new("sleep")
-                    .arg("1000")
-                    .stdin(Stdio::null())
-                    .spawn()
-                    .unwrap(),
-            )
-        }
-        fn pid(&self) -> u32 {
-            self.0.id()
-        }
-    }
-
-    #[cfg(target_os = "linux")]
-    impl Drop for Sleeper {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-
-    #[test]
-    fn classify_follows_cloudflared_staleness_rules() {
-        let me = 4242;
-        let table: &[(&str, &str, u64, Option<i64>, Verdict)] = &[
-            (
-                "live",
-                r#"{"pid":7,"start_time":5000}"#,
-                5,
-                Some(5000),
-                Verdict::Live(7),
-            ),
-            (
-                "newline and extra field",
-                "{\"pid\":7,\"start_time\":5000,\"x\":1}\n",
-                0,
-                Some(5000),
-                Verdict::Live(7),
-            ),
-            (
-                "slack 1000 ms",
-                r#"{"pid":7,"start_time":5000}"#,
-                0,
-                Some(6000),
-                Verdict::Live(7),
-            ),
-            (
-                "slack exceeded",
-                r#"{"pid":7,"start_time":5000}"#,
-                0,
-                Some(6001),
-                Verdict::Stale("start time differs (pid reused)"),
-            ),
-            (
-                "gone",
-                r#"{"pid":7,"start_time":5000}"#,
-                0,
-                None,
-                Verdict::Stale("process is gone"),
-            ),
-            (
-                "empty legacy",
-                "",
-                0,
-                Some(5000),
-                Verdict::Stale("empty (legacy) lock"),
-            ),
-            (
-                "whitespace",
-                " \n",
-                0,
-                Some(5000),
-                Verdict::Stale("empty (legacy) lock"),
-            ),
-            (
-                "garbage",
-                "pid=7",
-                0,
-                Some(5000),
-                Verdict::Stale("unparsable"),
-            ),
-            (
-                "negative pid",
-                r#"{"pid":-1,"start_time":5000}"#,
-                0,
-                Some(5000),
-                Verdict::Stale("unparsable"),
-            ),
-            (
-                "missing start",
-                r#"{"pid":7}"#,
-                0,
-                Some(5000),
-                Verdict::Stale("unparsable"),
-            ),
-            (
-                "9 min old",
-                r#"{"pid":7,"start_time":5000}"#,
-                540,
-                Some(5000),
-                Verdict::Live(7),
-            ),
-            (
-                "11 min old",
-                r#"{"pid":7,"start_time":5000}"#,
-                660,
-                Some(5000),
-                Verdict::Stale("older than 10 minutes"),
-            ),
-            (
-                "ours",
-                r#"{"pid":4242,"start_time":5000}"#,
-                0,
-                Some(5000),
-                Verdict::Stale("left behind by this process"),
-            ),
-        ];
-        for (name, content, age, start, want) in table {
-            let start = *start;
-            let start_of = move |_pid: u32| start;
-            let got = classify(
-                content.as_bytes(),
-                Duration::from_secs(*age),
-                me,
-                Some(&start_of),
-            );
-            assert_eq!(&got, want, "{name}");
-        }
-        // Off Linux: a fresh parsable lock is live whatever its pid.
-        let got = classify(br#"{"pid":7,"start_time":1}"#, Duration::ZERO, me, None);
-        assert_eq!(got, Verdict::Live(7));
-        let got = classify(b"", Duration::ZERO, me, None);
-        assert_eq!(got, Verdict::Stale("empty (legacy) lock"));
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn process_start_time_is_gopsutil_style() {
-        let start = process_start_ms(std::process::id()).unwrap();
-        assert_eq!(start % 1000, 0, "whole seconds, as gopsutil computes it");
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64;
-        assert!(
-            start <= now + 1000 && start > now - 86_400_000,
-            "{start} vs {now}"
-        );
-        // A child started after us started no earlier than we did.
-        let child = Sleeper::spawn();
-        assert!(process_start_ms(child.pid()).unwrap() >= start);
-        // A reaped child has no start time; pid 0 never does.
-        let mut gone = Command::new("true").spawn().unwrap();
-        let gone_pid = gone.id();
-        gone.wait().unwrap();
-        assert_eq!(process_start_ms(gone_pid), None);
-        assert_eq!(process_start_ms(0), None);
-    }
-
-    #[test]
-    fn same_file_notices_deletion_and_replacement() {
-        let f = fixture();
-        std::fs::create_dir_all(&f.locks).unwrap();
-        let path = f.flock_file();
-        let file = try_flock(&path).unwrap().unwrap();
-        assert!(same_file(&file, &path));
-        std::fs::remove_file(&path).unwrap();
-        assert!(!same_file(&file, &path));
-        std::fs::write(&path, b"").unwrap();
-        assert!(!same_file(&file, &path));
     }
 
     #[test]
@@ -1511,50 +915,6 @@ mod tests {
         waiter.poll_url(None);
         drop(waiter);
         assert_eq!(events, [Waiting::Url("https://old.example/".into())]);
-    }
-
-    #[test]
-    fn plain_flock_waits_reports_the_holder_and_times_out() {
-        let f = fixture();
-        let held = runtime()
-            .block_on(acquire_flock(
-                &f.locks,
-                "h-cert",
-                "x",
-                Duration::ZERO,
-                &mut |_, _| {},
-            ))
-            .unwrap();
-        let mut seen = Vec::new();
-        let err = runtime()
-            .block_on(acquire_flock(
-                &f.locks,
-                "h-cert",
-                "the certificate renewal for h",
-                Duration::from_millis(300),
-                &mut |pid, _| seen.push(pid),
-            ))
-            .unwrap_err();
-        let pid = std::process::id();
-        assert_eq!(
-            err.message,
-            format!(
-                "timed out after 0.3 s waiting for the certificate renewal for h (held by pid {pid})"
-            )
-        );
-        assert!(err.hint.contains(&format!("kill {pid}")), "{}", err.hint);
-        assert!(!seen.is_empty() && seen.iter().all(|p| *p == Some(pid)));
-        drop(held);
-        let again = runtime()
-            .block_on(acquire_flock(
-                &f.locks,
-                "h-cert",
-                "x",
-                Duration::ZERO,
-                &mut |_, _| panic!("free: no wait"),
-            ))
-            .unwrap();
-        drop(again);
     }
 
     #[test]
