@@ -2,9 +2,10 @@
 //! one marked `Include` of it into the user's ssh config; `--uninstall` takes both out again,
 //! `--dry-run` shows the change as a unified diff, `--print` shows cloudflared-style snippets.
 //!
-//! This file does the file handling (symlinks followed to their target, a backup before the
-//! first change, atomic replacement keeping the file's mode, nothing written when nothing
-//! changes) and decides what to print; the text edits are in [`crate::ssh_config`].
+//! This file decides what changes and what to print; the text edits are in
+//! [`crate::ssh_config`], and the user's config is edited through [`crate::userfile`] (symlinks
+//! followed to their target, a backup before the first change, atomic replacement keeping the
+//! file's mode and owner, nothing written when nothing changes).
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +16,7 @@ use crate::exit::Exit;
 use crate::fsutil;
 use crate::paths;
 use crate::ssh_config::{self, Auth, Identity, Stanza};
+use crate::userfile::{self, UserFile};
 
 pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
     let mut patterns: Vec<String> = Vec::new();
@@ -63,7 +65,8 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
     }
 
     let given = expand_tilde(&args.ssh_config, &home);
-    let config = resolve_links(&given)?;
+    let file = users_config(&given)?;
+    let config = file.path().to_path_buf();
     let managed = paths::managed_ssh_config()?;
     let include = ssh_config::include_line(utf8(&managed)?);
 
@@ -139,8 +142,7 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
 
     let managed_changes = new_managed != old_managed;
     // A config that does not exist and would stay empty is not created.
-    let config_changes =
-        new_config != old_config_bytes || (old_config.is_none() && !new_config.is_empty());
+    let config_changes = changes(old_config.as_deref(), &new_config);
 
     if args.dry_run {
         let mut out = String::new();
@@ -180,7 +182,7 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
     if args.uninstall {
         // The Include goes first, so the config never names a missing file.
         if config_changes {
-            write_config(&given, &config, old_config.as_deref(), &new_config)?;
+            write_config(&file, ssh_config::remove_include)?;
         }
         match &new_managed {
             Some(text) if managed_changes => fsutil::write_private(&managed, text.as_bytes())?,
@@ -226,7 +228,7 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
         fsutil::write_private(&managed, text.as_bytes())?;
     }
     if config_changes {
-        write_config(&given, &config, old_config.as_deref(), &new_config)?;
+        write_config(&file, |now| ssh_config::add_include(now, &include))?;
     }
     eprintln!(
         "zssh: wrote {} to {} (included from {})",
@@ -330,31 +332,6 @@ fn expand_tilde(path: &str, home: &Path) -> PathBuf {
     }
 }
 
-/// Follow symlinks to the file they name (which may not exist yet): zssh edits the target and
-/// keeps the link.
-fn resolve_links(path: &Path) -> Result<PathBuf, UserError> {
-    let mut p = path.to_path_buf();
-    for _ in 0..40 {
-        match std::fs::symlink_metadata(&p) {
-            Ok(m) if m.file_type().is_symlink() => {
-                let target = std::fs::read_link(&p).map_err(|e| read_error(&p, &e))?;
-                p = match p.parent() {
-                    Some(dir) if target.is_relative() => dir.join(target),
-                    _ => target,
-                };
-            }
-            _ => return Ok(p),
-        }
-    }
-    Err(UserError::local(
-        format!(
-            "cannot read {}: too many levels of symbolic links",
-            path.display()
-        ),
-        "point the link at a file, or pass the file with --ssh-config FILE",
-    ))
-}
-
 fn read_error(path: &Path, e: &std::io::Error) -> UserError {
     UserError::local(
         format!("cannot read {}: {e}", path.display()),
@@ -362,14 +339,6 @@ fn read_error(path: &Path, e: &std::io::Error) -> UserError {
             "check that {} is a file you can read and write",
             path.display()
         ),
-    )
-}
-
-fn write_error(path: &Path, e: &std::io::Error) -> UserError {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    UserError::local(
-        format!("cannot write {}: {e}", path.display()),
-        format!("check that {} is writable by you", dir.display()),
     )
 }
 
@@ -453,27 +422,35 @@ fn ssh_reads(config: &[u8], managed: &str) -> Result<(), String> {
     }
 }
 
-/// Back up the user's config (next to the name they use, once: the first backup is the one
-/// worth keeping), then replace its target atomically with its mode kept.
-fn write_config(
-    given: &Path,
-    target: &Path,
-    old: Option<&[u8]>,
-    new: &[u8],
-) -> Result<(), UserError> {
-    if let Some(old) = old {
-        let mut backup = given.as_os_str().to_owned();
-        backup.push(".zssh-backup");
-        let backup = PathBuf::from(backup);
-        fsutil::backup_once(&backup, old).map_err(|e| write_error(&backup, &e))?;
+/// The user's config as zssh edits it: the target of `given`'s symlinks, backed up next to the
+/// name they use (once: the first backup is the one worth keeping).
+fn users_config(given: &Path) -> Result<UserFile, UserError> {
+    let file = UserFile::at(given).map_err(|e| {
+        UserError::local(
+            format!("cannot read {}: {e}", given.display()),
+            "point the link at a file, or pass the file with --ssh-config FILE",
+        )
+    })?;
+    Ok(file.backup_to(userfile::with_suffix(given, ".zssh-backup")))
+}
+
+/// Write the config's change again onto what it holds now (see [`UserFile::edit`]): `edit`
+/// applied to the current text, written if that changes it.
+fn write_config(file: &UserFile, edit: impl Fn(&[u8]) -> Vec<u8>) -> Result<(), UserError> {
+    file.edit(|now| {
+        let new = edit(now.unwrap_or_default());
+        changes(now, &new).then_some(new)
+    })?;
+    Ok(())
+}
+
+/// Whether `new` changes a config that holds `old` (`None`: it does not exist, and is not
+/// created to stay empty).
+fn changes(old: Option<&[u8]>, new: &[u8]) -> bool {
+    match old {
+        Some(old) => old != new,
+        None => !new.is_empty(),
     }
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let mode = fsutil::existing_mode(target);
-    if mode.is_none() {
-        fsutil::ensure_private_dir(dir)?;
-    }
-    fsutil::replace_atomically(target, new, mode.unwrap_or(0o600))
-        .map_err(|e| write_error(target, &e))
 }
 
 /// A unified diff of one file (`None`: the file does not exist).

@@ -10,9 +10,9 @@
 //! ssh to ask, ~/.ssh/known_hosts and the host's own name are used.
 //!
 //! ssh appends to known_hosts without a lock while repair waits on the network and the person,
-//! so the file is edited at write time: under an flock on `<file>.zssh.lock`, re-read, the same
-//! edit applied to what is there now, written beside it and renamed over it only if nothing
-//! changed meanwhile (else again).
+//! so the file is edited at write time through [`crate::userfile`]: under zssh's lock on it,
+//! re-read, the same edit applied to what is there now, replaced only if nothing changed
+//! meanwhile (else again).
 //!
 //! The report goes to stdout; the question goes to the terminal (/dev/tty); errors to stderr.
 //! Exit status: check → 0 when known_hosts accepts the key, 1 (`Exit::Failure`) when it differs or
@@ -30,15 +30,10 @@ use crate::hostkey::{self, FetchError};
 use crate::known_hosts::{self, Found, How, Key, KnownHosts, Marker, Repair, SshView, Status};
 use crate::paths;
 use crate::ui::LoginUi;
+use crate::userfile::{self, UserFile};
 
 /// Appended to the file name for the one-time backup.
 const BACKUP_SUFFIX: &str = ".zssh-backup";
-/// Appended to the file name for the lock zssh holds while it rewrites the file.
-const LOCK_SUFFIX: &str = ".zssh.lock";
-/// A known_hosts file larger than this is refused (a line per host is about 100 bytes).
-const MAX_FILE: u64 = 64 * 1024 * 1024;
-/// How many times a rewrite starts over when ssh appends in the middle of it.
-const WRITE_ATTEMPTS: usize = 16;
 
 /// One known_hosts file ssh reads for the host.
 struct Source {
@@ -410,7 +405,7 @@ fn load(path: &Path, user: bool) -> Result<Source, UserError> {
 }
 
 fn read(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
-    fsutil::read_regular(path, MAX_FILE)
+    fsutil::read_regular(path, userfile::MAX_FILE)
 }
 
 fn read_error(path: &Path, e: &std::io::Error) -> UserError {
@@ -420,86 +415,37 @@ fn read_error(path: &Path, e: &std::io::Error) -> UserError {
     )
 }
 
-fn with_suffix(file: &Path, suffix: &str) -> PathBuf {
-    let mut s = file.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
-}
-
-/// Apply `edit` to what `file` holds at write time, under zssh's lock on it: re-read, edit,
-/// back up (once), and replace it atomically if nothing appended meanwhile; else start over.
+/// Apply `edit` to what `file` holds at write time (see [`UserFile::edit`]: under zssh's lock on
+/// it, re-read, backed up once, replaced only if nothing appended meanwhile, else again).
 /// Returns the edit made and whether the backup was taken now (`None`: nothing to change any
 /// more, e.g. another repair did it).
 fn rewrite(
     file: &Path,
     edit: impl Fn(&KnownHosts) -> Repair,
 ) -> Result<Option<(Repair, bool)>, UserError> {
-    let unwritable = |e: std::io::Error| {
-        UserError::local(
-            format!("cannot write {}: {e}", file.display()),
-            format!("check that {} is writable by you", parent(file).display()),
-        )
-    };
-    fsutil::ensure_private_dir(parent(file))?;
-    let lock_path = with_suffix(file, LOCK_SUFFIX);
-    let lock = open_lock(&lock_path).map_err(|e| {
-        UserError::local(
-            format!("cannot lock {}: {e}", lock_path.display()),
-            format!("check that {} is writable by you", parent(file).display()),
-        )
-    })?;
-    lock.lock().map_err(|e| {
-        UserError::local(
-            format!("cannot lock {}: {e}", lock_path.display()),
-            "check that the file system supports locks (flock)",
-        )
-    })?;
-    let mut backed_up = false;
-    for _ in 0..WRITE_ATTEMPTS {
-        let fresh = read(file).map_err(|e| read_error(file, &e))?;
-        let plan = edit(&KnownHosts::parse(fresh.as_deref().unwrap_or_default()));
-        if !plan.changed() {
-            return Ok(None);
-        }
-        test_hook_after_read();
-        if let Some(old) = &fresh {
-            let backup = backup_path(file);
-            backed_up |= fsutil::backup_once(&backup, old).map_err(|e| {
-                UserError::local(
-                    format!(
-                        "cannot back up {} to {}: {e}",
-                        file.display(),
-                        backup.display()
-                    ),
-                    format!("check that {} is writable by you", parent(file).display()),
-                )
-            })?;
-        }
-        let mode = fsutil::existing_mode(file).unwrap_or(0o600);
-        if fsutil::replace_if_unchanged(file, &plan.text, mode, fresh.as_deref(), MAX_FILE)
-            .map_err(unwritable)?
-        {
-            return Ok(Some((plan, backed_up)));
-        }
-    }
-    Err(UserError::local(
-        format!(
-            "{} kept changing while zssh rewrote it; it was not changed",
-            file.display()
-        ),
-        "run the repair again when the ssh sessions adding keys to it are done",
-    ))
-}
-
-fn open_lock(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut o = std::fs::OpenOptions::new();
-    o.create(true).truncate(false).write(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o.open(path)
+    let user_file = UserFile::at(file)
+        .map_err(|e| read_error(file, &e))?
+        .backup_to(backup_path(file));
+    let edited = user_file
+        .edit(|now| {
+            let plan = edit(&KnownHosts::parse(now.unwrap_or_default()));
+            let changed = plan.changed();
+            if changed {
+                test_hook_after_read();
+            }
+            changed.then_some(plan)
+        })
+        .map_err(|e| match e {
+            userfile::Error::KeptChanging { file } => UserError::local(
+                format!(
+                    "{} kept changing while zssh rewrote it; it was not changed",
+                    file.display()
+                ),
+                "run the repair again when the ssh sessions adding keys to it are done",
+            ),
+            e => e.into(),
+        })?;
+    Ok(edited.map(|e| (e.content, e.backed_up)))
 }
 
 /// Test-only: with `ZSSH_TEST_KNOWN_HOSTS_HOOK` set to a shell command, it runs after each
@@ -615,15 +561,7 @@ fn direct_error(host: &str, port: u16, e: FetchError) -> UserError {
 }
 
 fn backup_path(file: &Path) -> PathBuf {
-    let mut s = file.as_os_str().to_owned();
-    s.push(BACKUP_SUFFIX);
-    PathBuf::from(s)
-}
-
-fn parent(file: &Path) -> &Path {
-    file.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
+    userfile::with_suffix(file, BACKUP_SUFFIX)
 }
 
 /// Ask a yes/no question on the terminal; no terminal (or `ZSSH_NONINTERACTIVE=1`) is an error
