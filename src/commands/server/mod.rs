@@ -20,6 +20,7 @@ use crate::cli::{ServerCheckArgs, ServerCommand, TrustCaArgs};
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::sshd_config::{self, Effective, Refusal};
+use crate::userfile::{self, UserFile};
 
 pub async fn run(cmd: ServerCommand) -> Result<Exit, UserError> {
     match cmd {
@@ -95,82 +96,34 @@ fn read_key_input(arg: &str) -> Result<String, UserError> {
     }
 }
 
-/// The mode and owner a replacement of `path` should get: the original's, or `default` mode.
-fn original_mode(path: &Path, default: u32) -> (u32, Option<(u32, u32)>) {
-    use std::os::unix::fs::MetadataExt;
-    match std::fs::metadata(path) {
-        Ok(m) => (m.mode() & 0o7777, Some((m.uid(), m.gid()))),
-        Err(_) => (default, None),
-    }
-}
+/// Said when the files cannot be read or written: sshd's files are root's.
+const ROOT_HINT: &str = "run zssh server trust-ca --apply as root (sudo)";
 
-/// Write `bytes` to a temp file in `dir` with `mode` (and owner), synced; not yet renamed.
-fn stage(
-    dir: &Path,
-    bytes: &[u8],
-    mode: u32,
-    owner: Option<(u32, u32)>,
-) -> std::io::Result<tempfile::NamedTempFile> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".zssh-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    if let Some((uid, gid)) = owner {
-        use std::os::unix::fs::MetadataExt;
-        let m = tmp.as_file().metadata()?;
-        if m.uid() != uid || m.gid() != gid {
-            std::os::unix::fs::fchown(tmp.as_file(), Some(uid), Some(gid))?;
-        }
-    }
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(mode))?;
-    tmp.as_file().sync_all()?;
-    Ok(tmp)
-}
-
-/// Rename a staged file over `path` and sync the directory.
-fn commit(tmp: tempfile::NamedTempFile, path: &Path) -> std::io::Result<()> {
-    tmp.persist(path).map_err(|e| e.error)?;
-    if let Some(dir) = path.parent()
-        && let Ok(d) = std::fs::File::open(if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        })
-    {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-/// Atomically replace (or create) `path`, keeping its mode and owner (new files: `default`).
-fn write_keep_mode(path: &Path, bytes: &[u8], default: u32) -> Result<(), UserError> {
-    let dir = parent_dir(path);
-    let (mode, owner) = original_mode(path, default);
-    stage(dir, bytes, mode, owner)
-        .and_then(|tmp| commit(tmp, path))
-        .map_err(|e| write_error(path, e))
-}
-
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
+/// A failure to edit one of sshd's files, with [`ROOT_HINT`].
+fn edit_error(e: userfile::Error) -> UserError {
+    UserError::local(e.to_string(), ROOT_HINT)
 }
 
 fn write_error(path: &Path, e: std::io::Error) -> UserError {
-    UserError::local(
-        format!("cannot write {}: {e}", path.display()),
-        "run zssh server trust-ca --apply as root (sudo)",
-    )
+    UserError::local(format!("cannot write {}: {e}", path.display()), ROOT_HINT)
 }
 
-/// A symlinked file is edited where it points, so the link stays a link.
-fn resolve(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+/// `text` in a temp file for `sshd -t` to read (removed when dropped).
+fn staged_copy(text: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".zssh-")
+        .suffix(".tmp")
+        .tempfile()?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.flush()?;
+    Ok(tmp)
+}
+
+/// sshd's file `path` as zssh edits it (symlinks followed, mode and owner kept), 0644 if new.
+fn sshd_file(path: &Path) -> Result<UserFile, UserError> {
+    UserFile::at(path)
+        .map(|f| f.new_file_mode(0o644))
+        .map_err(|e| UserError::local(format!("cannot read {}: {e}", path.display()), ROOT_HINT))
 }
 
 fn trust_ca(args: TrustCaArgs) -> Result<Exit, UserError> {
@@ -228,24 +181,10 @@ fn trust_ca(args: TrustCaArgs) -> Result<Exit, UserError> {
     };
     let ca_new = sshd_config::add_ca_key(ca_old.as_deref().unwrap_or(""), &key_line, &key);
 
-    // Stage and validate the new sshd_config before anything changes: next to the file when
-    // applying (so the rename is atomic), in the temp directory for a dry run.
-    let config_real = resolve(&config);
+    // Validate the new sshd_config on a copy before anything changes.
     let mut staged = None;
     if let Some(edit) = &edit {
-        let (mode, owner) = original_mode(&config_real, 0o644);
-        let dir = if args.apply {
-            parent_dir(&config_real).to_path_buf()
-        } else {
-            std::env::temp_dir()
-        };
-        let tmp = stage(
-            &dir,
-            edit.text.as_bytes(),
-            mode,
-            owner.filter(|_| args.apply),
-        )
-        .map_err(|e| write_error(&config_real, e))?;
+        let tmp = staged_copy(&edit.text).map_err(|e| write_error(&std::env::temp_dir(), e))?;
         if let Err(msg) = sshd_run(
             &sshd,
             &["-t".as_ref(), "-f".as_ref(), tmp.path().as_os_str()],
@@ -279,7 +218,7 @@ fn trust_ca(args: TrustCaArgs) -> Result<Exit, UserError> {
                 ),
             ));
         }
-        staged = Some((tmp, after));
+        staged = Some((edit.text.clone(), after));
     }
 
     // Report what changes (or would).
@@ -352,16 +291,36 @@ fn trust_ca(args: TrustCaArgs) -> Result<Exit, UserError> {
     }
 
     // Apply: the CA file first (harmless on its own), then the config, then reload.
-    if let Some(text) = &ca_new {
-        write_keep_mode(&resolve(&ca_file), text.as_bytes(), 0o644)?;
+    if ca_new.is_some() {
+        sshd_file(&ca_file)?
+            .edit(|now| {
+                sshd_config::add_ca_key(
+                    std::str::from_utf8(now.unwrap_or_default()).ok()?,
+                    &key_line,
+                    &key,
+                )
+            })
+            .map_err(edit_error)?;
     }
-    if let Some((tmp, after)) = staged {
-        let backup = PathBuf::from(format!("{}.zssh-backup", config.display()));
-        if !backup.exists() {
-            std::fs::copy(&config_real, &backup).map_err(|e| write_error(&backup, e))?;
+    if let Some((text, after)) = staged {
+        let file = sshd_file(&config)?.backup_to(userfile::with_suffix(&config, ".zssh-backup"));
+        // The edit was checked against the file as read: if it changed since, start again.
+        let edited = file
+            .edit(|now| (now == Some(original.as_bytes())).then_some(text.as_str()))
+            .map_err(edit_error)?;
+        let Some(edited) = edited else {
+            return Err(UserError::local(
+                format!(
+                    "{} changed while zssh edited it; nothing was changed",
+                    config.display()
+                ),
+                "run zssh server trust-ca again",
+            ));
+        };
+        if edited.backed_up {
+            let backup = userfile::with_suffix(&config, ".zssh-backup");
             out.push_str(&format!("{}: backup of the original\n", backup.display()));
         }
-        commit(tmp, &config_real).map_err(|e| write_error(&config_real, e))?;
         crate::out!("{out}");
         out.clear();
         match reload(&after) {
