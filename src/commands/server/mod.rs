@@ -127,14 +127,74 @@ fn sshd_file(path: &Path) -> Result<UserFile, UserError> {
 }
 
 fn trust_ca(args: TrustCaArgs) -> Result<Exit, UserError> {
-    let input = read_key_input(&args.ca_key)?;
-    let (key_line, key) = sshd_config::parse_ca_key(&input).map_err(|e| {
-        UserError::usage(
-            format!("--ca-key {}: {e}", args.ca_key),
-            "pass the CA public key: one line like `ecdsa-sha2-nistp256 AAAA... comment` (zssh server fetch-ca prints it)",
-        )
-    })?;
-    let fingerprint = key.fingerprint(HashAlg::Sha256);
+    let ca = CaKey::read(&args.ca_key)?;
+    let ca_file = ca_file_path(&args)?;
+    let sshd = find_sshd()?;
+    let plan = TrustPlan::make(&args, &sshd, &ca, ca_file)?;
+    // Validate the new sshd_config on a copy before anything changes.
+    let after = match &plan.edit {
+        Some(edit) => Some(plan.validate(&sshd, edit)?),
+        None => None,
+    };
+    let mut out = plan.describe(&ca, args.apply);
+    if !args.apply {
+        out.push_str(if plan.changes_anything() {
+            "dry run: nothing was changed; rerun with --apply (as root) to make these changes\n"
+        } else {
+            "nothing to do\n"
+        });
+        crate::out!("{out}");
+        return Ok(Exit::Ok);
+    }
+    // Apply: the CA file first (harmless on its own), then the config, then reload.
+    if plan.ca_new.is_some() {
+        add_to_ca_file(&plan.ca_file, &ca)?;
+    }
+    match (&plan.edit, after) {
+        (Some(edit), Some(after)) => {
+            if replace_sshd_config(&plan, edit)? {
+                out.push_str(&format!(
+                    "{}: backup of the original\n",
+                    sshd_config_backup(&plan.config).display()
+                ));
+            }
+            crate::out!("{out}");
+            crate::outln!("{}", reload(&after)?);
+        }
+        _ => {
+            out.push_str(if plan.ca_new.is_some() {
+                "sshd reads the CA file at each login; no reload needed\n"
+            } else {
+                "nothing to do\n"
+            });
+            crate::out!("{out}");
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+/// The CA key to trust (`--ca-key`).
+struct CaKey {
+    /// The key as one public key line.
+    line: String,
+    key: ssh_key::PublicKey,
+}
+
+impl CaKey {
+    fn read(arg: &str) -> Result<CaKey, UserError> {
+        let input = read_key_input(arg)?;
+        let (line, key) = sshd_config::parse_ca_key(&input).map_err(|e| {
+            UserError::usage(
+                format!("--ca-key {arg}: {e}"),
+                "pass the CA public key: one line like `ecdsa-sha2-nistp256 AAAA... comment` (zssh server fetch-ca prints it)",
+            )
+        })?;
+        Ok(CaKey { line, key })
+    }
+}
+
+/// `--ca-file`, absolute, as it can be written into sshd_config.
+fn ca_file_path(args: &TrustCaArgs) -> Result<(PathBuf, String), UserError> {
     let ca_file = std::path::absolute(&args.ca_file).unwrap_or_else(|_| args.ca_file.clone());
     let Some(ca_str) = ca_file.to_str().map(str::to_string) else {
         return Err(UserError::usage(
@@ -148,194 +208,204 @@ fn trust_ca(args: TrustCaArgs) -> Result<Exit, UserError> {
             "choose a plain path such as /etc/ssh/ca.pub",
         ));
     }
-    let config = args.sshd_config.clone();
-    let sshd = find_sshd()?;
-    let original = std::fs::read_to_string(&config).map_err(|e| {
-        UserError::local(
-            format!("cannot read {}: {e}", config.display()),
-            "pass the sshd configuration with --sshd-config FILE (run as root)",
-        )
-    })?;
-    let now = effective(&sshd, &config)?;
-    let edit = sshd_config::plan(&original, &ca_str, &now).map_err(|r| match r {
-        Refusal::OtherCaFile(other) => UserError::usage(
-            format!(
-                "{} already trusts the user CA keys in {other}; zssh will not replace that file",
-                config.display()
-            ),
-            format!(
-                "add the key there instead: zssh server trust-ca --ca-key {} --ca-file {other}",
-                args.ca_key
-            ),
-        ),
-    })?;
-    let ca_old = match std::fs::read_to_string(&ca_file) {
-        Ok(s) => Some(s),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(UserError::local(
-                format!("cannot read {}: {e}", ca_file.display()),
-                "run as root (sudo)",
-            ));
-        }
-    };
-    let ca_new = sshd_config::add_ca_key(ca_old.as_deref().unwrap_or(""), &key_line, &key);
+    Ok((ca_file, ca_str))
+}
 
-    // Validate the new sshd_config on a copy before anything changes.
-    let mut staged = None;
-    if let Some(edit) = &edit {
+/// What trust-ca changes: the CA file, and sshd_config where sshd does not yet have
+/// `PubkeyAuthentication yes` and `TrustedUserCAKeys` naming the CA file in effect.
+struct TrustPlan {
+    config: PathBuf,
+    /// sshd_config as read (the edit applies to it, and only to it).
+    original: String,
+    /// `None`: sshd already has both in effect.
+    edit: Option<sshd_config::Edit>,
+    ca_file: PathBuf,
+    /// The CA file's path as sshd_config names it.
+    ca_str: String,
+    /// The CA file's text (`None`: it does not exist yet).
+    ca_old: Option<String>,
+    /// Its new text (`None`: it holds the key already).
+    ca_new: Option<String>,
+}
+
+impl TrustPlan {
+    fn make(
+        args: &TrustCaArgs,
+        sshd: &Path,
+        ca: &CaKey,
+        (ca_file, ca_str): (PathBuf, String),
+    ) -> Result<TrustPlan, UserError> {
+        let config = args.sshd_config.clone();
+        let original = std::fs::read_to_string(&config).map_err(|e| {
+            UserError::local(
+                format!("cannot read {}: {e}", config.display()),
+                "pass the sshd configuration with --sshd-config FILE (run as root)",
+            )
+        })?;
+        let now = effective(sshd, &config)?;
+        let edit = sshd_config::plan(&original, &ca_str, &now).map_err(|r| match r {
+            Refusal::OtherCaFile(other) => UserError::usage(
+                format!(
+                    "{} already trusts the user CA keys in {other}; zssh will not replace that file",
+                    config.display()
+                ),
+                format!(
+                    "add the key there instead: zssh server trust-ca --ca-key {} --ca-file {other}",
+                    args.ca_key
+                ),
+            ),
+        })?;
+        let ca_old = match std::fs::read_to_string(&ca_file) {
+            Ok(s) => Some(s),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(UserError::local(
+                    format!("cannot read {}: {e}", ca_file.display()),
+                    "run as root (sudo)",
+                ));
+            }
+        };
+        let ca_new = sshd_config::add_ca_key(ca_old.as_deref().unwrap_or(""), &ca.line, &ca.key);
+        Ok(TrustPlan {
+            config,
+            original,
+            edit,
+            ca_file,
+            ca_str,
+            ca_old,
+            ca_new,
+        })
+    }
+
+    fn changes_anything(&self) -> bool {
+        self.ca_new.is_some() || self.edit.is_some()
+    }
+
+    /// `sshd -t` accepts the edited config, and `sshd -T` says it gives what was asked: the
+    /// effective configuration it gives, else an error (nothing changed yet).
+    fn validate(&self, sshd: &Path, edit: &sshd_config::Edit) -> Result<Effective, UserError> {
+        let config = self.config.display();
         let tmp = staged_copy(&edit.text).map_err(|e| write_error(&std::env::temp_dir(), e))?;
         if let Err(msg) = sshd_run(
-            &sshd,
+            sshd,
             &["-t".as_ref(), "-f".as_ref(), tmp.path().as_os_str()],
         ) {
             return Err(UserError::new(
                 Exit::Failure,
-                format!(
-                    "sshd rejects the edited {}: {msg}; nothing was changed",
-                    config.display()
-                ),
-                format!(
-                    "fix {} until `sshd -t -f {}` passes, then rerun",
-                    config.display(),
-                    config.display()
-                ),
+                format!("sshd rejects the edited {config}: {msg}; nothing was changed"),
+                format!("fix {config} until `sshd -t -f {config}` passes, then rerun"),
             ));
         }
-        let after = effective(&sshd, tmp.path())?;
-        if !after.pubkey_auth().eq_ignore_ascii_case("yes") || after.trusted_ca() != ca_str {
+        let after = effective(sshd, tmp.path())?;
+        if !after.pubkey_auth().eq_ignore_ascii_case("yes") || after.trusted_ca() != self.ca_str {
             return Err(UserError::new(
                 Exit::Failure,
                 format!(
-                    "the edited {} would still give pubkeyauthentication {} and trustedusercakeys {}; nothing was changed",
-                    config.display(),
+                    "the edited {config} would still give pubkeyauthentication {} and trustedusercakeys {}; nothing was changed",
                     after.pubkey_auth(),
                     after.trusted_ca()
                 ),
                 format!(
-                    "add `PubkeyAuthentication yes` and `TrustedUserCAKeys {ca_str}` at the top of {} by hand",
-                    config.display()
+                    "add `PubkeyAuthentication yes` and `TrustedUserCAKeys {}` at the top of {config} by hand",
+                    self.ca_str
                 ),
             ));
         }
-        staged = Some((edit.text.clone(), after));
+        Ok(after)
     }
 
-    // Report what changes (or would).
-    let verb = |done: &str, would: &str| {
-        if args.apply {
-            done.to_string()
-        } else {
-            would.to_string()
-        }
-    };
-    let mut out = String::new();
-    match &ca_new {
-        Some(_) => out.push_str(&format!(
-            "{}: {} {fingerprint}\n  {key_line}\n",
-            ca_file.display(),
-            verb(
-                if ca_old.is_some() {
-                    "added"
-                } else {
-                    "created with"
-                },
-                if ca_old.is_some() {
-                    "would add"
-                } else {
-                    "would create with"
-                }
-            ),
-        )),
-        None => out.push_str(&format!(
-            "{}: already holds {fingerprint}; unchanged\n",
-            ca_file.display()
-        )),
-    }
-    match &edit {
-        Some(edit) => {
-            out.push_str(&format!(
-                "{}: {} {}\n",
-                config.display(),
-                verb("added", "would add"),
-                edit.added.join(", ")
-            ));
-            for note in &edit.notes {
-                out.push_str(&format!("  note: {note}\n"));
+    /// What changes (or, without `--apply`, would, with the diff of sshd_config).
+    fn describe(&self, ca: &CaKey, apply: bool) -> String {
+        let verb = |done: &str, would: &str| {
+            if apply {
+                done.to_string()
+            } else {
+                would.to_string()
             }
-            if !args.apply {
-                let name = config.display().to_string();
-                let diff = similar::TextDiff::from_lines(&original, &edit.text);
-                out.push_str(
-                    &diff
-                        .unified_diff()
-                        .context_radius(3)
-                        .header(&name, &format!("{name} (zssh)"))
-                        .to_string(),
-                );
-            }
-        }
-        None => out.push_str(&format!(
-            "{}: PubkeyAuthentication yes and TrustedUserCAKeys {ca_str} are already in effect; unchanged\n",
-            config.display()
-        )),
-    }
-    if !args.apply {
-        if ca_new.is_some() || edit.is_some() {
-            out.push_str("dry run: nothing was changed; rerun with --apply (as root) to make these changes\n");
-        } else {
-            out.push_str("nothing to do\n");
-        }
-        crate::out!("{out}");
-        return Ok(Exit::Ok);
-    }
-
-    // Apply: the CA file first (harmless on its own), then the config, then reload.
-    if ca_new.is_some() {
-        sshd_file(&ca_file)?
-            .edit(|now| {
-                sshd_config::add_ca_key(
-                    std::str::from_utf8(now.unwrap_or_default()).ok()?,
-                    &key_line,
-                    &key,
-                )
-            })
-            .map_err(edit_error)?;
-    }
-    if let Some((text, after)) = staged {
-        let file = sshd_file(&config)?.backup_to(userfile::with_suffix(&config, ".zssh-backup"));
-        // The edit was checked against the file as read: if it changed since, start again.
-        let edited = file
-            .edit(|now| (now == Some(original.as_bytes())).then_some(text.as_str()))
-            .map_err(edit_error)?;
-        let Some(edited) = edited else {
-            return Err(UserError::local(
-                format!(
-                    "{} changed while zssh edited it; nothing was changed",
-                    config.display()
-                ),
-                "run zssh server trust-ca again",
-            ));
         };
-        if edited.backed_up {
-            let backup = userfile::with_suffix(&config, ".zssh-backup");
-            out.push_str(&format!("{}: backup of the original\n", backup.display()));
+        let fingerprint = ca.key.fingerprint(HashAlg::Sha256);
+        let mut out = String::new();
+        match &self.ca_new {
+            Some(_) => out.push_str(&format!(
+                "{}: {} {fingerprint}\n  {}\n",
+                self.ca_file.display(),
+                if self.ca_old.is_some() {
+                    verb("added", "would add")
+                } else {
+                    verb("created with", "would create with")
+                },
+                ca.line
+            )),
+            None => out.push_str(&format!(
+                "{}: already holds {fingerprint}; unchanged\n",
+                self.ca_file.display()
+            )),
         }
-        crate::out!("{out}");
-        out.clear();
-        match reload(&after) {
-            Ok(msg) => crate::outln!("{msg}"),
-            Err(e) => return Err(e),
+        let config = self.config.display();
+        match &self.edit {
+            Some(edit) => {
+                out.push_str(&format!(
+                    "{config}: {} {}\n",
+                    verb("added", "would add"),
+                    edit.added.join(", ")
+                ));
+                for note in &edit.notes {
+                    out.push_str(&format!("  note: {note}\n"));
+                }
+                if !apply {
+                    let name = config.to_string();
+                    let diff = similar::TextDiff::from_lines(&self.original, &edit.text);
+                    out.push_str(
+                        &diff
+                            .unified_diff()
+                            .context_radius(3)
+                            .header(&name, &format!("{name} (zssh)"))
+                            .to_string(),
+                    );
+                }
+            }
+            None => out.push_str(&format!(
+                "{config}: PubkeyAuthentication yes and TrustedUserCAKeys {} are already in effect; unchanged\n",
+                self.ca_str
+            )),
         }
-    } else {
-        if ca_new.is_some() {
-            out.push_str("sshd reads the CA file at each login; no reload needed\n");
-        } else {
-            out.push_str("nothing to do\n");
-        }
-        crate::out!("{out}");
+        out
     }
-    Ok(Exit::Ok)
+}
+
+/// Add the key to the CA file as it is now (another run may have added it meanwhile).
+fn add_to_ca_file(ca_file: &Path, ca: &CaKey) -> Result<(), UserError> {
+    sshd_file(ca_file)?
+        .edit(|now| {
+            let now = std::str::from_utf8(now.unwrap_or_default()).ok()?;
+            sshd_config::add_ca_key(now, &ca.line, &ca.key)
+        })
+        .map_err(edit_error)?;
+    Ok(())
+}
+
+/// Where sshd_config is backed up before zssh first changes it.
+fn sshd_config_backup(config: &Path) -> PathBuf {
+    userfile::with_suffix(config, ".zssh-backup")
+}
+
+/// Replace sshd_config with the validated edit, if it still holds what the edit was made from.
+/// Returns whether the backup was taken now.
+fn replace_sshd_config(plan: &TrustPlan, edit: &sshd_config::Edit) -> Result<bool, UserError> {
+    let file = sshd_file(&plan.config)?.backup_to(sshd_config_backup(&plan.config));
+    let edited = file
+        .edit(|now| (now == Some(plan.original.as_bytes())).then_some(edit.text.as_str()))
+        .map_err(edit_error)?;
+    match edited {
+        Some(edited) => Ok(edited.backed_up),
+        None => Err(UserError::local(
+            format!(
+                "{} changed while zssh edited it; nothing was changed",
+                plan.config.display()
+            ),
+            "run zssh server trust-ca again",
+        )),
+    }
 }
 
 /// Make a running sshd read its configuration again.
