@@ -498,55 +498,98 @@ async fn check(args: ServerCheckArgs) -> Result<Exit, UserError> {
     let sshd = find_sshd()?;
     let config = &args.sshd_config;
     let eff = effective(&sshd, config)?;
-    let mut out = format!("sshd configuration: {}\n", config.display());
-    let pubkey = eff.pubkey_auth().eq_ignore_ascii_case("yes");
-    out.push_str(&format!("PubkeyAuthentication: {}\n", eff.pubkey_auth()));
+    let mut report = Report {
+        out: format!("sshd configuration: {}\n", config.display()),
+        problem: None,
+    };
+    report.line(format!("PubkeyAuthentication: {}", eff.pubkey_auth()));
     let ca = eff.trusted_ca().to_string();
-    let mut problem: Option<(String, String)> = None;
-    let fix = "run zssh server trust-ca --ca-key FILE --apply (as root)".to_string();
-    let ca_text = if ca.eq_ignore_ascii_case("none") {
-        out.push_str("TrustedUserCAKeys: none\n");
-        problem = Some((
-            format!(
-                "sshd trusts no user CA (TrustedUserCAKeys none in {})",
-                config.display()
-            ),
-            fix.clone(),
-        ));
-        None
-    } else {
-        match std::fs::read_to_string(&ca) {
+    let ca_text = report.trusted_ca_file(config, &ca);
+    if !eff.pubkey_auth().eq_ignore_ascii_case("yes") {
+        report.problem(
+            format!("public key authentication is off in {}", config.display()),
+            TRUST_CA_FIX,
+        );
+    }
+    if let Some(key_path) = &args.ca_key {
+        report.ca_key_trusted(key_path, ca_text.as_deref(), &ca)?;
+    }
+    report.direct_ssh(&eff).await;
+    crate::out!("{}", report.out);
+    match report.problem {
+        None => Ok(Exit::Ok),
+        Some((msg, hint)) => Err(UserError::new(Exit::Failure, msg, hint)),
+    }
+}
+
+/// The fix for a server that does not trust the CA.
+const TRUST_CA_FIX: &str = "run zssh server trust-ca --ca-key FILE --apply (as root)";
+
+/// What `server check` found: the lines to print and the first problem (error and hint).
+struct Report {
+    out: String,
+    problem: Option<(String, String)>,
+}
+
+impl Report {
+    fn line(&mut self, line: String) {
+        self.out.push_str(&line);
+        self.out.push('\n');
+    }
+
+    /// Record a problem, unless an earlier one is the one to report.
+    fn problem(&mut self, message: String, hint: impl Into<String>) {
+        if self.problem.is_none() {
+            self.problem = Some((message, hint.into()));
+        }
+    }
+
+    /// TrustedUserCAKeys: the file `ca` names, and how many keys it holds. Returns its text.
+    fn trusted_ca_file(&mut self, config: &Path, ca: &str) -> Option<String> {
+        if ca.eq_ignore_ascii_case("none") {
+            self.line("TrustedUserCAKeys: none".into());
+            self.problem(
+                format!(
+                    "sshd trusts no user CA (TrustedUserCAKeys none in {})",
+                    config.display()
+                ),
+                TRUST_CA_FIX,
+            );
+            return None;
+        }
+        match std::fs::read_to_string(ca) {
             Ok(t) => {
                 let n = sshd_config::ca_key_count(&t);
-                out.push_str(&format!(
-                    "TrustedUserCAKeys: {ca} ({n} key{})\n",
+                self.line(format!(
+                    "TrustedUserCAKeys: {ca} ({n} key{})",
                     if n == 1 { "" } else { "s" }
                 ));
                 if n == 0 {
-                    problem = Some((
+                    self.problem(
                         format!("the trusted CA file {ca} holds no keys"),
-                        fix.clone(),
-                    ));
+                        TRUST_CA_FIX,
+                    );
                 }
                 Some(t)
             }
             Err(e) => {
-                out.push_str(&format!("TrustedUserCAKeys: {ca} (unreadable: {e})\n"));
-                problem = Some((
+                self.line(format!("TrustedUserCAKeys: {ca} (unreadable: {e})"));
+                self.problem(
                     format!("the trusted CA file {ca} cannot be read: {e}"),
-                    fix.clone(),
-                ));
+                    TRUST_CA_FIX,
+                );
                 None
             }
         }
-    };
-    if !pubkey && problem.is_none() {
-        problem = Some((
-            format!("public key authentication is off in {}", config.display()),
-            fix.clone(),
-        ));
     }
-    if let Some(key_path) = &args.ca_key {
+
+    /// `--ca-key`: whether the CA file (`ca_text`, read from `ca`) holds that key.
+    fn ca_key_trusted(
+        &mut self,
+        key_path: &Path,
+        ca_text: Option<&str>,
+        ca: &str,
+    ) -> Result<(), UserError> {
         let input = read_key_input(&key_path.to_string_lossy())?;
         let (_, key) = sshd_config::parse_ca_key(&input).map_err(|e| {
             UserError::usage(
@@ -555,25 +598,49 @@ async fn check(args: ServerCheckArgs) -> Result<Exit, UserError> {
             )
         })?;
         let fp = key.fingerprint(HashAlg::Sha256);
-        let present = ca_text
-            .as_deref()
-            .is_some_and(|t| sshd_config::ca_file_has(t, &key));
-        if present {
-            out.push_str(&format!("CA key {fp}: trusted (in {ca})\n"));
+        if ca_text.is_some_and(|t| sshd_config::ca_file_has(t, &key)) {
+            self.line(format!("CA key {fp}: trusted (in {ca})"));
         } else {
-            out.push_str(&format!("CA key {fp}: not trusted\n"));
-            if problem.is_none() {
-                problem = Some((
-                    format!("the CA key {} ({fp}) is not in {ca}", key_path.display()),
-                    format!(
-                        "run zssh server trust-ca --ca-key {} --ca-file {ca} --apply (as root)",
-                        key_path.display()
-                    ),
-                ));
+            self.line(format!("CA key {fp}: not trusted"));
+            self.problem(
+                format!("the CA key {} ({fp}) is not in {ca}", key_path.display()),
+                format!(
+                    "run zssh server trust-ca --ca-key {} --ca-file {ca} --apply (as root)",
+                    key_path.display()
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// Does the ssh port still answer directly? Knock on each listen address (or port).
+    async fn direct_ssh(&mut self, eff: &Effective) {
+        let mut answering = 0;
+        for (label, addr) in &listen_targets(eff) {
+            let r =
+                tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(addr))
+                    .await;
+            match r {
+                Ok(Ok(_)) => {
+                    answering += 1;
+                    self.line(format!("direct ssh {label}: answers ({addr})"));
+                }
+                Ok(Err(e)) => {
+                    self.line(format!("direct ssh {label}: does not answer ({addr}: {e})"))
+                }
+                Err(_) => self.line(format!(
+                    "direct ssh {label}: does not answer ({addr}: timed out)"
+                )),
             }
         }
+        if answering > 0 {
+            self.line("note: sshd still answers directly; once SSH goes through Access, the port can be closed to the outside (firewall), keeping loopback for cloudflared".into());
+        }
     }
-    // Does the ssh port still answer directly?
+}
+
+/// Where sshd listens: each `listenaddress` (labelled with it), else each `port` on loopback.
+fn listen_targets(eff: &Effective) -> Vec<(String, SocketAddr)> {
     let mut targets: Vec<(String, SocketAddr)> = eff
         .all("listenaddress")
         .into_iter()
@@ -589,29 +656,5 @@ async fn check(args: ServerCheckArgs) -> Result<Exit, UserError> {
             }
         }
     }
-    let mut answering = 0;
-    for (label, addr) in &targets {
-        let r = tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(addr))
-            .await;
-        match r {
-            Ok(Ok(_)) => {
-                answering += 1;
-                out.push_str(&format!("direct ssh {label}: answers ({addr})\n"));
-            }
-            Ok(Err(e)) => out.push_str(&format!(
-                "direct ssh {label}: does not answer ({addr}: {e})\n"
-            )),
-            Err(_) => out.push_str(&format!(
-                "direct ssh {label}: does not answer ({addr}: timed out)\n"
-            )),
-        }
-    }
-    if answering > 0 {
-        out.push_str("note: sshd still answers directly; once SSH goes through Access, the port can be closed to the outside (firewall), keeping loopback for cloudflared\n");
-    }
-    crate::out!("{out}");
-    match problem {
-        None => Ok(Exit::Ok),
-        Some((msg, hint)) => Err(UserError::new(Exit::Failure, msg, hint)),
-    }
+    targets
 }
