@@ -56,32 +56,26 @@ pub struct Edited<T> {
 /// Why an edit failed. Each names the path; `UserError::from` adds a generic hint.
 #[derive(Debug)]
 pub enum Error {
-    Dir {
-        dir: PathBuf,
-        source: io::Error,
-    },
+    /// The file's directory was missing and could not be created.
+    Dir { dir: PathBuf, source: io::Error },
+    /// The lock beside the file could not be created or taken.
     Lock {
         file: PathBuf,
         lock: PathBuf,
         source: io::Error,
     },
-    Read {
-        file: PathBuf,
-        source: io::Error,
-    },
+    /// The file could not be read again under the lock (or is not a regular file, or too big).
+    Read { file: PathBuf, source: io::Error },
+    /// The backup could not be written.
     Backup {
         file: PathBuf,
         backup: PathBuf,
         source: io::Error,
     },
-    Write {
-        file: PathBuf,
-        source: io::Error,
-    },
+    /// The new content could not be written or renamed over the file.
+    Write { file: PathBuf, source: io::Error },
     /// It changed between every re-read and the replacement ([`ATTEMPTS`] times).
-    KeptChanging {
-        file: PathBuf,
-    },
+    KeptChanging { file: PathBuf },
 }
 
 impl std::fmt::Display for Error {
