@@ -14,6 +14,16 @@ use crate::error::UserError;
 
 /// Create `dir` (and parents) with mode 0700 if missing.
 pub fn ensure_private_dir(dir: &Path) -> Result<(), UserError> {
+    create_private_dir(dir).map_err(|e| {
+        UserError::local(
+            format!("cannot create directory {}: {e}", dir.display()),
+            "check that the parent directory exists and is writable by you",
+        )
+    })
+}
+
+/// [`ensure_private_dir`] with the plain I/O error.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
@@ -24,12 +34,7 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), UserError> {
         use std::os::unix::fs::DirBuilderExt;
         builder.mode(0o700);
     }
-    builder.create(dir).map_err(|e| {
-        UserError::local(
-            format!("cannot create directory {}: {e}", dir.display()),
-            "check that the parent directory exists and is writable by you",
-        )
-    })
+    builder.create(dir)
 }
 
 /// Replace `path` atomically with `bytes`, mode 0600, in a 0700 directory.
@@ -47,23 +52,81 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), UserError> {
 /// Replace `path` with `bytes`: a temp file in the same directory with permission bits `mode`,
 /// written and fsynced, then renamed over `path`, so a reader sees the old or the new file whole.
 pub fn replace_atomically(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
-    let tmp = synced_temp(path, bytes, mode)?;
+    let tmp = synced_temp(path, bytes, Perms::mode(mode))?;
     tmp.persist(path).map_err(|e| e.error)?;
     sync_dir(path);
     Ok(())
 }
 
-fn dir_of(path: &Path) -> &Path {
+/// The directory `path` is in (`.` for a bare file name).
+pub fn dir_of(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     }
 }
 
+/// The permission bits and owner a file zssh writes gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Perms {
+    pub mode: u32,
+    /// (uid, gid); `None`: whoever runs zssh.
+    pub owner: Option<(u32, u32)>,
+}
+
+impl Perms {
+    /// `mode`, owned by whoever runs zssh.
+    pub fn mode(mode: u32) -> Perms {
+        Perms { mode, owner: None }
+    }
+
+    /// The permission bits and owner of an existing file (`None` if it does not exist).
+    pub fn of(path: &Path) -> Option<Perms> {
+        let meta = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Some(Perms {
+                mode: meta.mode() & 0o7777,
+                owner: Some((meta.uid(), meta.gid())),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            Some(Perms::mode(0o600))
+        }
+    }
+
+    /// Give the open `file` these permissions: the owner first (a change of owner may clear
+    /// set-id bits), then the mode. Changing the owner is tried only when it differs, so it
+    /// needs privileges only when the file is someone else's.
+    pub fn apply(self, file: &File) -> std::io::Result<()> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            if let Some((uid, gid)) = self.owner {
+                let m = file.metadata()?;
+                if m.uid() != uid || m.gid() != gid {
+                    std::os::unix::fs::fchown(file, Some(uid), Some(gid))?;
+                }
+            }
+            file.set_permissions(std::fs::Permissions::from_mode(self.mode))?;
+        }
+        #[cfg(not(unix))]
+        let _ = file;
+        Ok(())
+    }
+}
+
 /// `bytes` in a new temp file beside `path` (same directory, so a rename is atomic), with
-/// permission bits `mode`, written and fsynced, and locked until it is renamed or dropped (see
+/// `perms`, written and fsynced, and locked until it is renamed or dropped (see
 /// [`remove_stale_temps`], which this also runs for the directory).
-fn synced_temp(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<tempfile::NamedTempFile> {
+fn synced_temp(
+    path: &Path,
+    bytes: &[u8],
+    perms: Perms,
+) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = dir_of(path);
     remove_stale_temps(dir);
     let mut tmp = tempfile::Builder::new()
@@ -71,14 +134,7 @@ fn synced_temp(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<tempfile
         .suffix(TMP_SUFFIX)
         .tempfile_in(dir)?;
     let _ = tmp.as_file().try_lock();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))?;
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
+    perms.apply(tmp.as_file())?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     Ok(tmp)
@@ -138,16 +194,20 @@ pub fn remove_stale_temps(dir: &Path) {
     }
 }
 
-/// Take a one-time backup: write `bytes` to a temp file beside `backup` (mode 0600), fsync it,
-/// then link it into place only if `backup` does not exist yet. A process killed mid-write
-/// leaves at most a `.zssh-*.tmp` file, never a truncated backup that would stop the next run
-/// from taking a whole one; of two concurrent runs only one backup lands. Returns whether this
-/// call took the backup (false: one was there already).
-pub fn backup_once(backup: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+/// Take a one-time backup: write `bytes` to a temp file beside `backup` (mode 0600, owned by
+/// `owner` when given), fsync it, then link it into place only if `backup` does not exist yet.
+/// A process killed mid-write leaves at most a `.zssh-*.tmp` file, never a truncated backup
+/// that would stop the next run from taking a whole one; of two concurrent runs only one backup
+/// lands. Returns whether this call took the backup (false: one was there already).
+pub fn backup_once(
+    backup: &Path,
+    bytes: &[u8],
+    owner: Option<(u32, u32)>,
+) -> std::io::Result<bool> {
     if std::fs::symlink_metadata(backup).is_ok() {
         return Ok(false);
     }
-    let tmp = synced_temp(backup, bytes, 0o600)?;
+    let tmp = synced_temp(backup, bytes, Perms { mode: 0o600, owner })?;
     match tmp.persist_noclobber(backup) {
         Ok(_) => {
             sync_dir(backup);
@@ -214,32 +274,17 @@ pub fn read_regular(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
 pub fn replace_if_unchanged(
     path: &Path,
     bytes: &[u8],
-    mode: u32,
+    perms: Perms,
     expected: Option<&[u8]>,
     max: u64,
 ) -> std::io::Result<bool> {
-    let tmp = synced_temp(path, bytes, mode)?;
+    let tmp = synced_temp(path, bytes, perms)?;
     if read_regular(path, max)?.as_deref() != expected {
         return Ok(false);
     }
     tmp.persist(path).map_err(|e| e.error)?;
     sync_dir(path);
     Ok(true)
-}
-
-/// The permission bits of an existing file (`None` if it does not exist; 0o600 off unix).
-pub fn existing_mode(path: &Path) -> Option<u32> {
-    let meta = std::fs::metadata(path).ok()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        Some(meta.permissions().mode() & 0o7777)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = meta;
-        Some(0o600)
-    }
 }
 
 /// Whether group or others may read `path` (always false off unix).
@@ -318,14 +363,14 @@ mod tests {
     fn backups_are_taken_once_and_whole() {
         let dir = tempfile::tempdir().unwrap();
         let b = dir.path().join("known_hosts.zssh-backup");
-        assert!(backup_once(&b, b"first").unwrap());
-        assert!(!backup_once(&b, b"second").unwrap());
+        assert!(backup_once(&b, b"first", None).unwrap());
+        assert!(!backup_once(&b, b"second", None).unwrap());
         assert_eq!(std::fs::read(&b).unwrap(), b"first");
         // A temp file a killed run left behind does not count as a backup.
         let d2 = tempfile::tempdir().unwrap();
         std::fs::write(d2.path().join(".zssh-abc.tmp"), b"fir").unwrap();
         let b2 = d2.path().join("config.zssh-backup");
-        assert!(backup_once(&b2, b"first").unwrap());
+        assert!(backup_once(&b2, b"first", None).unwrap());
         assert_eq!(std::fs::read(&b2).unwrap(), b"first");
         #[cfg(unix)]
         {

@@ -147,6 +147,13 @@ impl Repair {
     }
 }
 
+/// The new file contents (so a repair can be handed to [`crate::userfile`] as the edit).
+impl AsRef<[u8]> for Repair {
+    fn as_ref(&self) -> &[u8] {
+        &self.text
+    }
+}
+
 fn is_blank(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }

@@ -22,6 +22,7 @@ mod ssh_config;
 mod sshd_config;
 mod token_store;
 mod ui;
+mod userfile;
 
 use std::process::ExitCode;
 

@@ -2,9 +2,10 @@
 //! one marked `Include` of it into the user's ssh config; `--uninstall` takes both out again,
 //! `--dry-run` shows the change as a unified diff, `--print` shows cloudflared-style snippets.
 //!
-//! This file does the file handling (symlinks followed to their target, a backup before the
-//! first change, atomic replacement keeping the file's mode, nothing written when nothing
-//! changes) and decides what to print; the text edits are in [`crate::ssh_config`].
+//! This file decides what changes and what to print; the text edits are in
+//! [`crate::ssh_config`], and the user's config is edited through [`crate::userfile`] (symlinks
+//! followed to their target, a backup before the first change, atomic replacement keeping the
+//! file's mode and owner, nothing written when nothing changes).
 
 use std::path::{Path, PathBuf};
 
@@ -15,62 +16,129 @@ use crate::exit::Exit;
 use crate::fsutil;
 use crate::paths;
 use crate::ssh_config::{self, Auth, Identity, Stanza};
+use crate::userfile::{self, UserFile};
 
 pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
-    let mut patterns: Vec<String> = Vec::new();
-    for h in &args.hosts {
-        let p = ssh_config::host_pattern(h)?;
-        if !patterns.contains(&p) {
-            patterns.push(p);
-        }
-    }
-    if let Some(u) = &args.user {
-        check_word(u, "--user", "a user name")?;
-    }
-    if let Some(d) = &args.destination {
-        check_word(d, "--destination", "a HOST:PORT")?;
-    }
-    let auth = if args.short_lived_cert {
-        Auth::ShortLivedCert
-    } else if args.agent {
-        Auth::Agent
-    } else {
-        Auth::Keys
-    };
-    let home = paths::home()?;
-    let identity = match &args.identity {
-        Some(file) => Some(identity(file, &home)?),
-        None => None,
-    };
-
+    let wanted = Wanted::check(&args)?;
     if args.print {
-        let zssh = zssh_word()?;
-        let home_str = utf8(&home)?;
-        let mut out = String::new();
-        for p in &patterns {
-            out.push_str(&ssh_config::cloudflared_snippet(
-                home_str,
-                p,
-                &zssh,
-                auth,
-                args.user.as_deref(),
-                args.destination.as_deref(),
-                identity.as_ref(),
-            ));
-        }
-        print_stdout(&out);
-        return Ok(Exit::Ok);
+        return print_snippets(&args, &wanted);
     }
-
-    let given = expand_tilde(&args.ssh_config, &home);
-    let config = resolve_links(&given)?;
-    let managed = paths::managed_ssh_config()?;
-    let include = ssh_config::include_line(utf8(&managed)?);
-
+    let files = Files::locate(&args, &wanted.home)?;
     // Read, merge and replace under one lock: two `zssh config` runs at once (a provisioning
     // script looping in parallel) must not drop each other's stanzas.
+    let _lock = wait_for_other_runs().await?;
+    let plan = Plan::make(&args, &wanted, &files)?;
+    if args.dry_run {
+        return Ok(show_diff(&files, &plan));
+    }
+    if !plan.managed_changes() && !plan.config_changes() {
+        say_up_to_date(&args, &files);
+        return Ok(Exit::Ok);
+    }
+    if args.uninstall {
+        uninstall(&files, &plan, &wanted.patterns)
+    } else {
+        install(&files, &plan, &wanted.patterns)
+    }
+}
+
+/// What the user asked for, checked: the host patterns (each once), how ssh authenticates, and
+/// the identity named with `--identity`.
+struct Wanted {
+    patterns: Vec<String>,
+    auth: Auth,
+    home: PathBuf,
+    identity: Option<Identity>,
+}
+
+impl Wanted {
+    fn check(args: &ConfigArgs) -> Result<Wanted, UserError> {
+        let mut patterns: Vec<String> = Vec::new();
+        for h in &args.hosts {
+            let p = ssh_config::host_pattern(h)?;
+            if !patterns.contains(&p) {
+                patterns.push(p);
+            }
+        }
+        if let Some(u) = &args.user {
+            check_word(u, "--user", "a user name")?;
+        }
+        if let Some(d) = &args.destination {
+            check_word(d, "--destination", "a HOST:PORT")?;
+        }
+        let auth = if args.short_lived_cert {
+            Auth::ShortLivedCert
+        } else if args.agent {
+            Auth::Agent
+        } else {
+            Auth::Keys
+        };
+        let home = paths::home()?;
+        let identity = match &args.identity {
+            Some(file) => Some(identity(file, &home)?),
+            None => None,
+        };
+        Ok(Wanted {
+            patterns,
+            auth,
+            home,
+            identity,
+        })
+    }
+}
+
+/// `--print`: cloudflared-style snippets on stdout; nothing is written.
+fn print_snippets(args: &ConfigArgs, wanted: &Wanted) -> Result<Exit, UserError> {
+    let zssh = zssh_word()?;
+    let home_str = utf8(&wanted.home)?;
+    let mut out = String::new();
+    for p in &wanted.patterns {
+        out.push_str(&ssh_config::cloudflared_snippet(
+            home_str,
+            p,
+            &zssh,
+            wanted.auth,
+            args.user.as_deref(),
+            args.destination.as_deref(),
+            wanted.identity.as_ref(),
+        ));
+    }
+    print_stdout(&out);
+    Ok(Exit::Ok)
+}
+
+/// The two files: the user's ssh config and zssh's managed file it includes.
+struct Files {
+    /// The user's config as zssh edits it.
+    user: UserFile,
+    /// Its path, symlinks followed (as messages name it).
+    config: PathBuf,
+    managed: PathBuf,
+    /// The `Include` line naming the managed file.
+    include: String,
+}
+
+impl Files {
+    fn locate(args: &ConfigArgs, home: &Path) -> Result<Files, UserError> {
+        let given = expand_tilde(&args.ssh_config, home);
+        let user = users_config(&given)?;
+        let config = user.path().to_path_buf();
+        let managed = paths::managed_ssh_config()?;
+        let include = ssh_config::include_line(utf8(&managed)?);
+        Ok(Files {
+            user,
+            config,
+            managed,
+            include,
+        })
+    }
+}
+
+/// Wait (up to a minute, saying so after two seconds) for another `zssh config` run to finish;
+/// the returned guard holds the lock until it is dropped.
+async fn wait_for_other_runs() -> Result<impl Sized, UserError> {
     let mut told = false;
-    let _lock = crate::flock::acquire(
+    crate::flock::acquire(
         &paths::lock_dir()?,
         "ssh-config",
         &crate::flock::Wait {
@@ -90,156 +158,211 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
             }
         },
     )
-    .await?;
-    let old_config = read_optional(&config)?;
-    let old_managed = read_optional(&managed)?.map(|b| String::from_utf8_lossy(&b).into_owned());
-    let old_config_bytes = old_config.clone().unwrap_or_default();
+    .await
+}
 
-    let (new_managed, new_config) = if args.uninstall {
-        let mut m = old_managed.clone();
-        if !patterns.is_empty()
-            && let Some(text) = &m
-        {
-            let mut t = text.clone();
-            for p in &patterns {
-                t = ssh_config::remove_stanza(&t, p);
-            }
-            m = Some(t);
-        }
-        let remove_all = patterns.is_empty()
-            || m.as_deref()
-                .is_none_or(|t| ssh_config::managed_patterns(t).is_empty());
-        if remove_all {
-            (None, ssh_config::remove_include(&old_config_bytes))
+/// Both files as they are and as they will be (`None`: the file does not exist, or goes).
+struct Plan {
+    old_config: Option<Vec<u8>>,
+    new_config: Vec<u8>,
+    old_managed: Option<String>,
+    new_managed: Option<String>,
+}
+
+impl Plan {
+    fn make(args: &ConfigArgs, wanted: &Wanted, files: &Files) -> Result<Plan, UserError> {
+        let old_config = read_optional(&files.config)?;
+        let old_managed =
+            read_optional(&files.managed)?.map(|b| String::from_utf8_lossy(&b).into_owned());
+        let config = old_config.as_deref().unwrap_or_default();
+        let (new_managed, new_config) = if args.uninstall {
+            without(&wanted.patterns, old_managed.clone(), config)
         } else {
-            (m, old_config_bytes.clone())
-        }
-    } else {
-        let zssh = zssh_word()?;
-        let cloudflared_dir = utf8(&paths::cloudflared_dir()?)?.to_string();
-        let control_dir = if args.connection_sharing {
-            Some(utf8(&paths::ssh_dir()?)?.to_string())
-        } else {
-            None
+            let managed = with(args, wanted, old_managed.clone().unwrap_or_default())?;
+            (
+                Some(managed),
+                ssh_config::add_include(config, &files.include),
+            )
         };
-        let mut m = old_managed.clone().unwrap_or_default();
-        for p in &patterns {
-            let stanza = Stanza {
-                pattern: p.clone(),
-                zssh: zssh.clone(),
-                auth,
-                user: args.user.clone(),
-                destination: args.destination.clone(),
-                cloudflared_dir: cloudflared_dir.clone(),
-                control_dir: control_dir.clone(),
-                identity: identity.clone(),
-            };
-            m = ssh_config::set_stanza(&m, &stanza);
-        }
-        (
-            Some(m),
-            ssh_config::add_include(&old_config_bytes, &include),
-        )
-    };
-
-    let managed_changes = new_managed != old_managed;
-    // A config that does not exist and would stay empty is not created.
-    let config_changes =
-        new_config != old_config_bytes || (old_config.is_none() && !new_config.is_empty());
-
-    if args.dry_run {
-        let mut out = String::new();
-        if managed_changes {
-            out.push_str(&diff(
-                &managed,
-                old_managed.as_deref().map(str::as_bytes),
-                new_managed.as_deref().map(str::as_bytes),
-            ));
-        }
-        if config_changes {
-            out.push_str(&diff(&config, old_config.as_deref(), Some(&new_config)));
-        }
-        if out.is_empty() {
-            eprintln!("zssh: nothing to change");
-        }
-        print_stdout(&out);
-        return Ok(Exit::Ok);
+        Ok(Plan {
+            old_config,
+            new_config,
+            old_managed,
+            new_managed,
+        })
     }
 
-    if !managed_changes && !config_changes {
-        if args.uninstall {
-            eprintln!(
-                "zssh: nothing of zssh's to remove from {}; nothing changed",
-                config.display()
-            );
-        } else {
-            eprintln!(
-                "zssh: {} and {} are up to date; nothing changed",
-                config.display(),
-                managed.display()
-            );
-        }
-        return Ok(Exit::Ok);
+    fn managed_changes(&self) -> bool {
+        self.new_managed != self.old_managed
     }
 
-    if args.uninstall {
-        // The Include goes first, so the config never names a missing file.
-        if config_changes {
-            write_config(&given, &config, old_config.as_deref(), &new_config)?;
-        }
-        match &new_managed {
-            Some(text) if managed_changes => fsutil::write_private(&managed, text.as_bytes())?,
-            Some(_) => {}
-            None => remove_file(&managed)?,
-        }
-        if patterns.is_empty() || new_managed.is_none() {
-            eprintln!(
-                "zssh: removed zssh's Include from {} and deleted {}",
-                config.display(),
-                managed.display()
-            );
-        } else {
-            eprintln!(
-                "zssh: removed {} from {}",
-                patterns.join(", "),
-                managed.display()
-            );
-        }
-        return Ok(Exit::Ok);
+    /// A config that does not exist and would stay empty is not created.
+    fn config_changes(&self) -> bool {
+        changes(self.old_config.as_deref(), &self.new_config)
     }
+}
 
-    // ssh reads this config on every run: a change it cannot parse would break every ssh, so it
-    // is tried on copies first (unless ssh already rejects the current files).
-    if let Err(why) = ssh_reads(&new_config, new_managed.as_deref().unwrap_or_default())
-        && ssh_reads(
-            &old_config_bytes,
-            old_managed.as_deref().unwrap_or_default(),
-        )
-        .is_ok()
+/// `--uninstall`: the managed file without the stanzas of `patterns`, and the config as it is;
+/// or, when no pattern is given or no stanza is left, no managed file and no Include.
+fn without(
+    patterns: &[String],
+    old_managed: Option<String>,
+    config: &[u8],
+) -> (Option<String>, Vec<u8>) {
+    let mut managed = old_managed;
+    if !patterns.is_empty()
+        && let Some(text) = &managed
     {
-        return Err(UserError::local(
-            format!(
-                "ssh would reject {} with this change, so nothing was changed: {why}",
-                config.display()
-            ),
-            "check the hosts and options given; zssh config --dry-run shows the change",
+        let mut t = text.clone();
+        for p in patterns {
+            t = ssh_config::remove_stanza(&t, p);
+        }
+        managed = Some(t);
+    }
+    let remove_all = patterns.is_empty()
+        || managed
+            .as_deref()
+            .is_none_or(|t| ssh_config::managed_patterns(t).is_empty());
+    if remove_all {
+        (None, ssh_config::remove_include(config))
+    } else {
+        (managed, config.to_vec())
+    }
+}
+
+/// The managed file with a stanza for each pattern (added, or replaced in place).
+fn with(args: &ConfigArgs, wanted: &Wanted, mut managed: String) -> Result<String, UserError> {
+    let zssh = zssh_word()?;
+    let cloudflared_dir = utf8(&paths::cloudflared_dir()?)?.to_string();
+    let control_dir = if args.connection_sharing {
+        Some(utf8(&paths::ssh_dir()?)?.to_string())
+    } else {
+        None
+    };
+    for p in &wanted.patterns {
+        let stanza = Stanza {
+            pattern: p.clone(),
+            zssh: zssh.clone(),
+            auth: wanted.auth,
+            user: args.user.clone(),
+            destination: args.destination.clone(),
+            cloudflared_dir: cloudflared_dir.clone(),
+            control_dir: control_dir.clone(),
+            identity: wanted.identity.clone(),
+        };
+        managed = ssh_config::set_stanza(&managed, &stanza);
+    }
+    Ok(managed)
+}
+
+/// `--dry-run`: the change as a unified diff of each file it touches.
+fn show_diff(files: &Files, plan: &Plan) -> Exit {
+    let mut out = String::new();
+    if plan.managed_changes() {
+        out.push_str(&diff(
+            &files.managed,
+            plan.old_managed.as_deref().map(str::as_bytes),
+            plan.new_managed.as_deref().map(str::as_bytes),
         ));
     }
-    if let Some(text) = &new_managed
-        && managed_changes
-    {
-        fsutil::write_private(&managed, text.as_bytes())?;
+    if plan.config_changes() {
+        out.push_str(&diff(
+            &files.config,
+            plan.old_config.as_deref(),
+            Some(&plan.new_config),
+        ));
     }
-    if config_changes {
-        write_config(&given, &config, old_config.as_deref(), &new_config)?;
+    if out.is_empty() {
+        eprintln!("zssh: nothing to change");
+    }
+    print_stdout(&out);
+    Exit::Ok
+}
+
+fn say_up_to_date(args: &ConfigArgs, files: &Files) {
+    if args.uninstall {
+        eprintln!(
+            "zssh: nothing of zssh's to remove from {}; nothing changed",
+            files.config.display()
+        );
+    } else {
+        eprintln!(
+            "zssh: {} and {} are up to date; nothing changed",
+            files.config.display(),
+            files.managed.display()
+        );
+    }
+}
+
+/// Take the Include out first, so the config never names a missing file, then the stanzas
+/// (or the whole managed file).
+fn uninstall(files: &Files, plan: &Plan, patterns: &[String]) -> Result<Exit, UserError> {
+    if plan.config_changes() {
+        write_config(&files.user, ssh_config::remove_include)?;
+    }
+    match &plan.new_managed {
+        Some(text) if plan.managed_changes() => {
+            fsutil::write_private(&files.managed, text.as_bytes())?;
+        }
+        Some(_) => {}
+        None => remove_file(&files.managed)?,
+    }
+    if patterns.is_empty() || plan.new_managed.is_none() {
+        eprintln!(
+            "zssh: removed zssh's Include from {} and deleted {}",
+            files.config.display(),
+            files.managed.display()
+        );
+    } else {
+        eprintln!(
+            "zssh: removed {} from {}",
+            patterns.join(", "),
+            files.managed.display()
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+/// Check that ssh reads the result, then write the managed file before the Include that names it.
+fn install(files: &Files, plan: &Plan, patterns: &[String]) -> Result<Exit, UserError> {
+    check_ssh_reads(files, plan)?;
+    if let Some(text) = &plan.new_managed
+        && plan.managed_changes()
+    {
+        fsutil::write_private(&files.managed, text.as_bytes())?;
+    }
+    if plan.config_changes() {
+        write_config(&files.user, |now| {
+            ssh_config::add_include(now, &files.include)
+        })?;
     }
     eprintln!(
         "zssh: wrote {} to {} (included from {})",
         patterns.join(", "),
-        managed.display(),
-        config.display()
+        files.managed.display(),
+        files.config.display()
     );
     Ok(Exit::Ok)
+}
+
+/// ssh reads this config on every run: a change it cannot parse would break every ssh, so it is
+/// tried on copies first (unless ssh already rejects the current files).
+fn check_ssh_reads(files: &Files, plan: &Plan) -> Result<(), UserError> {
+    let new_managed = plan.new_managed.as_deref().unwrap_or_default();
+    let old_config = plan.old_config.as_deref().unwrap_or_default();
+    let old_managed = plan.old_managed.as_deref().unwrap_or_default();
+    if let Err(why) = ssh_reads(&plan.new_config, new_managed)
+        && ssh_reads(old_config, old_managed).is_ok()
+    {
+        return Err(UserError::local(
+            format!(
+                "ssh would reject {} with this change, so nothing was changed: {why}",
+                files.config.display()
+            ),
+            "check the hosts and options given; zssh config --dry-run shows the change",
+        ));
+    }
+    Ok(())
 }
 
 fn print_stdout(text: &str) {
@@ -335,31 +458,6 @@ fn expand_tilde(path: &str, home: &Path) -> PathBuf {
     }
 }
 
-/// Follow symlinks to the file they name (which may not exist yet): zssh edits the target and
-/// keeps the link.
-fn resolve_links(path: &Path) -> Result<PathBuf, UserError> {
-    let mut p = path.to_path_buf();
-    for _ in 0..40 {
-        match std::fs::symlink_metadata(&p) {
-            Ok(m) if m.file_type().is_symlink() => {
-                let target = std::fs::read_link(&p).map_err(|e| read_error(&p, &e))?;
-                p = match p.parent() {
-                    Some(dir) if target.is_relative() => dir.join(target),
-                    _ => target,
-                };
-            }
-            _ => return Ok(p),
-        }
-    }
-    Err(UserError::local(
-        format!(
-            "cannot read {}: too many levels of symbolic links",
-            path.display()
-        ),
-        "point the link at a file, or pass the file with --ssh-config FILE",
-    ))
-}
-
 fn read_error(path: &Path, e: &std::io::Error) -> UserError {
     UserError::local(
         format!("cannot read {}: {e}", path.display()),
@@ -367,14 +465,6 @@ fn read_error(path: &Path, e: &std::io::Error) -> UserError {
             "check that {} is a file you can read and write",
             path.display()
         ),
-    )
-}
-
-fn write_error(path: &Path, e: &std::io::Error) -> UserError {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    UserError::local(
-        format!("cannot write {}: {e}", path.display()),
-        format!("check that {} is writable by you", dir.display()),
     )
 }
 
@@ -458,27 +548,35 @@ fn ssh_reads(config: &[u8], managed: &str) -> Result<(), String> {
     }
 }
 
-/// Back up the user's config (next to the name they use, once: the first backup is the one
-/// worth keeping), then replace its target atomically with its mode kept.
-fn write_config(
-    given: &Path,
-    target: &Path,
-    old: Option<&[u8]>,
-    new: &[u8],
-) -> Result<(), UserError> {
-    if let Some(old) = old {
-        let mut backup = given.as_os_str().to_owned();
-        backup.push(".zssh-backup");
-        let backup = PathBuf::from(backup);
-        fsutil::backup_once(&backup, old).map_err(|e| write_error(&backup, &e))?;
+/// The user's config as zssh edits it: the target of `given`'s symlinks, backed up next to the
+/// name they use (once: the first backup is the one worth keeping).
+fn users_config(given: &Path) -> Result<UserFile, UserError> {
+    let file = UserFile::at(given).map_err(|e| {
+        UserError::local(
+            format!("cannot read {}: {e}", given.display()),
+            "point the link at a file, or pass the file with --ssh-config FILE",
+        )
+    })?;
+    Ok(file.backup_to(userfile::with_suffix(given, ".zssh-backup")))
+}
+
+/// Write the config's change again onto what it holds now (see [`UserFile::edit`]): `edit`
+/// applied to the current text, written if that changes it.
+fn write_config(file: &UserFile, edit: impl Fn(&[u8]) -> Vec<u8>) -> Result<(), UserError> {
+    file.edit(|now| {
+        let new = edit(now.unwrap_or_default());
+        changes(now, &new).then_some(new)
+    })?;
+    Ok(())
+}
+
+/// Whether `new` changes a config that holds `old` (`None`: it does not exist, and is not
+/// created to stay empty).
+fn changes(old: Option<&[u8]>, new: &[u8]) -> bool {
+    match old {
+        Some(old) => old != new,
+        None => !new.is_empty(),
     }
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let mode = fsutil::existing_mode(target);
-    if mode.is_none() {
-        fsutil::ensure_private_dir(dir)?;
-    }
-    fsutil::replace_atomically(target, new, mode.unwrap_or(0o600))
-        .map_err(|e| write_error(target, &e))
 }
 
 /// A unified diff of one file (`None`: the file does not exist).

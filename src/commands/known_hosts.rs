@@ -10,9 +10,9 @@
 //! ssh to ask, ~/.ssh/known_hosts and the host's own name are used.
 //!
 //! ssh appends to known_hosts without a lock while repair waits on the network and the person,
-//! so the file is edited at write time: under an flock on `<file>.zssh.lock`, re-read, the same
-//! edit applied to what is there now, written beside it and renamed over it only if nothing
-//! changed meanwhile (else again).
+//! so the file is edited at write time through [`crate::userfile`]: under zssh's lock on it,
+//! re-read, the same edit applied to what is there now, replaced only if nothing changed
+//! meanwhile (else again).
 //!
 //! The report goes to stdout; the question goes to the terminal (/dev/tty); errors to stderr.
 //! Exit status: check → 0 when known_hosts accepts the key, 1 (`Exit::Failure`) when it differs or
@@ -30,15 +30,10 @@ use crate::hostkey::{self, FetchError};
 use crate::known_hosts::{self, Found, How, Key, KnownHosts, Marker, Repair, SshView, Status};
 use crate::paths;
 use crate::ui::LoginUi;
+use crate::userfile::{self, UserFile};
 
 /// Appended to the file name for the one-time backup.
 const BACKUP_SUFFIX: &str = ".zssh-backup";
-/// Appended to the file name for the lock zssh holds while it rewrites the file.
-const LOCK_SUFFIX: &str = ".zssh.lock";
-/// A known_hosts file larger than this is refused (a line per host is about 100 bytes).
-const MAX_FILE: u64 = 64 * 1024 * 1024;
-/// How many times a rewrite starts over when ssh appends in the middle of it.
-const WRITE_ATTEMPTS: usize = 16;
 
 /// One known_hosts file ssh reads for the host.
 struct Source {
@@ -56,195 +51,300 @@ pub async fn run(cmd: KnownHostsCommand) -> Result<Exit, UserError> {
         KnownHostsCommand::Check(a) => (false, a),
         KnownHostsCommand::Repair(a) => (true, a),
     };
-    let host = parse_host(&args.host)?;
-    let alias = match &args.host_key_alias {
-        Some(alias) if !alias.is_empty() && !alias.contains([' ', '\t', ',', '\n']) => {
-            Some(alias.clone())
-        }
-        Some(alias) => {
-            return Err(UserError::usage(
-                format!("invalid host key alias {alias:?}"),
-                "pass the HostKeyAlias value from your ssh config, e.g. --host-key-alias myserver",
-            ));
-        }
-        None => None,
+    let lookup = Lookup::new(&args)?;
+    let (key, via) = fetch_key(&args, &lookup).await?;
+    lookup.report(&key, &via);
+    lookup.refuse_revoked(&key)?;
+    let again = again_command(&args);
+    let Some(status) = lookup.verdict(&key, args.direct.is_some()) else {
+        return Ok(Exit::Ok);
     };
-    let view = ask_ssh(&args)?;
-    let home = paths::home()?;
-    // ssh connects to (and its ProxyCommand's %h is) the HostName.
-    let target = view
-        .as_ref()
-        .and_then(|v| v.hostname.as_deref())
-        .and_then(|h| parse_host(h).ok())
-        .unwrap_or_else(|| host.clone());
-    let port = args
-        .direct
-        .or(view.as_ref().and_then(|v| v.port))
-        .unwrap_or(22);
-    let name = alias
-        .or_else(|| view.as_ref().and_then(|v| v.host_key_alias.clone()))
-        .unwrap_or_else(|| known_hosts::lookup_name(&target, port));
-    let (user_files, global_files) = match (&args.known_hosts, &view) {
-        (Some(p), _) => (vec![p.clone()], Vec::new()),
-        (None, Some(v)) => (expand(&v.user_files, &home), expand(&v.global_files, &home)),
-        (None, None) => (vec![paths::known_hosts()?], Vec::new()),
-    };
-    let hash = view.as_ref().and_then(|v| v.hash);
-
-    let mut sources = Vec::new();
-    for p in &user_files {
-        sources.push(load(p, true)?);
+    if !repair {
+        return Err(lookup.check_failed(status, &again));
     }
-    for p in &global_files {
-        sources.push(load(p, false)?);
-    }
-    let found: Vec<(usize, Found)> = sources
-        .iter()
-        .enumerate()
-        .flat_map(|(i, s)| s.kh.lookup(&name).into_iter().map(move |f| (i, f)))
-        .collect();
-    let prefer: Vec<String> = found
-        .iter()
-        .filter(|(_, f)| f.marker.is_none())
-        .map(|(_, f)| f.key.algo.clone())
-        .collect();
+    repair_entries(&args, &lookup, Fix::new(&lookup, key)?, status, &again)
+}
 
-    let (key, via) = match args.direct {
-        Some(port) => {
-            let key = hostkey::fetch_direct(&target, port, &prefer)
-                .await
-                .map_err(|e| direct_error(&target, port, e))?;
-            (key, format!("directly from {target} port {port}"))
-        }
-        None => (
-            hostkey::fetch_via_edge(&target, &prefer, Box::new(LoginUi::new(&target, false)))
-                .await?,
-            "through the edge".to_string(),
-        ),
-    };
+/// Which host key ssh checks, and against which entries: the host as given, the one ssh
+/// connects to, the name it looks the key up under, and the files it reads.
+struct Lookup {
+    host: String,
+    /// The HostName (ssh connects to it, and its ProxyCommand's %h is it).
+    target: String,
+    /// The name the entries are looked up (and written) under.
+    name: String,
+    /// The UserKnownHostsFiles: `sources[..user_files.len()]`.
+    user_files: Vec<PathBuf>,
+    /// HashKnownHosts, for a new entry.
+    hash: Option<bool>,
+    /// Every file ssh reads, user files first.
+    sources: Vec<Source>,
+    /// The entries for `name`, by index into `sources`.
+    found: Vec<(usize, Found)>,
+}
 
-    let shown = if name == host {
-        host.clone()
-    } else {
-        format!("{host} (stored as {name})")
-    };
-    crate::outln!("{shown} presents {} ({via})", key.fingerprint());
-    for (i, f) in &found {
-        let s = &sources[*i];
-        let mut line = describe(&s.path, f, &key);
-        if !s.user {
-            line.push_str(" (a system-wide file; zssh leaves it alone)");
+impl Lookup {
+    fn new(args: &KnownHostsArgs) -> Result<Lookup, UserError> {
+        let host = parse_host(&args.host)?;
+        let alias = parse_alias(args)?;
+        let view = ask_ssh(args)?;
+        let home = paths::home()?;
+        let target = view
+            .as_ref()
+            .and_then(|v| v.hostname.as_deref())
+            .and_then(|h| parse_host(h).ok())
+            .unwrap_or_else(|| host.clone());
+        let port = args
+            .direct
+            .or(view.as_ref().and_then(|v| v.port))
+            .unwrap_or(22);
+        let name = alias
+            .or_else(|| view.as_ref().and_then(|v| v.host_key_alias.clone()))
+            .unwrap_or_else(|| known_hosts::lookup_name(&target, port));
+        let (user_files, global_files) = match (&args.known_hosts, &view) {
+            (Some(p), _) => (vec![p.clone()], Vec::new()),
+            (None, Some(v)) => (expand(&v.user_files, &home), expand(&v.global_files, &home)),
+            (None, None) => (vec![paths::known_hosts()?], Vec::new()),
+        };
+        let mut sources = Vec::new();
+        for p in &user_files {
+            sources.push(load(p, true)?);
         }
-        crate::outln!("  {line}");
-    }
-    // ssh loads every file and accepts the key when any entry holds it (hostfile.c).
-    let statuses: Vec<Status> = sources.iter().map(|s| s.kh.status(&name, &key)).collect();
-    let status = match statuses.iter().position(|s| *s == Status::Matches) {
-        Some(i) => (Status::Matches, Some(i)),
-        None if statuses.contains(&Status::Differs) => (Status::Differs, None),
-        None => (Status::Missing, None),
-    };
-    let revoked: Vec<String> = sources
-        .iter()
-        .flat_map(|s| {
-            s.kh.revoked(&name, &key)
-                .into_iter()
-                .map(|line| format!("{} line {line}", s.path.display()))
+        for p in &global_files {
+            sources.push(load(p, false)?);
+        }
+        let found = sources
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| s.kh.lookup(&name).into_iter().map(move |f| (i, f)))
+            .collect();
+        Ok(Lookup {
+            host,
+            target,
+            name,
+            user_files,
+            hash: view.as_ref().and_then(|v| v.hash),
+            sources,
+            found,
         })
-        .collect();
-    if !revoked.is_empty() {
-        return Err(UserError::new(
+    }
+
+    /// The key types the entries hold, for the server to present one of them.
+    fn preferred_algorithms(&self) -> Vec<String> {
+        self.found
+            .iter()
+            .filter(|(_, f)| f.marker.is_none())
+            .map(|(_, f)| f.key.algo.clone())
+            .collect()
+    }
+
+    /// The key presented and each entry found, as ssh would judge it.
+    fn report(&self, key: &Key, via: &str) {
+        let shown = if self.name == self.host {
+            self.host.clone()
+        } else {
+            format!("{} (stored as {})", self.host, self.name)
+        };
+        crate::outln!("{shown} presents {} ({via})", key.fingerprint());
+        for (i, f) in &self.found {
+            let s = &self.sources[*i];
+            let mut line = describe(&s.path, f, key);
+            if !s.user {
+                line.push_str(" (a system-wide file; zssh leaves it alone)");
+            }
+            crate::outln!("  {line}");
+        }
+    }
+
+    /// A key marked @revoked in any file is an error, whatever else says.
+    fn refuse_revoked(&self, key: &Key) -> Result<(), UserError> {
+        let revoked: Vec<String> = self
+            .sources
+            .iter()
+            .flat_map(|s| {
+                s.kh.revoked(&self.name, key)
+                    .into_iter()
+                    .map(|line| format!("{} line {line}", s.path.display()))
+            })
+            .collect();
+        if revoked.is_empty() {
+            return Ok(());
+        }
+        Err(UserError::new(
             Exit::Failure,
             format!(
-                "the key {host} presents is marked @revoked in {}",
+                "the key {} presents is marked @revoked in {}",
+                self.host,
                 revoked.join(", ")
             ),
             "do not connect: this key was revoked on purpose; ask the server's administrator",
-        ));
+        ))
     }
-    let files = show_files(&user_files);
-    let again = again_command(&args);
-    let status = match status {
-        (Status::Matches, Some(i)) => {
+
+    /// ssh loads every file and accepts the key when any entry holds it (hostfile.c). Says
+    /// which; `None` when it does, else whether the entries differ or are missing.
+    fn verdict(&self, key: &Key, direct: bool) -> Option<Status> {
+        let statuses: Vec<Status> = self
+            .sources
+            .iter()
+            .map(|s| s.kh.status(&self.name, key))
+            .collect();
+        let files = self.files();
+        if let Some(i) = statuses.iter().position(|s| *s == Status::Matches) {
             crate::outln!(
                 "{}: matches; ssh will accept this key",
-                sources[i].path.display()
+                self.sources[i].path.display()
             );
-            return Ok(Exit::Ok);
+            return None;
         }
-        (Status::Differs, _) => {
+        if statuses.contains(&Status::Differs) {
             crate::outln!(
                 "{files}: differs; ssh will refuse to connect (\"host key has changed\")"
             );
-            crate::outln!("  why: {}", why_changed(&host, args.direct.is_some()));
+            crate::outln!("  why: {}", why_changed(&self.host, direct));
             crate::outln!(
                 "  if you did not expect a change, someone may be intercepting the connection: \
                  compare the new fingerprint with one the server's administrator gives you first"
             );
-            Status::Differs
+            return Some(Status::Differs);
         }
-        (s, _) => {
-            crate::outln!("{files}: missing; ssh has no entry for {name}");
-            s
-        }
-    };
-    if !repair {
+        crate::outln!("{files}: missing; ssh has no entry for {}", self.name);
+        Some(Status::Missing)
+    }
+
+    /// `check` found the key missing or different.
+    fn check_failed(&self, status: Status, again: &str) -> UserError {
+        let files = self.files();
         let (message, hint) = match status {
             Status::Missing => (
-                format!("{files} has no entry for {name}"),
+                format!("{files} has no entry for {}", self.name),
                 format!("to add the key above, run: zssh known-hosts repair {again}"),
             ),
             _ => (
-                format!("{files} does not hold the key {host} presents"),
+                format!("{files} does not hold the key {} presents", self.host),
                 format!(
                     "if you expected the change (ask the server's administrator if unsure), run: zssh known-hosts repair {again}"
                 ),
             ),
         };
-        return Err(UserError::new(Exit::Failure, message, hint));
-    }
-    if user_files.is_empty() {
-        return Err(UserError::local(
-            format!(
-                "ssh keeps no known_hosts file of its own for {host} (UserKnownHostsFile none)"
-            ),
-            "set UserKnownHostsFile in your ssh config, or pass --known-hosts FILE",
-        ));
+        UserError::new(Exit::Failure, message, hint)
     }
 
-    let mut salt = [0u8; 20];
-    ssh_key::getrandom::fill(&mut salt).map_err(|e| {
-        UserError::new(
-            Exit::Failure,
-            format!("cannot get random bytes for a hashed entry: {e}"),
-            "this system's random source is unavailable; try again",
-        )
-    })?;
-    // The new entry goes where a stale one was (ssh would find it there), else to the first
-    // user file (where ssh adds keys).
-    let removable = |i: usize| {
-        found
-            .iter()
-            .any(|(j, f)| *j == i && f.marker.is_none() && f.key != key && f.how != How::Pattern)
-    };
-    let target_file = (0..user_files.len()).find(|&i| removable(i)).unwrap_or(0);
-    let edit = |i: usize, kh: &KnownHosts| -> Repair {
-        if i == target_file {
-            kh.repair(&name, &key, &salt, hash)
-        } else {
-            kh.remove_stale(&name, &key)
+    /// The user files, as messages name them.
+    fn files(&self) -> String {
+        show_files(&self.user_files)
+    }
+}
+
+/// `--host-key-alias`, checked.
+fn parse_alias(args: &KnownHostsArgs) -> Result<Option<String>, UserError> {
+    match &args.host_key_alias {
+        Some(alias) if !alias.is_empty() && !alias.contains([' ', '\t', ',', '\n']) => {
+            Ok(Some(alias.clone()))
         }
-    };
-    let plans: Vec<(usize, Repair)> = (0..user_files.len())
-        .map(|i| (i, edit(i, &sources[i].kh)))
+        Some(alias) => Err(UserError::usage(
+            format!("invalid host key alias {alias:?}"),
+            "pass the HostKeyAlias value from your ssh config, e.g. --host-key-alias myserver",
+        )),
+        None => Ok(None),
+    }
+}
+
+/// The host key the path presents now (directly with `--direct`, else through the edge), and
+/// how it was fetched.
+async fn fetch_key(args: &KnownHostsArgs, lookup: &Lookup) -> Result<(Key, String), UserError> {
+    let target = &lookup.target;
+    let prefer = lookup.preferred_algorithms();
+    match args.direct {
+        Some(port) => {
+            let key = hostkey::fetch_direct(target, port, &prefer)
+                .await
+                .map_err(|e| direct_error(target, port, e))?;
+            Ok((key, format!("directly from {target} port {port}")))
+        }
+        None => Ok((
+            hostkey::fetch_via_edge(target, &prefer, Box::new(LoginUi::new(target, false))).await?,
+            "through the edge".to_string(),
+        )),
+    }
+}
+
+/// The repair: the new entry goes where a stale one was (ssh would find it there), else to
+/// the first user file (where ssh adds keys); stale entries leave every user file.
+struct Fix {
+    name: String,
+    key: Key,
+    salt: [u8; 20],
+    hash: Option<bool>,
+    /// The user file the new entry goes to.
+    target_file: usize,
+}
+
+impl Fix {
+    fn new(lookup: &Lookup, key: Key) -> Result<Fix, UserError> {
+        if lookup.user_files.is_empty() {
+            return Err(UserError::local(
+                format!(
+                    "ssh keeps no known_hosts file of its own for {} (UserKnownHostsFile none)",
+                    lookup.host
+                ),
+                "set UserKnownHostsFile in your ssh config, or pass --known-hosts FILE",
+            ));
+        }
+        let mut salt = [0u8; 20];
+        ssh_key::getrandom::fill(&mut salt).map_err(|e| {
+            UserError::new(
+                Exit::Failure,
+                format!("cannot get random bytes for a hashed entry: {e}"),
+                "this system's random source is unavailable; try again",
+            )
+        })?;
+        let removable = |i: usize| {
+            lookup.found.iter().any(|(j, f)| {
+                *j == i && f.marker.is_none() && f.key != key && f.how != How::Pattern
+            })
+        };
+        let target_file = (0..lookup.user_files.len())
+            .find(|&i| removable(i))
+            .unwrap_or(0);
+        Ok(Fix {
+            name: lookup.name.clone(),
+            key,
+            salt,
+            hash: lookup.hash,
+            target_file,
+        })
+    }
+
+    /// The change to user file `i`, which holds `kh`.
+    fn apply(&self, i: usize, kh: &KnownHosts) -> Repair {
+        if i == self.target_file {
+            kh.repair(&self.name, &self.key, &self.salt, self.hash)
+        } else {
+            kh.remove_stale(&self.name, &self.key)
+        }
+    }
+}
+
+/// `repair`: plan the change to each user file, ask (unless `--yes`), then make it on what the
+/// files hold by then.
+fn repair_entries(
+    args: &KnownHostsArgs,
+    lookup: &Lookup,
+    fix: Fix,
+    status: Status,
+    again: &str,
+) -> Result<Exit, UserError> {
+    let plans: Vec<(usize, Repair)> = (0..lookup.user_files.len())
+        .map(|i| (i, fix.apply(i, &lookup.sources[i].kh)))
         .filter(|(_, r)| r.changed())
         .collect();
     if plans.is_empty() {
-        crate::outln!("{files}: nothing to change");
+        crate::outln!("{}: nothing to change", lookup.files());
         return Ok(Exit::Ok);
     }
     for (i, plan) in &plans {
-        let s = &sources[*i];
+        let s = &lookup.sources[*i];
         if !s.writable {
             return Err(UserError::local(
                 format!(
@@ -257,75 +357,91 @@ pub async fn run(cmd: KnownHostsCommand) -> Result<Exit, UserError> {
         }
         for line in &plan.kept_patterns {
             crate::outln!(
-                "  {} line {line} names {name} only through a wildcard; it stays (the new entry takes precedence)",
-                s.path.display()
+                "  {} line {line} names {} only through a wildcard; it stays (the new entry takes precedence)",
+                s.path.display(),
+                lookup.name
             );
         }
     }
     if !args.yes {
-        let changed: Vec<PathBuf> = plans
-            .iter()
-            .map(|(i, _)| sources[*i].path.clone())
-            .collect();
-        let what = match status {
-            Status::Missing => format!(
-                "Add {name} with this key to {}",
-                sources[target_file].path.display()
-            ),
-            _ => format!(
-                "Replace the entries for {name} in {} with this key",
-                show_files(&changed)
-            ),
-        };
-        let backups: Vec<String> = changed
-            .iter()
-            .map(|p| backup_path(p))
-            .filter(|b| !b.exists())
-            .map(|b| b.display().to_string())
-            .collect();
-        let question = if backups.is_empty() {
-            format!("{what}?")
-        } else {
-            format!("{what} (backup: {})?", backups.join(", "))
-        };
-        if !confirm(&question, &again)? {
-            return Err(UserError::new(
-                Exit::Failure,
-                format!("{files} was not changed"),
-                format!(
-                    "to change it, run again and answer y, or: zssh known-hosts repair --yes {again}"
-                ),
-            ));
-        }
+        ask(lookup, &fix, &plans, status, again)?;
     }
     // Edit what the files hold now, not what they held before the network and the question.
     for (i, _) in &plans {
-        let path = &sources[*i].path;
-        let Some((plan, backed_up)) = rewrite(path, |kh| edit(*i, kh))? else {
-            crate::outln!("{}: nothing to change any more", path.display());
-            continue;
-        };
-        if backed_up {
-            crate::outln!(
-                "backed up {} to {}",
-                path.display(),
-                backup_path(path).display()
-            );
+        let path = &lookup.sources[*i].path;
+        match rewrite(path, |kh| fix.apply(*i, kh))? {
+            Some((plan, backed_up)) => report_repair(path, &lookup.name, &plan, backed_up),
+            None => crate::outln!("{}: nothing to change any more", path.display()),
         }
-        let form = if plan.hashed { "a hashed" } else { "an" };
-        let mut done = Vec::new();
-        if !plan.removed.is_empty() {
-            done.push(format!("removed line {}", join(&plan.removed)));
-        }
-        if !plan.edited.is_empty() {
-            done.push(format!("took {name} out of line {}", join(&plan.edited)));
-        }
-        if plan.added {
-            done.push(format!("added {form} entry for {name}"));
-        }
-        crate::outln!("{}: {}", path.display(), done.join(", "));
     }
     Ok(Exit::Ok)
+}
+
+/// Ask before changing the files, naming the backups that will be taken; no is an error.
+fn ask(
+    lookup: &Lookup,
+    fix: &Fix,
+    plans: &[(usize, Repair)],
+    status: Status,
+    again: &str,
+) -> Result<(), UserError> {
+    let name = &lookup.name;
+    let changed: Vec<PathBuf> = plans
+        .iter()
+        .map(|(i, _)| lookup.sources[*i].path.clone())
+        .collect();
+    let what = match status {
+        Status::Missing => format!(
+            "Add {name} with this key to {}",
+            lookup.sources[fix.target_file].path.display()
+        ),
+        _ => format!(
+            "Replace the entries for {name} in {} with this key",
+            show_files(&changed)
+        ),
+    };
+    let backups: Vec<String> = changed
+        .iter()
+        .map(|p| backup_path(p))
+        .filter(|b| !b.exists())
+        .map(|b| b.display().to_string())
+        .collect();
+    let question = if backups.is_empty() {
+        format!("{what}?")
+    } else {
+        format!("{what} (backup: {})?", backups.join(", "))
+    };
+    if confirm(&question, again)? {
+        return Ok(());
+    }
+    Err(UserError::new(
+        Exit::Failure,
+        format!("{} was not changed", lookup.files()),
+        format!("to change it, run again and answer y, or: zssh known-hosts repair --yes {again}"),
+    ))
+}
+
+/// What the repair did to one file.
+fn report_repair(path: &Path, name: &str, plan: &Repair, backed_up: bool) {
+    if backed_up {
+        crate::outln!(
+            "backed up {} to {}",
+            path.display(),
+            backup_path(path).display()
+        );
+    }
+    let form = if plan.hashed { "a hashed" } else { "an" };
+    let mut done = Vec::new();
+    if !plan.removed.is_empty() {
+        done.push(format!("removed line {}", join(&plan.removed)));
+    }
+    if !plan.edited.is_empty() {
+        done.push(format!("took {name} out of line {}", join(&plan.edited)));
+    }
+    if plan.added {
+        done.push(format!("added {form} entry for {name}"));
+    }
+    crate::outln!("{}: {}", path.display(), done.join(", "));
 }
 
 /// What `ssh -G` says ssh does for the host (`None`: there is no ssh to ask, or it failed and
@@ -410,7 +526,7 @@ fn load(path: &Path, user: bool) -> Result<Source, UserError> {
 }
 
 fn read(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
-    fsutil::read_regular(path, MAX_FILE)
+    fsutil::read_regular(path, userfile::MAX_FILE)
 }
 
 fn read_error(path: &Path, e: &std::io::Error) -> UserError {
@@ -420,86 +536,37 @@ fn read_error(path: &Path, e: &std::io::Error) -> UserError {
     )
 }
 
-fn with_suffix(file: &Path, suffix: &str) -> PathBuf {
-    let mut s = file.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
-}
-
-/// Apply `edit` to what `file` holds at write time, under zssh's lock on it: re-read, edit,
-/// back up (once), and replace it atomically if nothing appended meanwhile; else start over.
+/// Apply `edit` to what `file` holds at write time (see [`UserFile::edit`]: under zssh's lock on
+/// it, re-read, backed up once, replaced only if nothing appended meanwhile, else again).
 /// Returns the edit made and whether the backup was taken now (`None`: nothing to change any
 /// more, e.g. another repair did it).
 fn rewrite(
     file: &Path,
     edit: impl Fn(&KnownHosts) -> Repair,
 ) -> Result<Option<(Repair, bool)>, UserError> {
-    let unwritable = |e: std::io::Error| {
-        UserError::local(
-            format!("cannot write {}: {e}", file.display()),
-            format!("check that {} is writable by you", parent(file).display()),
-        )
-    };
-    fsutil::ensure_private_dir(parent(file))?;
-    let lock_path = with_suffix(file, LOCK_SUFFIX);
-    let lock = open_lock(&lock_path).map_err(|e| {
-        UserError::local(
-            format!("cannot lock {}: {e}", lock_path.display()),
-            format!("check that {} is writable by you", parent(file).display()),
-        )
-    })?;
-    lock.lock().map_err(|e| {
-        UserError::local(
-            format!("cannot lock {}: {e}", lock_path.display()),
-            "check that the file system supports locks (flock)",
-        )
-    })?;
-    let mut backed_up = false;
-    for _ in 0..WRITE_ATTEMPTS {
-        let fresh = read(file).map_err(|e| read_error(file, &e))?;
-        let plan = edit(&KnownHosts::parse(fresh.as_deref().unwrap_or_default()));
-        if !plan.changed() {
-            return Ok(None);
-        }
-        test_hook_after_read();
-        if let Some(old) = &fresh {
-            let backup = backup_path(file);
-            backed_up |= fsutil::backup_once(&backup, old).map_err(|e| {
-                UserError::local(
-                    format!(
-                        "cannot back up {} to {}: {e}",
-                        file.display(),
-                        backup.display()
-                    ),
-                    format!("check that {} is writable by you", parent(file).display()),
-                )
-            })?;
-        }
-        let mode = fsutil::existing_mode(file).unwrap_or(0o600);
-        if fsutil::replace_if_unchanged(file, &plan.text, mode, fresh.as_deref(), MAX_FILE)
-            .map_err(unwritable)?
-        {
-            return Ok(Some((plan, backed_up)));
-        }
-    }
-    Err(UserError::local(
-        format!(
-            "{} kept changing while zssh rewrote it; it was not changed",
-            file.display()
-        ),
-        "run the repair again when the ssh sessions adding keys to it are done",
-    ))
-}
-
-fn open_lock(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut o = std::fs::OpenOptions::new();
-    o.create(true).truncate(false).write(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o.open(path)
+    let user_file = UserFile::at(file)
+        .map_err(|e| read_error(file, &e))?
+        .backup_to(backup_path(file));
+    let edited = user_file
+        .edit(|now| {
+            let plan = edit(&KnownHosts::parse(now.unwrap_or_default()));
+            let changed = plan.changed();
+            if changed {
+                test_hook_after_read();
+            }
+            changed.then_some(plan)
+        })
+        .map_err(|e| match e {
+            userfile::Error::KeptChanging { file } => UserError::local(
+                format!(
+                    "{} kept changing while zssh rewrote it; it was not changed",
+                    file.display()
+                ),
+                "run the repair again when the ssh sessions adding keys to it are done",
+            ),
+            e => e.into(),
+        })?;
+    Ok(edited.map(|e| (e.content, e.backed_up)))
 }
 
 /// Test-only: with `ZSSH_TEST_KNOWN_HOSTS_HOOK` set to a shell command, it runs after each
@@ -615,15 +682,7 @@ fn direct_error(host: &str, port: u16, e: FetchError) -> UserError {
 }
 
 fn backup_path(file: &Path) -> PathBuf {
-    let mut s = file.as_os_str().to_owned();
-    s.push(BACKUP_SUFFIX);
-    PathBuf::from(s)
-}
-
-fn parent(file: &Path) -> &Path {
-    file.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
+    userfile::with_suffix(file, BACKUP_SUFFIX)
 }
 
 /// Ask a yes/no question on the terminal; no terminal (or `ZSSH_NONINTERACTIVE=1`) is an error

@@ -488,6 +488,37 @@ fn users_config_keeps_every_byte_through_config_and_uninstall() {
     assert_eq!(std::fs::read(backup(&w)).unwrap(), original);
 }
 
+/// Root running `zssh config` for a user (sudo keeping the user's HOME) leaves the user's config
+/// theirs, with its mode, and the backup and the lock beside it too: ssh refuses a config that
+/// belongs to someone else (it used to become root's).
+#[test]
+fn root_editing_a_users_config_keeps_it_theirs() {
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(whoami(), "root", "this test runs as root, as CI does");
+    let w = World::new();
+    let cfg = ssh_config(&w);
+    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    let original = b"Host work\n  HostName 10.1.2.3\n".to_vec();
+    std::fs::write(&cfg, &original).unwrap();
+    set_mode(&cfg, 0o640);
+    std::os::unix::fs::chown(&cfg, Some(65534), Some(65533)).unwrap();
+
+    config_ok(&w, &[SSH_HOST]);
+    let m = std::fs::metadata(&cfg).unwrap();
+    assert!(std::fs::read(&cfg).unwrap().ends_with(&original));
+    assert_eq!(
+        (m.uid(), m.gid(), m.mode() & 0o7777),
+        (65534, 65533, 0o640),
+        "owner and mode kept"
+    );
+    let lock = cfg.with_file_name("config.zssh.lock");
+    for beside in [backup(&w), lock] {
+        let m = std::fs::metadata(&beside).unwrap();
+        assert_eq!(m.uid(), 65534, "{}", beside.display());
+    }
+    assert_eq!(std::fs::read(backup(&w)).unwrap(), original);
+}
+
 #[test]
 fn a_symlinked_config_stays_a_symlink() {
     let w = World::new();

@@ -260,6 +260,35 @@ fn a_missing_entry_is_reported_then_added() {
     assert_ok(&ssh_via_edge(&w, &[], "true"));
 }
 
+/// A known_hosts that is a symlink to a file not created yet (a dotfile manager's link): repair
+/// creates the file where the link points, and the link stays a link (it used to be replaced by
+/// a regular file).
+#[test]
+fn a_dangling_known_hosts_link_is_filled_in_and_stays_a_link() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    let dotfiles = w.tmp.path().join("dotfiles");
+    std::fs::create_dir_all(&dotfiles).unwrap();
+    let _ = std::fs::remove_file(&w.known_hosts);
+    std::os::unix::fs::symlink("dotfiles/known_hosts", &w.known_hosts).unwrap();
+    assert!(!dotfiles.join("known_hosts").exists());
+
+    let out = zssh(&w, &kh_args(&w, "repair", SSH_HOST, &["--yes"]));
+    assert_ok(&out);
+    assert!(
+        std::fs::symlink_metadata(&w.known_hosts)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link was replaced"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dotfiles.join("known_hosts")).unwrap(),
+        format!("{SSH_HOST} {}\n", key_part(&w.sshd.host_pub))
+    );
+    assert_ok(&ssh_via_edge(&w, &[], "true"));
+}
+
 #[test]
 fn host_key_alias_is_the_name_looked_up_and_written() {
     let w = World::new();

@@ -244,6 +244,26 @@ fn apply_makes_the_ca_effective_and_is_idempotent() {
     );
 }
 
+/// A temp file a killed run left beside sshd_config (unlocked, an hour old) is removed by the
+/// next apply, which edits through the same file handling as the other commands (trust-ca
+/// used to stage its own temp files and never removed a leftover).
+#[test]
+fn apply_removes_temp_files_a_killed_run_left() {
+    let s = Setup::new();
+    let stale = s.tmp.path().join(".zssh-killed.tmp");
+    std::fs::write(&stale, "PubkeyAuth").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+    let out = s.trust(true);
+    assert_ok(&out);
+    assert_eq!(sshd_get(&s.config, "pubkeyauthentication"), "yes");
+    assert!(!stale.exists(), "the leftover temp file is still there");
+}
+
 #[test]
 fn a_config_sshd_rejects_changes_nothing() {
     let s = Setup::new();
