@@ -1541,29 +1541,35 @@ def run_main(args) -> int:
                 reset_dir(home, seed_home)
                 env = dict(user.env, HOME=home, XDG_STATE_HOME=os.path.join(home, "state"),
                            ZSSH_TOKEN_STORE="file", ZSSH_NONINTERACTIVE="1")
-                fleet_client = Client("zssh (fleet)", lambda app: [args.zssh, "proxy",
-                                                                   "--hostname", APPS[app]],
-                                      env, args.zssh)
+                state = env["XDG_STATE_HOME"]
                 try:
-                    # One tunnel first: the identity is remembered, as after any earlier ssh.
-                    first_byte(fleet_client, errlog, None)
+                    # One tunnel to the echo app first: its identity is remembered (per app
+                    # URL), as after any earlier ssh to it.
+                    banner_ms([args.zssh, "proxy", "--hostname", APPS["echo"]], env, errlog)
                 except RuntimeError as e:
                     errors["fleet"] = f"fleet: the warm-up tunnel failed: {e}"
-                for n in args.fleet if "fleet" not in errors else []:
-                    for kind, fn in (("listener", fleet_listener), ("processes", fleet_processes)):
-                        log(f"fleet: {n} concurrent sessions, {kind}")
-                        try:
-                            r = fn(args, n, env, work)
-                        except RuntimeError as e:
-                            errors[f"fleet/{kind}/{n}"] = f"fleet {kind} {n}: {e}"
-                            log(f"FAILED {e}")
-                            continue
-                        log(f"  {r['ok']}/{n} ok in {r['wall_s']:.2f} s, CPU {r['cpu_s']:.2f} s")
-                        if r["ok"] != n:
-                            errors[f"fleet/{kind}/{n}"] = (
-                                f"fleet {kind} {n}: {n - r['ok']} sessions failed: "
-                                + " | ".join(r["failures"]))
-                        fleet[kind].append(r)
+                plan = [(n, kind, fn) for n in args.fleet
+                        for kind, fn in (("listener", fleet_listener),
+                                         ("processes", fleet_processes))]
+                # And the largest fleet once more with nothing remembered: every process runs
+                # discovery and remembers at the same moment.
+                plan.append((max(args.fleet), "processes_cold", fleet_processes))
+                for n, kind, fn in plan if "fleet" not in errors else []:
+                    log(f"fleet: {n} concurrent sessions, {kind.replace('_', ', ')}")
+                    if kind == "processes_cold":
+                        shutil.rmtree(state, ignore_errors=True)
+                    try:
+                        r = fn(args, n, env, work)
+                    except RuntimeError as e:
+                        errors[f"fleet/{kind}/{n}"] = f"fleet {kind} {n}: {e}"
+                        log(f"FAILED {e}")
+                        continue
+                    log(f"  {r['ok']}/{n} ok in {r['wall_s']:.2f} s, CPU {r['cpu_s']:.2f} s")
+                    if r["ok"] != n:
+                        errors[f"fleet/{kind}/{n}"] = (
+                            f"fleet {kind} {n}: {n - r['ok']} sessions failed: "
+                            + " | ".join(r["failures"]))
+                    fleet.setdefault(kind, []).append(r)
 
         report(args, clients, user, fb, conn_cpu, tput, rss, errors, seed_note, latency, fleet)
         if args.json:
@@ -1792,16 +1798,20 @@ def fleet_table(fleet, table) -> list[str]:
                      f"{r['wall_s']:.2f}", f"{r['cpu_s']:.2f}",
                      f"{r['cpu_s'] * 1000.0 / r['n']:.1f}",
                      "-" if r["rss_mib"] is None else f"{r['rss_mib']:.1f}", "-"])
-    for r in fleet.get("processes", []):
-        rows.append([f"zssh proxy processes, {r['n']} at once", f"{r['ok']}/{r['n']}",
+    procs = [(r, "") for r in fleet.get("processes", [])]
+    procs += [(r, ", nothing remembered") for r in fleet.get("processes_cold", [])]
+    for r, cold in procs:
+        rows.append([f"zssh proxy processes, {r['n']} at once{cold}", f"{r['ok']}/{r['n']}",
                      f"{r['wall_s']:.2f}", f"{r['cpu_s']:.2f}",
                      f"{r['cpu_s'] * 1000.0 / r['n']:.1f}",
                      "-" if r["rss_max_mib"] is None else f"{r['rss_max_mib']:.1f}",
                      "-" if r["rss_sum_mib"] is None else f"{r['rss_sum_mib']:.0f}"])
-    header = ["fleet (cached login, identity remembered)", "ok", "wall (s)", "CPU (s)",
+    header = ["fleet (one cached login)", "ok", "wall (s)", "CPU (s)",
               "CPU/session (ms)", "peak RSS (MiB)", "sum of peaks (MiB)"]
     out = [f"fleet: N sessions open at once (each: banner, then {ECHO_BYTES} bytes echoed once "
-           "all N have their banner); CPU = the listener's, or the sum over the processes; "
+           "all N have their banner), sharing one cached login with the application's "
+           "identity remembered (the last row: forgotten first); CPU = the listener's, or the "
+           "sum over the processes; "
            "peak RSS = the listener's, or the largest process's (sum: all processes' peaks "
            "added).", ""]
     out.extend(table(header, rows))
