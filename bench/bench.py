@@ -231,9 +231,11 @@ def origin_main(size: int) -> None:
 
 def relay_main(listen: str, upstream: str, rtt_ms: float) -> None:
     """A TCP relay that stands for a network path with a round-trip time of `rtt_ms`: every chunk
-    is delivered half an RTT after it arrived, in each direction, in order, and (like a real TCP
-    handshake, which costs one RTT before the client may send) nothing the client sends reaches
-    the upstream before one RTT plus half an RTT after the connection was accepted. Full duplex:
+    is delivered half an RTT after it arrived, in each direction, in order, and, as after a real
+    TCP handshake, nothing the client sends reaches the upstream before 1.5 RTT after the
+    connection was accepted (the client may send once the SYN-ACK is back, after 1 RTT) and
+    nothing the upstream sends reaches the client before 2 RTT (a server's accept() returns when
+    the last ACK arrives, after 1.5 RTT). Full duplex:
     each direction has its own reader and writer. Prints one JSON line {"addr"} once listening;
     then answers each "count" line on stdin with {"conns": N} (connections accepted so far, so
     the harness can count a client's connections synchronously); exits at stdin EOF."""
@@ -300,7 +302,10 @@ def relay_main(listen: str, upstream: str, rtt_ms: float) -> None:
 
         threading.Thread(target=pipe, args=(client, up, t_accept + rtt, done),
                          daemon=True).start()
-        threading.Thread(target=pipe, args=(up, client, 0.0, done), daemon=True).start()
+        # The server side may speak only once its accept() returned, when the handshake's last
+        # ACK arrived (1.5 RTT): so nothing it sends reaches the client before 2 RTT.
+        threading.Thread(target=pipe, args=(up, client, t_accept + 1.5 * rtt, done),
+                         daemon=True).start()
 
     def accept_loop():
         while True:
