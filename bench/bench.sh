@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# zssh benchmark: time to the origin's first byte, relay throughput, client CPU and peak RSS, for
-# zssh, nc (direct TCP, the floor), websocat (a generic WebSocket relay) and cloudflared (if on
-# PATH), all through the local test edge. Prints one table on stdout; progress goes to stderr.
+# zssh benchmark: time to the origin's first byte, relay throughput one way and both ways at once,
+# client CPU and peak RSS, for zssh, nc (direct TCP, the floor), websocat (a generic WebSocket
+# relay) and cloudflared (if on PATH), all through the local test edge; round trips per login path
+# through a delay relay; and a fleet of concurrent sessions. Prints a few headed tables on stdout;
+# progress goes to stderr.
 #
-# Usage: bench/bench.sh [-n RUNS] [-s SIZE] [-r REPEATS] [--json FILE] [--no-build] [--no-install]
+# Usage: bench/bench.sh [--quick] [-n RUNS] [-s SIZE] [-r REPEATS] [--rtt MS] [--json FILE] ...
 #   -n, --runs N      first-byte runs per client (env BENCH_RUNS, default 30)
-#   -s, --size SIZE   bytes per transfer, e.g. 1G, 256M (env BENCH_SIZE, default 1G)
+#   -s, --size SIZE   bytes per transfer, e.g. 1G, 256M (env BENCH_SIZE, default 1G); the duplex
+#                     rows move SIZE each way at once
 #   -r, --repeats N   transfers per client and direction (env BENCH_REPEATS, default 3): the
 #                     fastest is shown, and the median CPU time
+#   --rtt MS          round-trip time the delay relay adds for the latency table (default 100)
+#   --latency-runs N  timed runs per latency path and client, median shown (default 9)
+#   --fleet N,N       concurrent session counts for the fleet table (default 20,200)
+#   --skip PARTS      comma-separated: firstbyte, throughput, duplex, latency, fleet
+#   --quick           -n 5 -s 64M -r 1 --latency-runs 3 --wait-idle 10 (explicit options win
+#                     when they come after it)
 #   --json FILE       also write the raw figures as JSON
 #   --wait-idle SECS  wait at most this long for other CPU load to stop first (default 120)
 #   --no-build        use the existing target/release binaries
@@ -33,8 +42,17 @@ zssh=${ZSSH_BIN:-}
 edge=${EDGE_BIN:-}
 build=1
 install=1
+rtt=100
+latency_runs=9
+fleet=20,200
+skip=""
 while [ $# -gt 0 ]; do
     case "$1" in
+        --quick) runs=5; size=64M; repeats=1; latency_runs=3; wait_idle=10; shift ;;
+        --rtt) rtt=$2; shift 2 ;;
+        --latency-runs) latency_runs=$2; shift 2 ;;
+        --fleet) fleet=$2; shift 2 ;;
+        --skip) skip=$2; shift 2 ;;
         -n|--runs) runs=$2; shift 2 ;;
         -s|--size) size=$2; shift 2 ;;
         -r|--repeats) repeats=$2; shift 2 ;;
@@ -117,7 +135,8 @@ done
 
 args=(run --zssh "$zssh" --edge "$edge" --nc "$nc_path" --websocat "$websocat_path"
       --cloudflared "$cloudflared_path" --runs "$runs" --size "$size" --tput-runs "$repeats"
-      --wait-idle "$wait_idle")
+      --wait-idle "$wait_idle" --rtt "$rtt" --latency-runs "$latency_runs" --fleet "$fleet"
+      --skip "$skip")
 [ -n "$json" ] && args+=(--json "$(realpath -m "$json")")
 
 # The harness kills its edge and origins on any exit (they also leave when its pipes close), and
