@@ -325,6 +325,7 @@ mod tests {
     use std::process::Command;
 
     #[test]
+    #[allow(clippy::too_many_lines)] // One row per rule: a table, not steps.
     fn classify_follows_cloudflared_staleness_rules() {
         let me = 4242;
         let table: &[(&str, &str, u64, Option<i64>, Verdict)] = &[
