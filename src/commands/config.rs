@@ -584,14 +584,12 @@ fn diff(path: &Path, old: Option<&[u8]>, new: Option<&[u8]>) -> String {
     let name = path.display().to_string();
     let old_text = String::from_utf8_lossy(old.unwrap_or_default());
     let new_text = String::from_utf8_lossy(new.unwrap_or_default());
-    similar::TextDiff::from_lines(old_text.as_ref(), new_text.as_ref())
-        .unified_diff()
-        .context_radius(3)
-        .header(
-            if old.is_some() { &name } else { "/dev/null" },
-            if new.is_some() { &name } else { "/dev/null" },
-        )
-        .to_string()
+    crate::textdiff::unified(
+        &old_text,
+        &new_text,
+        if old.is_some() { &name } else { "/dev/null" },
+        if new.is_some() { &name } else { "/dev/null" },
+    )
 }
 
 #[cfg(test)]

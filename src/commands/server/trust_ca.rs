@@ -275,14 +275,12 @@ impl TrustPlan {
                 }
                 if !apply {
                     let name = config.to_string();
-                    let diff = similar::TextDiff::from_lines(&self.original, &edit.text);
-                    out.push_str(
-                        &diff
-                            .unified_diff()
-                            .context_radius(3)
-                            .header(&name, &format!("{name} (zssh)"))
-                            .to_string(),
-                    );
+                    out.push_str(&crate::textdiff::unified(
+                        &self.original,
+                        &edit.text,
+                        &name,
+                        &format!("{name} (zssh)"),
+                    ));
                 }
             }
             None => out.push_str(&format!(
