@@ -29,6 +29,8 @@ use crate::secret::Secret;
 
 /// Size of local reads (a pipe delivers at most 64 KiB at a time on Linux by default).
 const READ_BUF: usize = 64 * 1024;
+/// Chunks queued between a local side and the pump, each way.
+const CHANNEL_CHUNKS: usize = 4;
 
 /// How long to keep relaying edge→local after local EOF, waiting for the edge to close.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -89,7 +91,11 @@ pub async fn dial(
             });
         }
         let leftover = conn.take_leftover();
-        let config = WebSocketConfig::default();
+        // 64 KiB each way (tungstenite's defaults are 128 KiB): a relay chunk at a time is
+        // enough to keep the TLS stream busy, and peak memory stays under 8 MiB.
+        let config = WebSocketConfig::default()
+            .read_buffer_size(READ_BUF)
+            .write_buffer_size(READ_BUF);
         let ws =
             WebSocketStream::from_partially_read(conn.stream, leftover, Role::Client, Some(config))
                 .await;
@@ -393,8 +399,8 @@ where
 /// the fastest portable way; tokio's stdio would hop through its blocking pool per read).
 pub fn stdio_channels() -> (mpsc::Receiver<Bytes>, mpsc::Sender<Bytes>, StdioErrors) {
     use std::io::{ErrorKind, Read, Write};
-    let (in_tx, in_rx) = mpsc::channel::<Bytes>(8);
-    let (out_tx, mut out_rx) = mpsc::channel::<Bytes>(8);
+    let (in_tx, in_rx) = mpsc::channel::<Bytes>(CHANNEL_CHUNKS);
+    let (out_tx, mut out_rx) = mpsc::channel::<Bytes>(CHANNEL_CHUNKS);
     let read_error = std::sync::Arc::new(std::sync::Mutex::new(None));
     let reader_error = read_error.clone();
     std::thread::spawn(move || {
@@ -402,7 +408,7 @@ pub fn stdio_channels() -> (mpsc::Receiver<Bytes>, mpsc::Sender<Bytes>, StdioErr
         // One reused read buffer, and an arena the chunks are cut from: a memcpy per read but
         // (once earlier chunks are sent and dropped) no allocation or fresh pages per read.
         let mut rd = vec![0u8; READ_BUF];
-        let mut arena = BytesMut::with_capacity(4 * READ_BUF);
+        let mut arena = BytesMut::with_capacity(2 * READ_BUF);
         loop {
             match stdin.read(&mut rd) {
                 Ok(0) => break,
