@@ -265,9 +265,11 @@ pub fn follow_links(path: &Path) -> io::Result<PathBuf> {
 /// Open the lock file, creating it (0600) if missing. It is never followed if it is a symlink
 /// (root may edit a file in someone else's directory), an existing one is opened read-only
 /// (flock needs no more), and a new one is given the edited file's owner, so a lock root
-/// created beside a user's file does not lock the user out.
+/// created beside a user's file does not lock the user out. Only a regular file is a lock: a
+/// FIFO there is opened without waiting for a writer (which would never come) and refused, as
+/// is a directory or a device.
 fn open_lock(path: &Path, owner: Option<(u32, u32)>) -> io::Result<File> {
-    let open = |create: bool| {
+    let open_raw = |create: bool| {
         let mut o = std::fs::OpenOptions::new();
         if create {
             o.write(true).create_new(true);
@@ -277,9 +279,20 @@ fn open_lock(path: &Path, owner: Option<(u32, u32)>) -> io::Result<File> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
-            o.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+            o.mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
         }
         o.open(path)
+    };
+    let open = |create: bool| {
+        let file = open_raw(create)?;
+        if !file.metadata()?.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                fsutil::NOT_REGULAR,
+            ));
+        }
+        Ok(file)
     };
     for _ in 0..2 {
         match open(false) {
@@ -547,6 +560,35 @@ mod tests {
         assert!(matches!(e, Error::Read { .. }), "{e}");
         assert!(e.to_string().contains(&d.display().to_string()), "{e}");
         assert!(d.is_dir());
+    }
+
+    /// A FIFO where the lock goes is refused at once (opening it for reading would wait for a
+    /// writer forever), and so is a directory; the file is left alone.
+    #[test]
+    fn a_lock_that_is_a_fifo_or_directory_is_refused_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        std::fs::write(&f, "old\n").unwrap();
+        let lock = dir.path().join("config.zssh.lock");
+        let mkfifo = std::process::Command::new("mkfifo")
+            .arg(&lock)
+            .status()
+            .unwrap();
+        assert!(mkfifo.success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let file = UserFile::at(&f).unwrap();
+        std::thread::spawn(move || tx.send(file.edit(adding("x\n")).map(|_| ())));
+        let e = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the edit waited on the FIFO instead of returning")
+            .unwrap_err();
+        assert!(matches!(e, Error::Lock { .. }), "{e}");
+        assert!(e.to_string().contains("config.zssh.lock"), "{e}");
+        std::fs::remove_file(&lock).unwrap();
+        std::fs::create_dir(&lock).unwrap();
+        let e = UserFile::at(&f).unwrap().edit(adding("x\n")).unwrap_err();
+        assert!(matches!(e, Error::Lock { .. }), "{e}");
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), "old\n");
     }
 
     #[test]
