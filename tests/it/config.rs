@@ -751,3 +751,63 @@ fn parallel_config_runs_keep_every_stanza() {
         .count();
     assert_eq!(include_lines, 1);
 }
+
+#[test]
+fn parallel_config_runs_with_different_state_dirs_keep_every_stanza() {
+    // The same HOME from environments that differ otherwise (cron, sudo -u, a container with
+    // its own XDG_STATE_HOME): zssh's lock under the state dir does not join them; the
+    // managed file's own lock must.
+    let w = World::new();
+    let children: Vec<_> = (0..10)
+        .map(|i| {
+            w.zssh(&["config", &format!("host{i:02}.example")])
+                .env("XDG_STATE_HOME", w.tmp.path().join(format!("state{i}")))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        assert_ok(&c.wait_with_output().unwrap());
+    }
+    let text = std::fs::read_to_string(managed(&w)).unwrap();
+    let lost: Vec<_> = (0..10)
+        .filter(|i| !text.contains(&format!("Host host{i:02}.example\n")))
+        .collect();
+    assert!(lost.is_empty(), "hosts {lost:?} lost:\n{text}");
+}
+
+#[test]
+fn a_symlinked_managed_file_stays_a_symlink() {
+    let w = World::new();
+    let ssh_dir = w.home.join(".ssh");
+    let dotfiles = w.home.join("dotfiles");
+    std::fs::create_dir_all(&ssh_dir).unwrap();
+    std::fs::create_dir_all(&dotfiles).unwrap();
+    let target = dotfiles.join("zssh_config");
+    std::fs::write(&target, "").unwrap();
+    std::os::unix::fs::symlink("../dotfiles/zssh_config", managed(&w)).unwrap();
+
+    config_ok(&w, &[SSH_HOST, "other.example"]);
+    let link = std::fs::symlink_metadata(managed(&w)).unwrap();
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(written.contains(&format!("Host {SSH_HOST}\n")), "{written}");
+    assert_eq!(
+        values(&ssh_g(&w, &ssh_config(&w), SSH_HOST), "hostkeyalias"),
+        [format!("{SSH_HOST}.zssh")]
+    );
+    // Removing one host edits the target too; removing the last removes the link itself.
+    config_ok(&w, &["--uninstall", "other.example"]);
+    assert!(
+        std::fs::symlink_metadata(managed(&w))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(!written.contains("other.example"), "{written}");
+    assert!(written.contains(&format!("Host {SSH_HOST}\n")), "{written}");
+}
