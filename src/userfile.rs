@@ -123,6 +123,13 @@ impl From<Error> for UserError {
                 "check that {} is a file you can read and write",
                 file.display()
             ),
+            // A FIFO, directory or device where zssh keeps its lock: nothing to do with rights.
+            Error::Lock { lock, source, .. } if source.kind() == io::ErrorKind::InvalidInput => {
+                format!(
+                    "remove {} (zssh keeps a lock file there) and run zssh again",
+                    lock.display()
+                )
+            }
             Error::Lock { file, .. } | Error::Backup { file, .. } | Error::Write { file, .. } => {
                 format!(
                     "check that {} is writable by you",
@@ -584,6 +591,13 @@ mod tests {
             .unwrap_err();
         assert!(matches!(e, Error::Lock { .. }), "{e}");
         assert!(e.to_string().contains("config.zssh.lock"), "{e}");
+        let said = UserError::from(e);
+        assert_eq!(said.exit, crate::exit::Exit::Local);
+        assert!(
+            said.hint.starts_with(&format!("remove {}", lock.display())),
+            "{}",
+            said.hint
+        );
         std::fs::remove_file(&lock).unwrap();
         std::fs::create_dir(&lock).unwrap();
         let e = UserFile::at(&f).unwrap().edit(adding("x\n")).unwrap_err();
