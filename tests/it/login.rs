@@ -254,7 +254,11 @@ fn a_fifo_where_cloudflareds_lock_goes_never_blocks() {
     std::fs::create_dir_all(&dir).unwrap();
     set_mode(&dir, 0o700);
     let lock = dir.join(format!("{SSH_HOST}-{}-token.lock", w.edge.aud(SSH_HOST)));
-    assert!(run(std::process::Command::new("mkfifo").arg(&lock)).status.success());
+    assert!(
+        run(std::process::Command::new("mkfifo").arg(&lock))
+            .status
+            .success()
+    );
     let (env, launches) = w.browser(true);
     let mut cmd = with_env(w.tool("timeout"), &env);
     cmd.arg("60").arg(zssh_bin()).args(["login", SSH_HOST]);
@@ -262,7 +266,10 @@ fn a_fifo_where_cloudflareds_lock_goes_never_blocks() {
     assert_ne!(out.status.code(), Some(124), "zssh login hung on the FIFO");
     assert_ok(&out);
     assert_eq!(line_count(&launches), 1);
-    assert!(std::fs::symlink_metadata(&lock).is_err(), "the FIFO was cleared");
+    assert!(
+        std::fs::symlink_metadata(&lock).is_err(),
+        "the FIFO was cleared"
+    );
 }
 
 #[test]
