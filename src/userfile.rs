@@ -258,15 +258,60 @@ pub fn follow_links(path: &Path) -> io::Result<PathBuf> {
         match std::fs::symlink_metadata(&p) {
             Ok(m) if m.file_type().is_symlink() => {
                 let target = std::fs::read_link(&p)?;
-                p = match p.parent() {
+                let next = match p.parent() {
                     Some(dir) if target.is_relative() => dir.join(target),
                     _ => target,
                 };
+                check_link_owner(&p, &m, &next)?;
+                p = next;
             }
             _ => return Ok(p),
         }
     }
     Err(io::Error::other("too many levels of symbolic links"))
+}
+
+/// Follow the link `link` (metadata `meta`) to `next` only if whoever owns the link owns what it
+/// points at (or, when that does not exist yet, the directory it would be created in), unless
+/// the link is root's or the user's running zssh: root editing a user's `~/.ssh/config` must
+/// not be sent by the user's link to a file of root's (`/etc/sudoers`) or of someone else's.
+/// The kernel's rule for links in sticky directories (`protected_symlinks`), for every directory.
+#[cfg(unix)]
+fn check_link_owner(link: &Path, meta: &std::fs::Metadata, next: &Path) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let owner = meta.uid();
+    let me = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+    if owner == 0 || Some(owner) == me {
+        return Ok(());
+    }
+    let mut at = next;
+    let found = loop {
+        match std::fs::symlink_metadata(at) {
+            Ok(m) => break m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match at.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => at = dir,
+                _ => return Ok(()),
+            },
+            Err(e) => return Err(e),
+        }
+    };
+    if found.uid() == owner {
+        return Ok(());
+    }
+    Err(io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        format!(
+            "the link {} (owned by uid {owner}) points to {}, owned by uid {}; zssh does not follow it",
+            link.display(),
+            at.display(),
+            found.uid()
+        ),
+    ))
+}
+
+#[cfg(not(unix))]
+fn check_link_owner(_: &Path, _: &std::fs::Metadata, _: &Path) -> io::Result<()> {
+    Ok(())
 }
 
 /// Open the lock file, creating it (0600) if missing. It is never followed if it is a symlink

@@ -519,6 +519,38 @@ fn root_editing_a_users_config_keeps_it_theirs() {
     assert_eq!(std::fs::read(backup(&w)).unwrap(), original);
 }
 
+/// Root editing a user's config follows the user's link only to a file of the user's: a link
+/// to root's own file (a stand-in for /etc/sudoers) is refused, and that file is not touched.
+#[test]
+fn root_does_not_follow_a_users_link_to_a_file_of_roots() {
+    assert_eq!(whoami(), "root", "this test runs as root, as CI does");
+    let w = World::new();
+    let ssh_dir = w.home.join(".ssh");
+    std::fs::create_dir_all(&ssh_dir).unwrap();
+    std::os::unix::fs::chown(&ssh_dir, Some(65534), Some(65533)).unwrap();
+    let roots = w.tmp.path().join("sudoers");
+    let precious = b"root ALL=(ALL) ALL\n".to_vec();
+    std::fs::write(&roots, &precious).unwrap();
+    let link = ssh_dir.join("config");
+    std::os::unix::fs::symlink(&roots, &link).unwrap();
+    std::os::unix::fs::lchown(&link, Some(65534), Some(65533)).unwrap();
+
+    let out = config(&w, &["--ssh-config", link.to_str().unwrap(), SSH_HOST]);
+    assert_zssh_error(&out, 7, &link.display().to_string());
+    assert_eq!(std::fs::read(&roots).unwrap(), precious);
+
+    // The same link to a file of the user's is followed (and the file stays theirs).
+    let theirs = ssh_dir.join("dotfiles_config");
+    std::fs::write(&theirs, "Host work\n").unwrap();
+    std::os::unix::fs::chown(&theirs, Some(65534), Some(65533)).unwrap();
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink("dotfiles_config", &link).unwrap();
+    std::os::unix::fs::lchown(&link, Some(65534), Some(65533)).unwrap();
+    config_ok(&w, &["--ssh-config", link.to_str().unwrap(), SSH_HOST]);
+    assert!(std::fs::read(&theirs).unwrap().ends_with(b"Host work\n"));
+    assert!(std::fs::read(&theirs).unwrap().len() > "Host work\n".len());
+}
+
 #[test]
 fn a_symlinked_config_stays_a_symlink() {
     let w = World::new();
