@@ -14,6 +14,7 @@ use crate::cert_store::{OwnKey, cert_path_for};
 use crate::cli::ConfigArgs;
 use crate::error::UserError;
 use crate::exit::Exit;
+use crate::fsutil;
 use crate::paths;
 use crate::ssh_config::{self, Auth, Identity, Stanza};
 use crate::userfile::{self, UserFile};
@@ -508,9 +509,9 @@ fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, UserError> {
             format!("cannot edit {}: it is not a regular file", path.display()),
             "pass a regular ssh config file with --ssh-config FILE",
         )),
-        Ok(_) => std::fs::read(path)
-            .map(Some)
-            .map_err(|e| read_error(path, &e)),
+        // Bounded as the edit is: a file the edit would refuse is refused before anything is
+        // written (the managed file is written first).
+        Ok(_) => fsutil::read_regular(path, userfile::MAX_FILE).map_err(|e| read_error(path, &e)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(read_error(path, &e)),
     }

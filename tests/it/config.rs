@@ -843,3 +843,25 @@ fn a_symlinked_managed_file_stays_a_symlink() {
     assert!(!written.contains("other.example"), "{written}");
     assert!(written.contains(&format!("Host {SSH_HOST}\n")), "{written}");
 }
+
+/// A config larger than zssh edits is refused before anything is written: no managed file
+/// left behind that no Include names.
+#[test]
+fn an_oversized_config_is_refused_before_anything_is_written() {
+    let w = World::new();
+    let cfg = ssh_config(&w);
+    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    let f = std::fs::File::create(&cfg).unwrap();
+    // Sparse: 64 MiB and one byte of zeros cost no disk.
+    f.set_len(64 * 1024 * 1024 + 1).unwrap();
+    drop(f);
+    let out = config(&w, &[SSH_HOST]);
+    assert_zssh_error(&out, 7, &cfg.display().to_string());
+    assert!(
+        text(&out.stderr).contains("larger than"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!managed(&w).exists(), "nothing written");
+    assert_eq!(std::fs::metadata(&cfg).unwrap().len(), 64 * 1024 * 1024 + 1);
+}
