@@ -372,6 +372,24 @@ fn a_config_that_is_not_utf8_keeps_every_byte() {
     assert_eq!(read(&backup), original);
 }
 
+/// A CA file with a comment that is not UTF-8 gets the key appended, every byte before it kept.
+#[test]
+fn a_ca_file_that_is_not_utf8_keeps_every_byte() {
+    let s = Setup::new();
+    let original = b"# cl\xe9 de l'\xe9quipe\n".to_vec();
+    std::fs::write(&s.ca_file, &original).unwrap();
+    let out = s.trust(true);
+    assert_ok(&out);
+    let now = read(&s.ca_file);
+    assert!(now.starts_with(&original), "{now:?}");
+    let key = text(&read(&s.ca_key));
+    assert_eq!(text(&now[original.len()..]).trim(), key.trim());
+    assert_eq!(
+        sshd_get(&s.config, "trustedusercakeys"),
+        s.ca_file.display().to_string()
+    );
+}
+
 fn listening_count(sshd: &Sshd) -> usize {
     sshd.log_text().matches("Server listening on").count()
 }

@@ -191,8 +191,8 @@ impl TrustPlan {
                 ),
             ),
         })?;
-        let ca_old = match std::fs::read_to_string(&ca_file) {
-            Ok(s) => Some(s),
+        let ca_old = match std::fs::read(&ca_file) {
+            Ok(bytes) => Some(as_text(&bytes).0),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
                 return Err(UserError::local(
@@ -326,8 +326,13 @@ impl TrustPlan {
 fn add_to_ca_file(ca_file: &Path, ca: &CaKey) -> Result<(), UserError> {
     sshd_file(ca_file)?
         .edit(|now| {
-            let now = std::str::from_utf8(now.unwrap_or_default()).ok()?;
-            sshd_config::add_ca_key(now, &ca.line, &ca.key)
+            let now = now.unwrap_or_default();
+            let (text, _) = as_text(now);
+            let new = sshd_config::add_ca_key(&text, &ca.line, &ca.key)?;
+            // Only appended to: the file's bytes as they are, then the new line.
+            let mut bytes = now.to_vec();
+            bytes.extend_from_slice(new[text.len()..].as_bytes());
+            Some(bytes)
         })
         .map_err(edit_error)?;
     Ok(())
