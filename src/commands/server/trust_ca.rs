@@ -331,7 +331,7 @@ fn add_to_ca_file(ca_file: &Path, ca: &CaKey) -> Result<(), UserError> {
             let new = sshd_config::add_ca_key(&text, &ca.line, &ca.key)?;
             // Only appended to: the file's bytes as they are, then the new line.
             let mut bytes = now.to_vec();
-            bytes.extend_from_slice(new[text.len()..].as_bytes());
+            bytes.extend_from_slice(&new.as_bytes()[text.len()..]);
             Some(bytes)
         })
         .map_err(edit_error)?;
