@@ -204,10 +204,31 @@ pub(crate) fn read_holder_pid(path: &Path) -> Option<u32> {
 }
 
 pub(crate) fn read_small(path: &Path, limit: u64) -> Option<Vec<u8>> {
-    let file = File::open(path).ok()?;
+    let file = open_for_reading(path).ok()?;
     let mut bytes = Vec::new();
     file.take(limit).read_to_end(&mut bytes).ok()?;
     Some(bytes)
+}
+
+/// Open a lock or companion file (`.lock`, `.url`) for reading without ever waiting: a FIFO
+/// found there is opened without waiting for a writer (which may never come) and, like a
+/// directory or a device, refused as not a regular file.
+pub(crate) fn open_for_reading(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            ErrorKind::InvalidInput,
+            crate::fsutil::NOT_REGULAR,
+        ));
+    }
+    Ok(file)
 }
 
 pub(crate) fn remove_quietly(path: &Path) {

@@ -123,6 +123,13 @@ impl From<Error> for UserError {
                 "check that {} is a file you can read and write",
                 file.display()
             ),
+            // A FIFO, directory or device where zssh keeps its lock: nothing to do with rights.
+            Error::Lock { lock, source, .. } if source.kind() == io::ErrorKind::InvalidInput => {
+                format!(
+                    "remove {} (zssh keeps a lock file there) and run zssh again",
+                    lock.display()
+                )
+            }
             Error::Lock { file, .. } | Error::Backup { file, .. } | Error::Write { file, .. } => {
                 format!(
                     "check that {} is writable by you",
@@ -251,10 +258,12 @@ pub fn follow_links(path: &Path) -> io::Result<PathBuf> {
         match std::fs::symlink_metadata(&p) {
             Ok(m) if m.file_type().is_symlink() => {
                 let target = std::fs::read_link(&p)?;
-                p = match p.parent() {
+                let next = match p.parent() {
                     Some(dir) if target.is_relative() => dir.join(target),
                     _ => target,
                 };
+                check_link_owner(&p, &m, &next)?;
+                p = next;
             }
             _ => return Ok(p),
         }
@@ -262,12 +271,57 @@ pub fn follow_links(path: &Path) -> io::Result<PathBuf> {
     Err(io::Error::other("too many levels of symbolic links"))
 }
 
+/// Follow the link `link` (metadata `meta`) to `next` only if whoever owns the link owns what it
+/// points at (or, when that does not exist yet, the directory it would be created in), unless
+/// the link is root's or the user's running zssh: root editing a user's `~/.ssh/config` must
+/// not be sent by the user's link to a file of root's (`/etc/sudoers`) or of someone else's.
+/// The kernel's rule for links in sticky directories (`protected_symlinks`), for every directory.
+#[cfg(unix)]
+fn check_link_owner(link: &Path, meta: &std::fs::Metadata, next: &Path) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let owner = meta.uid();
+    let me = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+    if owner == 0 || Some(owner) == me {
+        return Ok(());
+    }
+    let mut at = next;
+    let found = loop {
+        match std::fs::symlink_metadata(at) {
+            Ok(m) => break m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match at.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => at = dir,
+                _ => return Ok(()),
+            },
+            Err(e) => return Err(e),
+        }
+    };
+    if found.uid() == owner {
+        return Ok(());
+    }
+    Err(io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        format!(
+            "the link {} (owned by uid {owner}) points to {}, owned by uid {}; zssh does not follow it",
+            link.display(),
+            at.display(),
+            found.uid()
+        ),
+    ))
+}
+
+#[cfg(not(unix))]
+fn check_link_owner(_: &Path, _: &std::fs::Metadata, _: &Path) -> io::Result<()> {
+    Ok(())
+}
+
 /// Open the lock file, creating it (0600) if missing. It is never followed if it is a symlink
 /// (root may edit a file in someone else's directory), an existing one is opened read-only
 /// (flock needs no more), and a new one is given the edited file's owner, so a lock root
-/// created beside a user's file does not lock the user out.
+/// created beside a user's file does not lock the user out. Only a regular file is a lock: a
+/// FIFO there is opened without waiting for a writer (which would never come) and refused, as
+/// is a directory or a device.
 fn open_lock(path: &Path, owner: Option<(u32, u32)>) -> io::Result<File> {
-    let open = |create: bool| {
+    let open_raw = |create: bool| {
         let mut o = std::fs::OpenOptions::new();
         if create {
             o.write(true).create_new(true);
@@ -277,9 +331,20 @@ fn open_lock(path: &Path, owner: Option<(u32, u32)>) -> io::Result<File> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
-            o.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+            o.mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
         }
         o.open(path)
+    };
+    let open = |create: bool| {
+        let file = open_raw(create)?;
+        if !file.metadata()?.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                fsutil::NOT_REGULAR,
+            ));
+        }
+        Ok(file)
     };
     for _ in 0..2 {
         match open(false) {
@@ -547,6 +612,42 @@ mod tests {
         assert!(matches!(e, Error::Read { .. }), "{e}");
         assert!(e.to_string().contains(&d.display().to_string()), "{e}");
         assert!(d.is_dir());
+    }
+
+    /// A FIFO where the lock goes is refused at once (opening it for reading would wait for a
+    /// writer forever), and so is a directory; the file is left alone.
+    #[test]
+    fn a_lock_that_is_a_fifo_or_directory_is_refused_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config");
+        std::fs::write(&f, "old\n").unwrap();
+        let lock = dir.path().join("config.zssh.lock");
+        let mkfifo = std::process::Command::new("mkfifo")
+            .arg(&lock)
+            .status()
+            .unwrap();
+        assert!(mkfifo.success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let file = UserFile::at(&f).unwrap();
+        std::thread::spawn(move || tx.send(file.edit(adding("x\n")).map(|_| ())));
+        let e = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the edit waited on the FIFO instead of returning")
+            .unwrap_err();
+        assert!(matches!(e, Error::Lock { .. }), "{e}");
+        assert!(e.to_string().contains("config.zssh.lock"), "{e}");
+        let said = UserError::from(e);
+        assert_eq!(said.exit, crate::exit::Exit::Local);
+        assert!(
+            said.hint.starts_with(&format!("remove {}", lock.display())),
+            "{}",
+            said.hint
+        );
+        std::fs::remove_file(&lock).unwrap();
+        std::fs::create_dir(&lock).unwrap();
+        let e = UserFile::at(&f).unwrap().edit(adding("x\n")).unwrap_err();
+        assert!(matches!(e, Error::Lock { .. }), "{e}");
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), "old\n");
     }
 
     #[test]

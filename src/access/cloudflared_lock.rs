@@ -25,7 +25,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use crate::debug;
-use crate::flock::{MAX_LOCK_LEN, read_small, remove_quietly, same_file};
+use crate::flock::{MAX_LOCK_LEN, open_for_reading, read_small, remove_quietly, same_file};
 use crate::fsutil::ensure_private_dir;
 
 /// cloudflared treats a lock file whose mtime is older than this as stale.
@@ -146,7 +146,7 @@ pub(crate) enum Inspection {
 }
 
 pub(crate) fn inspect(path: &Path) -> Inspection {
-    let file = match File::open(path) {
+    let file = match open_for_reading(path) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Inspection::Missing,
         Err(_) => {

@@ -69,7 +69,15 @@ pub fn recall(app: &AppUrl, now: i64) -> Option<AppInfo> {
 
 fn recall_in(dir: &Path, app: &AppUrl, now: i64) -> Option<AppInfo> {
     let path = file_for(dir, app);
-    let bytes = fsutil::read_regular(&path, MAX_FILE).ok()??;
+    let bytes = match read_own(&path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                debug!("{} is not trusted: {e}", path.display());
+            }
+            return None;
+        }
+    };
     let entry = match parse(&bytes, app, now) {
         Some(e) => e,
         None => {
@@ -86,6 +94,39 @@ fn recall_in(dir: &Path, app: &AppUrl, now: i64) -> Option<AppInfo> {
         aud: entry.aud,
         app_hostname: entry.app_hostname,
     })
+}
+
+/// The bytes of the file zssh wrote at `path`: a regular file (never a symlink, which zssh does
+/// not write: it could name a file someone else controls), not writable by group or others,
+/// and (on Linux) owned by the user zssh runs as. What it holds decides where a token goes.
+fn read_own(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    let refuse = |why: &str| Err(std::io::Error::new(std::io::ErrorKind::InvalidData, why));
+    if !meta.is_file() {
+        return refuse(fsutil::NOT_REGULAR);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.mode() & 0o022 != 0 {
+            return refuse("group or others may write to it");
+        }
+        #[cfg(target_os = "linux")]
+        if let Ok(me) = std::fs::metadata("/proc/self")
+            && me.uid() != meta.uid()
+        {
+            return refuse("another user owns it");
+        }
+    }
+    fsutil::read_bounded(file, MAX_FILE)
 }
 
 /// The checks on what is read back: the same shapes discovery accepts, for this URL, valid now.

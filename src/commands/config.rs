@@ -3,9 +3,10 @@
 //! `--dry-run` shows the change as a unified diff, `--print` shows cloudflared-style snippets.
 //!
 //! This file decides what changes and what to print; the text edits are in
-//! [`crate::ssh_config`], and the user's config is edited through [`crate::userfile`] (symlinks
-//! followed to their target, a backup before the first change, atomic replacement keeping the
-//! file's mode and owner, nothing written when nothing changes).
+//! [`crate::ssh_config`], and both files are edited through [`crate::userfile`] (symlinks
+//! followed to their target, atomic replacement keeping the file's mode and owner, the change
+//! applied again to what the file holds under its lock, nothing written when nothing changes;
+//! the user's config is backed up before the first change).
 
 use std::path::{Path, PathBuf};
 
@@ -114,6 +115,9 @@ struct Files {
     /// Its path, symlinks followed (as messages name it).
     config: PathBuf,
     managed: PathBuf,
+    /// zssh's managed file as zssh edits it (its lock, not only the one under the state dir,
+    /// serialises runs: two runs may not share a state dir).
+    managed_file: UserFile,
     /// The `Include` line naming the managed file.
     include: String,
 }
@@ -125,10 +129,17 @@ impl Files {
         let config = user.path().to_path_buf();
         let managed = paths::managed_ssh_config()?;
         let include = ssh_config::include_line(utf8(&managed)?);
+        let managed_file = UserFile::at(&managed).map_err(|e| {
+            UserError::local(
+                format!("cannot read {}: {e}", managed.display()),
+                "point the link at a file, or remove it",
+            )
+        })?;
         Ok(Files {
             user,
             config,
             managed,
+            managed_file,
             include,
         })
     }
@@ -163,6 +174,8 @@ async fn wait_for_other_runs() -> Result<impl Sized, UserError> {
 
 /// Both files as they are and as they will be (`None`: the file does not exist, or goes).
 struct Plan {
+    /// The stanzas to write (none for `--uninstall`).
+    stanzas: Vec<Stanza>,
     old_config: Option<Vec<u8>>,
     new_config: Vec<u8>,
     old_managed: Option<String>,
@@ -175,16 +188,25 @@ impl Plan {
         let old_managed =
             read_optional(&files.managed)?.map(|b| String::from_utf8_lossy(&b).into_owned());
         let config = old_config.as_deref().unwrap_or_default();
+        let stanzas = if args.uninstall {
+            Vec::new()
+        } else {
+            stanzas(args, wanted)?
+        };
         let (new_managed, new_config) = if args.uninstall {
             without(&wanted.patterns, old_managed.clone(), config)
         } else {
-            let managed = with(args, wanted, old_managed.clone().unwrap_or_default())?;
+            let mut managed = old_managed.clone().unwrap_or_default();
+            for stanza in &stanzas {
+                managed = ssh_config::set_stanza(&managed, stanza);
+            }
             (
                 Some(managed),
                 ssh_config::add_include(config, &files.include),
             )
         };
         Ok(Plan {
+            stanzas,
             old_config,
             new_config,
             old_managed,
@@ -230,8 +252,8 @@ fn without(
     }
 }
 
-/// The managed file with a stanza for each pattern (added, or replaced in place).
-fn with(args: &ConfigArgs, wanted: &Wanted, mut managed: String) -> Result<String, UserError> {
+/// A stanza for each pattern (added to the managed file, or replacing one in place).
+fn stanzas(args: &ConfigArgs, wanted: &Wanted) -> Result<Vec<Stanza>, UserError> {
     let zssh = zssh_word()?;
     let cloudflared_dir = utf8(&paths::cloudflared_dir()?)?.to_string();
     let control_dir = if args.connection_sharing {
@@ -239,8 +261,9 @@ fn with(args: &ConfigArgs, wanted: &Wanted, mut managed: String) -> Result<Strin
     } else {
         None
     };
+    let mut stanzas = Vec::new();
     for p in &wanted.patterns {
-        let stanza = Stanza {
+        stanzas.push(Stanza {
             pattern: p.clone(),
             zssh: zssh.clone(),
             auth: wanted.auth,
@@ -249,10 +272,9 @@ fn with(args: &ConfigArgs, wanted: &Wanted, mut managed: String) -> Result<Strin
             cloudflared_dir: cloudflared_dir.clone(),
             control_dir: control_dir.clone(),
             identity: wanted.identity.clone(),
-        };
-        managed = ssh_config::set_stanza(&managed, &stanza);
+        });
     }
-    Ok(managed)
+    Ok(stanzas)
 }
 
 /// `--dry-run`: the change as a unified diff of each file it touches.
@@ -301,8 +323,13 @@ fn uninstall(files: &Files, plan: &Plan, patterns: &[String]) -> Result<Exit, Us
         write_config(&files.user, ssh_config::remove_include)?;
     }
     match &plan.new_managed {
-        Some(text) if plan.managed_changes() => {
-            fsutil::write_private(&files.managed, text.as_bytes())?;
+        Some(_) if plan.managed_changes() => {
+            write_managed(&files.managed_file, |mut now| {
+                for p in patterns {
+                    now = ssh_config::remove_stanza(&now, p);
+                }
+                now
+            })?;
         }
         Some(_) => {}
         None => remove_file(&files.managed)?,
@@ -326,10 +353,13 @@ fn uninstall(files: &Files, plan: &Plan, patterns: &[String]) -> Result<Exit, Us
 /// Check that ssh reads the result, then write the managed file before the Include that names it.
 fn install(files: &Files, plan: &Plan, patterns: &[String]) -> Result<Exit, UserError> {
     check_ssh_reads(files, plan)?;
-    if let Some(text) = &plan.new_managed
-        && plan.managed_changes()
-    {
-        fsutil::write_private(&files.managed, text.as_bytes())?;
+    if plan.managed_changes() {
+        write_managed(&files.managed_file, |mut now| {
+            for stanza in &plan.stanzas {
+                now = ssh_config::set_stanza(&now, stanza);
+            }
+            now
+        })?;
     }
     if plan.config_changes() {
         write_config(&files.user, |now| {
@@ -479,9 +509,9 @@ fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, UserError> {
             format!("cannot edit {}: it is not a regular file", path.display()),
             "pass a regular ssh config file with --ssh-config FILE",
         )),
-        Ok(_) => std::fs::read(path)
-            .map(Some)
-            .map_err(|e| read_error(path, &e)),
+        // Bounded as the edit is: a file the edit would refuse is refused before anything is
+        // written (the managed file is written first).
+        Ok(_) => fsutil::read_regular(path, userfile::MAX_FILE).map_err(|e| read_error(path, &e)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(read_error(path, &e)),
     }
@@ -566,6 +596,18 @@ fn write_config(file: &UserFile, edit: impl Fn(&[u8]) -> Vec<u8>) -> Result<(), 
     file.edit(|now| {
         let new = edit(now.unwrap_or_default());
         changes(now, &new).then_some(new)
+    })?;
+    Ok(())
+}
+
+/// Write the managed file's change again onto what it holds now (another run may have added
+/// its stanzas since the plan was made): `edit` applied to the current text, written if that
+/// changes it.
+fn write_managed(file: &UserFile, edit: impl Fn(String) -> String) -> Result<(), UserError> {
+    file.edit(|now| {
+        let old = now.map(|b| String::from_utf8_lossy(b).into_owned());
+        let new = edit(old.clone().unwrap_or_default());
+        (Some(&new) != old.as_ref()).then_some(new)
     })?;
     Ok(())
 }

@@ -193,3 +193,42 @@ fn a_damaged_or_expired_memory_means_the_full_flow() {
         assert!(again["valid_until"].as_i64() > again["verified_at"].as_i64());
     }
 }
+
+/// What decides where a token goes is trusted only as zssh writes it: a regular file of the
+/// user's, writable by nobody else. A symlink to a file elsewhere (even one holding the right
+/// identity) or a file others may write to means the full flow, and is replaced.
+#[test]
+fn a_memory_that_is_a_symlink_or_writable_by_others_is_not_trusted() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    assert_ok(&run(&mut w.ssh(SSH_HOST, "", "true")));
+    let memory = memory_file(&w);
+    let elsewhere = w.tmp.path().join("shared-memory.json");
+    std::fs::copy(&memory, &elsewhere).unwrap();
+    std::fs::remove_file(&memory).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &memory).unwrap();
+    let from = w.edge.requests().len();
+    assert_ok(&run(&mut w.ssh(SSH_HOST, "", "true")));
+    let kinds: Vec<_> = since(&w, from).into_iter().map(|r| r.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![Kind::Upgrade, Kind::Metadata, Kind::Upgrade],
+        "a symlinked memory: {kinds:?}"
+    );
+    let meta = std::fs::symlink_metadata(&memory).unwrap();
+    assert!(meta.is_file(), "replaced by a file of zssh's");
+
+    set_mode(&memory, 0o666);
+    let from = w.edge.requests().len();
+    assert_ok(&run(&mut w.ssh(SSH_HOST, "", "true")));
+    let kinds: Vec<_> = since(&w, from).into_iter().map(|r| r.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![Kind::Upgrade, Kind::Metadata, Kind::Upgrade],
+        "a memory others may write: {kinds:?}"
+    );
+    // Written again as zssh writes it, it is used again: one request.
+    let from = w.edge.requests().len();
+    assert_ok(&run(&mut w.ssh(SSH_HOST, "", "true")));
+    assert_eq!(since(&w, from).len(), 1);
+}

@@ -519,6 +519,38 @@ fn root_editing_a_users_config_keeps_it_theirs() {
     assert_eq!(std::fs::read(backup(&w)).unwrap(), original);
 }
 
+/// Root editing a user's config follows the user's link only to a file of the user's: a link
+/// to root's own file (a stand-in for /etc/sudoers) is refused, and that file is not touched.
+#[test]
+fn root_does_not_follow_a_users_link_to_a_file_of_roots() {
+    assert_eq!(whoami(), "root", "this test runs as root, as CI does");
+    let w = World::new();
+    let ssh_dir = w.home.join(".ssh");
+    std::fs::create_dir_all(&ssh_dir).unwrap();
+    std::os::unix::fs::chown(&ssh_dir, Some(65534), Some(65533)).unwrap();
+    let roots = w.tmp.path().join("sudoers");
+    let precious = b"root ALL=(ALL) ALL\n".to_vec();
+    std::fs::write(&roots, &precious).unwrap();
+    let link = ssh_dir.join("config");
+    std::os::unix::fs::symlink(&roots, &link).unwrap();
+    std::os::unix::fs::lchown(&link, Some(65534), Some(65533)).unwrap();
+
+    let out = config(&w, &["--ssh-config", link.to_str().unwrap(), SSH_HOST]);
+    assert_zssh_error(&out, 7, &link.display().to_string());
+    assert_eq!(std::fs::read(&roots).unwrap(), precious);
+
+    // The same link to a file of the user's is followed (and the file stays theirs).
+    let theirs = ssh_dir.join("dotfiles_config");
+    std::fs::write(&theirs, "Host work\n").unwrap();
+    std::os::unix::fs::chown(&theirs, Some(65534), Some(65533)).unwrap();
+    std::fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink("dotfiles_config", &link).unwrap();
+    std::os::unix::fs::lchown(&link, Some(65534), Some(65533)).unwrap();
+    config_ok(&w, &["--ssh-config", link.to_str().unwrap(), SSH_HOST]);
+    assert!(std::fs::read(&theirs).unwrap().ends_with(b"Host work\n"));
+    assert!(std::fs::read(&theirs).unwrap().len() > "Host work\n".len());
+}
+
 #[test]
 fn a_symlinked_config_stays_a_symlink() {
     let w = World::new();
@@ -750,4 +782,86 @@ fn parallel_config_runs_keep_every_stanza() {
         .filter(|l| l.starts_with("Include"))
         .count();
     assert_eq!(include_lines, 1);
+}
+
+#[test]
+fn parallel_config_runs_with_different_state_dirs_keep_every_stanza() {
+    // The same HOME from environments that differ otherwise (cron, sudo -u, a container with
+    // its own XDG_STATE_HOME): zssh's lock under the state dir does not join them; the
+    // managed file's own lock must.
+    let w = World::new();
+    let children: Vec<_> = (0..10)
+        .map(|i| {
+            w.zssh(&["config", &format!("host{i:02}.example")])
+                .env("XDG_STATE_HOME", w.tmp.path().join(format!("state{i}")))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        assert_ok(&c.wait_with_output().unwrap());
+    }
+    let text = std::fs::read_to_string(managed(&w)).unwrap();
+    let lost: Vec<_> = (0..10)
+        .filter(|i| !text.contains(&format!("Host host{i:02}.example\n")))
+        .collect();
+    assert!(lost.is_empty(), "hosts {lost:?} lost:\n{text}");
+}
+
+#[test]
+fn a_symlinked_managed_file_stays_a_symlink() {
+    let w = World::new();
+    let ssh_dir = w.home.join(".ssh");
+    let dotfiles = w.home.join("dotfiles");
+    std::fs::create_dir_all(&ssh_dir).unwrap();
+    std::fs::create_dir_all(&dotfiles).unwrap();
+    let target = dotfiles.join("zssh_config");
+    std::fs::write(&target, "").unwrap();
+    std::os::unix::fs::symlink("../dotfiles/zssh_config", managed(&w)).unwrap();
+
+    config_ok(&w, &[SSH_HOST, "other.example"]);
+    let link = std::fs::symlink_metadata(managed(&w)).unwrap();
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(written.contains(&format!("Host {SSH_HOST}\n")), "{written}");
+    assert_eq!(
+        values(&ssh_g(&w, &ssh_config(&w), SSH_HOST), "hostkeyalias"),
+        [format!("{SSH_HOST}.zssh")]
+    );
+    // Removing one host edits the target too; removing the last removes the link itself.
+    config_ok(&w, &["--uninstall", "other.example"]);
+    assert!(
+        std::fs::symlink_metadata(managed(&w))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(!written.contains("other.example"), "{written}");
+    assert!(written.contains(&format!("Host {SSH_HOST}\n")), "{written}");
+}
+
+/// A config larger than zssh edits is refused before anything is written: no managed file
+/// left behind that no Include names.
+#[test]
+fn an_oversized_config_is_refused_before_anything_is_written() {
+    let w = World::new();
+    let cfg = ssh_config(&w);
+    std::fs::create_dir_all(cfg.parent().unwrap()).unwrap();
+    let f = std::fs::File::create(&cfg).unwrap();
+    // Sparse: 64 MiB and one byte of zeros cost no disk.
+    f.set_len(64 * 1024 * 1024 + 1).unwrap();
+    drop(f);
+    let out = config(&w, &[SSH_HOST]);
+    assert_zssh_error(&out, 7, &cfg.display().to_string());
+    assert!(
+        text(&out.stderr).contains("larger than"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!managed(&w).exists(), "nothing written");
+    assert_eq!(std::fs::metadata(&cfg).unwrap().len(), 64 * 1024 * 1024 + 1);
 }

@@ -245,6 +245,33 @@ fn dead_cloudflared_locks_never_block() {
     );
 }
 
+/// A FIFO where cloudflared's lock goes (nothing writes to it) is not a lock: opening it to read
+/// a holder's record must not wait for a writer forever. (`timeout` bounds the old hang.)
+#[test]
+fn a_fifo_where_cloudflareds_lock_goes_never_blocks() {
+    let w = World::new();
+    let dir = w.cloudflared_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    set_mode(&dir, 0o700);
+    let lock = dir.join(format!("{SSH_HOST}-{}-token.lock", w.edge.aud(SSH_HOST)));
+    assert!(
+        run(std::process::Command::new("mkfifo").arg(&lock))
+            .status
+            .success()
+    );
+    let (env, launches) = w.browser(true);
+    let mut cmd = with_env(w.tool("timeout"), &env);
+    cmd.arg("60").arg(zssh_bin()).args(["login", SSH_HOST]);
+    let out = run(&mut cmd);
+    assert_ne!(out.status.code(), Some(124), "zssh login hung on the FIFO");
+    assert_ok(&out);
+    assert_eq!(line_count(&launches), 1);
+    assert!(
+        std::fs::symlink_metadata(&lock).is_err(),
+        "the FIFO was cleared"
+    );
+}
+
 #[test]
 fn noninteractive_proxy_fails_fast_with_the_login_hint() {
     let w = World::new();

@@ -343,6 +343,53 @@ fn crlf_config_keeps_its_line_endings() {
     assert_eq!(sshd_get(&s.config, "pubkeyauthentication"), "yes");
 }
 
+/// A comment in Latin-1 (not UTF-8) does not stop trust-ca, and its bytes are kept exactly.
+#[test]
+fn a_config_that_is_not_utf8_keeps_every_byte() {
+    let s = Setup::new();
+    let mut original = b"# Modifi\xe9 par l'administrateur\n".to_vec();
+    original.extend(read(&s.config));
+    std::fs::write(&s.config, &original).unwrap();
+    let out = s.trust(true);
+    assert_ok(&out);
+    assert_eq!(sshd_get(&s.config, "pubkeyauthentication"), "yes");
+    let now = read(&s.config);
+    // zssh inserted one ASCII block; around it, the file is what it was, byte for byte.
+    let prefix = now
+        .iter()
+        .zip(&original)
+        .take_while(|(a, b)| a == b)
+        .count();
+    assert!(now.len() > original.len());
+    let inserted = &now[prefix..now.len() - (original.len() - prefix)];
+    assert!(
+        now.ends_with(&original[prefix..]),
+        "{}",
+        String::from_utf8_lossy(&now)
+    );
+    assert!(inserted.is_ascii(), "{inserted:?}");
+    let backup = s.config.with_file_name("sshd_config.zssh-backup");
+    assert_eq!(read(&backup), original);
+}
+
+/// A CA file with a comment that is not UTF-8 gets the key appended, every byte before it kept.
+#[test]
+fn a_ca_file_that_is_not_utf8_keeps_every_byte() {
+    let s = Setup::new();
+    let original = b"# cl\xe9 de l'\xe9quipe\n".to_vec();
+    std::fs::write(&s.ca_file, &original).unwrap();
+    let out = s.trust(true);
+    assert_ok(&out);
+    let now = read(&s.ca_file);
+    assert!(now.starts_with(&original), "{now:?}");
+    let key = text(&read(&s.ca_key));
+    assert_eq!(text(&now[original.len()..]).trim(), key.trim());
+    assert_eq!(
+        sshd_get(&s.config, "trustedusercakeys"),
+        s.ca_file.display().to_string()
+    );
+}
+
 fn listening_count(sshd: &Sshd) -> usize {
     sshd.log_text().matches("Server listening on").count()
 }

@@ -29,13 +29,13 @@ fn write_error(path: &Path, e: std::io::Error) -> UserError {
     UserError::local(format!("cannot write {}: {e}", path.display()), ROOT_HINT)
 }
 
-/// `text` in a temp file for `sshd -t` to read (removed when dropped).
-fn staged_copy(text: &str) -> std::io::Result<tempfile::NamedTempFile> {
+/// `bytes` in a temp file for `sshd -t` to read (removed when dropped).
+fn staged_copy(bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".zssh-")
         .suffix(".tmp")
         .tempfile()?;
-    tmp.write_all(text.as_bytes())?;
+    tmp.write_all(bytes)?;
     tmp.flush()?;
     Ok(tmp)
 }
@@ -136,8 +136,13 @@ fn ca_file_path(args: &TrustCaArgs) -> Result<(PathBuf, String), UserError> {
 /// `PubkeyAuthentication yes` and `TrustedUserCAKeys` naming the CA file in effect.
 struct TrustPlan {
     config: PathBuf,
-    /// sshd_config as read (the edit applies to it, and only to it).
+    /// sshd_config as read (the edit applies to it, and only to it), as text.
     original: String,
+    /// The same, as bytes.
+    original_bytes: Vec<u8>,
+    /// `original` holds sshd_config's bytes one char each (it is not UTF-8: a comment in
+    /// Latin-1, say); see [`as_text`].
+    latin1: bool,
     /// `None`: sshd already has both in effect.
     edit: Option<sshd_config::Edit>,
     ca_file: PathBuf,
@@ -157,12 +162,22 @@ impl TrustPlan {
         (ca_file, ca_str): (PathBuf, String),
     ) -> Result<TrustPlan, UserError> {
         let config = args.sshd_config.clone();
-        let original = std::fs::read_to_string(&config).map_err(|e| {
+        let original_bytes = std::fs::read(&config).map_err(|e| {
             UserError::local(
                 format!("cannot read {}: {e}", config.display()),
                 "pass the sshd configuration with --sshd-config FILE (run as root)",
             )
         })?;
+        let (original, latin1) = as_text(&original_bytes);
+        if latin1 && !ca_str.is_ascii() {
+            return Err(UserError::usage(
+                format!(
+                    "--ca-file {ca_str:?} cannot be written into {}: the file is not UTF-8, the path is not ASCII",
+                    config.display()
+                ),
+                "choose a plain path such as /etc/ssh/ca.pub",
+            ));
+        }
         let now = effective(sshd, &config)?;
         let edit = sshd_config::plan(&original, &ca_str, &now).map_err(|r| match r {
             Refusal::OtherCaFile(other) => UserError::usage(
@@ -176,8 +191,8 @@ impl TrustPlan {
                 ),
             ),
         })?;
-        let ca_old = match std::fs::read_to_string(&ca_file) {
-            Ok(s) => Some(s),
+        let ca_old = match std::fs::read(&ca_file) {
+            Ok(bytes) => Some(as_text(&bytes).0),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
                 return Err(UserError::local(
@@ -190,12 +205,24 @@ impl TrustPlan {
         Ok(TrustPlan {
             config,
             original,
+            original_bytes,
+            latin1,
             edit,
             ca_file,
             ca_str,
             ca_old,
             ca_new,
         })
+    }
+
+    /// The bytes of a text made from `original` (see [`as_text`]).
+    fn bytes(&self, text: &str) -> Vec<u8> {
+        if self.latin1 {
+            // Every char is one of the file's bytes or ASCII zssh added.
+            text.chars().map(|c| c as u32 as u8).collect()
+        } else {
+            text.as_bytes().to_vec()
+        }
     }
 
     fn changes_anything(&self) -> bool {
@@ -206,7 +233,8 @@ impl TrustPlan {
     /// effective configuration it gives, else an error (nothing changed yet).
     fn validate(&self, sshd: &Path, edit: &sshd_config::Edit) -> Result<Effective, UserError> {
         let config = self.config.display();
-        let tmp = staged_copy(&edit.text).map_err(|e| write_error(&std::env::temp_dir(), e))?;
+        let tmp = staged_copy(&self.bytes(&edit.text))
+            .map_err(|e| write_error(&std::env::temp_dir(), e))?;
         if let Err(msg) = sshd_run(
             sshd,
             &["-t".as_ref(), "-f".as_ref(), tmp.path().as_os_str()],
@@ -296,11 +324,26 @@ impl TrustPlan {
 fn add_to_ca_file(ca_file: &Path, ca: &CaKey) -> Result<(), UserError> {
     sshd_file(ca_file)?
         .edit(|now| {
-            let now = std::str::from_utf8(now.unwrap_or_default()).ok()?;
-            sshd_config::add_ca_key(now, &ca.line, &ca.key)
+            let now = now.unwrap_or_default();
+            let (text, _) = as_text(now);
+            let new = sshd_config::add_ca_key(&text, &ca.line, &ca.key)?;
+            // Only appended to: the file's bytes as they are, then the new line.
+            let mut bytes = now.to_vec();
+            bytes.extend_from_slice(&new.as_bytes()[text.len()..]);
+            Some(bytes)
         })
         .map_err(edit_error)?;
     Ok(())
+}
+
+/// sshd_config's bytes as text to edit: UTF-8 as it is; anything else (a comment in Latin-1)
+/// one char per byte, so every byte comes back unchanged (sshd's keywords are ASCII, and the
+/// edit adds only ASCII then). True in the second case.
+fn as_text(bytes: &[u8]) -> (String, bool) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_string(), false),
+        Err(_) => (bytes.iter().map(|&b| char::from(b)).collect(), true),
+    }
 }
 
 /// Where sshd_config is backed up before zssh first changes it.
@@ -312,8 +355,9 @@ fn sshd_config_backup(config: &Path) -> PathBuf {
 /// Returns whether the backup was taken now.
 fn replace_sshd_config(plan: &TrustPlan, edit: &sshd_config::Edit) -> Result<bool, UserError> {
     let file = sshd_file(&plan.config)?.backup_to(sshd_config_backup(&plan.config));
+    let new = plan.bytes(&edit.text);
     let edited = file
-        .edit(|now| (now == Some(plan.original.as_bytes())).then_some(edit.text.as_str()))
+        .edit(|now| (now == Some(plan.original_bytes.as_slice())).then_some(new.as_slice()))
         .map_err(edit_error)?;
     match edited {
         Some(edited) => Ok(edited.backed_up),
