@@ -202,8 +202,8 @@ impl Carrier {
         );
         match remembered {
             // The token went to the application it belongs to and was refused: as below.
-            Some((proven, _)) if proven == info => {
-                self.replace_rejected(client, session, &info, Source::Cache)
+            Some((proven, refused)) if proven == info => {
+                self.replace_rejected(client, session, &info, (&refused, Source::Cache))
                     .await
             }
             _ => self.open_with_token(client, session, &info).await,
@@ -262,21 +262,22 @@ impl Carrier {
         match self.dial_with(client, &tok).await? {
             Dialed::Open(ws) => Ok(*ws),
             Dialed::Refused(resp) if self.is_access_redirect(&resp) => {
-                self.replace_rejected(client, session, info, source).await
+                self.replace_rejected(client, session, info, (&tok, source))
+                    .await
             }
             Dialed::Refused(resp) => Err(self.refused(&resp)),
         }
     }
 
-    /// The edge refused the token from `source` for `info` with a login redirect: drop it, get
-    /// a new one (unless it was fresh from the browser, or nobody can answer a login) and dial
-    /// once more.
+    /// The edge refused the token `refused` (from `source`) for `info` with a login redirect:
+    /// drop it, get a new one (unless it was fresh from the browser, or nobody can answer a login
+    /// and no other process stored a new one meanwhile) and dial once more.
     async fn replace_rejected(
         &self,
         client: &mut Client,
         session: &mut Session,
         info: &AppInfo,
-        source: Source,
+        (refused, source): (&Secret, Source),
     ) -> Result<Ws, UserError> {
         let refuses_fresh = || {
             UserError::new(
@@ -285,11 +286,13 @@ impl Carrier {
                 "the application probably requires a binding cookie, or a policy denies you; ask its administrator (zssh doctor HOST explains more)",
             )
         };
-        session.store.delete(&token::app_name(info))?;
+        let replaced = session
+            .store
+            .drop_refused(&token::app_name(info), refused)?;
         if source == Source::Browser {
             return Err(refuses_fresh());
         }
-        if !session.opts.interactive {
+        if !session.opts.interactive && !replaced {
             return Err(UserError::new(
                 Exit::Auth,
                 format!(

@@ -199,6 +199,20 @@ impl TokenStore {
         Ok(written)
     }
 
+    /// Remove the token `refused` stored as `name` (the edge refused it), unless what is stored
+    /// is no longer it: another process logged in meanwhile, and its fresh token stays. Returns
+    /// whether another token is stored there now.
+    pub fn drop_refused(&self, name: &str, refused: &Secret) -> Result<bool, UserError> {
+        match self.read(name)? {
+            Some((current, _)) if current.expose().trim() != refused.expose().trim() => {
+                debug!("{name} was replaced meanwhile; keeping the new one");
+                Ok(true)
+            }
+            Some(_) => self.delete(name).map(|_| false),
+            None => Ok(false),
+        }
+    }
+
     /// Remove `name` from both places; true if anything was removed.
     pub fn delete(&self, name: &str) -> Result<bool, UserError> {
         let from_keyring = self.delete_at(name, Location::Keyring)?;
@@ -472,6 +486,31 @@ mod tests {
             err.message
         );
         assert!(err.hint.contains("auto, keyring or file"), "{}", err.hint);
+    }
+
+    #[test]
+    fn a_refused_token_is_dropped_but_a_newer_one_stays() {
+        let s = setup(Mode::File, Behaviour::Works);
+        let refused = secret();
+        s.store.write(NAME, &refused, Location::File).unwrap();
+        assert!(!s.store.drop_refused(NAME, &refused).unwrap());
+        assert_eq!(s.store.read(NAME).unwrap(), None);
+        // Another process stored a fresh token after ours was refused: it survives.
+        let fresh = Secret::new(format!("{}x", refused.expose()));
+        s.store.write(NAME, &fresh, Location::File).unwrap();
+        assert!(s.store.drop_refused(NAME, &refused).unwrap());
+        assert_eq!(
+            s.store
+                .read(NAME)
+                .unwrap()
+                .map(|(t, _)| t.expose().to_string()),
+            Some(fresh.expose().to_string())
+        );
+        assert!(
+            !s.store
+                .drop_refused("other.example.com-1-token", &refused)
+                .unwrap()
+        );
     }
 
     #[test]
