@@ -63,6 +63,41 @@ pub async fn discover(client: &mut Client, app: &AppUrl) -> Result<AppInfo, User
     Ok(discover_proof(client, app).await?.0)
 }
 
+/// [`discover`], remembering what it proved ([`super::verified_apps`]) for the next
+/// connection, and forgetting what was remembered when the host no longer proves anything.
+pub async fn discover_and_remember(
+    client: &mut Client,
+    app: &AppUrl,
+) -> Result<AppInfo, UserError> {
+    use super::verified_apps;
+    match discover_proof(client, app).await {
+        Ok((info, valid_until)) => {
+            verified_apps::remember(app, &info, now_secs(), valid_until);
+            Ok(info)
+        }
+        Err(e) => {
+            if e.exit == Exit::Protocol {
+                verified_apps::forget(app);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The identity signed metadata proved for `app`: remembered and still valid (no request;
+/// `true`), else from discovery (which remembers it; `false`).
+pub async fn proven(client: &mut Client, app: &AppUrl) -> Result<(AppInfo, bool), UserError> {
+    if let Some(info) = super::verified_apps::recall(app, now_secs()) {
+        debug!(
+            "{} is application {} (remembered from signed metadata)",
+            app.authority(),
+            info.app_hostname
+        );
+        return Ok((info, true));
+    }
+    Ok((discover_and_remember(client, app).await?, false))
+}
+
 /// [`discover`], with the end of the signed metadata's validity (seconds since the epoch): how
 /// long what it proved may be relied on.
 pub async fn discover_proof(

@@ -10,7 +10,7 @@ use ssh_key::{Certificate, PrivateKey};
 
 use crate::access::app_url::AppUrl;
 use crate::access::login::{self, Event, LOCK_DEADLINE, Source};
-use crate::access::{cert_sign, discovery, token};
+use crate::access::{cert_sign, discovery, token, verified_apps};
 use crate::agent::{self, Agent};
 use crate::cert_store::{self, Current, Files, OwnKey};
 use crate::cli::CertArgs;
@@ -353,20 +353,40 @@ async fn sign_with_login(
     session: &mut Session,
     public: &str,
 ) -> Result<cert_sign::Signed, UserError> {
-    let info = discovery::discover(client, app).await?;
-    let (tok, source) = token_for(client, app, &info, session).await?;
-    match cert_sign::sign(client, &tok, public).await {
-        // A cached token the edge no longer accepts: drop it and log in once more.
-        Err(e) if e.exit == Exit::Auth && source != Source::Browser && session.opts.interactive => {
+    // The identity remembered from signed metadata saves the trip to the app host; if the edge
+    // then refuses, it may be out of date: prove it again first.
+    let (mut info, mut remembered) = discovery::proven(client, app).await?;
+    loop {
+        let (tok, source) = token_for(client, app, &info, session).await?;
+        let refused = match cert_sign::sign(client, &tok, public).await {
+            Err(e) if e.exit == Exit::Auth => e,
+            other => return other,
+        };
+        if remembered {
             debug!(
-                "cert_sign refused the cached token ({}); logging in again",
-                e.message
+                "cert_sign refused ({}); proving {} again",
+                refused.message,
+                app.authority()
             );
-            session.store.delete(&token::app_name(&info))?;
-            let (tok, _) = token_for(client, app, &info, session).await?;
-            cert_sign::sign(client, &tok, public).await
+            verified_apps::forget(app);
+            remembered = false;
+            let fresh = discovery::discover_and_remember(client, app).await?;
+            if fresh != info {
+                info = fresh;
+                continue;
+            }
         }
-        other => other,
+        // A cached token the edge no longer accepts: drop it and log in once more.
+        if source == Source::Browser || !session.opts.interactive {
+            return Err(refused);
+        }
+        debug!(
+            "cert_sign refused the cached token ({}); logging in again",
+            refused.message
+        );
+        session.store.drop_refused(&token::app_name(&info), &tok)?;
+        let (tok, _) = token_for(client, app, &info, session).await?;
+        return cert_sign::sign(client, &tok, public).await;
     }
 }
 

@@ -195,7 +195,7 @@ impl Carrier {
             "{} is behind Access; discovering the application",
             self.host()
         );
-        let info = self.discover(client).await?;
+        let info = discovery::discover_and_remember(client, &self.app).await?;
         debug!(
             "application {} (team {}, aud {})",
             info.app_hostname, info.auth_domain, info.aud
@@ -231,22 +231,6 @@ impl Carrier {
                 Ok(Some((info, tok)))
             }
             _ => Ok(None),
-        }
-    }
-
-    /// Discovery, remembering what it proved (and forgetting it when the host proves nothing).
-    async fn discover(&self, client: &mut Client) -> Result<AppInfo, UserError> {
-        match discovery::discover_proof(client, &self.app).await {
-            Ok((info, valid_until)) => {
-                verified_apps::remember(&self.app, &info, token::now(), valid_until);
-                Ok(info)
-            }
-            Err(e) => {
-                if e.exit == Exit::Protocol {
-                    verified_apps::forget(&self.app);
-                }
-                Err(e)
-            }
         }
     }
 

@@ -232,3 +232,68 @@ fn a_memory_that_is_a_symlink_or_writable_by_others_is_not_trusted() {
     assert_ok(&run(&mut w.ssh(SSH_HOST, "", "true")));
     assert_eq!(since(&w, from).len(), 1);
 }
+
+#[test]
+fn a_certificate_after_a_proven_identity_is_one_request_to_the_team() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    // The first certificate proves the application's identity (discovery at the app host).
+    assert_ok(&run(&mut w.zssh(&["cert", "--hostname", SSH_HOST])));
+    assert_eq!(w.edge.count(|r| r.kind == Kind::Metadata), 1);
+    // A renewal needs no trip to the app host: one cert_sign at the team, on one connection.
+    std::fs::remove_file(
+        w.cloudflared_dir()
+            .join(format!("{SSH_HOST}-cf_key-cert.pub")),
+    )
+    .unwrap();
+    let (from, connections) = (w.edge.requests().len(), w.edge.connections());
+    assert_ok(&run(&mut w.zssh(&["cert", "--hostname", SSH_HOST])));
+    let seen: Vec<_> = since(&w, from)
+        .into_iter()
+        .map(|r| (r.kind, r.status, r.host))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![(Kind::CertSign, 200, w.edge.team().to_string())],
+        "{seen:?}"
+    );
+    assert_eq!(w.edge.connections() - connections, 1);
+}
+
+#[test]
+fn a_certificate_with_a_refused_token_proves_the_identity_again_and_logs_in_once() {
+    let w = World::new();
+    let token_file = w.seed_token(SSH_HOST, 3600);
+    let token = std::fs::read_to_string(&token_file).unwrap();
+    assert_ok(&run(&mut w.zssh(&["cert", "--hostname", SSH_HOST])));
+    std::fs::remove_file(
+        w.cloudflared_dir()
+            .join(format!("{SSH_HOST}-cf_key-cert.pub")),
+    )
+    .unwrap();
+    w.edge.revoke(&token);
+    let (env, launches) = w.browser(true);
+    let from = w.edge.requests().len();
+    let out = run(&mut with_env(
+        w.zssh(&["cert", "--hostname", SSH_HOST]),
+        &env,
+    ));
+    assert_ok(&out);
+    assert_eq!(line_count(&launches), 1, "one browser login");
+    let signs: Vec<_> = since(&w, from)
+        .into_iter()
+        .filter(|r| matches!(r.kind, Kind::CertSign | Kind::Metadata))
+        .map(|r| (r.kind, r.status == 200))
+        .collect();
+    // Refused with the old token, identity proved again (same app), signed with the new token.
+    assert_eq!(
+        signs,
+        vec![
+            (Kind::CertSign, false),
+            (Kind::Metadata, false),
+            (Kind::CertSign, true)
+        ],
+        "{signs:?}"
+    );
+    assert_ne!(std::fs::read_to_string(&token_file).unwrap(), token);
+}
