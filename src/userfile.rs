@@ -119,6 +119,17 @@ impl From<Error> for UserError {
             Error::Dir { .. } => {
                 "check that the parent directory exists and is writable by you".to_string()
             }
+            // read_bounded's refusal: no ssh file zssh edits is this large.
+            Error::Read { file, source } if source.kind() == io::ErrorKind::InvalidData => format!(
+                "no file zssh edits is this large; check that {} is the file you meant",
+                file.display()
+            ),
+            Error::Read { file, source } if source.kind() == io::ErrorKind::InvalidInput => {
+                format!(
+                    "{} must be a regular file (or a symlink to one); move what is there aside",
+                    file.display()
+                )
+            }
             Error::Read { file, .. } => format!(
                 "check that {} is a file you can read and write",
                 file.display()
@@ -398,6 +409,29 @@ mod tests {
             .collect();
         n.sort();
         n
+    }
+
+    #[test]
+    fn a_file_too_large_says_so_in_the_hint() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        // Sparse: no disk or time spent, but larger than any file zssh edits.
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(MAX_FILE + 1)
+            .unwrap();
+        let err = UserFile::at(&path)
+            .unwrap()
+            .edit(adding("x\n"))
+            .unwrap_err();
+        let user: UserError = err.into();
+        assert!(user.message.contains("larger than"), "{}", user.message);
+        assert!(
+            user.hint.contains("no file zssh edits is this large"),
+            "{}",
+            user.hint
+        );
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), MAX_FILE + 1);
     }
 
     #[test]
