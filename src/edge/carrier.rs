@@ -157,14 +157,12 @@ impl Carrier {
     /// Access detection, discovery, token (cache, org exchange or browser login), second dial;
     /// a token the edge refuses is dropped and replaced once.
     pub async fn open(&self, client: &mut Client, session: &mut Session) -> Result<Ws, UserError> {
-        let remembered = self.remembered(session)?;
-        let first = match &remembered {
-            Some((_, tok)) => self.dial_with(client, tok).await?,
-            None => tunnel::dial(client, &self.app, &self.headers, None)
-                .await
-                .map_err(|e| self.dial_error(&e))?,
+        let (proven, cached) = self.remembered(session)?;
+        let usable = match &cached {
+            Some(Lookup::Usable(tok, _)) => Some(tok),
+            _ => None,
         };
-        let resp = match first {
+        let resp = match self.dial_with(client, usable).await? {
             Dialed::Open(ws) => {
                 debug!("wss://{}{} answered 101", self.host(), self.app.target);
                 return Ok(*ws);
@@ -200,50 +198,55 @@ impl Carrier {
             "application {} (team {}, aud {})",
             info.app_hostname, info.auth_domain, info.aud
         );
-        match remembered {
+        // What the cache said for the remembered application holds for the discovered one when
+        // they are the same: not read (and judged) twice.
+        let cached = cached.filter(|_| proven.as_ref() == Some(&info));
+        match cached {
             // The token went to the application it belongs to and was refused: as below.
-            Some((proven, refused)) if proven == info => {
+            Some(Lookup::Usable(refused, _)) => {
                 self.replace_rejected(client, session, &info, (&refused, Source::Cache))
                     .await
             }
-            _ => self.open_with_token(client, session, &info).await,
+            earlier => self.open_with_token(client, session, &info, earlier).await,
         }
     }
 
-    /// The application identity remembered for this URL and a usable cached token for it, when
-    /// both exist (never with a service token, which needs no discovery).
-    fn remembered(&self, session: &Session) -> Result<Option<(AppInfo, Secret)>, UserError> {
+    /// The application identity remembered for this URL and what the token cache holds for it
+    /// (never with a service token, which needs no discovery).
+    fn remembered(
+        &self,
+        session: &Session,
+    ) -> Result<(Option<AppInfo>, Option<Lookup>), UserError> {
         if self.service_token_id.is_some() {
-            return Ok(None);
+            return Ok((None, None));
         }
         let Some(info) = verified_apps::recall(&self.app, token::now()) else {
-            return Ok(None);
+            return Ok((None, None));
         };
-        match token::app_token(&session.store, &info)? {
-            Lookup::Usable(tok, location) => {
-                debug!(
-                    "{} is application {} (proven by signed metadata); sending the cached token {} ({}) on the first request",
-                    self.host(),
-                    info.app_hostname,
-                    token::app_name(&info),
-                    location.describe()
-                );
-                Ok(Some((info, tok)))
-            }
-            _ => Ok(None),
+        let cached = token::app_token(&session.store, &info)?;
+        if let Lookup::Usable(_, location) = &cached {
+            debug!(
+                "{} is application {} (proven by signed metadata); sending the cached token {} ({}) on the first request",
+                self.host(),
+                info.app_hostname,
+                token::app_name(&info),
+                location.describe()
+            );
         }
+        Ok((Some(info), Some(cached)))
     }
 
-    /// A token for the discovered application, then the second dial; a cached token the edge
-    /// refuses is replaced once.
+    /// A token for the discovered application (`earlier`: what the cache already said for it),
+    /// then the second dial; a cached token the edge refuses is replaced once.
     async fn open_with_token(
         &self,
         client: &mut Client,
         session: &mut Session,
         info: &AppInfo,
+        earlier: Option<Lookup>,
     ) -> Result<Ws, UserError> {
-        let (tok, source) = self.token(client, session, info).await?;
-        match self.dial_with(client, &tok).await? {
+        let (tok, source) = self.token(client, session, info, earlier).await?;
+        match self.dial_with(client, Some(&tok)).await? {
             Dialed::Open(ws) => Ok(*ws),
             Dialed::Refused(resp) if self.is_access_redirect(&resp) => {
                 self.replace_rejected(client, session, info, (&tok, source))
@@ -288,8 +291,8 @@ impl Carrier {
             ));
         }
         debug!("the edge rejected the token; getting a new one");
-        let (tok, _) = self.token(client, session, info).await?;
-        match self.dial_with(client, &tok).await? {
+        let (tok, _) = self.token(client, session, info, None).await?;
+        match self.dial_with(client, Some(&tok)).await? {
             Dialed::Open(ws) => Ok(*ws),
             Dialed::Refused(resp) if self.is_access_redirect(&resp) => {
                 session.store.delete(&token::app_name(info))?;
@@ -299,20 +302,29 @@ impl Carrier {
         }
     }
 
-    async fn dial_with(&self, client: &mut Client, tok: &Secret) -> Result<Dialed, UserError> {
-        tunnel::dial(client, &self.app, &self.headers, Some(tok))
+    async fn dial_with(
+        &self,
+        client: &mut Client,
+        tok: Option<&Secret>,
+    ) -> Result<Dialed, UserError> {
+        tunnel::dial(client, &self.app, &self.headers, tok)
             .await
             .map_err(|e| self.dial_error(&e))
     }
 
-    /// A token for the app: the cache, else a login (which fails fast when nobody can answer).
+    /// A token for the app: the cache (unless `earlier` already says what it holds), else a
+    /// login (which fails fast when nobody can answer).
     async fn token(
         &self,
         client: &mut Client,
         session: &mut Session,
         info: &AppInfo,
+        earlier: Option<Lookup>,
     ) -> Result<(Secret, Source), UserError> {
-        let before = token::app_token(&session.store, info)?;
+        let before = match earlier {
+            Some(lookup) => lookup,
+            None => token::app_token(&session.store, info)?,
+        };
         if let Lookup::Usable(t, location) = before {
             debug!(
                 "using the cached token {} ({})",

@@ -297,3 +297,13 @@ fn a_certificate_with_a_refused_token_proves_the_identity_again_and_logs_in_once
     );
     assert_ne!(std::fs::read_to_string(&token_file).unwrap(), token);
 }
+
+#[test]
+fn an_expired_token_with_a_remembered_identity_is_reported_as_expired() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    assert_ok(&run(&mut w.ssh(SSH_HOST, "", "true")));
+    w.seed_token(SSH_HOST, -60);
+    let out = run(&mut w.zssh(&["proxy", "--hostname", SSH_HOST]));
+    assert_zssh_error(&out, 3, "expired");
+}
