@@ -296,6 +296,14 @@ pub fn replace_if_unchanged(
     Ok(true)
 }
 
+/// The user zssh runs as: the owner of `/proc/self` (no unsafe `geteuid`); `None` where there
+/// is no `/proc`.
+#[cfg(unix)]
+pub fn own_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map(|m| m.uid()).ok()
+}
+
 /// Whether group or others may read `path` (always false off unix).
 pub fn readable_by_others(meta: &std::fs::Metadata) -> bool {
     #[cfg(unix)]

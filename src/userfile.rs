@@ -291,7 +291,7 @@ pub fn follow_links(path: &Path) -> io::Result<PathBuf> {
 fn check_link_owner(link: &Path, meta: &std::fs::Metadata, next: &Path) -> io::Result<()> {
     use std::os::unix::fs::MetadataExt;
     let owner = meta.uid();
-    let me = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+    let me = fsutil::own_uid();
     if owner == 0 || Some(owner) == me {
         return Ok(());
     }

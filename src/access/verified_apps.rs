@@ -119,10 +119,7 @@ fn read_own(path: &Path) -> std::io::Result<Vec<u8>> {
         if meta.mode() & 0o022 != 0 {
             return refuse("group or others may write to it");
         }
-        #[cfg(target_os = "linux")]
-        if let Ok(me) = std::fs::metadata("/proc/self")
-            && me.uid() != meta.uid()
-        {
+        if fsutil::own_uid().is_some_and(|me| me != meta.uid()) {
             return refuse("another user owns it");
         }
     }
