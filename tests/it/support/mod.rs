@@ -60,7 +60,12 @@ pub struct Sshd {
 
 impl Sshd {
     pub fn start(dir: &Path, user_ca: Option<&Path>, authorized_keys: &Path) -> Sshd {
-        Self::start_on_ports(dir, user_ca, authorized_keys, free_port)
+        Self::start_on_ports(dir, user_ca, authorized_keys, "", free_port)
+    }
+
+    /// `start` with more `sshd_config` lines (they come first, so they win over the defaults).
+    pub fn start_with(dir: &Path, authorized_keys: &Path, extra: &str) -> Sshd {
+        Self::start_on_ports(dir, None, authorized_keys, extra, free_port)
     }
 
     /// `start` with the ports to try coming from `next_port`.
@@ -68,6 +73,7 @@ impl Sshd {
         dir: &Path,
         user_ca: Option<&Path>,
         authorized_keys: &Path,
+        extra: &str,
         mut next_port: impl FnMut() -> u16,
     ) -> Sshd {
         std::fs::create_dir_all(dir).unwrap();
@@ -85,7 +91,7 @@ impl Sshd {
             attempts += 1;
             let port = next_port();
             let mut conf = format!(
-                "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {pid}\nAuthorizedKeysFile {ak}\n\
+                "{extra}Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {pid}\nAuthorizedKeysFile {ak}\n\
                  PubkeyAuthentication yes\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
                  UsePAM no\nStrictModes no\nLogLevel VERBOSE\nSubsystem sftp internal-sftp\nPermitRootLogin prohibit-password\nMaxStartups 200\nMaxSessions 200\n",
                 hk = hk.display(),
@@ -559,7 +565,7 @@ fn sshd_retries_when_its_port_was_taken() {
     let squatter = TcpListener::bind("127.0.0.1:0").unwrap();
     let taken = squatter.local_addr().unwrap().port();
     let mut tried = Vec::new();
-    let sshd = Sshd::start_on_ports(&tmp.path().join("sshd"), None, &ak, || {
+    let sshd = Sshd::start_on_ports(&tmp.path().join("sshd"), None, &ak, "", || {
         let port = if tried.is_empty() { taken } else { free_port() };
         tried.push(port);
         port
