@@ -2,6 +2,7 @@
 
 mod support;
 
+mod adv_cached;
 mod cached_path;
 mod cert;
 mod cert_parallel;
