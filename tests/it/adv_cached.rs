@@ -286,3 +286,69 @@ fn adv_cert_with_a_remembered_team_that_is_gone_proves_again() {
 fn adv_cert_with_a_remembered_team_that_is_gone_control_without_memory() {
     cert_after_the_team_moved(true);
 }
+
+/// One `--url` listener, a remembered identity, a revoked cached token, 20 sessions at once with
+/// a browser: one login, every session gets the origin's banner, the revoked token is sent at
+/// most once per session and never after the new one exists.
+#[test]
+fn adv_listener_twenty_sessions_with_a_revoked_token_log_in_once() {
+    use std::io::{BufRead, Read};
+    let w = World::new();
+    let token = std::fs::read_to_string(w.seed_token(SSH_HOST, 3600)).unwrap();
+    assert_ok(&run(&mut proxy(&w)));
+    w.edge.revoke(&token);
+    let (env, launches) = w.browser(true);
+    let mut listener = with_env(
+        w.zssh(&["proxy", "--hostname", SSH_HOST, "--url", "127.0.0.1:0"]),
+        &env,
+    )
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut stderr = std::io::BufReader::new(listener.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .split_whitespace()
+        .find(|t| t.starts_with("127.0.0.1:"))
+        .unwrap()
+        .trim_end_matches(',')
+        .to_string();
+    let from = w.edge.requests().len();
+    let sessions: Vec<_> = (0..20)
+        .map(|_| {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                let mut c = std::net::TcpStream::connect(&addr).unwrap();
+                c.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+                    .unwrap();
+                let mut banner = [0u8; 8];
+                c.read_exact(&mut banner).map(|_| banner.to_vec())
+            })
+        })
+        .collect();
+    let banners: Vec<_> = sessions.into_iter().map(|t| t.join().unwrap()).collect();
+    let _ = listener.kill();
+    let _ = listener.wait();
+    let mut rest = String::new();
+    let _ = stderr.read_to_string(&mut rest);
+    let ok = banners
+        .iter()
+        .filter(|b| matches!(b, Ok(v) if v.starts_with(b"SSH-2.0")))
+        .count();
+    let reqs = w.edge.requests().split_off(from);
+    let old = reqs
+        .iter()
+        .filter(|r| r.header("cf-access-token") == Some(token.as_str()))
+        .count();
+    eprintln!(
+        "ok {ok}/20, launches {}, old token sent {old} times, requests {:?}\n{rest}",
+        line_count(&launches),
+        reqs.iter().map(|r| (r.kind, r.status)).collect::<Vec<_>>()
+    );
+    assert_eq!(ok, 20, "{banners:?}\n{rest}");
+    assert_eq!(line_count(&launches), 1);
+    assert!(old <= 20);
+}
