@@ -2,7 +2,7 @@
 
 mod support;
 
-mod adv_cached;
+mod cached_hostile;
 mod cached_path;
 mod cert;
 mod cert_parallel;

@@ -39,7 +39,7 @@ fn proxy(w: &World) -> Command {
 
 /// A FIFO where the identity file was: no hang, the full flow, and replaced by a regular file.
 #[test]
-fn adv_a_fifo_in_place_of_the_identity_means_the_full_flow() {
+fn a_fifo_in_place_of_the_identity_means_the_full_flow() {
     let w = World::new();
     w.seed_token(SSH_HOST, 3600);
     assert_ok(&run(&mut proxy(&w)));
@@ -62,7 +62,7 @@ fn adv_a_fifo_in_place_of_the_identity_means_the_full_flow() {
 
 /// An identity file owned by another user (root runs the tests: chown to nobody) is not used.
 #[test]
-fn adv_an_identity_owned_by_another_user_is_not_used() {
+fn an_identity_owned_by_another_user_is_not_used() {
     let w = World::new();
     w.seed_token(SSH_HOST, 3600);
     assert_ok(&run(&mut proxy(&w)));
@@ -83,7 +83,7 @@ fn adv_an_identity_owned_by_another_user_is_not_used() {
 /// Another app's identity file copied under this app's name: not used, the other app's token
 /// never reaches this host.
 #[test]
-fn adv_an_identity_copied_from_another_app_is_not_used() {
+fn an_identity_copied_from_another_app_is_not_used() {
     let w = World::build(|cfg, sshd| {
         cfg.app(AppConfig::new(SSH_HOST, Origin::Tcp(sshd)))
             .app(AppConfig::new(OTHER_HOST, Origin::Tcp(sshd)))
@@ -116,7 +116,7 @@ fn adv_an_identity_copied_from_another_app_is_not_used() {
 /// the remembered identity is replaced, the old token goes to nobody else, is not deleted, and
 /// there is no loop.
 #[test]
-fn adv_an_app_moved_to_another_team_falls_back_once() {
+fn an_app_moved_to_another_team_falls_back_once() {
     let a = World::new();
     let token_file = a.seed_token(SSH_HOST, 3600);
     let token = std::fs::read_to_string(&token_file).unwrap();
@@ -191,7 +191,7 @@ fn adv_an_app_moved_to_another_team_falls_back_once() {
 /// 50 `zssh proxy` at once with a stale identity (another app's audience): all connect, the
 /// file ends valid, no temp files are left.
 #[test]
-fn adv_fifty_at_once_with_a_stale_identity() {
+fn fifty_at_once_with_a_stale_identity() {
     let w = World::build(|cfg, sshd| {
         cfg.app(AppConfig::new(SSH_HOST, Origin::Tcp(sshd)))
             .app(AppConfig::new(OTHER_HOST, Origin::Tcp(sshd)))
@@ -278,12 +278,12 @@ fn cert_after_the_team_moved(forget: bool) {
 }
 
 #[test]
-fn adv_cert_with_a_remembered_team_that_is_gone_proves_again() {
+fn cert_with_a_remembered_team_that_is_gone_proves_again() {
     cert_after_the_team_moved(false);
 }
 
 #[test]
-fn adv_cert_with_a_remembered_team_that_is_gone_control_without_memory() {
+fn cert_with_a_remembered_team_that_is_gone_control_without_memory() {
     cert_after_the_team_moved(true);
 }
 
@@ -291,7 +291,7 @@ fn adv_cert_with_a_remembered_team_that_is_gone_control_without_memory() {
 /// a browser: one login, every session gets the origin's banner, the revoked token is sent at
 /// most once per session and never after the new one exists.
 #[test]
-fn adv_listener_twenty_sessions_with_a_revoked_token_log_in_once() {
+fn listener_twenty_sessions_with_a_revoked_token_log_in_once() {
     use std::io::{BufRead, Read};
     let w = World::new();
     let token = std::fs::read_to_string(w.seed_token(SSH_HOST, 3600)).unwrap();
