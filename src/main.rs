@@ -24,6 +24,9 @@ mod textdiff;
 mod token_store;
 mod ui;
 mod userfile;
+// Used by `targets` and `doctor` from the next commits on.
+#[allow(dead_code, unused_imports)]
+mod warp;
 
 use std::process::ExitCode;
 
