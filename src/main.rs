@@ -24,7 +24,7 @@ mod textdiff;
 mod token_store;
 mod ui;
 mod userfile;
-// Used by `targets` and `doctor` from the next commits on.
+// settings and vnets: used by doctor from the next commit on.
 #[allow(dead_code, unused_imports)]
 mod warp;
 

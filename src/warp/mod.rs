@@ -74,6 +74,25 @@ impl fmt::Display for Error {
     }
 }
 
+impl Error {
+    /// The next step for the person, to go with the error.
+    pub fn hint(&self) -> String {
+        match self {
+            Error::NotInstalled => "install the Cloudflare One Client (WARP) and enrol this device in your Zero Trust organization (warp-cli must be on PATH)".into(),
+            Error::DaemonDown(_) => "start the client's service: sudo systemctl start warp-svc (macOS, Windows: open the Cloudflare One Client app), then try again".into(),
+            Error::Refused { .. } | Error::Failed(_) => "run warp-cli status yourself to see what the client needs (a first run asks you to accept its terms once)".into(),
+            Error::Timeout => "the client's service is busy or hung: restart it (sudo systemctl restart warp-svc) and try again".into(),
+            Error::Unreadable(_) => "this client version answers in a shape zssh does not know; please report it with the client's version (warp-cli --version)".into(),
+        }
+    }
+}
+
+impl From<Error> for crate::error::UserError {
+    fn from(e: Error) -> Self {
+        crate::error::UserError::new(crate::exit::Exit::Warp, e.to_string(), e.hint())
+    }
+}
+
 /// The first line of a text, bounded (for [`Error::Unreadable`]).
 fn first_line(text: &str) -> String {
     text.lines()

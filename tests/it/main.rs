@@ -21,3 +21,4 @@ mod proxy;
 mod proxy_faults;
 mod relay;
 mod server;
+mod warp;
