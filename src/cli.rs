@@ -211,7 +211,9 @@ pub struct ConfigArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct DoctorArgs {
-    /// The host you ssh to.
+    /// The host you ssh to. An IP, or a host ssh reaches without a ProxyCommand, is checked on
+    /// the WARP path (Access for Infrastructure) when the Cloudflare One Client is installed:
+    /// the client, the kernel's route, split tunnels, the target and its usernames, the host key.
     #[arg(value_name = "HOST")]
     pub host: String,
 

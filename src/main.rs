@@ -24,8 +24,6 @@ mod textdiff;
 mod token_store;
 mod ui;
 mod userfile;
-// settings and vnets: used by doctor from the next commit on.
-#[allow(dead_code, unused_imports)]
 mod warp;
 
 use std::process::ExitCode;

@@ -19,10 +19,10 @@ pub mod vnet;
 use std::fmt;
 
 pub use route::Route;
-pub use settings::{Settings, SplitEntry, SplitMode, SplitTunnel};
+pub use settings::{Settings, SplitMode};
 pub use status::{State, Status};
 pub use targets::Target;
-pub use vnet::{Vnet, Vnets};
+pub use vnet::Vnets;
 
 /// Why `warp-cli` gave no usable answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
