@@ -652,3 +652,60 @@ fn targets_shows_which_targets_go_through_the_client() {
         text(&out.stderr)
     );
 }
+
+/// The client's mode, its virtual network and an Include-mode list without the target, read
+/// from text answers where the client gives no JSON. Each verdict reads its own source (the
+/// kernel still routes the target, as this test made it).
+#[test]
+fn doctor_on_include_mode_another_network_and_a_dns_only_mode() {
+    if !inside_namespace("doctor_on_include_mode_another_network_and_a_dns_only_mode") {
+        return;
+    }
+    let d = Device::new();
+    d.warp
+        .connected(&targets_table(&[("web", TUNNELLED, &whoami())]))
+        .unknown("status")
+        .unknown("settings")
+        .answer("status", false, "Status update: Connected\nNetwork: healthy\n", 0)
+        .answer(
+            "settings",
+            false,
+            "Merged configuration:\nMode: DnsOverHttps\nAlways On: true\nInclude mode, with hosts/ips:\n  203.0.113.0/24\n  intranet.example.com (wiki)\n",
+            0,
+        )
+        .answer(
+            "vnet",
+            true,
+            "{\"virtual_networks\":[{\"id\":\"a1\",\"name\":\"a1net\"},{\"id\":\"b1\",\"name\":\"b1net\"}],\"active_vnet_id\":\"b1\"}\n",
+            0,
+        );
+    let (code, v) = d.doctor(TUNNELLED);
+    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(verdict(&v, "warp client").0, "ok", "{v:#}");
+    let (status, detail, fix) = verdict(&v, "warp mode");
+    assert_eq!(status, "fail", "{v:#}");
+    assert!(
+        detail.contains("mode DnsOverHttps") && fix.contains("Traffic and DNS"),
+        "{detail} / {fix}"
+    );
+    let (status, detail, fix) = verdict(&v, "warp vnet");
+    assert_eq!(status, "fail", "{v:#}");
+    assert!(
+        detail.contains("on virtual network a1net, the client on b1net"),
+        "{detail}"
+    );
+    assert!(fix.contains("warp-cli vnet a1net"), "{fix}");
+    let (status, detail, fix) = verdict(&v, "split tunnel");
+    assert_eq!(status, "fail", "{v:#}");
+    assert!(
+        detail.starts_with("Include mode, and no include entry covers 198.51.100.7"),
+        "{detail}"
+    );
+    assert!(fix.starts_with("add 198.51.100.7/32"), "{fix}");
+    // Text asked only where -j gave no JSON: the stand-in saw -j first every time.
+    assert!(
+        d.warp.calls().lines().all(|l| l.starts_with(".json ")),
+        "{}",
+        d.warp.calls()
+    );
+}
