@@ -95,7 +95,15 @@ pub fn from_text(text: &str) -> Option<Status> {
                 .filter(|v| !v.is_empty())
         };
         if let Some(v) = value("Status update:") {
-            state = Some(State::from_word(&v));
+            // Some builds go on after the word on the same line: `Disconnected. Reason: ...`.
+            let word: String = v.chars().take_while(|c| c.is_alphanumeric()).collect();
+            state = Some(State::from_word(if word.is_empty() { &v } else { &word }));
+            if let Some((_, why)) = v
+                .split_once("Reason:")
+                .filter(|(_, w)| !w.trim().is_empty())
+            {
+                reason = Some(why.trim().to_string());
+            }
         } else if let Some(v) = value("Reason:") {
             reason = Some(v);
         } else if let Some(v) = value("Network:") {
@@ -149,12 +157,19 @@ mod tests {
             ),
             ("Status update: Disconnected\n", State::Disconnected, None),
             ("Status update: Connecting\r\n", State::Connecting, None),
+            (
+                "Status update: Disconnected. Reason: Manual Disconnection\n",
+                State::Disconnected,
+                None,
+            ),
         ];
         for (body, state, network) in text {
             let s = from_text(body).unwrap();
             assert_eq!(&s.state, state, "{body}");
             assert_eq!(s.network.as_deref(), *network, "{body}");
         }
+        let s = from_text("Status update: Disconnected. Reason: Manual Disconnection").unwrap();
+        assert_eq!(s.reason.as_deref(), Some("Manual Disconnection"));
         assert!(from_text("Success\n").is_none());
         assert!(from_text("").is_none());
     }

@@ -393,7 +393,7 @@ fn doctor_names_the_proxy_key_change_and_the_repair_works() {
     }
     let mut d = Device::new();
     d.warp
-        .connected(&targets_table(&[("web", TUNNELLED, &whoami())]));
+        .connected(&targets_table(&[("web.test", TUNNELLED, &whoami())]));
     std::fs::write(
         &d.known_hosts,
         format!("{TUNNELLED} {}\n", d.direct.host_pub),
@@ -492,14 +492,14 @@ fn doctor_names_the_usernames_the_policy_allows() {
     }
     let d = Device::new();
     d.warp
-        .connected(&targets_table(&[("web", TUNNELLED, "alice, bob")]));
+        .connected(&targets_table(&[("web.test", TUNNELLED, "alice, bob")]));
     let (code, v) = d.doctor(TUNNELLED);
     assert_eq!(code, Some(1), "{v:#}");
     let (status, detail, fix) = verdict(&v, "username");
     assert_eq!(status, "fail", "{v:#}");
     assert!(
         detail.contains(&format!(
-            "ssh logs in as {}, but the policy allows only alice, bob on web",
+            "ssh logs in as {}, but the policy allows only alice, bob on web.test",
             whoami()
         )),
         "{detail}"
@@ -512,6 +512,26 @@ fn doctor_names_the_usernames_the_policy_allows() {
     // As alice (ssh's user@host wins over User), the same target passes that check.
     let (_, v) = d.doctor(&format!("alice@{TUNNELLED}"));
     assert_eq!(verdict(&v, "username").0, "ok", "{v:#}");
+    // The target's hostname is a label of the list, not a name ssh can resolve.
+    let (code, v) = d.doctor("web.test");
+    assert_eq!(code, Some(1), "{v:#}");
+    let (status, detail, fix) = verdict(&v, "hostname");
+    assert_eq!(status, "fail", "{v:#}");
+    assert!(
+        detail.contains(&format!(
+            "web.test is the hostname of a target ({TUNNELLED})"
+        )),
+        "{detail}"
+    );
+    assert!(
+        fix.contains(&format!("Host web.test with HostName {TUNNELLED}")),
+        "{fix}"
+    );
+    assert_eq!(
+        verdict(&v, "route").0,
+        "ok",
+        "the checks go on with its IP: {v:#}"
+    );
     // A target the list does not show.
     d.warp
         .connected(&targets_table(&[("other", "198.51.100.99", "alice")]));
@@ -529,7 +549,7 @@ fn doctor_on_a_disconnected_client_and_a_stopped_daemon() {
     }
     let d = Device::new();
     d.warp
-        .connected(&targets_table(&[("web", TUNNELLED, &whoami())]));
+        .connected(&targets_table(&[("web.test", TUNNELLED, &whoami())]));
     d.warp.answer(
         "status",
         true,
@@ -617,7 +637,7 @@ fn targets_shows_which_targets_go_through_the_client() {
     }
     let d = Device::new();
     d.warp.connected(&targets_table(&[
-        ("web", TUNNELLED, "alice"),
+        ("web.test", TUNNELLED, "alice"),
         ("legacy", EXCLUDED, "bob"),
     ]));
     let out = d.zssh(&["targets", "--json"]);
@@ -638,7 +658,11 @@ fn targets_shows_which_targets_go_through_the_client() {
     assert_eq!(
         got,
         vec![
-            ("web".into(), true, "dev CloudflareWARP table 65743".into()),
+            (
+                "web.test".into(),
+                true,
+                "dev CloudflareWARP table 65743".into()
+            ),
             ("legacy".into(), false, "dev lan0 via 192.0.2.1".into()),
         ]
     );
@@ -663,7 +687,7 @@ fn doctor_on_include_mode_another_network_and_a_dns_only_mode() {
     }
     let d = Device::new();
     d.warp
-        .connected(&targets_table(&[("web", TUNNELLED, &whoami())]))
+        .connected(&targets_table(&[("web.test", TUNNELLED, &whoami())]))
         .unknown("status")
         .unknown("settings")
         .answer("status", false, "Status update: Connected\nNetwork: healthy\n", 0)

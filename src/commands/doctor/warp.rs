@@ -78,13 +78,24 @@ pub(super) async fn check(
         ),
     }
     let client = client.map(|(_, c)| c);
-    let Some(ip) = resolve(r, target, client.as_ref().map_or(&[], Client::targets)) else {
+    let Some(ip) = resolve(
+        r,
+        target,
+        client.as_ref().map_or(&[], Client::targets),
+        &view.user,
+    ) else {
         return;
     };
-    let listed: Vec<&Target> = client
+    let mut listed: Vec<&Target> = client
         .as_ref()
         .map(|c| c.targets().iter().filter(|t| t.ip == ip).collect())
         .unwrap_or_default();
+    // The same IP may be a target in several virtual networks: the active one's first.
+    let active = client.as_ref().and_then(|c| match &c.vnets {
+        Some(Ok(v)) => v.active_name(),
+        _ => None,
+    });
+    listed.sort_by_key(|t| t.vnet.is_none() || t.vnet != active);
     if let Some(c) = &client {
         mode_verdict(r, c.settings.as_ref());
         vnet_verdict(r, c.vnets.as_ref(), &listed);
@@ -146,29 +157,39 @@ fn client_verdict(
     }
 }
 
-/// The address ssh connects to: the HostName if it is one, else a target of that hostname,
-/// else what the resolver says.
-fn resolve(r: &mut Report, target: &str, targets: &[Target]) -> Option<IpAddr> {
+/// The address ssh connects to: the HostName if it is an IP, else what the resolver says. A
+/// target's hostname is a label in the target list, not a DNS name: ssh cannot use it, which is a
+/// failure of its own (the checks go on with that target's IP).
+fn resolve(r: &mut Report, target: &str, targets: &[Target], user: &str) -> Option<IpAddr> {
     if let Ok(ip) = target.parse::<IpAddr>() {
         return Some(ip);
+    }
+    if let Ok(Some(a)) = (target, 22).to_socket_addrs().map(|mut a| a.next()) {
+        return Some(a.ip());
     }
     if let Some(t) = targets
         .iter()
         .find(|t| t.hostname.as_deref() == Some(target))
     {
+        r.fail(
+            "hostname",
+            format!(
+                "{target} is the hostname of a target ({}), but not a name ssh can resolve",
+                t.ip
+            ),
+            format!(
+                "ssh {user}@{}, or in ssh config: Host {target} with HostName {}",
+                t.ip, t.ip
+            ),
+        );
         return Some(t.ip);
     }
-    match (target, 22).to_socket_addrs().map(|mut a| a.next()) {
-        Ok(Some(a)) => Some(a.ip()),
-        Ok(None) | Err(_) => {
-            r.fail(
-                "target",
-                format!("{target} is neither an IP, nor a target's hostname, nor a name the resolver knows"),
-                "ssh to the target's IP, or set HostName to it in ssh config (zssh targets lists the targets)",
-            );
-            None
-        }
-    }
+    r.fail(
+        "hostname",
+        format!("{target} is neither an IP, nor a name the resolver knows, nor a target's hostname"),
+        "ssh to the target's IP, or set HostName to it in ssh config (zssh targets lists the targets)",
+    );
+    None
 }
 
 fn mode_verdict(r: &mut Report, settings: Option<&Result<Settings, warp::Error>>) {
