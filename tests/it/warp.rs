@@ -114,6 +114,34 @@ fn targets_lists_the_documented_table() {
             ),
         ]
     );
+    // A client that offers JSON for the list: the same targets (with -j, no second call).
+    warp.answer(
+        "target list",
+        true,
+        r#"[{"target_id":"0193f22a-9df3-78e3-b5bb-7ab631903300","hostname":"do-target","ip":"10.116.0.3 (a1net)","port":22,"usernames":["alice"],"protocol":"SSH"},
+            {"target_id":"0193f22a-9df3-78e3-b5bb-7ab631903301","hostname":"az-target","ip":"172.16.0.0 (b1net)","port":80,"usernames":["alice","bob"],"protocol":"SSH"}]"#,
+        0,
+    );
+    let again = zssh_with(Some(&warp), tmp.path(), &["targets", "--json"]);
+    assert_ok(&again);
+    assert_eq!(text(&again.stdout), text(&out.stdout));
+    assert!(
+        !warp.calls().lines().any(|l| l == " target list"),
+        "{}",
+        warp.calls()
+    );
+    warp.unknown("target list").answer(
+        "target list",
+        false,
+        &target_table(
+            &[
+                ("do-target", 22, "10.116.0.3", "a1net", "alice"),
+                ("az-target", 80, "172.16.0.0", "b1net", "alice, bob"),
+            ],
+            "Usernames (examples)",
+        ),
+        0,
+    );
     let out = zssh_with(Some(&warp), tmp.path(), &["targets"]);
     assert_ok(&out);
     let table = text(&out.stdout);
@@ -539,6 +567,22 @@ fn doctor_names_the_usernames_the_policy_allows() {
     let (status, detail, _) = verdict(&v, "target");
     assert_eq!((code, status.as_str()), (Some(1), "fail"), "{v:#}");
     assert!(detail.contains("is not among the 1 targets"), "{detail}");
+    // Listed, but on another port than the one ssh uses.
+    d.warp.connected(&target_table(
+        &[("web.test", 2222, TUNNELLED, "a1net", "alice")],
+        "Usernames ",
+    ));
+    let (code, v) = d.doctor(TUNNELLED);
+    let (status, detail, fix) = verdict(&v, "target");
+    assert_eq!((code, status.as_str()), (Some(1), "fail"), "{v:#}");
+    assert!(
+        detail.contains("ssh connects to port 22, but target web.test allows SSH on port 2222"),
+        "{detail}"
+    );
+    assert!(
+        fix.starts_with(&format!("ssh -p 2222 {TUNNELLED}")),
+        "{fix}"
+    );
 }
 
 /// Issue 12: a disconnected client and a stopped daemon (an error body with exit 0).
