@@ -567,6 +567,22 @@ fn doctor_names_the_usernames_the_policy_allows() {
     let (status, detail, _) = verdict(&v, "target");
     assert_eq!((code, status.as_str()), (Some(1), "fail"), "{v:#}");
     assert!(detail.contains("is not among the 1 targets"), "{detail}");
+    // A jump host: ssh does not connect from this machine, so this is not the WARP path.
+    let jump = d.tmp.path().join("jump_config");
+    std::fs::write(
+        &jump,
+        format!("Host {TUNNELLED}\n  ProxyJump bastion.test\n"),
+    )
+    .unwrap();
+    let out = d.zssh(&["doctor", TUNNELLED, "--json", "-F", jump.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["check"] != "warp client"),
+        "{v:#}"
+    );
     // Listed, but on another port than the one ssh uses.
     d.warp.connected(&target_table(
         &[("web.test", 2222, TUNNELLED, "a1net", "alice")],

@@ -94,6 +94,8 @@ struct SshView {
     port: u16,
     /// Forwardings asked for (`localforward 8080 [localhost]:80`, `forwardagent yes`).
     forwards: Vec<String>,
+    /// ProxyJump (ssh connects from the jump host, not from here).
+    proxy_jump: String,
     /// ssh's whole answer, for the known_hosts view.
     raw: Vec<u8>,
 }
@@ -137,6 +139,7 @@ fn ssh_view(args: &DoctorArgs) -> Result<SshView, String> {
             "identityfile" => v.identity_files.push(val.to_string()),
             "certificatefile" => v.certificate_files.push(val.to_string()),
             "hostname" => v.hostname = val.to_string(),
+            "proxyjump" if !val.eq_ignore_ascii_case("none") => v.proxy_jump = val.to_string(),
             "port" => v.port = val.parse().unwrap_or(22),
             "localforward" | "remoteforward" | "dynamicforward" => v.forwards.push(line.into()),
             "forwardagent" | "forwardx11" if !val.eq_ignore_ascii_case("no") => {
@@ -176,7 +179,9 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
         .to_string();
     let mut r = Report::default();
     // No ProxyCommand (or an IP): the WARP path, when there is a client to take it.
-    let direct_view = ssh_view(&args).ok().filter(|v| v.proxy_command.is_empty());
+    let direct_view = ssh_view(&args)
+        .ok()
+        .filter(|v| v.proxy_command.is_empty() && v.proxy_jump.is_empty());
     let is_ip = host.parse::<std::net::IpAddr>().is_ok();
     if let Some(v) = &direct_view {
         let client = crate::warp::exec::find();
