@@ -300,6 +300,41 @@ impl Device {
         (out.status.code(), v)
     }
 
+    /// `zssh doctor HOST --fix` on a terminal (script(1) gives it one), answering yes to the
+    /// question it asks there; the text it showed.
+    fn doctor_fix_on_a_terminal(&self, host: &str) -> String {
+        use std::io::{Read, Write};
+        let cmd = format!(
+            "{} doctor {host} --fix -F {}",
+            zssh_bin().display(),
+            self.config.display()
+        );
+        let mut child = Command::new("script")
+            .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+            .env("HOME", &self.home)
+            .env("PATH", self.warp.path())
+            .env_remove("ZSSH_NONINTERACTIVE")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("script(1) from util-linux");
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !text(&seen).contains("[y/N]") {
+            let n = stdout.read(&mut buf).unwrap();
+            assert!(n > 0, "doctor --fix ended without asking:\n{}", text(&seen));
+            seen.extend_from_slice(&buf[..n]);
+        }
+        stdin.write_all(b"y\n").unwrap();
+        stdout.read_to_end(&mut seen).unwrap();
+        drop(stdin);
+        let status = child.wait().unwrap();
+        assert!(status.success(), "doctor --fix: {status}\n{}", text(&seen));
+        text(&seen)
+    }
+
     /// The text report, as a person reads it.
     fn doctor_text(&self, host: &str) -> String {
         text(
@@ -495,9 +530,14 @@ fn doctor_names_the_proxy_key_change_and_the_repair_works() {
             .contains(&fingerprint(&d.gateway_key())),
         "{v:#}"
     );
+    // doctor --fix repairs it after asking on the terminal.
+    let report = d.doctor_fix_on_a_terminal(TUNNELLED);
+    assert!(
+        report.lines().any(|l| l.starts_with("FIXED host key")),
+        "{report}"
+    );
+    assert_ok(&ssh(&d));
     // What this path cannot carry, when ssh config asks for it: a warning, not a failure.
-    let args: Vec<&str> = repair.split_whitespace().skip(1).chain(["--yes"]).collect();
-    assert_ok(&d.zssh(&args));
     let mut cfg = std::fs::read_to_string(&d.config).unwrap();
     cfg.push_str("  LocalForward 8080 localhost:80\n  ForwardAgent yes\n");
     std::fs::write(&d.config, cfg).unwrap();

@@ -426,10 +426,11 @@ async fn reach_verdicts(
 ) {
     let port = view.port;
     let kh = known_hosts::parse_ssh_g(&view.raw);
-    let name = kh
-        .host_key_alias
-        .clone()
-        .unwrap_or_else(|| known_hosts::lookup_name(&ip.to_string(), port));
+    // ssh looks the key up under the HostKeyAlias, else the HostName as written (not its IP).
+    let name = kh.host_key_alias.clone().unwrap_or_else(|| {
+        let hostname = kh.hostname.clone().unwrap_or_else(|| ip.to_string());
+        known_hosts::lookup_name(&hostname, port)
+    });
     let stored = stored_keys(&kh, &name);
     let prefer: Vec<String> = stored.iter().map(|k| k.algo.clone()).collect();
     let key = match hostkey::fetch_direct(&ip.to_string(), port, &prefer).await {
@@ -461,6 +462,11 @@ async fn reach_verdicts(
             format!("known_hosts holds the key {ip} shows ({new}, as {name})"),
         );
     }
+    // --fix: the repair shows both keys and asks on the terminal before it changes anything.
+    if args.fix && repaired(args, port, host) {
+        let detail = format!("known_hosts now holds the key {ip} shows ({new})");
+        return r.add("host key", Status::Fixed, detail, None);
+    }
     if stored.is_empty() {
         return r.add(
             "host key",
@@ -482,6 +488,20 @@ async fn reach_verdicts(
         format!("known_hosts holds {} for {name}, but {ip} shows {new}: ssh will refuse (REMOTE HOST IDENTIFICATION HAS CHANGED); {why}", old.join(", ")),
         format!("{repair} (check {new} with your administrator first); a HostKeyAlias for the proxy's key keeps it apart from the server's direct key"),
     );
+}
+
+/// `zssh known-hosts repair --direct PORT HOST` against the same ssh config; true when it
+/// repaired (it asks first, on the terminal; without one it refuses).
+fn repaired(args: &DoctorArgs, port: u16, host: &str) -> bool {
+    let me = std::env::current_exe().unwrap_or_else(|_| "zssh".into());
+    let mut cmd = std::process::Command::new(me);
+    cmd.args(["known-hosts", "repair", "--direct", &port.to_string(), host]);
+    if let Some(f) = &args.ssh_config {
+        cmd.arg("--ssh-config").arg(f);
+    }
+    cmd.stdout(super::to_stderr())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// The keys known_hosts holds (no markers) under `name`, in every file ssh reads.
