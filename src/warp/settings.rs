@@ -141,7 +141,7 @@ pub fn from_text(text: &str) -> Option<Settings> {
     let mut in_list = false;
     for raw in text.lines() {
         let line = raw.trim_end();
-        if in_list && raw.starts_with("  ") && !line.trim().is_empty() {
+        if in_list && raw.starts_with([' ', '\t']) && !line.trim().is_empty() {
             if let Some(entry) = text_entry(line.trim())
                 && let Some(s) = settings.split.as_mut()
             {
@@ -284,6 +284,23 @@ mod tests {
         assert_eq!(split.entries.len(), 2);
         assert!(from_json(&serde_json::json!({"status": "Connected"})).is_none());
         assert!(from_text("Status update: Connected\n").is_none());
+    }
+
+    #[test]
+    fn source_prefixes_and_the_lists_that_follow() {
+        let text = "Merged configuration:\n(network policy)\tAlways On: true\n(network policy)\tMode: WarpWithDnsOverHttps\n\
+(network policy)\tExclude mode, with hosts/ips:\n  10.0.0.0/8\n\t172.16.0.0/12\n  *.local (mDNS)\n\
+(network policy)\tFallback domains:\n  intranet\n  192.168.0.0/16\n";
+        let s = from_text(text).unwrap();
+        assert_eq!(s.mode.as_deref(), Some("WarpWithDnsOverHttps"));
+        let values: Vec<String> = s
+            .split
+            .unwrap()
+            .entries
+            .into_iter()
+            .map(|e| e.value)
+            .collect();
+        assert_eq!(values, ["10.0.0.0/8", "172.16.0.0/12", "*.local"]);
     }
 
     proptest! {
