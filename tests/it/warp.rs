@@ -667,6 +667,12 @@ fn doctor_on_a_disconnected_client_and_a_stopped_daemon() {
     );
     assert!(fix.contains("warp-cli connect"), "{fix}");
     assert_eq!(verdict(&v, "route").0, "fail", "{v:#}");
+    let (status, _, fix) = verdict(&v, "tcp");
+    assert_eq!(
+        (status.as_str(), fix.as_str()),
+        ("fail", "the client is not connected: see warp client above"),
+        "{v:#}"
+    );
     d.warp.daemon_down();
     let (code, v) = d.doctor(TUNNELLED);
     assert_eq!(code, Some(1), "{v:#}");

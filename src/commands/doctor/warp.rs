@@ -61,10 +61,15 @@ pub(super) async fn check(
     } else {
         &view.hostname
     };
+    let path = if program.is_some() {
+        ": the WARP path"
+    } else {
+        ""
+    };
     r.ok(
         "ssh config",
         format!(
-            "ssh {host} connects to {target} port {} as {} without a ProxyCommand: the WARP path",
+            "ssh {host} connects to {target} port {} as {} without a ProxyCommand{path}",
             view.port, view.user
         ),
     );
@@ -108,8 +113,13 @@ pub(super) async fn check(
     let tunnelled = route.is_some_and(|r| r.tunnelled);
     let unreached = if tunnelled {
         "the Gateway SSH proxy did not let it through: check the target and username verdicts above, and that the server's tunnel is up"
-    } else if client.is_some() {
+    } else if client
+        .as_ref()
+        .is_some_and(|c| c.status.as_ref().is_ok_and(|s| s.connected()))
+    {
         "it does not go through the client: see route and split tunnel above"
+    } else if client.is_some() {
+        "the client is not connected: see warp client above"
     } else {
         "see route above"
     };
