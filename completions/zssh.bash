@@ -52,6 +52,9 @@ _zssh() {
             zssh,status)
                 cmd="zssh__subcmd__status"
                 ;;
+            zssh,targets)
+                cmd="zssh__subcmd__targets"
+                ;;
             zssh,token)
                 cmd="zssh__subcmd__token"
                 ;;
@@ -101,7 +104,7 @@ _zssh() {
 
     case "${cmd}" in
         zssh)
-            opts="-h -V --loglevel --log-level --logfile --help --version proxy login logout status token cert config known-hosts doctor server cidr access generate"
+            opts="-h -V --loglevel --log-level --logfile --help --version proxy login logout status token cert config known-hosts doctor server cidr targets access generate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -985,6 +988,32 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__status)
+            opts="-h --json --loglevel --log-level --logfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --loglevel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --logfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__targets)
             opts="-h --json --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

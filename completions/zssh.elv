@@ -36,6 +36,7 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand doctor 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found'
             cand server 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA'
             cand cidr 'CIDR arithmetic for Split Tunnel lists'
+            cand targets 'List the Access for Infrastructure targets this user may reach through the Cloudflare One Client (`warp-cli target list`): hostname, IP, virtual network, port, usernames, and whether the kernel routes the IP through the client now'
             cand access 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
             cand generate 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
         }
@@ -236,6 +237,14 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;targets'= {
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }

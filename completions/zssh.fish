@@ -39,6 +39,7 @@ complete -c zssh -n "__fish_zssh_needs_command" -f -a "known-hosts" -d 'Check or
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "doctor" -d 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "server" -d 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "cidr" -d 'CIDR arithmetic for Split Tunnel lists'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "targets" -d 'List the Access for Infrastructure targets this user may reach through the Cloudflare One Client (`warp-cli target list`): hostname, IP, virtual network, port, usernames, and whether the kernel routes the IP through the client now'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "access" -d 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "generate" -d 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
@@ -157,6 +158,10 @@ complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcomma
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand targets" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand targets" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand targets" -l json -d 'Print JSON instead of a table'
+complete -c zssh -n "__fish_zssh_using_subcommand targets" -s h -l help -d 'Print help'
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l fedramp -d 'Use the FedRAMP login service (login.fed.cloudflareaccess.org)'

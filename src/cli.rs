@@ -112,6 +112,14 @@ pub enum Command {
     #[command(subcommand)]
     Cidr(CidrCommand),
 
+    /// List the Access for Infrastructure targets this user may reach through the Cloudflare One
+    /// Client (`warp-cli target list`): hostname, IP, virtual network, port, usernames, and
+    /// whether the kernel routes the IP through the client now.
+    #[command(
+        after_help = "Examples:\n  zssh targets\n  zssh targets --json | jq -r '.[] | select(.tunnelled | not) | .ip'"
+    )]
+    Targets(TargetsArgs),
+
     /// cloudflared-compatible commands: `zssh access ssh --hostname %h` works where
     /// `cloudflared access ssh --hostname %h` did.
     Access(AccessArgs),
@@ -203,7 +211,9 @@ pub struct ConfigArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct DoctorArgs {
-    /// The host you ssh to.
+    /// The host you ssh to. An IP, or a host ssh reaches without a ProxyCommand, is checked on
+    /// the WARP path (Access for Infrastructure) when the Cloudflare One Client is installed:
+    /// the client, the kernel's route, split tunnels, the target and its usernames, the host key.
     #[arg(value_name = "HOST")]
     pub host: String,
 
@@ -408,6 +418,13 @@ pub struct LogoutArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TargetsArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,

@@ -13,6 +13,7 @@ pub enum Exit {
     Protocol,
     Local,
     Broken,
+    Warp,
     Interrupted,
 }
 
@@ -28,6 +29,7 @@ impl Exit {
             Exit::Protocol => 6,
             Exit::Local => 7,
             Exit::Broken => 8,
+            Exit::Warp => 9,
             Exit::Interrupted => 130,
         }
     }
@@ -70,6 +72,10 @@ pub const TABLE: &[(Exit, &str)] = &[
     (
         Exit::Broken,
         "proxy: the open session ended abnormally: the connection was reset or cut, the edge closed it with an error code, or stopped answering keepalives",
+    ),
+    (
+        Exit::Warp,
+        "targets: the Cloudflare One Client (warp-cli) is missing, its daemon is not running, it is not connected, or it gave no usable answer",
     ),
     (Exit::Interrupted, "interrupted by a signal (Ctrl-C)"),
 ];

@@ -13,6 +13,7 @@ pub mod logout;
 pub mod proxy;
 pub mod server;
 pub mod status;
+pub mod targets;
 pub mod token;
 
 use crate::cli::{AccessCommand, Command};
@@ -31,6 +32,7 @@ pub async fn run(command: Command) -> Result<Exit, UserError> {
         Command::KnownHosts(cmd) => known_hosts::run(cmd).await,
         Command::Logout(args) => logout::run(args),
         Command::Status(args) => status::run(args),
+        Command::Targets(args) => targets::run(args),
         Command::Token(args) => token::run(args).await,
         Command::Access(access) => match access.command {
             AccessCommand::Ssh(args) => proxy::run(args, true).await,

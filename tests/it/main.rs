@@ -22,3 +22,4 @@ mod proxy;
 mod proxy_faults;
 mod relay;
 mod server;
+mod warp;
