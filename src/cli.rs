@@ -326,6 +326,8 @@ pub struct KnownHostsArgs {
     pub yes: bool,
 
     /// Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP).
+    /// A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no
+    /// ProxyCommand) is fetched directly from its HostName and Port without it.
     #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "22")]
     pub direct: Option<u16>,
 
@@ -335,7 +337,8 @@ pub struct KnownHostsArgs {
     pub known_hosts: Option<PathBuf>,
 
     /// The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST`
-    /// shows, e.g. HOST.zssh after `zssh config HOST`).
+    /// shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config
+    /// --warp-targets`: one entry for every WARP target).
     #[arg(long, value_name = "ALIAS")]
     pub host_key_alias: Option<String>,
 
