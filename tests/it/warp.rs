@@ -886,6 +886,30 @@ fn key_part(public_line: &str) -> String {
         .join(" ")
 }
 
+/// `ssh -F CONFIG HOST echo …` with the test's strict config.
+fn ssh_to(config: &std::path::Path, host: &str) -> std::process::Output {
+    run(Command::new("ssh")
+        .arg("-F")
+        .arg(config)
+        .args([host, "echo warp-target-ok"]))
+}
+
+/// Strict ssh reaches both targets; known_hosts holds the proxy's current key once, under the
+/// alias, and still the server's direct key for the same IP, untouched.
+fn both_targets_work(d: &Device, direct_line: &str) {
+    for host in ["web.test", "db.test"] {
+        let out = ssh_to(&d.config, host);
+        assert_ok(&out);
+        assert_eq!(text(&out.stdout), "warp-target-ok\n", "{host}");
+    }
+    assert_eq!(
+        alias_lines(d),
+        [format!("zssh-warp-proxy {}", key_part(&d.gateway_key()))]
+    );
+    let kh = std::fs::read_to_string(&d.known_hosts).unwrap();
+    assert!(kh.starts_with(&format!("{direct_line}\n")), "{kh}");
+}
+
 /// Issue 12, items 3 and 4: `zssh config --warp-targets` writes a stanza per target; one
 /// `zssh known-hosts repair` pins the Gateway SSH proxy's key once under the shared alias (the
 /// server's direct key for the same IP stays apart), strict ssh then reaches both targets, and
@@ -928,30 +952,19 @@ fn config_from_targets_then_strict_ssh_and_one_repair_after_a_rotation() {
         )),
         "{managed}"
     );
-    let config = d.config.clone();
-    let ssh = |host: &str| {
-        run(Command::new("ssh")
-            .arg("-F")
-            .arg(&config)
-            .args([host, "echo warp-target-ok"]))
-    };
     // Strict checking: no key under the alias yet, so ssh refuses.
-    let out = ssh("web.test");
+    let out = ssh_to(&d.config, "web.test");
     assert!(
         !out.status.success() && text(&out.stderr).contains("Host key verification failed"),
         "{}",
         text(&out.stderr)
     );
-    let out = d.zssh(&[
-        "known-hosts",
-        "repair",
-        "web.test",
-        "--ssh-config",
-        &cfg,
-        "--yes",
-    ]);
-    assert_ok(&out);
-    let report = text(&out.stdout);
+    let repair = |host: &str| {
+        let out = d.zssh(&["known-hosts", "repair", host, "--ssh-config", &cfg, "--yes"]);
+        assert_ok(&out);
+        text(&out.stdout)
+    };
+    let report = repair("web.test");
     assert!(
         report.contains("web.test (stored as zssh-warp-proxy) presents")
             && report.contains(&format!(
@@ -959,69 +972,36 @@ fn config_from_targets_then_strict_ssh_and_one_repair_after_a_rotation() {
             )),
         "{report}"
     );
-    assert_eq!(
-        alias_lines(&d),
-        [format!("zssh-warp-proxy {}", key_part(&d.gateway_key()))]
-    );
-    assert!(
-        std::fs::read_to_string(&d.known_hosts)
-            .unwrap()
-            .starts_with(&format!("{direct_line}\n")),
-        "the direct key stays"
-    );
-    for host in ["web.test", "db.test"] {
-        let out = ssh(host);
-        assert_ok(&out);
-        assert_eq!(text(&out.stdout), "warp-target-ok\n", "{host}");
-    }
+    both_targets_work(&d, &direct_line);
     // The account's seed is rotated: the proxy shows a new key for every target.
     let old_key = d.gateway_key();
     d.start_gateway();
     drop(second);
     second = second_gateway(&d);
-    assert_ne!(old_key, d.gateway_key());
-    assert_eq!(second.host_pub, d.gateway_key());
+    assert!(old_key != d.gateway_key() && second.host_pub == d.gateway_key());
     for host in ["web.test", "db.test"] {
-        let out = ssh(host);
+        let out = ssh_to(&d.config, host);
+        let stderr = text(&out.stderr);
         assert!(
-            text(&out.stderr).contains("REMOTE HOST IDENTIFICATION HAS CHANGED"),
-            "{host}: {}",
-            text(&out.stderr)
+            stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED"),
+            "{host}: {stderr}"
         );
     }
     let out = d.zssh(&["known-hosts", "check", "web.test", "--ssh-config", &cfg]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
-    assert!(
-        text(&out.stdout).contains("one repair covers them all"),
-        "{}",
-        text(&out.stdout)
-    );
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("one repair covers them all"), "{report}");
     // One repair, through the other target, fixes both.
-    let out = d.zssh(&[
+    assert_ok(&d.zssh(&[
         "known-hosts",
         "repair",
         "db.test",
         "--ssh-config",
         &cfg,
         "--yes",
-    ]);
-    assert_ok(&out);
-    assert_eq!(
-        alias_lines(&d),
-        [format!("zssh-warp-proxy {}", key_part(&d.gateway_key()))]
-    );
-    for host in ["web.test", "db.test"] {
-        let out = ssh(host);
-        assert_ok(&out);
-        assert_eq!(text(&out.stdout), "warp-target-ok\n", "{host}");
-    }
-    assert!(
-        std::fs::read_to_string(&d.known_hosts)
-            .unwrap()
-            .starts_with(&format!("{direct_line}\n")),
-        "the direct key stays"
-    );
-    // ssh on the direct path is still judged against the server's own key.
+    ]));
+    both_targets_work(&d, &direct_line);
+    // The direct path is still judged against the server's own key.
     let out = d.zssh(&[
         "known-hosts",
         "check",
@@ -1034,35 +1014,62 @@ fn config_from_targets_then_strict_ssh_and_one_repair_after_a_rotation() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
 }
 
-/// `zssh config --warp-targets`: a dry run shows the diff and writes nothing; a second run
-/// changes nothing; a target gone from the list loses its stanza; `--user` not shown for a
-/// target is named; `--uninstall --warp-targets` removes only those stanzas, and `--uninstall`
-/// gives back the user's bytes exactly.
-#[test]
-fn config_warp_targets_is_idempotent_and_uninstalls_only_its_stanzas() {
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    let warp = WarpCli::new(tmp.path());
-    let two = target_table(
-        &[
-            ("web.test", 22, "198.51.100.7", "a1net", "alice"),
-            ("db.test", 2222, "198.51.100.8", "a1net", "alice, bob"),
-        ],
-        "Usernames",
-    );
-    warp.connected(&two);
-    let cfg = tmp.path().join("ssh_config");
-    let mine: &[u8] = b"# mine\r\nHost old\r\n  User me\r\n# \xff not UTF-8\r\n";
-    std::fs::write(&cfg, mine).unwrap();
-    let managed = home.join(".ssh/zssh_config");
-    let cfg_arg = cfg.to_str().unwrap();
-    let zssh = |args: &[&str]| {
+/// A home, a `warp-cli` stand-in listing web.test and db.test, and a user's ssh config with
+/// CRLF lines and a non-UTF-8 comment.
+struct ConfigCase {
+    tmp: tempfile::TempDir,
+    home: std::path::PathBuf,
+    warp: WarpCli,
+    cfg: std::path::PathBuf,
+    managed: std::path::PathBuf,
+}
+
+const MINE: &[u8] = b"# mine\r\nHost old\r\n  User me\r\n# \xff not UTF-8\r\n";
+
+impl ConfigCase {
+    fn new() -> ConfigCase {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let warp = WarpCli::new(tmp.path());
+        warp.connected(&target_table(
+            &[
+                ("web.test", 22, "198.51.100.7", "a1net", "alice"),
+                ("db.test", 2222, "198.51.100.8", "a1net", "alice, bob"),
+            ],
+            "Usernames",
+        ));
+        let cfg = tmp.path().join("ssh_config");
+        std::fs::write(&cfg, MINE).unwrap();
+        let managed = home.join(".ssh/zssh_config");
+        ConfigCase {
+            tmp,
+            home,
+            warp,
+            cfg,
+            managed,
+        }
+    }
+
+    /// `zssh ARGS --ssh-config CFG`.
+    fn zssh(&self, args: &[&str]) -> std::process::Output {
         let mut all = args.to_vec();
-        all.extend(["--ssh-config", cfg_arg]);
-        zssh_with(Some(&warp), &home, &all)
-    };
-    let out = zssh(&["config", "--warp-targets", "--dry-run"]);
+        all.extend(["--ssh-config", self.cfg.to_str().unwrap()]);
+        zssh_with(Some(&self.warp), &self.home, &all)
+    }
+
+    fn managed(&self) -> String {
+        std::fs::read_to_string(&self.managed).unwrap()
+    }
+}
+
+/// `zssh config --warp-targets`: a dry run shows the diff and writes nothing; a second run
+/// changes nothing; a target gone from the list loses its stanza; a `--user` a target does not
+/// show is named; no target, or no daemon, is an error that writes nothing.
+#[test]
+fn config_warp_targets_dry_run_and_idempotence() {
+    let c = ConfigCase::new();
+    let out = c.zssh(&["config", "--warp-targets", "--dry-run"]);
     assert_ok(&out);
     let diff = text(&out.stdout);
     for want in [
@@ -1074,40 +1081,31 @@ fn config_warp_targets_is_idempotent_and_uninstalls_only_its_stanzas() {
     ] {
         assert!(diff.contains(want), "{want}\n{diff}");
     }
-    assert_eq!(std::fs::read(&cfg).unwrap(), mine);
-    assert!(!managed.exists());
-    assert_ok(&zssh(&["config", "--warp-targets"]));
-    let written = std::fs::read_to_string(&managed).unwrap();
-    assert!(
-        written.contains(&warp_block(
-            0,
-            "web.test",
-            "198.51.100.7",
-            22,
-            Some("alice")
-        )),
-        "{written}"
-    );
-    let cfg_written = std::fs::read(&cfg).unwrap();
-    assert!(cfg_written.ends_with(mine));
+    assert_eq!(std::fs::read(&c.cfg).unwrap(), MINE);
+    assert!(!c.managed.exists());
+    assert_ok(&c.zssh(&["config", "--warp-targets"]));
+    let written = c.managed();
+    let block = warp_block(0, "web.test", "198.51.100.7", 22, Some("alice"));
+    assert!(written.contains(&block), "{written}");
+    let cfg_written = std::fs::read(&c.cfg).unwrap();
+    assert!(cfg_written.ends_with(MINE));
     // Again: nothing changes.
-    let out = zssh(&["config", "--warp-targets"]);
+    let out = c.zssh(&["config", "--warp-targets"]);
     assert_ok(&out);
+    let stderr = text(&out.stderr);
     assert!(
-        text(&out.stderr).contains("are up to date; nothing changed"),
-        "{}",
-        text(&out.stderr)
+        stderr.contains("are up to date; nothing changed"),
+        "{stderr}"
     );
-    assert_eq!(std::fs::read_to_string(&managed).unwrap(), written);
-    assert_eq!(std::fs::read(&cfg).unwrap(), cfg_written);
-    // An Access application's stanza next to them.
-    assert_ok(&zssh(&["config", "app.example.com"]));
+    assert_eq!(c.managed(), written);
+    assert_eq!(std::fs::read(&c.cfg).unwrap(), cfg_written);
     // db.test is gone from the list; --user bob is not among web.test's usernames.
-    warp.connected(&target_table(
+    let one = target_table(
         &[("web.test", 22, "198.51.100.7", "a1net", "alice")],
         "Usernames",
-    ));
-    let out = zssh(&["config", "--warp-targets", "--user", "bob"]);
+    );
+    c.warp.connected(&one);
+    let out = c.zssh(&["config", "--warp-targets", "--user", "bob"]);
     assert_ok(&out);
     let stderr = text(&out.stderr);
     assert!(
@@ -1116,50 +1114,67 @@ fn config_warp_targets_is_idempotent_and_uninstalls_only_its_stanzas() {
         ) && stderr.contains("zssh: removed db.test (no longer in warp-cli target list)"),
         "{stderr}"
     );
-    let now = std::fs::read_to_string(&managed).unwrap();
-    assert!(
-        now.contains(&warp_block(0, "web.test", "198.51.100.7", 22, Some("bob"))),
-        "{now}"
-    );
-    assert!(
-        !now.contains("db.test") && now.contains("Host app.example.com"),
-        "{now}"
-    );
-    // Uninstall only the WARP targets' stanzas: a dry run first.
-    let out = zssh(&["config", "--uninstall", "--warp-targets", "--dry-run"]);
+    let now = c.managed();
+    let block = warp_block(0, "web.test", "198.51.100.7", 22, Some("bob"));
+    assert!(now.contains(&block) && !now.contains("db.test"), "{now}");
+    // A client without targets or without its daemon: an error, nothing changed.
+    c.warp.connected(&target_table(&[], "Usernames"));
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_zssh_error(&out, 9, "shows no SSH target");
+    c.warp.daemon_down();
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_zssh_error(&out, 9, "daemon is not running");
+    assert_eq!(c.managed(), now);
+    assert_eq!(std::fs::read(&c.cfg).unwrap(), cfg_written);
+}
+
+/// `zssh config --uninstall --warp-targets` removes only the WARP targets' stanzas (an Access
+/// application's stays, and so does the Include); `--uninstall` then gives back the user's
+/// bytes exactly.
+#[test]
+fn config_warp_targets_uninstall_removes_only_its_stanzas() {
+    let c = ConfigCase::new();
+    // Nothing of the WARP path's yet: nothing to remove, nothing created.
+    let out = c.zssh(&["config", "--uninstall", "--warp-targets"]);
+    assert_ok(&out);
+    assert_eq!(std::fs::read(&c.cfg).unwrap(), MINE);
+    assert!(!c.managed.exists());
+    assert_ok(&c.zssh(&["config", "--warp-targets"]));
+    assert_ok(&c.zssh(&["config", "app.example.com"]));
+    let cfg_written = std::fs::read(&c.cfg).unwrap();
+    let before = c.managed();
+    let out = c.zssh(&["config", "--uninstall", "--warp-targets", "--dry-run"]);
     assert_ok(&out);
     let diff = text(&out.stdout);
     assert!(
-        diff.contains("-Host web.test") && !diff.contains("-Host app.example.com"),
+        diff.contains("-Host web.test")
+            && diff.contains("-Host db.test")
+            && !diff.contains("-Host app.example.com"),
         "{diff}"
     );
-    assert_eq!(std::fs::read_to_string(&managed).unwrap(), now);
-    assert_ok(&zssh(&["config", "--uninstall", "--warp-targets"]));
-    let left = std::fs::read_to_string(&managed).unwrap();
+    assert_eq!(c.managed(), before);
+    assert_ok(&c.zssh(&["config", "--uninstall", "--warp-targets"]));
+    let left = c.managed();
     assert!(
-        !left.contains("web.test") && left.contains("Host app.example.com"),
+        !left.contains("web.test") && !left.contains("db.test"),
         "{left}"
     );
-    assert_eq!(std::fs::read(&cfg).unwrap(), cfg_written);
-    let out = zssh(&["config", "--uninstall", "--warp-targets"]);
+    assert!(left.contains("Host app.example.com"), "{left}");
+    assert_eq!(std::fs::read(&c.cfg).unwrap(), cfg_written);
+    // The Access application's stanza, exactly as `zssh config app.example.com` alone writes it.
+    let alone = ConfigCase::new();
+    assert_ok(&alone.zssh(&["config", "app.example.com"]));
+    assert_eq!(left, alone.managed());
+    let out = c.zssh(&["config", "--uninstall", "--warp-targets"]);
     assert_ok(&out);
     assert!(
         text(&out.stderr).contains("nothing changed"),
         "{}",
         text(&out.stderr)
     );
-    assert_eq!(std::fs::read_to_string(&managed).unwrap(), left);
     // Everything of zssh's out: the user's bytes, exactly.
-    assert_ok(&zssh(&["config", "--uninstall"]));
-    assert_eq!(std::fs::read(&cfg).unwrap(), mine);
-    assert!(!managed.exists());
-    // A client without targets or without its daemon: an error, nothing written.
-    warp.connected(&target_table(&[], "Usernames"));
-    let out = zssh(&["config", "--warp-targets"]);
-    assert_zssh_error(&out, 9, "shows no SSH target");
-    warp.daemon_down();
-    let out = zssh(&["config", "--warp-targets"]);
-    assert_zssh_error(&out, 9, "daemon is not running");
-    assert_eq!(std::fs::read(&cfg).unwrap(), mine);
-    assert!(!managed.exists());
+    assert_ok(&c.zssh(&["config", "--uninstall"]));
+    assert_eq!(std::fs::read(&c.cfg).unwrap(), MINE);
+    assert!(!c.managed.exists());
+    drop(c.tmp);
 }
