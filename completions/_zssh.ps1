@@ -161,7 +161,7 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;known-hosts;check' {
-            [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it')
+            [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP); without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it')
             [CompletionResult]::new('--known-hosts', '--known-hosts', [CompletionResultType]::ParameterName, 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)')
             [CompletionResult]::new('--host-key-alias', '--host-key-alias', [CompletionResultType]::ParameterName, 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config --warp-targets`: one entry for every WARP target)')
             [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)')
@@ -176,7 +176,7 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;known-hosts;repair' {
-            [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it')
+            [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP); without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it')
             [CompletionResult]::new('--known-hosts', '--known-hosts', [CompletionResultType]::ParameterName, 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)')
             [CompletionResult]::new('--host-key-alias', '--host-key-alias', [CompletionResultType]::ParameterName, 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config --warp-targets`: one entry for every WARP target)')
             [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)')

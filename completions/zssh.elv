@@ -149,7 +149,7 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand repair 'Replace the host''s known_hosts entries with the key it presents now (asks first)'
         }
         &'zssh;known-hosts;check'= {
-            cand --direct 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it'
+            cand --direct 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP); without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it'
             cand --known-hosts 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)'
             cand --host-key-alias 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config --warp-targets`: one entry for every WARP target)'
             cand -F 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)'
@@ -163,7 +163,7 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;known-hosts;repair'= {
-            cand --direct 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it'
+            cand --direct 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP); without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it'
             cand --known-hosts 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)'
             cand --host-key-alias 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config --warp-targets`: one entry for every WARP target)'
             cand -F 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)'

@@ -325,11 +325,12 @@ pub struct KnownHostsArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
 
-    /// Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP).
+    /// Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP);
+    /// without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise).
     /// A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no
     /// ProxyCommand) is fetched directly from its HostName and Port without it.
-    #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "22")]
-    pub direct: Option<u16>,
+    #[arg(long, value_name = "PORT", num_args = 0..=1)]
+    pub direct: Option<Option<u16>>,
 
     /// The known_hosts file to check and repair (default: the UserKnownHostsFile list and
     /// GlobalKnownHostsFile that `ssh -G HOST` shows).

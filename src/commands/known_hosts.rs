@@ -108,6 +108,7 @@ impl Lookup {
             .unwrap_or_else(|| host.clone());
         let port = args
             .direct
+            .flatten()
             .or(view.as_ref().and_then(|v| v.port))
             .unwrap_or(22);
         let name = alias
@@ -116,7 +117,7 @@ impl Lookup {
         // ssh connects to a WARP target itself: the key is the one shown on that path.
         let warp =
             name == ssh_config::WARP_HOST_KEY_ALIAS && view.as_ref().is_none_or(|v| !v.proxied);
-        let direct = args.direct.or(warp.then_some(port));
+        let direct = (args.direct.is_some() || warp).then_some(port);
         let (user_files, global_files) = match (&args.known_hosts, &view) {
             (Some(p), _) => (vec![p.clone()], Vec::new()),
             (None, Some(v)) => (expand(&v.user_files, &home), expand(&v.global_files, &home)),
@@ -500,7 +501,7 @@ fn ask_ssh(args: &KnownHostsArgs) -> Result<Option<SshView>, UserError> {
     if let Some(f) = &args.ssh_config {
         cmd.arg("-F").arg(f);
     }
-    if let Some(p) = args.direct {
+    if let Some(Some(p)) = args.direct {
         cmd.arg("-p").arg(p.to_string());
     }
     let out = cmd
@@ -651,8 +652,10 @@ fn parse_host(raw: &str) -> Result<String, UserError> {
 /// The arguments to run the same lookup again (for hints).
 fn again_command(args: &KnownHostsArgs) -> String {
     let mut out = Vec::new();
-    if let Some(port) = args.direct {
-        out.push(format!("--direct {port}"));
+    match args.direct {
+        Some(Some(port)) => out.push(format!("--direct {port}")),
+        Some(None) => out.push("--direct".into()),
+        None => {}
     }
     if let Some(alias) = &args.host_key_alias {
         out.push(format!("--host-key-alias {alias}"));

@@ -1001,6 +1001,22 @@ fn config_from_targets_then_strict_ssh_and_one_repair_after_a_rotation() {
         "--yes",
     ]));
     both_targets_work(&d, &direct_line);
+    // `--direct` without a port: the target's Port from its stanza (2222), the shared alias.
+    let out = d.zssh(&[
+        "known-hosts",
+        "check",
+        "db.test",
+        "--direct",
+        "--ssh-config",
+        &cfg,
+    ]);
+    assert_ok(&out);
+    let report = text(&out.stdout);
+    assert!(
+        report.contains(&format!("from {SECOND} port 2222"))
+            && report.contains("db.test (stored as zssh-warp-proxy)"),
+        "{report}"
+    );
     // The direct path is still judged against the server's own key.
     let out = d.zssh(&[
         "known-hosts",
