@@ -910,6 +910,38 @@ fn both_targets_work(d: &Device, direct_line: &str) {
     assert!(kh.starts_with(&format!("{direct_line}\n")), "{kh}");
 }
 
+/// `--direct` without a port takes the target's Port from its stanza (2222) and the shared
+/// alias; the direct path to the IP is still judged against the server's own key.
+fn direct_lookups(d: &Device, cfg: &str) {
+    // `--direct` without a port: the target's Port from its stanza (2222), the shared alias.
+    let out = d.zssh(&[
+        "known-hosts",
+        "check",
+        "db.test",
+        "--direct",
+        "--ssh-config",
+        cfg,
+    ]);
+    assert_ok(&out);
+    let report = text(&out.stdout);
+    assert!(
+        report.contains(&format!("from {SECOND} port 2222"))
+            && report.contains("db.test (stored as zssh-warp-proxy)"),
+        "{report}"
+    );
+    // The direct path is still judged against the server's own key.
+    let out = d.zssh(&[
+        "known-hosts",
+        "check",
+        TUNNELLED,
+        "--direct",
+        "22",
+        "--ssh-config",
+        cfg,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+}
+
 /// Issue 12, items 3 and 4: `zssh config --warp-targets` writes a stanza per target; one
 /// `zssh known-hosts repair` pins the Gateway SSH proxy's key once under the shared alias (the
 /// server's direct key for the same IP stays apart), strict ssh then reaches both targets, and
@@ -1001,33 +1033,7 @@ fn config_from_targets_then_strict_ssh_and_one_repair_after_a_rotation() {
         "--yes",
     ]));
     both_targets_work(&d, &direct_line);
-    // `--direct` without a port: the target's Port from its stanza (2222), the shared alias.
-    let out = d.zssh(&[
-        "known-hosts",
-        "check",
-        "db.test",
-        "--direct",
-        "--ssh-config",
-        &cfg,
-    ]);
-    assert_ok(&out);
-    let report = text(&out.stdout);
-    assert!(
-        report.contains(&format!("from {SECOND} port 2222"))
-            && report.contains("db.test (stored as zssh-warp-proxy)"),
-        "{report}"
-    );
-    // The direct path is still judged against the server's own key.
-    let out = d.zssh(&[
-        "known-hosts",
-        "check",
-        TUNNELLED,
-        "--direct",
-        "22",
-        "--ssh-config",
-        &cfg,
-    ]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    direct_lookups(&d, &cfg);
 }
 
 /// A home, a `warp-cli` stand-in listing web.test and db.test, and a user's ssh config with
