@@ -255,6 +255,7 @@ impl Plan {
             (warp_before, Vec::new())
         } else {
             let written: Vec<String> = stanzas.iter().map(|b| b.pattern.clone()).collect();
+            say_replaced(old_managed.as_deref(), &written, &warp_before);
             let stale = warp_before
                 .into_iter()
                 .filter(|p| !written.contains(p))
@@ -292,6 +293,19 @@ impl Plan {
     /// A config that does not exist and would stay empty is not created.
     fn config_changes(&self) -> bool {
         changes(self.old_config.as_deref(), &self.new_config)
+    }
+}
+
+/// A target's name that already had a stanza of another kind (an Access application's, from
+/// `zssh config HOST`): the WARP target's replaces it, and the person is told.
+fn say_replaced(old_managed: Option<&str>, written: &[String], warp_before: &[String]) {
+    let before = ssh_config::managed_patterns(old_managed.unwrap_or_default());
+    for p in written {
+        if before.contains(p) && !warp_before.contains(p) {
+            eprintln!(
+                "zssh: note: {p} had a stanza of zssh config {p}; the WARP target's replaces it"
+            );
+        }
     }
 }
 

@@ -1198,5 +1198,19 @@ fn config_warp_targets_uninstall_removes_only_its_stanzas() {
     assert_ok(&c.zssh(&["config", "--uninstall"]));
     assert_eq!(std::fs::read(&c.cfg).unwrap(), MINE);
     assert!(!c.managed.exists());
+    // A target's name with an Access application's stanza: the WARP target's replaces it.
+    assert_ok(&c.zssh(&["config", "web.test"]));
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "zssh: note: web.test had a stanza of zssh config web.test; the WARP target's replaces it"
+        ),
+        "{stderr}"
+    );
+    let now = c.managed();
+    assert_eq!(now.matches("Host web.test\n").count(), 1, "{now}");
+    assert!(!now.contains("ProxyCommand"), "{now}");
     drop(c.tmp);
 }

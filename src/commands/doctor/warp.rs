@@ -188,7 +188,7 @@ fn resolve(r: &mut Report, target: &str, targets: &[Target], user: &str) -> Opti
                 t.ip
             ),
             format!(
-                "ssh {user}@{}, or in ssh config: Host {target} with HostName {}",
+                "ssh {user}@{}, or in ssh config: Host {target} with HostName {} (zssh config --warp-targets writes one for every target)",
                 t.ip, t.ip
             ),
         );
