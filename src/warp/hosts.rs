@@ -7,7 +7,8 @@
 //!   key for it under the shared alias all the same.
 //! - One name listed several times (the same hostname in several virtual networks, or on
 //!   several ports): the target in the client's active virtual network, then the one on port
-//!   22, then the first listed; a note names each one left out.
+//!   22, then the first listed; a note names each one left out, and a chosen target outside
+//!   the active network.
 //! - `User`: `--user` when given (with a note for each target whose list does not show it: the
 //!   list may show examples only, or the policy may allow the e-mail prefix, so it is written
 //!   as asked); else the one username the target allows; none when it allows several or shows
@@ -155,6 +156,13 @@ pub fn choose(targets: &[Target], active: Option<&str>, user: Option<&str>) -> C
         for other in listed.iter().filter(|o| !std::ptr::eq(**o, chosen)) {
             choice.notes.push(left_out(&name, chosen, other));
         }
+        if let (Some(net), Some(active)) = (&chosen.vnet, active)
+            && net != active
+        {
+            choice.notes.push(format!(
+                "{name} is in virtual network {net}, the client is on {active}: ssh {name} reaches it after warp-cli vnet {net}"
+            ));
+        }
         let (user, note) = user_for(&name, chosen, user);
         choice.notes.extend(note);
         choice.stanzas.push(WarpStanza {
@@ -277,7 +285,15 @@ mod tests {
         ] {
             assert!(notes.contains(want), "{want}\n--\n{notes}");
         }
-        assert_eq!(c.notes.len(), 5, "{notes}");
+        assert_eq!(c.notes.len(), 7, "{notes}");
+        // The only target of a name in another network than the client's: named.
+        let c = choose(&targets[2..3], Some("b1net"), Some("alice"));
+        assert_eq!(
+            c.notes,
+            [
+                "203.0.113.9 is in virtual network a1net, the client is on b1net: ssh 203.0.113.9 reaches it after warp-cli vnet a1net"
+            ]
+        );
         // Without an active network: the first listed.
         let c = choose(&targets[..2], None, None);
         assert_eq!(c.stanzas[0].ip.to_string(), "198.51.100.7");
