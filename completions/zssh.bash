@@ -494,7 +494,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__config)
-            opts="-h --short-lived-cert --agent --identity --user --destination --connection-sharing --dry-run --uninstall --print --ssh-config --loglevel --log-level --logfile --help"
+            opts="-h --warp-targets --short-lived-cert --agent --identity --user --destination --connection-sharing --dry-run --uninstall --print --ssh-config --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -5,11 +5,13 @@
 //! address.
 //!
 //! `exec` runs `warp-cli` (bounded, JSON first); `status`, `settings`, `vnet` and `targets` parse
-//! its answers, JSON and text; `route` asks the kernel. The shapes and their sources are in
+//! its answers, JSON and text; `route` asks the kernel; `hosts` turns targets into ssh config
+//! stanzas. The shapes and their sources are in
 //! ../shared/docs/warp-path.md. Parsers take untrusted text and never panic (property tests in
 //! each file). This module never prints: callers word the results and the [`Error`]s.
 
 pub mod exec;
+pub mod hosts;
 pub mod route;
 pub mod settings;
 pub mod status;

@@ -839,3 +839,378 @@ fn doctor_on_include_mode_another_network_and_a_dns_only_mode() {
         d.warp.calls()
     );
 }
+
+/// The second target behind the Gateway SSH proxy's stand-in, on another port.
+const SECOND: &str = "198.51.100.8";
+
+/// The Gateway SSH proxy answers for every target of the account with the same key: a second
+/// sshd at SECOND port 2222 in namespace `gw`, with the gateway's current host key.
+fn second_gateway(d: &Device) -> Sshd {
+    let dir = d.tmp.path().join("gateway2");
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["host_ed25519", "host_ed25519.pub"] {
+        std::fs::copy(d.tmp.path().join("gateway").join(f), dir.join(f)).unwrap();
+    }
+    Sshd::start_at(&dir, &d.ak, &in_ns("gw", SECOND), 2222)
+}
+
+/// The block `zssh config --warp-targets` writes for the stand-in's row `i`.
+fn warp_block(i: usize, host: &str, ip: &str, port: u16, user: Option<&str>) -> String {
+    let user = user.map(|u| format!("  User {u}\n")).unwrap_or_default();
+    format!(
+        "# zssh: begin {host}\n\
+         # zssh: WARP target 0193f22a-9df3-78e3-b5bb-7ab63190330{i}, virtual network a1net (zssh config --warp-targets rewrites this block)\n\
+         Host {host}\n  HostName {ip}\n  Port {port}\n{user}\
+         \x20 # The Gateway SSH proxy's key, one per account: pinned once for every target.\n\
+         \x20 HostKeyAlias zssh-warp-proxy\n  CheckHostIP no\n\
+         # zssh: end {host}\n"
+    )
+}
+
+/// The known_hosts lines under the proxy's alias.
+fn alias_lines(d: &Device) -> Vec<String> {
+    std::fs::read_to_string(&d.known_hosts)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("zssh-warp-proxy "))
+        .map(String::from)
+        .collect()
+}
+
+/// The key part (`ssh-ed25519 AAAA…`) of a public key line.
+fn key_part(public_line: &str) -> String {
+    public_line
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `ssh -F CONFIG HOST echo …` with the test's strict config.
+fn ssh_to(config: &std::path::Path, host: &str) -> std::process::Output {
+    run(Command::new("ssh")
+        .arg("-F")
+        .arg(config)
+        .args([host, "echo warp-target-ok"]))
+}
+
+/// Strict ssh reaches both targets; known_hosts holds the proxy's current key once, under the
+/// alias, and still the server's direct key for the same IP, untouched.
+fn both_targets_work(d: &Device, direct_line: &str) {
+    for host in ["web.test", "db.test"] {
+        let out = ssh_to(&d.config, host);
+        assert_ok(&out);
+        assert_eq!(text(&out.stdout), "warp-target-ok\n", "{host}");
+    }
+    assert_eq!(
+        alias_lines(d),
+        [format!("zssh-warp-proxy {}", key_part(&d.gateway_key()))]
+    );
+    let kh = std::fs::read_to_string(&d.known_hosts).unwrap();
+    assert!(kh.starts_with(&format!("{direct_line}\n")), "{kh}");
+}
+
+/// `--direct` without a port takes the target's Port from its stanza (2222) and the shared
+/// alias; the direct path to the IP is still judged against the server's own key.
+fn direct_lookups(d: &Device, cfg: &str) {
+    // `--direct` without a port: the target's Port from its stanza (2222), the shared alias.
+    let out = d.zssh(&[
+        "known-hosts",
+        "check",
+        "db.test",
+        "--direct",
+        "--ssh-config",
+        cfg,
+    ]);
+    assert_ok(&out);
+    let report = text(&out.stdout);
+    assert!(
+        report.contains(&format!("from {SECOND} port 2222"))
+            && report.contains("db.test (stored as zssh-warp-proxy)"),
+        "{report}"
+    );
+    // The direct path is still judged against the server's own key.
+    let out = d.zssh(&[
+        "known-hosts",
+        "check",
+        TUNNELLED,
+        "--direct",
+        "22",
+        "--ssh-config",
+        cfg,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+}
+
+/// Issue 12, items 3 and 4: `zssh config --warp-targets` writes a stanza per target; one
+/// `zssh known-hosts repair` pins the Gateway SSH proxy's key once under the shared alias (the
+/// server's direct key for the same IP stays apart), strict ssh then reaches both targets, and
+/// after a seed rotation one repair (through either target) fixes both.
+#[test]
+fn config_from_targets_then_strict_ssh_and_one_repair_after_a_rotation() {
+    if !inside_namespace("config_from_targets_then_strict_ssh_and_one_repair_after_a_rotation") {
+        return;
+    }
+    let mut d = Device::new();
+    ip(&format!("-n gw addr add {SECOND}/32 dev gw0"));
+    let mut second = second_gateway(&d);
+    let me = whoami();
+    d.warp.connected(&target_table(
+        &[
+            ("web.test", 22, TUNNELLED, "a1net", &me),
+            ("db.test", 2222, SECOND, "a1net", &format!("{me}, alice")),
+        ],
+        "Usernames (examples)",
+    ));
+    // The server's own key from the direct path, under its IP: it must stay apart.
+    let direct_line = format!("{TUNNELLED} {}", d.direct.host_pub);
+    std::fs::write(&d.known_hosts, format!("{direct_line}\n")).unwrap();
+    let cfg = d.config.to_str().unwrap().to_string();
+    let out = d.zssh(&["config", "--warp-targets", "--ssh-config", &cfg]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "zssh: note: db.test: the policy allows {me}, alice; no User line"
+        )),
+        "{stderr}"
+    );
+    let managed = std::fs::read_to_string(d.home.join(".ssh/zssh_config")).unwrap();
+    assert!(
+        managed.ends_with(&format!(
+            "\n{}\n{}",
+            warp_block(0, "web.test", TUNNELLED, 22, Some(&me)),
+            warp_block(1, "db.test", SECOND, 2222, None)
+        )),
+        "{managed}"
+    );
+    // Strict checking: no key under the alias yet, so ssh refuses.
+    let out = ssh_to(&d.config, "web.test");
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("Host key verification failed"),
+        "{}",
+        text(&out.stderr)
+    );
+    let repair = |host: &str| {
+        let out = d.zssh(&["known-hosts", "repair", host, "--ssh-config", &cfg, "--yes"]);
+        assert_ok(&out);
+        text(&out.stdout)
+    };
+    let report = repair("web.test");
+    assert!(
+        report.contains("web.test (stored as zssh-warp-proxy) presents")
+            && report.contains(&format!(
+                "from {TUNNELLED} port 22: the Gateway SSH proxy's key"
+            )),
+        "{report}"
+    );
+    both_targets_work(&d, &direct_line);
+    // The account's seed is rotated: the proxy shows a new key for every target.
+    let old_key = d.gateway_key();
+    d.start_gateway();
+    drop(second);
+    second = second_gateway(&d);
+    assert!(old_key != d.gateway_key() && second.host_pub == d.gateway_key());
+    for host in ["web.test", "db.test"] {
+        let out = ssh_to(&d.config, host);
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED"),
+            "{host}: {stderr}"
+        );
+    }
+    let out = d.zssh(&["known-hosts", "check", "web.test", "--ssh-config", &cfg]);
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("one repair covers them all"), "{report}");
+    // One repair, through the other target, fixes both.
+    assert_ok(&d.zssh(&[
+        "known-hosts",
+        "repair",
+        "db.test",
+        "--ssh-config",
+        &cfg,
+        "--yes",
+    ]));
+    both_targets_work(&d, &direct_line);
+    direct_lookups(&d, &cfg);
+}
+
+/// A home, a `warp-cli` stand-in listing web.test and db.test, and a user's ssh config with
+/// CRLF lines and a non-UTF-8 comment.
+struct ConfigCase {
+    tmp: tempfile::TempDir,
+    home: std::path::PathBuf,
+    warp: WarpCli,
+    cfg: std::path::PathBuf,
+    managed: std::path::PathBuf,
+}
+
+const MINE: &[u8] = b"# mine\r\nHost old\r\n  User me\r\n# \xff not UTF-8\r\n";
+
+impl ConfigCase {
+    fn new() -> ConfigCase {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let warp = WarpCli::new(tmp.path());
+        warp.connected(&target_table(
+            &[
+                ("web.test", 22, "198.51.100.7", "a1net", "alice"),
+                ("db.test", 2222, "198.51.100.8", "a1net", "alice, bob"),
+            ],
+            "Usernames",
+        ));
+        let cfg = tmp.path().join("ssh_config");
+        std::fs::write(&cfg, MINE).unwrap();
+        let managed = home.join(".ssh/zssh_config");
+        ConfigCase {
+            tmp,
+            home,
+            warp,
+            cfg,
+            managed,
+        }
+    }
+
+    /// `zssh ARGS --ssh-config CFG`.
+    fn zssh(&self, args: &[&str]) -> std::process::Output {
+        let mut all = args.to_vec();
+        all.extend(["--ssh-config", self.cfg.to_str().unwrap()]);
+        zssh_with(Some(&self.warp), &self.home, &all)
+    }
+
+    fn managed(&self) -> String {
+        std::fs::read_to_string(&self.managed).unwrap()
+    }
+}
+
+/// `zssh config --warp-targets`: a dry run shows the diff and writes nothing; a second run
+/// changes nothing; a target gone from the list loses its stanza; a `--user` a target does not
+/// show is named; no target, or no daemon, is an error that writes nothing.
+#[test]
+fn config_warp_targets_dry_run_and_idempotence() {
+    let c = ConfigCase::new();
+    let out = c.zssh(&["config", "--warp-targets", "--dry-run"]);
+    assert_ok(&out);
+    let diff = text(&out.stdout);
+    for want in [
+        "+Host web.test",
+        "+  HostName 198.51.100.8",
+        "+  Port 2222",
+        "+  HostKeyAlias zssh-warp-proxy",
+        "+Include ",
+    ] {
+        assert!(diff.contains(want), "{want}\n{diff}");
+    }
+    assert_eq!(std::fs::read(&c.cfg).unwrap(), MINE);
+    assert!(!c.managed.exists());
+    assert_ok(&c.zssh(&["config", "--warp-targets"]));
+    let written = c.managed();
+    let block = warp_block(0, "web.test", "198.51.100.7", 22, Some("alice"));
+    assert!(written.contains(&block), "{written}");
+    let cfg_written = std::fs::read(&c.cfg).unwrap();
+    assert!(cfg_written.ends_with(MINE));
+    // Again: nothing changes.
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("are up to date; nothing changed"),
+        "{stderr}"
+    );
+    assert_eq!(c.managed(), written);
+    assert_eq!(std::fs::read(&c.cfg).unwrap(), cfg_written);
+    // db.test is gone from the list; --user bob is not among web.test's usernames.
+    let one = target_table(
+        &[("web.test", 22, "198.51.100.7", "a1net", "alice")],
+        "Usernames",
+    );
+    c.warp.connected(&one);
+    let out = c.zssh(&["config", "--warp-targets", "--user", "bob"]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "zssh: note: web.test: the policy shows alice, not bob; User bob is written as asked"
+        ) && stderr.contains("zssh: removed db.test (no longer in warp-cli target list)"),
+        "{stderr}"
+    );
+    let now = c.managed();
+    let block = warp_block(0, "web.test", "198.51.100.7", 22, Some("bob"));
+    assert!(now.contains(&block) && !now.contains("db.test"), "{now}");
+    // A client without targets or without its daemon: an error, nothing changed.
+    c.warp.connected(&target_table(&[], "Usernames"));
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_zssh_error(&out, 9, "shows no SSH target");
+    c.warp.daemon_down();
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_zssh_error(&out, 9, "daemon is not running");
+    assert_eq!(c.managed(), now);
+    assert_eq!(std::fs::read(&c.cfg).unwrap(), cfg_written);
+}
+
+/// `zssh config --uninstall --warp-targets` removes only the WARP targets' stanzas (an Access
+/// application's stays, and so does the Include); `--uninstall` then gives back the user's
+/// bytes exactly.
+#[test]
+fn config_warp_targets_uninstall_removes_only_its_stanzas() {
+    let c = ConfigCase::new();
+    // Nothing of the WARP path's yet: nothing to remove, nothing created.
+    let out = c.zssh(&["config", "--uninstall", "--warp-targets"]);
+    assert_ok(&out);
+    assert_eq!(std::fs::read(&c.cfg).unwrap(), MINE);
+    assert!(!c.managed.exists());
+    assert_ok(&c.zssh(&["config", "--warp-targets"]));
+    assert_ok(&c.zssh(&["config", "app.example.com"]));
+    let cfg_written = std::fs::read(&c.cfg).unwrap();
+    let before = c.managed();
+    let out = c.zssh(&["config", "--uninstall", "--warp-targets", "--dry-run"]);
+    assert_ok(&out);
+    let diff = text(&out.stdout);
+    assert!(
+        diff.contains("-Host web.test")
+            && diff.contains("-Host db.test")
+            && !diff.contains("-Host app.example.com"),
+        "{diff}"
+    );
+    assert_eq!(c.managed(), before);
+    assert_ok(&c.zssh(&["config", "--uninstall", "--warp-targets"]));
+    let left = c.managed();
+    assert!(
+        !left.contains("web.test") && !left.contains("db.test"),
+        "{left}"
+    );
+    assert!(left.contains("Host app.example.com"), "{left}");
+    assert_eq!(std::fs::read(&c.cfg).unwrap(), cfg_written);
+    // The Access application's stanza, exactly as `zssh config app.example.com` alone writes it.
+    let alone = ConfigCase::new();
+    assert_ok(&alone.zssh(&["config", "app.example.com"]));
+    assert_eq!(left, alone.managed());
+    let out = c.zssh(&["config", "--uninstall", "--warp-targets"]);
+    assert_ok(&out);
+    assert!(
+        text(&out.stderr).contains("nothing changed"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Everything of zssh's out: the user's bytes, exactly.
+    assert_ok(&c.zssh(&["config", "--uninstall"]));
+    assert_eq!(std::fs::read(&c.cfg).unwrap(), MINE);
+    assert!(!c.managed.exists());
+    // A target's name with an Access application's stanza: the WARP target's replaces it.
+    assert_ok(&c.zssh(&["config", "web.test"]));
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "zssh: note: web.test had a stanza of zssh config web.test; the WARP target's replaces it"
+        ),
+        "{stderr}"
+    );
+    let now = c.managed();
+    assert_eq!(now.matches("Host web.test\n").count(), 1, "{now}");
+    assert!(!now.contains("ProxyCommand"), "{now}");
+    drop(c.tmp);
+}

@@ -188,7 +188,7 @@ fn resolve(r: &mut Report, target: &str, targets: &[Target], user: &str) -> Opti
                 t.ip
             ),
             format!(
-                "ssh {user}@{}, or in ssh config: Host {target} with HostName {}",
+                "ssh {user}@{}, or in ssh config: Host {target} with HostName {} (zssh config --warp-targets writes one for every target)",
                 t.ip, t.ip
             ),
         );
@@ -496,7 +496,7 @@ async fn reach_verdicts(
     r.fail(
         "host key",
         format!("known_hosts holds {} for {name}, but {ip} shows {new}: ssh will refuse (REMOTE HOST IDENTIFICATION HAS CHANGED); {why}", old.join(", ")),
-        format!("{repair} (check {new} with your administrator first); a HostKeyAlias for the proxy's key keeps it apart from the server's direct key"),
+        format!("{repair} (check {new} with your administrator first); zssh config --warp-targets gives every target one HostKeyAlias for the proxy's key, apart from the server's direct key"),
     );
 }
 
