@@ -709,6 +709,7 @@ LATENCY_PATHS = [
     ("service", "service token", 3, "TCP, TLS, upgrade"),
     ("cached_cold", "cached user token, cold", 4, "TCP, TLS, metadata, upgrade"),
     ("cached_warm", "cached user token, warm", 3, "TCP, TLS, upgrade"),
+    ("cached_stale", "cached user token, identity a day old", 4, "TCP, TLS, metadata, upgrade"),
     ("login", "first login (nothing cached)", 10,
      "app: TCP, TLS, metadata; team: TCP, TLS, JWKS; browser: TCP, TLS, GET; upgrade"),
     ("sso", "org SSO (org token, no app token)", 8,
@@ -855,6 +856,20 @@ def exit_ms(argv: list[str], env: dict, errlog: str, limit: float = 30.0) -> flo
     return (t1 - t0) * 1000.0
 
 
+def age_identities(state: str) -> None:
+    """Make every application identity zssh remembered under `state` out of date: proven 25 h
+    ago, valid until an hour ago (the file keeps its mode; zssh checks it)."""
+    apps = os.path.join(state, "zssh", "apps")
+    now = int(time.time())
+    for name in os.listdir(apps) if os.path.isdir(apps) else []:
+        path = os.path.join(apps, name)
+        with open(path) as f:
+            entry = json.load(f)
+        entry["verified_at"], entry["valid_until"] = now - 25 * 3600, now - 3600
+        with open(path, "w") as f:
+            json.dump(entry, f)
+
+
 def reset_dir(path: str, template: str | None = None) -> None:
     shutil.rmtree(path, ignore_errors=True)
     if template:
@@ -938,6 +953,10 @@ def latency_phase(args, work: str, ca: str, relay: Relay, seed_home: str | None,
                     prepare = lambda state=state: shutil.rmtree(state, ignore_errors=True)
                 elif key == "cached_warm":
                     reset_dir(home, seed_home)  # the warm-up run remembers the identity
+                elif key == "cached_stale":
+                    reset_dir(home, seed_home)
+                    # What the last run proved, aged past its validity (as a day later).
+                    prepare = lambda state=state: age_identities(state)
                 elif key == "sso":
                     prepare = lambda home=home: reset_dir(home, sso_template)
                 elif key == "login":

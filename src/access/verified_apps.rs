@@ -126,9 +126,27 @@ fn read_own(path: &Path) -> std::io::Result<Vec<u8>> {
     fsutil::read_bounded(file, MAX_FILE)
 }
 
+/// Whether an identity for `app` was remembered at all, even one out of date: the application
+/// was behind Access when it was proven, so proving it again is the likely first step.
+pub fn known_before(app: &AppUrl) -> bool {
+    let Ok(dir) = paths::apps_dir() else {
+        return false;
+    };
+    read_own(&file_for(&dir, app))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Entry>(&bytes).ok())
+        .is_some_and(|e| well_formed(&e, app))
+}
+
 /// The checks on what is read back: the same shapes discovery accepts, for this URL, valid now.
 fn parse(bytes: &[u8], app: &AppUrl, now: i64) -> Option<Entry> {
     let e: Entry = serde_json::from_slice(bytes).ok()?;
+    let valid = e.verified_at <= now.saturating_add(300) && now < e.valid_until;
+    (valid && well_formed(&e, app)).then_some(e)
+}
+
+/// An entry zssh could have written for this URL, whether or not it is still valid.
+fn well_formed(e: &Entry, app: &AppUrl) -> bool {
     let plain = |s: &str, max: usize| {
         !s.is_empty() && s.len() <= max && s.chars().all(|c| c.is_ascii_graphic())
     };
@@ -137,14 +155,11 @@ fn parse(bytes: &[u8], app: &AppUrl, now: i64) -> Option<Entry> {
         && e.auth_domain
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-    let ok = e.url == app.https()
+    e.url == app.https()
         && team_ok
         && plain(&e.aud, 512)
         && plain(&e.app_hostname, 512)
-        && e.verified_at <= now.saturating_add(300)
-        && now < e.valid_until
-        && e.valid_until <= e.verified_at.saturating_add(METADATA_MAX_AGE);
-    ok.then_some(e)
+        && e.valid_until <= e.verified_at.saturating_add(METADATA_MAX_AGE)
 }
 
 /// Remember what discovery proved for `app`, valid until `valid_until`. A failure to write is

@@ -158,6 +158,21 @@ impl Carrier {
     /// a token the edge refuses is dropped and replaced once.
     pub async fn open(&self, client: &mut Client, session: &mut Session) -> Result<Ws, UserError> {
         let (proven, cached) = self.remembered(session)?;
+        if proven.is_none()
+            && self.service_token_id.is_none()
+            && verified_apps::known_before(&self.app)
+        {
+            // An identity out of date: the application was behind Access, so a dial without a
+            // token would only fetch the login redirect. Prove it first, then dial once.
+            debug!("{} was proven before; proving it again first", self.host());
+            match discovery::discover_and_remember(client, &self.app).await {
+                Ok(info) => return self.open_with_token(client, session, &info, None).await,
+                // The network is down: the same wall a dial would hit, reported once.
+                Err(e) if e.exit == Exit::Unreachable => return Err(e),
+                // No longer behind Access, perhaps: the plain dial finds out.
+                Err(e) => debug!("proving it again failed ({}); dialling", e.message),
+            }
+        }
         let usable = match &cached {
             Some(Lookup::Usable(tok, _)) => Some(tok),
             _ => None,
