@@ -405,12 +405,13 @@ pub fn stdio_channels() -> (mpsc::Receiver<Bytes>, mpsc::Sender<Bytes>, StdioErr
     let reader_error = read_error.clone();
     std::thread::spawn(move || {
         let mut stdin = raw_stdin();
-        // One reused read buffer, and an arena the chunks are cut from: a memcpy per read but
-        // (once earlier chunks are sent and dropped) no allocation or fresh pages per read.
-        let mut rd = vec![0u8; READ_BUF];
-        let mut arena = BytesMut::with_capacity(2 * READ_BUF);
+        // Reads go straight into the chunk that is sent. A chunk the pump has finished with
+        // (tungstenite copied it into a frame and dropped it) comes back for the next read: no
+        // copy, no allocation and no fresh pages per read.
+        let mut sent: std::collections::VecDeque<Bytes> = std::collections::VecDeque::new();
         loop {
-            match stdin.read(&mut rd) {
+            let mut buf = reuse(&mut sent);
+            match stdin.read(&mut buf) {
                 Ok(0) => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(e) => {
@@ -420,9 +421,12 @@ pub fn stdio_channels() -> (mpsc::Receiver<Bytes>, mpsc::Sender<Bytes>, StdioErr
                     break;
                 }
                 Ok(n) => {
-                    arena.reserve(n);
-                    arena.extend_from_slice(&rd[..n]);
-                    if in_tx.blocking_send(arena.split().freeze()).is_err() {
+                    buf.truncate(n);
+                    let chunk = buf.freeze();
+                    if sent.len() < CHANNEL_CHUNKS + 2 {
+                        sent.push_back(chunk.clone());
+                    }
+                    if in_tx.blocking_send(chunk).is_err() {
                         break;
                     }
                 }
@@ -448,6 +452,21 @@ pub fn stdio_channels() -> (mpsc::Receiver<Bytes>, mpsc::Sender<Bytes>, StdioErr
             writer,
         },
     )
+}
+
+/// A read buffer of [`READ_BUF`] bytes: the oldest chunk sent, if every other holder has dropped
+/// it (its bytes are already initialised, so only a short read's tail is zeroed), else a new one.
+fn reuse(sent: &mut std::collections::VecDeque<Bytes>) -> BytesMut {
+    if let Some(oldest) = sent.pop_front() {
+        match oldest.try_into_mut() {
+            Ok(mut buf) => {
+                buf.resize(READ_BUF, 0);
+                return buf;
+            }
+            Err(busy) => sent.push_front(busy),
+        }
+    }
+    BytesMut::zeroed(READ_BUF)
 }
 
 /// What went wrong on the local side of a stdio tunnel, collected after the pump ended.
@@ -537,6 +556,27 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chunk_the_pump_dropped_is_read_into_again() {
+        let mut sent = std::collections::VecDeque::new();
+        let mut buf = reuse(&mut sent);
+        assert_eq!(buf.len(), READ_BUF);
+        let at = buf.as_ptr();
+        buf[..3].copy_from_slice(b"abc");
+        buf.truncate(100);
+        let chunk = buf.freeze();
+        sent.push_back(chunk.clone());
+        // The pump still holds it: a new buffer, and the chunk's bytes untouched.
+        let other = reuse(&mut sent);
+        assert_ne!(other.as_ptr(), at);
+        assert_eq!(&chunk[..3], b"abc");
+        assert_eq!(chunk.len(), 100);
+        drop(chunk);
+        let again = reuse(&mut sent);
+        assert_eq!((again.as_ptr(), again.len()), (at, READ_BUF));
+        assert!(sent.is_empty());
+    }
     use std::io::{Error, ErrorKind};
     use tokio_tungstenite::tungstenite::error::ProtocolError;
 
