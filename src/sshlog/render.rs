@@ -1,0 +1,343 @@
+//! What a decrypted session becomes: the reference tool's files (`term_data.txt` +
+//! `term_times.txt` in scriptreplay's format for terminal sessions, `data_from_client.txt` +
+//! `data_from_server.txt` otherwise), asciicast v2, a plain transcript, JSON lines, and the
+//! pacing of a replay (../shared/docs/ssh-logs-format.md, "What the reference tool writes").
+//!
+//! Each renderer takes packets one at a time and writes to the writers it is given: nothing is
+//! held but a few bytes of an unfinished UTF-8 character. Never prints, never sleeps.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use base64::Engine;
+
+use crate::human;
+use crate::sshlog::format::{Metadata, Packet, Source};
+
+/// The entries of the reference tool's ZIP, in the order zssh writes them.
+pub const TERM_DATA: &str = "term_data.txt";
+pub const TERM_TIMES: &str = "term_times.txt";
+pub const FROM_CLIENT: &str = "data_from_client.txt";
+pub const FROM_SERVER: &str = "data_from_server.txt";
+
+/// The two entry names for this session.
+pub fn entry_names(meta: &Metadata) -> [&'static str; 2] {
+    if meta.pty.is_some() {
+        [TERM_DATA, TERM_TIMES]
+    } else {
+        [FROM_CLIENT, FROM_SERVER]
+    }
+}
+
+fn date(secs: u64) -> String {
+    human::utc_seconds(i64::try_from(secs).unwrap_or(i64::MAX))
+}
+
+/// The first line of `term_data.txt` (and of the text transcript).
+pub fn script_header(meta: &Metadata) -> String {
+    let started = date(meta.started_at);
+    match &meta.pty {
+        Some(pty) => format!(
+            "Session started on {started} [TERM=\"{}\" COLUMNS=\"{}\" LINES=\"{}\"]\n",
+            pty.term.as_deref().unwrap_or("unknown"),
+            pty.width,
+            pty.height
+        ),
+        None => format!("Session started on {started} [no terminal]\n"),
+    }
+}
+
+/// The end of `term_data.txt`: how the session ended, an error message first, then a core dump,
+/// then the exit status (0 when absent), as the reference tool ranks them.
+pub fn script_footer(meta: &Metadata) -> String {
+    let Some(exit) = &meta.exit_data else {
+        return "\nSession has no termination data\n".to_string();
+    };
+    let done = date(exit.timestamp);
+    if let Some(msg) = &exit.error_msg {
+        format!("\nScript done on {done} [ERROR=\"{msg}\"]\n")
+    } else if exit.core_dumped == Some(true) {
+        format!("\nScript done on {done} [CORE DUMPED]\n")
+    } else {
+        let status = exit.status.unwrap_or(0);
+        format!("\nScript done on {done} [COMMAND_EXIT_CODE=\"{status}\"]\n")
+    }
+}
+
+/// One line of `term_times.txt`: the delay since the previous server packet and the byte count.
+/// The delay goes through `f32` as the reference tool's does, so large delays round the same way
+/// and the files stay byte-identical.
+pub fn timing_line(delta_us: u64, len: usize) -> String {
+    format!("{:.6} {len}\n", delta_us as f32 / 1_000_000f32)
+}
+
+/// A renderer: fed every packet in order, then finished.
+pub trait Render {
+    fn packet(&mut self, packet: &Packet) -> io::Result<()>;
+    fn finish(&mut self, meta: &Metadata) -> io::Result<()>;
+}
+
+/// The two files of the reference tool's ZIP, written to `first` and `second` (the entries of
+/// [`entry_names`], in that order).
+pub struct ZipParts<W> {
+    pub first: W,
+    pub second: W,
+    terminal: bool,
+    last_server: u64,
+}
+
+impl<W: Write> ZipParts<W> {
+    pub fn new(meta: &Metadata, mut first: W, second: W) -> io::Result<ZipParts<W>> {
+        let terminal = meta.pty.is_some();
+        if terminal {
+            first.write_all(script_header(meta).as_bytes())?;
+        }
+        Ok(ZipParts {
+            first,
+            second,
+            terminal,
+            last_server: 0,
+        })
+    }
+}
+
+impl<W: Write> Render for ZipParts<W> {
+    fn packet(&mut self, p: &Packet) -> io::Result<()> {
+        match (self.terminal, p.source) {
+            // The terminal's echo already shows the input: terminal sessions keep server bytes.
+            (true, Source::Client) => Ok(()),
+            (true, Source::Server) => {
+                self.first.write_all(&p.data)?;
+                let delta = p.elapsed.saturating_sub(self.last_server);
+                self.last_server = p.elapsed;
+                self.second
+                    .write_all(timing_line(delta, p.data.len()).as_bytes())
+            }
+            (false, Source::Client) => self.first.write_all(&p.data),
+            (false, Source::Server) => self.second.write_all(&p.data),
+        }
+    }
+
+    fn finish(&mut self, meta: &Metadata) -> io::Result<()> {
+        if self.terminal {
+            self.first.write_all(script_footer(meta).as_bytes())?;
+        }
+        self.first.flush()?;
+        self.second.flush()
+    }
+}
+
+/// The transcript: the start line, what the terminal showed (the server's bytes), the end line.
+pub struct Text<W> {
+    out: W,
+}
+
+impl<W: Write> Text<W> {
+    pub fn new(meta: &Metadata, mut out: W) -> io::Result<Text<W>> {
+        out.write_all(script_header(meta).as_bytes())?;
+        Ok(Text { out })
+    }
+}
+
+impl<W: Write> Render for Text<W> {
+    fn packet(&mut self, p: &Packet) -> io::Result<()> {
+        if p.source == Source::Server {
+            self.out.write_all(&p.data)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, meta: &Metadata) -> io::Result<()> {
+        self.out.write_all(script_footer(meta).as_bytes())?;
+        self.out.flush()
+    }
+}
+
+fn source_name(source: Source) -> &'static str {
+    match source {
+        Source::Client => "client",
+        Source::Server => "server",
+    }
+}
+
+/// Seconds with six decimals, exactly (no float): "1.200000".
+fn seconds(us: u64) -> String {
+    format!("{}.{:06}", us / 1_000_000, us % 1_000_000)
+}
+
+/// JSON lines: one object per packet, `{"time":…,"elapsed_us":…,"source":"client"|"server",
+/// "code":…,"data":"<base64>"}`; base64 because session bytes need not be text.
+pub struct Jsonl<W> {
+    out: W,
+}
+
+impl<W: Write> Jsonl<W> {
+    pub fn new(out: W) -> Jsonl<W> {
+        Jsonl { out }
+    }
+}
+
+impl<W: Write> Render for Jsonl<W> {
+    fn packet(&mut self, p: &Packet) -> io::Result<()> {
+        let data = base64::engine::general_purpose::STANDARD.encode(&p.data);
+        writeln!(
+            self.out,
+            "{{\"time\":{},\"elapsed_us\":{},\"source\":\"{}\",\"code\":{},\"data\":\"{data}\"}}",
+            seconds(p.elapsed),
+            p.elapsed,
+            source_name(p.source),
+            p.code
+        )
+    }
+
+    fn finish(&mut self, _meta: &Metadata) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Turns a byte stream cut at arbitrary places into text: a character split between two
+/// packets is completed by the next one; invalid bytes become U+FFFD.
+#[derive(Debug, Default)]
+pub struct Utf8Stream {
+    /// The start of a character the last chunk ended inside (at most 3 bytes).
+    carry: Vec<u8>,
+}
+
+impl Utf8Stream {
+    pub fn push(&mut self, bytes: &[u8]) -> String {
+        let mut input = std::mem::take(&mut self.carry);
+        input.extend_from_slice(bytes);
+        let mut text = String::with_capacity(input.len());
+        let mut rest = &input[..];
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(s) => {
+                    text.push_str(s);
+                    break;
+                }
+                Err(e) => {
+                    let (good, bad) = rest.split_at(e.valid_up_to());
+                    text.push_str(std::str::from_utf8(good).unwrap_or_default());
+                    match e.error_len() {
+                        Some(n) => {
+                            text.push(char::REPLACEMENT_CHARACTER);
+                            rest = bad.get(n..).unwrap_or_default();
+                        }
+                        None => {
+                            self.carry = bad.to_vec();
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        text
+    }
+
+    /// What is left at the end of the stream (an unfinished character).
+    pub fn finish(&mut self) -> String {
+        if self.carry.is_empty() {
+            String::new()
+        } else {
+            self.carry.clear();
+            char::REPLACEMENT_CHARACTER.to_string()
+        }
+    }
+}
+
+/// The terminal size asciicast gets for a session without one.
+const DEFAULT_SIZE: (u32, u32) = (80, 24);
+
+/// asciicast v2 (what `asciinema play` plays): a header line, then `[time, "o", text]` for
+/// server bytes and `[time, "i", text]` for client bytes, with the session's own timing (for
+/// sessions without a terminal too).
+pub struct Asciicast<W> {
+    out: W,
+    client: Utf8Stream,
+    server: Utf8Stream,
+    last: u64,
+}
+
+impl<W: Write> Asciicast<W> {
+    pub fn new(meta: &Metadata, mut out: W) -> io::Result<Asciicast<W>> {
+        let (width, height) = meta
+            .pty
+            .as_ref()
+            .map_or(DEFAULT_SIZE, |p| (p.width, p.height));
+        let mut header = serde_json::json!({
+            "version": 2,
+            "width": width,
+            "height": height,
+            "timestamp": meta.started_at,
+        });
+        if let Some(term) = meta.pty.as_ref().and_then(|p| p.term.as_deref()) {
+            header["env"] = serde_json::json!({ "TERM": term });
+        }
+        writeln!(out, "{header}")?;
+        Ok(Asciicast {
+            out,
+            client: Utf8Stream::default(),
+            server: Utf8Stream::default(),
+            last: 0,
+        })
+    }
+
+    fn event(&mut self, at: u64, kind: &str, text: &str) -> io::Result<()> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        let text = serde_json::Value::String(text.to_string());
+        writeln!(self.out, "[{}, \"{kind}\", {text}]", seconds(at))
+    }
+}
+
+impl<W: Write> Render for Asciicast<W> {
+    fn packet(&mut self, p: &Packet) -> io::Result<()> {
+        self.last = p.elapsed;
+        match p.source {
+            Source::Client => {
+                let text = self.client.push(&p.data);
+                self.event(p.elapsed, "i", &text)
+            }
+            Source::Server => {
+                let text = self.server.push(&p.data);
+                self.event(p.elapsed, "o", &text)
+            }
+        }
+    }
+
+    fn finish(&mut self, _meta: &Metadata) -> io::Result<()> {
+        let (i, o) = (self.client.finish(), self.server.finish());
+        self.event(self.last, "i", &i)?;
+        self.event(self.last, "o", &o)?;
+        self.out.flush()
+    }
+}
+
+/// The pacing of `--replay`: how long to wait before showing a packet, from its `elapsed`, the
+/// speed factor and the longest pause kept.
+#[derive(Debug)]
+pub struct Pacer {
+    speed: f64,
+    max_idle: Option<Duration>,
+    last: u64,
+}
+
+impl Pacer {
+    /// `speed` must be positive and finite (the command checks it).
+    pub fn new(speed: f64, max_idle: Option<Duration>) -> Pacer {
+        Pacer {
+            speed,
+            max_idle,
+            last: 0,
+        }
+    }
+
+    /// The wait before the packet stamped `elapsed` µs (from the packet shown before it).
+    pub fn delay(&mut self, elapsed: u64) -> Duration {
+        let gap = Duration::from_micros(elapsed.saturating_sub(self.last));
+        self.last = self.last.max(elapsed);
+        let gap = self.max_idle.map_or(gap, |m| gap.min(m));
+        Duration::try_from_secs_f64(gap.as_secs_f64() / self.speed).unwrap_or(Duration::MAX)
+    }
+}
