@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found')
             [CompletionResult]::new('server', 'server', [CompletionResultType]::ParameterValue, 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA')
             [CompletionResult]::new('cidr', 'cidr', [CompletionResultType]::ParameterValue, 'CIDR arithmetic for Split Tunnel lists')
+            [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Session command logs of Access for Infrastructure: make the key pair they are encrypted to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags)')
             [CompletionResult]::new('access', 'access', [CompletionResultType]::ParameterValue, 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Regenerate shell completions and man pages into DIR/completions and DIR/man')
             break
@@ -256,6 +257,60 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;logs' {
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('generate-key-pair', 'generate-key-pair', [CompletionResultType]::ParameterValue, 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)')
+            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)')
+            [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool''s files), asciicast, a transcript or JSON lines, or replay it here')
+            break
+        }
+        'zssh;logs;generate-key-pair' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The private key file to write; the public key goes to NAME.pub')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'The private key file to write; the public key goes to NAME.pub')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace existing key files (logs encrypted to the old key can no longer be read with the new one)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;logs;keygen' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The private key file to write; the public key goes to NAME.pub')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'The private key file to write; the public key goes to NAME.pub')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace existing key files (logs encrypted to the old key can no longer be read with the new one)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;logs;decrypt' {
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'The encrypted session log')
+            [CompletionResult]::new('--input', '--input', [CompletionResultType]::ParameterName, 'The encrypted session log')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'The private key file (base64, as `generate-key-pair` writes it; whitespace around it is ignored)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The private key file (base64, as `generate-key-pair` writes it; whitespace around it is ignored)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the result (default: FILE-decrypted.zip, or FILE.cast, FILE.txt, FILE.jsonl for the other formats); - for standard output (not with zip)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write the result (default: FILE-decrypted.zip, or FILE.cast, FILE.txt, FILE.jsonl for the other formats); - for standard output (not with zip)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The output format: zip (a stored ZIP with the reference tool''s files: term_data.txt and term_times.txt, scriptreplay''s pair, for terminal sessions; data_from_client.txt and data_from_server.txt otherwise), asciicast (v2, for `asciinema play`; timing kept for sessions without a terminal too), text (what the terminal showed, between a start and an end line) or jsonl (one JSON object per packet: time, elapsed_us, source, code, data in base64)')
+            [CompletionResult]::new('--speed', '--speed', [CompletionResultType]::ParameterName, 'With --replay: play this many times faster (0.5 is half speed)')
+            [CompletionResult]::new('--max-idle', '--max-idle', [CompletionResultType]::ParameterName, 'With --replay: shorten every pause longer than S seconds to S')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Play the session in this terminal, with its timing (what the server showed)')
+            [CompletionResult]::new('--replay', '--replay', [CompletionResultType]::ParameterName, 'Play the session in this terminal, with its timing (what the server showed)')
+            [CompletionResult]::new('--partial', '--partial', [CompletionResultType]::ParameterName, 'When the log is truncated or damaged, keep what was decrypted before the damage (the command still fails, with the error)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace OUT if it exists')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

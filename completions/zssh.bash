@@ -43,6 +43,9 @@ _zssh() {
             zssh,logout)
                 cmd="zssh__subcmd__logout"
                 ;;
+            zssh,logs)
+                cmd="zssh__subcmd__logs"
+                ;;
             zssh,proxy)
                 cmd="zssh__subcmd__proxy"
                 ;;
@@ -85,6 +88,15 @@ _zssh() {
             zssh__subcmd__known__subcmd__hosts,repair)
                 cmd="zssh__subcmd__known__subcmd__hosts__subcmd__repair"
                 ;;
+            zssh__subcmd__logs,decrypt)
+                cmd="zssh__subcmd__logs__subcmd__decrypt"
+                ;;
+            zssh__subcmd__logs,generate-key-pair)
+                cmd="zssh__subcmd__logs__subcmd__generate__subcmd__key__subcmd__pair"
+                ;;
+            zssh__subcmd__logs,keygen)
+                cmd="zssh__subcmd__logs__subcmd__generate__subcmd__key__subcmd__pair"
+                ;;
             zssh__subcmd__server,check)
                 cmd="zssh__subcmd__server__subcmd__check"
                 ;;
@@ -101,7 +113,7 @@ _zssh() {
 
     case "${cmd}" in
         zssh)
-            opts="-h -V --loglevel --log-level --logfile --help --version proxy login logout status token cert config known-hosts doctor server cidr access generate"
+            opts="-h -V --loglevel --log-level --logfile --help --version proxy login logout status token cert config known-hosts doctor server cidr logs access generate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -747,6 +759,128 @@ _zssh() {
                 return 0
             fi
             case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --loglevel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --logfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__logs)
+            opts="-h --loglevel --log-level --logfile --help generate-key-pair keygen decrypt"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --loglevel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --logfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__logs__subcmd__decrypt)
+            opts="-i -k -o -r -h --input --key --output --replay --format --partial --force --speed --max-idle --loglevel --log-level --logfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "zip asciicast text jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --speed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-idle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --loglevel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --logfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__logs__subcmd__generate__subcmd__key__subcmd__pair)
+            opts="-o -h --output --force --loglevel --log-level --logfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -39,6 +39,7 @@ complete -c zssh -n "__fish_zssh_needs_command" -f -a "known-hosts" -d 'Check or
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "doctor" -d 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "server" -d 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "cidr" -d 'CIDR arithmetic for Split Tunnel lists'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "logs" -d 'Session command logs of Access for Infrastructure: make the key pair they are encrypted to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags)'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "access" -d 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "generate" -d 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
@@ -157,6 +158,37 @@ complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcomma
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -f -a "generate-key-pair" -d 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -f -a "keygen" -d 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -f -a "decrypt" -d 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool\'s files), asciicast, a transcript or JSON lines, or replay it here'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from generate-key-pair" -s o -l output -d 'The private key file to write; the public key goes to NAME.pub' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from generate-key-pair" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from generate-key-pair" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from generate-key-pair" -l force -d 'Replace existing key files (logs encrypted to the old key can no longer be read with the new one)'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from generate-key-pair" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from keygen" -s o -l output -d 'The private key file to write; the public key goes to NAME.pub' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from keygen" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from keygen" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from keygen" -l force -d 'Replace existing key files (logs encrypted to the old key can no longer be read with the new one)'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from keygen" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -s i -l input -d 'The encrypted session log' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -s k -l key -d 'The private key file (base64, as `generate-key-pair` writes it; whitespace around it is ignored)' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -s o -l output -d 'Where to write the result (default: FILE-decrypted.zip, or FILE.cast, FILE.txt, FILE.jsonl for the other formats); - for standard output (not with zip)' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l format -d 'The output format: zip (a stored ZIP with the reference tool\'s files: term_data.txt and term_times.txt, scriptreplay\'s pair, for terminal sessions; data_from_client.txt and data_from_server.txt otherwise), asciicast (v2, for `asciinema play`; timing kept for sessions without a terminal too), text (what the terminal showed, between a start and an end line) or jsonl (one JSON object per packet: time, elapsed_us, source, code, data in base64)' -r -f -a "zip\t'A stored ZIP with the reference tool\'s files: term_data.txt and term_times.txt (scriptreplay) for terminal sessions, data_from_client.txt and data_from_server.txt otherwise'
+asciicast\t'asciicast v2, for `asciinema play` (timing kept for sessions without a terminal too)'
+text\t'What the terminal showed (the server\'s bytes) between a start and an end line'
+jsonl\t'One JSON object per packet: time, elapsed_us, source (client or server), code, data (base64)'"
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l speed -d 'With --replay: play this many times faster (0.5 is half speed)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l max-idle -d 'With --replay: shorten every pause longer than S seconds to S' -r
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -s r -l replay -d 'Play the session in this terminal, with its timing (what the server showed)'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l partial -d 'When the log is truncated or damaged, keep what was decrypted before the damage (the command still fails, with the error)'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l force -d 'Replace OUT if it exists'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -s h -l help -d 'Print help'
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l fedramp -d 'Use the FedRAMP login service (login.fed.cloudflareaccess.org)'

@@ -112,6 +112,11 @@ pub enum Command {
     #[command(subcommand)]
     Cidr(CidrCommand),
 
+    /// Session command logs of Access for Infrastructure: make the key pair they are encrypted
+    /// to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags).
+    #[command(subcommand)]
+    Logs(LogsCommand),
+
     /// cloudflared-compatible commands: `zssh access ssh --hostname %h` works where
     /// `cloudflared access ssh --hostname %h` did.
     Access(AccessArgs),
@@ -266,6 +271,125 @@ pub struct FetchCaArgs {
     /// The Cloudflare account ID.
     #[arg(long, value_name = "ID")]
     pub account: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogsCommand {
+    /// Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600)
+    /// and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`).
+    #[command(
+        visible_alias = "keygen",
+        after_help = "Examples:\n  zssh logs generate-key-pair -o ~/.ssh/session-logs\n  zssh logs keygen -o sshkey   # sshkey and sshkey.pub, as ssh-log-cli names them"
+    )]
+    GenerateKeyPair(LogsKeygenArgs),
+
+    /// Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the
+    /// reference tool's files), asciicast, a transcript or JSON lines, or replay it here.
+    #[command(
+        after_help = "Examples:\n  zssh logs decrypt -i sshlog -k sshkey   # writes sshlog-decrypted.zip\n  zssh logs decrypt -i sshlog -k sshkey --format asciicast -o session.cast && asciinema play session.cast\n  zssh logs decrypt -i sshlog -k sshkey -r --speed 2 --max-idle 1\n  zssh logs decrypt -i sshlog -k sshkey --format jsonl -o - | jq -r .source"
+    )]
+    Decrypt(LogsDecryptArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct LogsKeygenArgs {
+    /// The private key file to write; the public key goes to NAME.pub.
+    #[arg(
+        short = 'o',
+        long = "output",
+        alias = "output-file-name",
+        value_name = "NAME"
+    )]
+    pub output: PathBuf,
+
+    /// Replace existing key files (logs encrypted to the old key can no longer be read with
+    /// the new one).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// What `zssh logs decrypt` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// A stored ZIP with the reference tool's files: term_data.txt and term_times.txt
+    /// (scriptreplay) for terminal sessions, data_from_client.txt and data_from_server.txt
+    /// otherwise.
+    Zip,
+    /// asciicast v2, for `asciinema play` (timing kept for sessions without a terminal too).
+    Asciicast,
+    /// What the terminal showed (the server's bytes) between a start and an end line.
+    Text,
+    /// One JSON object per packet: time, elapsed_us, source (client or server), code, data (base64).
+    Jsonl,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct LogsDecryptArgs {
+    /// The encrypted session log.
+    #[arg(
+        short = 'i',
+        long = "input",
+        alias = "input-filename",
+        value_name = "FILE"
+    )]
+    pub input: PathBuf,
+
+    /// The private key file (base64, as `generate-key-pair` writes it; whitespace around it is
+    /// ignored).
+    #[arg(
+        short = 'k',
+        long = "key",
+        alias = "private-key-filename",
+        value_name = "FILE"
+    )]
+    pub key: PathBuf,
+
+    /// Where to write the result (default: FILE-decrypted.zip, or FILE.cast, FILE.txt,
+    /// FILE.jsonl for the other formats); - for standard output (not with zip).
+    #[arg(
+        short = 'o',
+        long = "output",
+        alias = "output-file-name",
+        value_name = "OUT",
+        conflicts_with = "replay"
+    )]
+    pub output: Option<PathBuf>,
+
+    /// Play the session in this terminal, with its timing (what the server showed).
+    #[arg(short = 'r', long)]
+    pub replay: bool,
+
+    /// The output format: zip (a stored ZIP with the reference tool's files: term_data.txt and
+    /// term_times.txt, scriptreplay's pair, for terminal sessions; data_from_client.txt and
+    /// data_from_server.txt otherwise), asciicast (v2, for `asciinema play`; timing kept for
+    /// sessions without a terminal too), text (what the terminal showed, between a start and an
+    /// end line) or jsonl (one JSON object per packet: time, elapsed_us, source, code, data in
+    /// base64).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "zip",
+        hide_possible_values = true,
+        conflicts_with = "replay"
+    )]
+    pub format: LogFormat,
+
+    /// When the log is truncated or damaged, keep what was decrypted before the damage (the
+    /// command still fails, with the error).
+    #[arg(long, conflicts_with = "replay")]
+    pub partial: bool,
+
+    /// Replace OUT if it exists.
+    #[arg(long, conflicts_with = "replay")]
+    pub force: bool,
+
+    /// With --replay: play this many times faster (0.5 is half speed).
+    #[arg(long, value_name = "X", default_value = "1", requires = "replay")]
+    pub speed: f64,
+
+    /// With --replay: shorten every pause longer than S seconds to S.
+    #[arg(long, value_name = "S", requires = "replay")]
+    pub max_idle: Option<f64>,
 }
 
 #[derive(Debug, Subcommand)]

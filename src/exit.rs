@@ -13,6 +13,8 @@ pub enum Exit {
     Protocol,
     Local,
     Broken,
+    BadLog,
+    WrongKey,
     Interrupted,
 }
 
@@ -28,6 +30,8 @@ impl Exit {
             Exit::Protocol => 6,
             Exit::Local => 7,
             Exit::Broken => 8,
+            Exit::BadLog => 9,
+            Exit::WrongKey => 10,
             Exit::Interrupted => 130,
         }
     }
@@ -70,6 +74,14 @@ pub const TABLE: &[(Exit, &str)] = &[
     (
         Exit::Broken,
         "proxy: the open session ended abnormally: the connection was reset or cut, the edge closed it with an error code, or stopped answering keepalives",
+    ),
+    (
+        Exit::BadLog,
+        "logs decrypt: the input is not a session log, or it is truncated or damaged, or its times go backwards (with --partial, what was decrypted before the damage is still written)",
+    ),
+    (
+        Exit::WrongKey,
+        "logs decrypt: the private key does not open the log (it was encrypted to another public key)",
     ),
     (Exit::Interrupted, "interrupted by a signal (Ctrl-C)"),
 ];

@@ -341,3 +341,178 @@ impl Pacer {
         Duration::try_from_secs_f64(gap.as_secs_f64() / self.speed).unwrap_or(Duration::MAX)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sshlog::format::{ExitData, LogReader, Pty};
+    use crate::sshlog::keys;
+
+    const TERMINAL: &[u8] = include_bytes!("../../tests/it/fixtures/sshlog/terminal.log");
+    const EXEC: &[u8] = include_bytes!("../../tests/it/fixtures/sshlog/exec.log");
+    const KEY: &[u8] = include_bytes!("../../tests/it/fixtures/sshlog/key");
+
+    fn render(log: &[u8], make: impl FnOnce(&Metadata) -> Box<dyn Render>) {
+        let key = keys::parse_private(KEY).unwrap();
+        let mut r = LogReader::open(log, &key.0).unwrap();
+        let mut out = make(r.metadata());
+        crate::sshlog::pump(&mut r, out.as_mut()).unwrap();
+    }
+
+    fn parts(log: &[u8]) -> (String, String) {
+        let key = keys::parse_private(KEY).unwrap();
+        let mut r = LogReader::open(log, &key.0).unwrap();
+        let mut z = ZipParts::new(r.metadata(), Vec::new(), Vec::new()).unwrap();
+        crate::sshlog::pump(&mut r, &mut z).unwrap();
+        (
+            String::from_utf8(z.first).unwrap(),
+            String::from_utf8(z.second).unwrap(),
+        )
+    }
+
+    #[test]
+    fn the_terminal_fixture_gives_the_reference_files() {
+        let (data, times) = parts(TERMINAL);
+        assert_eq!(
+            data,
+            "Session started on 2023-11-14 22:13:20+00 [TERM=\"xterm-256color\" COLUMNS=\"120\" LINES=\"40\"]\nls\r\nfile1  file2\r\n$ logout\r\n\nScript done on 2023-11-14 22:13:22+00 [COMMAND_EXIT_CODE=\"0\"]\n"
+        );
+        assert_eq!(times, "0.001500 4\n0.248500 16\n0.950000 8\n");
+    }
+
+    #[test]
+    fn the_exec_fixture_gives_the_reference_files() {
+        let (client, server) = parts(EXEC);
+        assert_eq!(client, "ls\rexit\r");
+        assert_eq!(server, "ls\r\nfile1  file2\r\n$ logout\r\n");
+    }
+
+    fn meta(exit: Option<ExitData>) -> Metadata {
+        Metadata {
+            started_at: 0,
+            data_size: 0,
+            encapsulated_key: [0; 32],
+            pty: Some(Pty {
+                term: None,
+                width: 80,
+                height: 24,
+            }),
+            exit_data: exit,
+        }
+    }
+
+    #[test]
+    fn footers_rank_error_then_core_dump_then_status() {
+        let exit = |status, core, msg: Option<&str>| {
+            Some(ExitData {
+                timestamp: 60,
+                status,
+                signal: None,
+                core_dumped: core,
+                error_msg: msg.map(str::to_string),
+            })
+        };
+        let cases = [
+            (None, "\nSession has no termination data\n"),
+            (
+                exit(Some(2), None, None),
+                "\nScript done on 1970-01-01 00:01:00+00 [COMMAND_EXIT_CODE=\"2\"]\n",
+            ),
+            (
+                exit(None, Some(false), None),
+                "\nScript done on 1970-01-01 00:01:00+00 [COMMAND_EXIT_CODE=\"0\"]\n",
+            ),
+            (
+                exit(Some(2), Some(true), None),
+                "\nScript done on 1970-01-01 00:01:00+00 [CORE DUMPED]\n",
+            ),
+            (
+                exit(Some(2), Some(true), Some("boom")),
+                "\nScript done on 1970-01-01 00:01:00+00 [ERROR=\"boom\"]\n",
+            ),
+        ];
+        for (exit, want) in cases {
+            assert_eq!(script_footer(&meta(exit)), want);
+        }
+        assert!(
+            script_header(&meta(None)).contains("TERM=\"unknown\" COLUMNS=\"80\" LINES=\"24\"")
+        );
+    }
+
+    #[test]
+    fn timing_lines_round_through_f32_as_the_reference_does() {
+        assert_eq!(timing_line(0, 0), "0.000000 0\n");
+        assert_eq!(timing_line(1500, 4), "0.001500 4\n");
+        // 1234.567891 s is not representable in f32: the reference prints 1234.567993.
+        assert_eq!(timing_line(1_234_567_891, 1), "1234.567993 1\n");
+    }
+
+    #[test]
+    fn utf8_split_across_packets_is_joined_and_invalid_bytes_replaced() {
+        let mut s = Utf8Stream::default();
+        assert_eq!(s.push(b"a\xe2\x82"), "a");
+        assert_eq!(s.push(b"\xacb"), "\u{20ac}b");
+        assert_eq!(s.push(b"\xff c"), "\u{fffd} c");
+        assert_eq!(s.push(b"\xf0\x9f"), "");
+        assert_eq!(s.finish(), "\u{fffd}");
+        assert_eq!(s.finish(), "");
+    }
+
+    #[test]
+    fn asciicast_has_a_header_and_timed_events() {
+        let out = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+        impl Write for Shared {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                self.0.borrow_mut().write(b)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let shared = out.clone();
+        render(TERMINAL, move |m| {
+            Box::new(Asciicast::new(m, Shared(shared)).unwrap())
+        });
+        let text = String::from_utf8(out.borrow().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let header: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(header["version"], 2);
+        assert_eq!(
+            (header["width"].as_u64(), header["height"].as_u64()),
+            (Some(120), Some(40))
+        );
+        assert_eq!(header["env"]["TERM"], "xterm-256color");
+        assert_eq!(lines[1], r#"[0.001000, "i", "ls\r"]"#);
+        assert_eq!(lines[2], r#"[0.001500, "o", "ls\r\n"]"#);
+        assert_eq!(lines[5], r#"[1.200000, "o", "logout\r\n"]"#);
+        assert_eq!(lines.len(), 6);
+    }
+
+    #[test]
+    fn jsonl_has_one_record_per_packet() {
+        let mut out = Vec::new();
+        {
+            let key = keys::parse_private(KEY).unwrap();
+            let mut r = LogReader::open(EXEC, &key.0).unwrap();
+            let mut j = Jsonl::new(&mut out);
+            crate::sshlog::pump(&mut r, &mut j).unwrap();
+        }
+        let text = String::from_utf8(out).unwrap();
+        let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(first["source"], "client");
+        assert_eq!(first["elapsed_us"], 1000);
+        assert_eq!(first["data"], "bHMN");
+        assert_eq!(text.lines().count(), 5);
+    }
+
+    #[test]
+    fn the_pacer_scales_and_caps_pauses() {
+        let mut p = Pacer::new(2.0, Some(Duration::from_secs(1)));
+        assert_eq!(p.delay(1_000_000), Duration::from_millis(500));
+        assert_eq!(p.delay(11_000_000), Duration::from_millis(500)); // 10 s capped at 1 s, then halved
+        assert_eq!(p.delay(11_000_000), Duration::ZERO);
+        let mut p = Pacer::new(1.0, None);
+        assert_eq!(p.delay(3_000_000), Duration::from_secs(3));
+    }
+}

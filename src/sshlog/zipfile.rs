@@ -184,7 +184,7 @@ fn end_records(count: u64, cd_start: u64, cd_len: u64) -> Vec<u8> {
 /// Write a stored ZIP of `entries` (name, staged contents) to `out`, every entry dated `mtime`
 /// (Unix seconds).
 pub fn write_zip(
-    out: &mut impl Write,
+    out: &mut (impl Write + ?Sized),
     entries: Vec<(&'static str, Staged)>,
     mtime: u64,
 ) -> io::Result<()> {
