@@ -16,6 +16,7 @@ mod impostor;
 mod keyring;
 mod known_hosts;
 mod login;
+mod logs;
 mod netns;
 mod proxy;
 mod proxy_faults;

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod fake_api;
+pub mod sshlog_writer;
 
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
