@@ -7,6 +7,7 @@
 //! validated with `sshd -t` on a staged copy before the file is replaced, so a failure changes
 //! nothing.
 
+mod api;
 mod check;
 mod fetch_ca;
 mod trust_ca;
