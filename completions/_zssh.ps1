@@ -37,7 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh''s)')
             [CompletionResult]::new('known-hosts', 'known-hosts', [CompletionResultType]::ParameterValue, 'Check or repair known_hosts entries for a host behind the edge (after its host key changed, or after routing through the edge changed the key ssh sees)')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found')
-            [CompletionResult]::new('server', 'server', [CompletionResultType]::ParameterValue, 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA')
+            [CompletionResult]::new('server', 'server', [CompletionResultType]::ParameterValue, 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA, set the session-log key')
             [CompletionResult]::new('cidr', 'cidr', [CompletionResultType]::ParameterValue, 'CIDR arithmetic for Split Tunnel lists')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Session command logs of Access for Infrastructure: make the key pair they are encrypted to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags)')
             [CompletionResult]::new('access', 'access', [CompletionResultType]::ParameterValue, 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did')
@@ -210,6 +210,7 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('trust-ca', 'trust-ca', [CompletionResultType]::ParameterValue, 'Make sshd trust the Access SSH CA (dry run unless --apply)')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Report whether sshd trusts the CA and whether the ssh port still answers directly')
             [CompletionResult]::new('fetch-ca', 'fetch-ca', [CompletionResultType]::ParameterValue, 'Get the account''s SSH CA public key through the Cloudflare API (token from the environment)')
+            [CompletionResult]::new('log-key', 'log-key', [CompletionResultType]::ParameterValue, 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)')
             break
         }
         'zssh;server;trust-ca' {
@@ -239,6 +240,20 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;server;log-key' {
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'The Cloudflare account ID')
+            [CompletionResult]::new('--public-key', '--public-key', [CompletionResultType]::ParameterName, 'Upload this public key (NAME.pub from `zssh logs generate-key-pair -o NAME`): new sessions'' command logs are encrypted to it')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('--show', '--show', [CompletionResultType]::ParameterName, 'Print the current settings: public_key, seed_id, created_at, updated_at')
+            [CompletionResult]::new('--disable', '--disable', [CompletionResultType]::ParameterName, 'Clear the public key, which stops command logging for new sessions (asks first)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'With --disable: don''t ask')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'With --disable: don''t ask')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

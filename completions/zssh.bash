@@ -103,6 +103,9 @@ _zssh() {
             zssh__subcmd__server,fetch-ca)
                 cmd="zssh__subcmd__server__subcmd__fetch__subcmd__ca"
                 ;;
+            zssh__subcmd__server,log-key)
+                cmd="zssh__subcmd__server__subcmd__log__subcmd__key"
+                ;;
             zssh__subcmd__server,trust-ca)
                 cmd="zssh__subcmd__server__subcmd__trust__subcmd__ca"
                 ;;
@@ -991,7 +994,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__server)
-            opts="-h --loglevel --log-level --logfile --help trust-ca check fetch-ca"
+            opts="-h --loglevel --log-level --logfile --help trust-ca check fetch-ca log-key"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1058,6 +1061,40 @@ _zssh() {
             fi
             case "${prev}" in
                 --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --loglevel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --logfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__server__subcmd__log__subcmd__key)
+            opts="-y -h --account --public-key --show --disable --yes --loglevel --log-level --logfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --public-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

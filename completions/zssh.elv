@@ -34,7 +34,7 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand config 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh''s)'
             cand known-hosts 'Check or repair known_hosts entries for a host behind the edge (after its host key changed, or after routing through the edge changed the key ssh sees)'
             cand doctor 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found'
-            cand server 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA'
+            cand server 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA, set the session-log key'
             cand cidr 'CIDR arithmetic for Split Tunnel lists'
             cand logs 'Session command logs of Access for Infrastructure: make the key pair they are encrypted to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags)'
             cand access 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
@@ -195,6 +195,7 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand trust-ca 'Make sshd trust the Access SSH CA (dry run unless --apply)'
             cand check 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
             cand fetch-ca 'Get the account''s SSH CA public key through the Cloudflare API (token from the environment)'
+            cand log-key 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)'
         }
         &'zssh;server;trust-ca'= {
             cand --ca-key 'The CA public key file, or - for standard input'
@@ -221,6 +222,19 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;server;log-key'= {
+            cand --account 'The Cloudflare account ID'
+            cand --public-key 'Upload this public key (NAME.pub from `zssh logs generate-key-pair -o NAME`): new sessions'' command logs are encrypted to it'
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand --show 'Print the current settings: public_key, seed_id, created_at, updated_at'
+            cand --disable 'Clear the public key, which stops command logging for new sessions (asks first)'
+            cand -y 'With --disable: don''t ask'
+            cand --yes 'With --disable: don''t ask'
             cand -h 'Print help'
             cand --help 'Print help'
         }

@@ -37,7 +37,7 @@ complete -c zssh -n "__fish_zssh_needs_command" -f -a "cert" -d 'Get a short-liv
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "config" -d 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh\'s)'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "known-hosts" -d 'Check or repair known_hosts entries for a host behind the edge (after its host key changed, or after routing through the edge changed the key ssh sees)'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "doctor" -d 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found'
-complete -c zssh -n "__fish_zssh_needs_command" -f -a "server" -d 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "server" -d 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA, set the session-log key'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "cidr" -d 'CIDR arithmetic for Split Tunnel lists'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "logs" -d 'Session command logs of Access for Infrastructure: make the key pair they are encrypted to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags)'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "access" -d 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
@@ -128,12 +128,13 @@ complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l logfile -d 'Write l
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l fix -d 'Perform the safe repairs (drop bad tokens, clear dead locks, renew the certificate, repair known_hosts after confirmation)'
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l json -d 'Print the verdicts as JSON'
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -l logfile -d 'Write logs to this file instead of stderr' -r -F
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -f -a "trust-ca" -d 'Make sshd trust the Access SSH CA (dry run unless --apply)'
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -f -a "check" -d 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -f -a "fetch-ca" -d 'Get the account\'s SSH CA public key through the Cloudflare API (token from the environment)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -f -a "trust-ca" -d 'Make sshd trust the Access SSH CA (dry run unless --apply)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -f -a "check" -d 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -f -a "fetch-ca" -d 'Get the account\'s SSH CA public key through the Cloudflare API (token from the environment)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -f -a "log-key" -d 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)'
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from trust-ca" -l ca-key -d 'The CA public key file, or - for standard input' -r
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from trust-ca" -l sshd-config -d 'The sshd configuration file' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from trust-ca" -l ca-file -d 'Where trusted CA keys are kept' -r -F
@@ -150,6 +151,14 @@ complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from fetch-ca" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from fetch-ca" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from fetch-ca" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l account -d 'The Cloudflare account ID' -r
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l public-key -d 'Upload this public key (NAME.pub from `zssh logs generate-key-pair -o NAME`): new sessions\' command logs are encrypted to it' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l show -d 'Print the current settings: public_key, seed_id, created_at, updated_at'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l disable -d 'Clear the public key, which stops command logging for new sessions (asks first)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -s y -l yes -d 'With --disable: don\'t ask'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -s h -l help -d 'Print help'
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude" -s h -l help -d 'Print help'

@@ -104,7 +104,8 @@ pub enum Command {
     /// Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found.
     Doctor(DoctorArgs),
 
-    /// Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA.
+    /// Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA, set the
+    /// session-log key.
     #[command(subcommand)]
     Server(ServerCommand),
 
@@ -234,6 +235,41 @@ pub enum ServerCommand {
     Check(ServerCheckArgs),
     /// Get the account's SSH CA public key through the Cloudflare API (token from the environment).
     FetchCa(FetchCaArgs),
+    /// Set, show or clear the public key that SSH session command logs are encrypted to
+    /// (Cloudflare API; token from the environment).
+    #[command(
+        after_help = "Examples:\n  zssh logs generate-key-pair -o ~/.ssh/session-logs\n  CLOUDFLARE_API_TOKEN=... zssh server log-key --account ID --public-key ~/.ssh/session-logs.pub\n  zssh server log-key --account ID --show\n  zssh server log-key --account ID --disable"
+    )]
+    LogKey(LogKeyArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct LogKeyArgs {
+    /// The Cloudflare account ID.
+    #[arg(long, value_name = "ID")]
+    pub account: String,
+
+    /// Upload this public key (NAME.pub from `zssh logs generate-key-pair -o NAME`): new
+    /// sessions' command logs are encrypted to it.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present_any = ["show", "disable"],
+        conflicts_with_all = ["show", "disable"]
+    )]
+    pub public_key: Option<PathBuf>,
+
+    /// Print the current settings: public_key, seed_id, created_at, updated_at.
+    #[arg(long, conflicts_with = "disable")]
+    pub show: bool,
+
+    /// Clear the public key, which stops command logging for new sessions (asks first).
+    #[arg(long)]
+    pub disable: bool,
+
+    /// With --disable: don't ask.
+    #[arg(long, short = 'y', requires = "disable")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args, Clone)]

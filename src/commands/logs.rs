@@ -96,7 +96,8 @@ fn keygen(args: &LogsKeygenArgs) -> Result<Exit, UserError> {
         public_path.display()
     );
     eprintln!(
-        "zssh: upload the public key (printed below) in the dashboard's \"SSH encryption public key\" field of the Access for Infrastructure target's settings, or set it as public_key with PUT /accounts/ID/gateway/audit_ssh_settings"
+        "zssh: upload the public key (printed below): zssh server log-key --account ID --public-key {}, or paste it into the dashboard's \"SSH encryption public key\" field",
+        public_path.display()
     );
     outln!("{public_text}");
     Ok(Exit::Ok)

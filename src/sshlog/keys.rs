@@ -78,7 +78,6 @@ pub fn generate() -> Option<(PrivateKey, [u8; KEY_LEN])> {
 }
 
 /// The public key of a private key.
-#[cfg(test)]
 pub fn public_of(private: &PrivateKey) -> Option<[u8; KEY_LEN]> {
     receiver::public_key(&private.0).ok()
 }

@@ -15,6 +15,7 @@ mod fetch_ca;
 mod impostor;
 mod keyring;
 mod known_hosts;
+mod log_key;
 mod login;
 mod logs;
 mod netns;
