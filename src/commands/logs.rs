@@ -332,6 +332,7 @@ fn render_stream(
     let mut render: Box<dyn Render + '_> = match format {
         LogFormat::Asciicast => Box::new(Asciicast::new(&meta, out).map_err(PumpError::Write)?),
         LogFormat::Text => Box::new(Text::new(&meta, out).map_err(PumpError::Write)?),
+        // A ZIP goes through render_zip; jsonl is the only other format left.
         LogFormat::Jsonl | LogFormat::Zip => Box::new(Jsonl::new(out)),
     };
     run_render(reader, render.as_mut(), partial)

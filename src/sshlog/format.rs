@@ -100,7 +100,8 @@ pub enum LogError {
     Corrupt { block: u64, what: String },
     /// Packet `packet` (counted from 0) is malformed.
     BadPacket { packet: u64, what: String },
-    /// Packet `packet` is stamped earlier than the one before it.
+    /// Packet `packet` is stamped earlier than the one before it from the same side. (The two
+    /// sides are not compared: a writer may stamp them on arrival and interleave them a little.)
     TimeBackwards {
         packet: u64,
         elapsed: u64,
@@ -126,7 +127,7 @@ impl fmt::Display for LogError {
                 previous,
             } => write!(
                 f,
-                "time goes backwards at packet {packet}: {elapsed} µs after the start, the packet before it was at {previous} µs"
+                "time goes backwards at packet {packet}: {elapsed} µs after the start, the one before it from the same side was at {previous} µs"
             ),
             LogError::Io(e) => write!(f, "read error: {e}"),
         }
@@ -215,7 +216,8 @@ pub struct LogReader<R> {
     blocks: u64,
     /// Packets returned so far (the next packet's number).
     packets: u64,
-    last_elapsed: u64,
+    /// The last `elapsed` of each side: [client, server].
+    last_elapsed: [u64; 2],
 }
 
 impl<R> fmt::Debug for LogReader<R> {
@@ -246,7 +248,7 @@ impl<R: Read> LogReader<R> {
             used: 0,
             blocks: 0,
             packets: 0,
-            last_elapsed: 0,
+            last_elapsed: [0; 2],
         };
         reader.next_block()?;
         Ok(reader)
@@ -369,11 +371,13 @@ impl<R: Read> LogReader<R> {
         };
         let code = be(field(5, 4)) as u32;
         let elapsed = be(field(9, 8));
-        if elapsed < self.last_elapsed {
+        let side = usize::from(source == Source::Server);
+        let previous = self.last_elapsed[side];
+        if elapsed < previous {
             return Err(LogError::TimeBackwards {
                 packet: n,
                 elapsed,
-                previous: self.last_elapsed,
+                previous,
             });
         }
         let mut data = Vec::new();
@@ -383,7 +387,7 @@ impl<R: Read> LogReader<R> {
                 what: format!("the file ends after the header of packet {n}"),
             });
         }
-        self.last_elapsed = elapsed;
+        self.last_elapsed[side] = elapsed;
         self.packets += 1;
         Ok(Some(Packet {
             source,
@@ -524,12 +528,18 @@ mod tests {
     #[test]
     fn time_going_backwards_is_reported_with_the_packet() {
         let (sk, pk) = key_pair();
-        let packets: Vec<RawPacket> = vec![(true, 500, b"a".to_vec()), (false, 400, b"b".to_vec())];
+        // A client packet stamped before the server packet ahead of it is fine (sides interleave);
+        // a server packet before the previous server packet is not.
+        let packets: Vec<RawPacket> = vec![
+            (true, 500, b"a".to_vec()),
+            (false, 400, b"b".to_vec()),
+            (true, 450, b"c".to_vec()),
+        ];
         let log = write_log(&pk, meta_json(true, true), &packets, &[7]);
         match read_all(&log, &sk) {
             Err(LogError::TimeBackwards {
-                packet: 1,
-                elapsed: 400,
+                packet: 2,
+                elapsed: 450,
                 previous: 500,
             }) => {}
             other => panic!("{other:?}"),
@@ -583,6 +593,21 @@ mod tests {
         }
     }
 
+    /// Make each side's stamps non-decreasing (cumulative times), leaving the sides interleaved.
+    fn sort_times_per_side(packets: &mut [RawPacket]) {
+        for side in [false, true] {
+            let mut times: Vec<u64> = packets
+                .iter()
+                .filter(|p| p.0 == side)
+                .map(|p| p.1)
+                .collect();
+            times.sort_unstable();
+            for (p, t) in packets.iter_mut().filter(|p| p.0 == side).zip(times) {
+                p.1 = t;
+            }
+        }
+    }
+
     fn session() -> impl Strategy<Value = (bool, bool, Vec<RawPacket>, Vec<usize>)> {
         let packet = (
             any::<bool>(),
@@ -596,12 +621,8 @@ mod tests {
             proptest::collection::vec(0usize..200, 1..6),
         )
             .prop_map(|(terminal, exit, mut packets, sizes)| {
-                // Cumulative times: sort the stamps.
-                let mut times: Vec<u64> = packets.iter().map(|p| p.1).collect();
-                times.sort_unstable();
-                for (p, t) in packets.iter_mut().zip(times) {
-                    p.1 = t;
-                }
+                // Cumulative times per side; the sides interleave freely.
+                sort_times_per_side(&mut packets);
                 (terminal, exit, packets, sizes)
             })
     }

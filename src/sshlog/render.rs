@@ -293,15 +293,17 @@ impl<W: Write> Asciicast<W> {
 
 impl<W: Write> Render for Asciicast<W> {
     fn packet(&mut self, p: &Packet) -> io::Result<()> {
-        self.last = p.elapsed;
+        // The sides may interleave slightly out of order; asciicast times must not go back.
+        self.last = self.last.max(p.elapsed);
+        let at = self.last;
         match p.source {
             Source::Client => {
                 let text = self.client.push(&p.data);
-                self.event(p.elapsed, "i", &text)
+                self.event(at, "i", &text)
             }
             Source::Server => {
                 let text = self.server.push(&p.data);
-                self.event(p.elapsed, "o", &text)
+                self.event(at, "o", &text)
             }
         }
     }

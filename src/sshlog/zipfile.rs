@@ -77,13 +77,14 @@ struct Written {
     crc: u32,
     len: u64,
     offset: u64,
+    /// From this value on, sizes and offsets go into ZIP64 fields (see [`u32_or_max`]).
+    limit: u64,
 }
 
-fn u32_or_max(v: u64) -> u32 {
-    u32::try_from(v)
-        .ok()
-        .filter(|&v| u64::from(v) < MAX32)
-        .unwrap_or(u32::MAX)
+/// `v` in a 32-bit field, or 0xFFFFFFFF (the value is then in the ZIP64 extra field) from
+/// `limit` on. `limit` is [`MAX32`] except in tests, which lower it to exercise ZIP64 on small data.
+fn u32_or_max(v: u64, limit: u64) -> u32 {
+    if v >= limit { u32::MAX } else { v as u32 }
 }
 
 /// The fields a local header and a central record share, from "version needed" to the name
@@ -96,8 +97,8 @@ fn common(head: &mut Vec<u8>, e: &Written, mtime: (u16, u16), extra_len: u16) {
     head.extend_from_slice(&mtime.0.to_le_bytes());
     head.extend_from_slice(&mtime.1.to_le_bytes());
     head.extend_from_slice(&e.crc.to_le_bytes());
-    head.extend_from_slice(&u32_or_max(e.len).to_le_bytes());
-    head.extend_from_slice(&u32_or_max(e.len).to_le_bytes());
+    head.extend_from_slice(&u32_or_max(e.len, e.limit).to_le_bytes());
+    head.extend_from_slice(&u32_or_max(e.len, e.limit).to_le_bytes());
     head.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
     head.extend_from_slice(&extra_len.to_le_bytes());
 }
@@ -113,7 +114,7 @@ fn zip64_extra(values: &[u64]) -> Vec<u8> {
 }
 
 fn local_header(e: &Written, mtime: (u16, u16)) -> Vec<u8> {
-    let extra = if e.len >= MAX32 {
+    let extra = if e.len >= e.limit {
         zip64_extra(&[e.len, e.len])
     } else {
         Vec::new()
@@ -127,10 +128,10 @@ fn local_header(e: &Written, mtime: (u16, u16)) -> Vec<u8> {
 
 fn central_record(e: &Written, mtime: (u16, u16)) -> Vec<u8> {
     let mut big = Vec::new();
-    if e.len >= MAX32 {
+    if e.len >= e.limit {
         big.extend_from_slice(&[e.len, e.len]);
     }
-    if e.offset >= MAX32 {
+    if e.offset >= e.limit {
         big.push(e.offset);
     }
     let extra = if big.is_empty() {
@@ -146,7 +147,7 @@ fn central_record(e: &Written, mtime: (u16, u16)) -> Vec<u8> {
     rec.extend_from_slice(&0u16.to_le_bytes()); // disk
     rec.extend_from_slice(&0u16.to_le_bytes()); // internal attributes
     rec.extend_from_slice(&UNIX_FILE.to_le_bytes());
-    rec.extend_from_slice(&u32_or_max(e.offset).to_le_bytes());
+    rec.extend_from_slice(&u32_or_max(e.offset, e.limit).to_le_bytes());
     rec.extend_from_slice(e.name.as_bytes());
     rec.extend_from_slice(&extra);
     rec
@@ -154,9 +155,9 @@ fn central_record(e: &Written, mtime: (u16, u16)) -> Vec<u8> {
 
 /// The end of the archive: the ZIP64 end record and locator when anything needs them, then the
 /// classic end record.
-fn end_records(count: u64, cd_start: u64, cd_len: u64) -> Vec<u8> {
+fn end_records(count: u64, cd_start: u64, cd_len: u64, limit: u64) -> Vec<u8> {
     let mut end = Vec::new();
-    if cd_start >= MAX32 || cd_len >= MAX32 {
+    if cd_start >= limit || cd_len >= limit {
         let end64_at = cd_start + cd_len;
         end.extend_from_slice(&END64.to_le_bytes());
         end.extend_from_slice(&44u64.to_le_bytes());
@@ -175,8 +176,8 @@ fn end_records(count: u64, cd_start: u64, cd_len: u64) -> Vec<u8> {
     end.extend_from_slice(&[0; 4]); // disks
     end.extend_from_slice(&(count as u16).to_le_bytes());
     end.extend_from_slice(&(count as u16).to_le_bytes());
-    end.extend_from_slice(&u32_or_max(cd_len).to_le_bytes());
-    end.extend_from_slice(&u32_or_max(cd_start).to_le_bytes());
+    end.extend_from_slice(&u32_or_max(cd_len, limit).to_le_bytes());
+    end.extend_from_slice(&u32_or_max(cd_start, limit).to_le_bytes());
     end.extend_from_slice(&0u16.to_le_bytes()); // comment length
     end
 }
@@ -187,6 +188,16 @@ pub fn write_zip(
     out: &mut (impl Write + ?Sized),
     entries: Vec<(&'static str, Staged)>,
     mtime: u64,
+) -> io::Result<()> {
+    write_zip_limited(out, entries, mtime, MAX32)
+}
+
+/// [`write_zip`] with ZIP64 fields from `limit` on.
+fn write_zip_limited(
+    out: &mut (impl Write + ?Sized),
+    entries: Vec<(&'static str, Staged)>,
+    mtime: u64,
+    limit: u64,
 ) -> io::Result<()> {
     let mtime = dos_time(mtime);
     let mut offset = 0u64;
@@ -200,6 +211,7 @@ pub fn write_zip(
             crc: crc.finalize(),
             len,
             offset,
+            limit,
         };
         let head = local_header(&e, mtime);
         out.write_all(&head)?;
@@ -219,6 +231,82 @@ pub fn write_zip(
         written.len() as u64,
         offset,
         central.len() as u64,
+        limit,
     ))?;
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staged(dir: &Path, bytes: &[u8]) -> Staged {
+        let mut s = Staged::new(dir).unwrap();
+        s.write_all(bytes).unwrap();
+        s
+    }
+
+    /// Python's zipfile reads the archive back (checking every CRC) and lists (name, method,
+    /// contents, whether ZIP64 was needed to read it).
+    fn read_back(zip: &Path) -> String {
+        let script = "import sys, zipfile\n\
+z = zipfile.ZipFile(sys.argv[1])\n\
+assert z.testzip() is None\n\
+for i in z.infolist(): print(i.filename, i.compress_type, z.read(i).decode(), i.file_size, i.header_offset)";
+        let out = std::process::Command::new("python3")
+            .args(["-c", script])
+            .arg(zip)
+            .output()
+            .expect("python3 is installed (.ci/setup)");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    #[test]
+    fn stored_entries_read_back_with_and_without_zip64() {
+        let dir = tempfile::tempdir().unwrap();
+        // limit 8: the second entry's size, its offset and the central directory need ZIP64.
+        for limit in [MAX32, 8] {
+            let entries = vec![
+                ("a.txt", staged(dir.path(), b"hello")),
+                ("b.txt", staged(dir.path(), b"a longer entry")),
+            ];
+            let path = dir.path().join(format!("t{limit}.zip"));
+            let mut out = std::fs::File::create(&path).unwrap();
+            write_zip_limited(&mut out, entries, 1_700_000_000, limit).unwrap();
+            drop(out);
+            let listing = read_back(&path);
+            let unzip = std::process::Command::new("unzip")
+                .arg("-t")
+                .arg(&path)
+                .output()
+                .expect("unzip is installed (.ci/setup)");
+            assert!(
+                unzip.status.success(),
+                "unzip -t: {}",
+                String::from_utf8_lossy(&unzip.stdout)
+            );
+            assert_eq!(
+                listing, "a.txt 0 hello 5 0\nb.txt 0 a longer entry 14 40\n",
+                "limit {limit}"
+            );
+            let bytes = std::fs::read(&path).unwrap();
+            let zip64 = bytes.windows(4).any(|w| w == END64.to_le_bytes());
+            assert_eq!(zip64, limit == 8, "limit {limit}");
+        }
+    }
+
+    #[test]
+    fn dos_times() {
+        // 2023-11-14 22:13:20 UTC
+        assert_eq!(
+            dos_time(1_700_000_000),
+            ((22 << 11) | (13 << 5) | 10, (43 << 9) | (11 << 5) | 14)
+        );
+        assert_eq!(dos_time(0), (0, (1 << 5) | 1));
+    }
 }

@@ -325,6 +325,16 @@ fn wrong_key_damage_and_not_a_log_are_distinct_errors_that_leave_nothing() {
     let kept = std::fs::read_to_string(dir.path().join("cut.log.txt")).unwrap();
     assert!(kept.contains("]\nls\r\nfile1  file2\r\n$ \n"), "{kept:?}");
     assert!(!kept.contains("logout"));
+    // The same for the ZIP: both entries, the server bytes up to the cut.
+    let out = zssh_in(
+        dir.path(),
+        &["logs", "decrypt", "-i", "cut.log", "-k", "key", "--partial"],
+    );
+    assert_zssh_error(&out, 9, "truncated at block 3");
+    let entries = zip_entries(&dir.path().join("cut.log-decrypted.zip"));
+    assert_eq!(entries.len(), 2);
+    assert!(text(&entries[0].2).contains("]\nls\r\nfile1  file2\r\n$ \n"));
+    assert_eq!(entries[1].2, b"0.001500 4\n0.248500 16\n");
 }
 
 fn base64_encode(b: &[u8]) -> String {
@@ -382,6 +392,21 @@ fn asciinema_cat(cast: &Path) -> Vec<u8> {
     out.stdout
 }
 
+/// Make each side's stamps non-decreasing (cumulative times), leaving the sides interleaved.
+fn sort_times_per_side(packets: &mut [RawPacket]) {
+    for side in [false, true] {
+        let mut times: Vec<u64> = packets
+            .iter()
+            .filter(|p| p.0 == side)
+            .map(|p| p.1)
+            .collect();
+        times.sort_unstable();
+        for (p, t) in packets.iter_mut().filter(|p| p.0 == side).zip(times) {
+            p.1 = t;
+        }
+    }
+}
+
 fn session() -> impl Strategy<Value = (bool, Vec<RawPacket>, Vec<usize>)> {
     let data = prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..200),
@@ -394,11 +419,7 @@ fn session() -> impl Strategy<Value = (bool, Vec<RawPacket>, Vec<usize>)> {
         proptest::collection::vec(1usize..120, 1..4),
     )
         .prop_map(|(terminal, mut packets, sizes)| {
-            let mut times: Vec<u64> = packets.iter().map(|p| p.1).collect();
-            times.sort_unstable();
-            for (p, t) in packets.iter_mut().zip(times) {
-                p.1 = t;
-            }
+            sort_times_per_side(&mut packets);
             (terminal, packets, sizes)
         })
 }
