@@ -322,7 +322,7 @@ pub enum LogsCommand {
     /// Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the
     /// reference tool's files), asciicast, a transcript or JSON lines, or replay it here.
     #[command(
-        after_help = "Examples:\n  zssh logs decrypt -i sshlog -k sshkey   # writes sshlog-decrypted.zip\n  zssh logs decrypt -i sshlog -k sshkey --format asciicast -o session.cast && asciinema play session.cast\n  zssh logs decrypt -i sshlog -k sshkey -r --speed 2 --max-idle 1\n  zssh logs decrypt -i sshlog -k sshkey --format jsonl -o - | jq -r .source"
+        after_help = "Examples:\n  zssh logs decrypt -i sshlog -k sshkey   # writes sshlog-decrypted.zip\n  zssh logs decrypt -i sshlog -k sshkey --format asciicast -o s.cast   # asciinema play s.cast\n  zssh logs decrypt -i sshlog -k sshkey -r --speed 2 --max-idle 1\n  zssh logs decrypt -i sshlog -k sshkey --format jsonl -o - | jq -r .source"
     )]
     Decrypt(LogsDecryptArgs),
 }
