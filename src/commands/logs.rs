@@ -174,7 +174,17 @@ fn target(args: &LogsDecryptArgs) -> Result<Target, UserError> {
 
 fn read_key(path: &Path) -> Result<PrivateKey, UserError> {
     let shown = path.display();
-    let bytes = match fsutil::read_regular(path, MAX_KEY_FILE) {
+    let opened = fsutil::open_regular(path).and_then(|file| {
+        let Some(file) = file else { return Ok(None) };
+        // ssh-log-cli writes its keys 0644: warn, don't refuse, so its key files keep working.
+        if file.metadata().is_ok_and(|m| fsutil::readable_by_others(&m)) {
+            crate::warn!(
+                "{shown} can be read by other users, and so can every session log encrypted to it; run `chmod 600 {shown}`"
+            );
+        }
+        fsutil::read_bounded(file, MAX_KEY_FILE).map(Some)
+    });
+    let bytes = match opened {
         Ok(Some(b)) => b,
         Ok(None) => {
             return Err(UserError::local(

@@ -253,6 +253,52 @@ fn the_output_is_checked_before_the_key_or_the_log_is_read() {
     assert_zssh_error(&out, 2, "ZIP cannot be written to standard output");
 }
 
+#[test]
+fn jsonl_on_stdout_and_a_warning_for_a_key_others_can_read() {
+    let dir = tmp_with_fixtures();
+    set_mode(&dir.path().join("key"), 0o644);
+    let args = [
+        "logs", "decrypt", "-i", "exec.log", "-k", "key", "--format", "jsonl", "-o", "-",
+    ];
+    let out = zssh_in(dir.path(), &args);
+    assert_ok(&out);
+    assert!(
+        text(&out.stderr).contains("zssh: warn: key can be read by other users"),
+        "{}",
+        text(&out.stderr)
+    );
+    let records: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(String, u64, String)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["source"].as_str().unwrap().to_string(),
+                r["elapsed_us"].as_u64().unwrap(),
+                r["data"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("client", 1000, "ls\r"),
+        ("server", 1500, "ls\r\n"),
+        ("server", 250_000, "file1  file2\r\n$ "),
+        ("client", 900_000, "exit\r"),
+        ("server", 1_200_000, "logout\r\n"),
+    ];
+    let want: Vec<(String, u64, String)> = want
+        .iter()
+        .map(|(s, t, d)| (s.to_string(), *t, base64_encode(d.as_bytes())))
+        .collect();
+    assert_eq!(got, want);
+    set_mode(&dir.path().join("key"), 0o600);
+    let out = zssh_in(dir.path(), &args);
+    assert_ok(&out);
+    assert!(!text(&out.stderr).contains("warn"), "{}", text(&out.stderr));
+}
+
 /// Files in `dir` other than the inputs: what a failed run left behind.
 fn leftovers(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
