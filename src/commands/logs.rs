@@ -306,7 +306,10 @@ async fn decrypt(args: &LogsDecryptArgs) -> Result<Exit, UserError> {
         Target::Stdout => {
             let mut out = BufWriter::with_capacity(IO_BUFFER, Stdout);
             match render_stream(args.format, &mut reader, &mut out, false) {
-                Ok(()) => Ok(Exit::Ok),
+                Ok(()) => {
+                    warn_if_short(&args.input, &reader);
+                    Ok(Exit::Ok)
+                }
                 Err(PumpError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Exit::Ok),
                 Err(PumpError::Write(e)) => Err(write_error(Path::new("standard output"), &e)),
                 Err(PumpError::Log(e)) => Err(log_error(&args.input, &args.key, e, None)),
@@ -371,6 +374,17 @@ fn render_zip(
     result
 }
 
+/// A log that read cleanly but holds less than its metadata announces: probably cut between
+/// blocks.
+fn warn_if_short(input: &Path, reader: &LogReader<BufReader<File>>) {
+    if let Some((held, announced)) = reader.shortfall() {
+        crate::warn!(
+            "{} holds {held} bytes of session data but its metadata announces {announced}: it may have been cut between two blocks",
+            input.display()
+        );
+    }
+}
+
 fn describe(reader: &LogReader<BufReader<File>>) -> String {
     let meta = reader.metadata();
     let kind = if meta.pty.is_some() {
@@ -414,6 +428,7 @@ fn to_file(
     if let Some(e) = failure {
         return Err(log_error(&args.input, &args.key, e, Some(path)));
     }
+    warn_if_short(&args.input, reader);
     eprintln!(
         "zssh: decrypted {} into {}",
         describe(reader),
@@ -447,6 +462,7 @@ async fn replay(
             Err(e) => return Err(write_error(Path::new("standard output"), &e)),
         }
     }
+    warn_if_short(&args.input, reader);
     let end = render::script_footer(reader.metadata());
     eprintln!("\r\nzssh: replay done: {}", end.trim());
     Ok(Exit::Ok)

@@ -216,6 +216,8 @@ pub struct LogReader<R> {
     blocks: u64,
     /// Packets returned so far (the next packet's number).
     packets: u64,
+    /// Plaintext bytes in the blocks opened so far.
+    plaintext: u64,
     /// The last `elapsed` of each side: [client, server].
     last_elapsed: [u64; 2],
 }
@@ -248,6 +250,7 @@ impl<R: Read> LogReader<R> {
             used: 0,
             blocks: 0,
             packets: 0,
+            plaintext: 0,
             last_elapsed: [0; 2],
         };
         reader.next_block()?;
@@ -266,6 +269,15 @@ impl<R: Read> LogReader<R> {
     /// Packets returned so far.
     pub fn packets(&self) -> u64 {
         self.packets
+    }
+
+    /// After the last packet: `Some((held, announced))` when the metadata's `data_size`
+    /// announces more plaintext than the blocks held. A log cut exactly between blocks, where a
+    /// packet also ends, reads cleanly otherwise. `data_size` is not used by the reference tool
+    /// and its meaning in every writer is not known, so this is for a warning, not an error.
+    pub fn shortfall(&self) -> Option<(u64, u64)> {
+        let announced = self.meta.data_size;
+        (announced > self.plaintext).then_some((self.plaintext, announced))
     }
 
     /// Read and open the next block into `self.block`. `Ok(false)`: the file ended cleanly
@@ -310,6 +322,7 @@ impl<R: Read> LogReader<R> {
         };
         self.block.truncate(plain_len);
         self.blocks += 1;
+        self.plaintext += plain_len as u64;
         Ok(true)
     }
 
@@ -462,6 +475,19 @@ mod tests {
                 assert_eq!(meta.exit_data, None);
             }
         }
+    }
+
+    #[test]
+    fn a_cut_between_blocks_reads_cleanly_but_falls_short_of_data_size() {
+        let mut r = LogReader::open(&TERMINAL[..538], &fixture_key()).unwrap();
+        let mut n = 0;
+        while r.next_packet().unwrap().is_some() {
+            n += 1;
+        }
+        assert_eq!((n, r.shortfall()), (3, Some((74, 121))));
+        let mut r = LogReader::open(TERMINAL, &fixture_key()).unwrap();
+        while r.next_packet().unwrap().is_some() {}
+        assert_eq!(r.shortfall(), None);
     }
 
     #[test]
