@@ -10,7 +10,7 @@ use std::fmt;
 use std::io::Read;
 
 use base64::Engine;
-use serde::Deserialize;
+use serde_json::{Map, Value};
 
 use crate::sshlog::receiver::{KEY_LEN, Receiver, SetupError, TAG_LEN};
 
@@ -34,38 +34,131 @@ pub struct Metadata {
 }
 
 /// The terminal of a terminal session.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pty {
-    #[serde(default)]
     pub term: Option<String>,
     pub width: u32,
     pub height: u32,
 }
 
 /// How the session ended.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExitData {
     pub timestamp: u64,
-    #[serde(default)]
     pub status: Option<u32>,
-    #[serde(default)]
     pub signal: Option<String>,
-    #[serde(default)]
     pub core_dumped: Option<bool>,
-    #[serde(default)]
     pub error_msg: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct RawMetadata {
-    started_at: u64,
-    #[serde(default)]
-    data_size: u64,
-    encapsulated_key: String,
-    #[serde(default)]
-    pty: Option<Pty>,
-    #[serde(default)]
-    exit_data: Option<ExitData>,
+/// The metadata's JSON object, read field by field (through `serde_json::Value`, which zssh
+/// links anyway, rather than a derived deserializer: smaller, and errors name the field).
+/// Unknown fields are ignored; optional ones may be absent or null.
+struct Fields<'a> {
+    obj: &'a Map<String, Value>,
+    /// Where the object sits, for messages: "", "pty.", "exit_data.".
+    prefix: &'static str,
+}
+
+impl<'a> Fields<'a> {
+    fn bad(&self, name: &str, want: &str) -> LogError {
+        LogError::NotALog(format!(
+            "its metadata's {}{name} is not {want}",
+            self.prefix
+        ))
+    }
+
+    fn present(&self, name: &str) -> Option<&'a Value> {
+        self.obj.get(name).filter(|v| !v.is_null())
+    }
+
+    fn u64(&self, name: &str) -> Result<Option<u64>, LogError> {
+        self.present(name)
+            .map(|v| {
+                v.as_u64()
+                    .ok_or_else(|| self.bad(name, "a non-negative integer"))
+            })
+            .transpose()
+    }
+
+    fn u32(&self, name: &str) -> Result<Option<u32>, LogError> {
+        self.u64(name)?
+            .map(|v| u32::try_from(v).map_err(|_| self.bad(name, "a 32-bit integer")))
+            .transpose()
+    }
+
+    fn string(&self, name: &str) -> Result<Option<String>, LogError> {
+        self.present(name)
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| self.bad(name, "a string"))
+            })
+            .transpose()
+    }
+
+    fn bool(&self, name: &str) -> Result<Option<bool>, LogError> {
+        self.present(name)
+            .map(|v| v.as_bool().ok_or_else(|| self.bad(name, "true or false")))
+            .transpose()
+    }
+
+    fn required<T>(&self, name: &str, v: Option<T>) -> Result<T, LogError> {
+        v.ok_or_else(|| LogError::NotALog(format!("its metadata has no {}{name}", self.prefix)))
+    }
+
+    fn object(&self, name: &str) -> Result<Option<Fields<'a>>, LogError> {
+        let prefix = match name {
+            "pty" => "pty.",
+            _ => "exit_data.",
+        };
+        self.present(name)
+            .map(|v| {
+                v.as_object()
+                    .map(|obj| Fields { obj, prefix })
+                    .ok_or_else(|| self.bad(name, "an object"))
+            })
+            .transpose()
+    }
+}
+
+fn parse_pty(f: &Fields<'_>) -> Result<Pty, LogError> {
+    Ok(Pty {
+        term: f.string("term")?,
+        width: f.required("width", f.u32("width")?)?,
+        height: f.required("height", f.u32("height")?)?,
+    })
+}
+
+fn parse_exit(f: &Fields<'_>) -> Result<ExitData, LogError> {
+    Ok(ExitData {
+        timestamp: f.required("timestamp", f.u64("timestamp")?)?,
+        status: f.u32("status")?,
+        signal: f.string("signal")?,
+        core_dumped: f.bool("core_dumped")?,
+        error_msg: f.string("error_msg")?,
+    })
+}
+
+/// The metadata object's fields.
+fn parse_metadata(json: &[u8]) -> Result<Metadata, LogError> {
+    let value: Value = serde_json::from_slice(json)
+        .map_err(|e| LogError::NotALog(format!("its metadata is not JSON ({e})")))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| LogError::NotALog("its metadata is not a JSON object".to_string()))?;
+    let f = Fields { obj, prefix: "" };
+    let key = f.required("encapsulated_key", f.string("encapsulated_key")?)?;
+    let encapsulated_key = decode_hex_key(&key).ok_or_else(|| {
+        LogError::NotALog("its encapsulated_key is not 64 hex digits".to_string())
+    })?;
+    Ok(Metadata {
+        started_at: f.required("started_at", f.u64("started_at")?)?,
+        data_size: f.u64("data_size")?.unwrap_or(0),
+        encapsulated_key,
+        pty: f.object("pty")?.map(|p| parse_pty(&p)).transpose()?,
+        exit_data: f.object("exit_data")?.map(|e| parse_exit(&e)).transpose()?,
+    })
 }
 
 /// Who sent a packet's bytes.
@@ -190,18 +283,7 @@ pub fn read_metadata(input: &mut impl Read) -> Result<Metadata, LogError> {
     let json = base64::engine::general_purpose::STANDARD
         .decode(&text)
         .map_err(|e| LogError::NotALog(format!("its metadata is not base64 ({e})")))?;
-    let raw: RawMetadata = serde_json::from_slice(&json)
-        .map_err(|e| LogError::NotALog(format!("its metadata is not the expected JSON ({e})")))?;
-    let encapsulated_key = decode_hex_key(&raw.encapsulated_key).ok_or_else(|| {
-        LogError::NotALog("its encapsulated_key is not 64 hex digits".to_string())
-    })?;
-    Ok(Metadata {
-        started_at: raw.started_at,
-        data_size: raw.data_size,
-        encapsulated_key,
-        pty: raw.pty,
-        exit_data: raw.exit_data,
-    })
+    parse_metadata(&json)
 }
 
 /// A log being read: its metadata, and its packets one at a time ([`LogReader::next_packet`]).
@@ -510,7 +592,9 @@ mod tests {
             (b"\xff\xff\xff\xff", "metadata length is 4294967295"),
             (b"\0\0\0\x08abc", "ends inside its 8-byte metadata"),
             (b"\0\0\0\x04!!!!", "not base64"),
-            (b"\0\0\0\x04e30=", "not the expected JSON"),
+            (b"\0\0\0\x04e30=", "has no encapsulated_key"),
+            (b"\0\0\0\x04WzFd", "not a JSON object"),
+            (b"\0\0\0\x04e3t9", "not JSON"),
             (b"SSH-2.0-OpenSSH_9.6\r\n", "metadata length is"),
         ];
         for (bytes, want) in cases {
@@ -527,6 +611,60 @@ mod tests {
             v.extend_from_slice(b64.as_bytes());
             v
         };
+        let key = "ab".repeat(32);
+        let field_cases = [
+            (
+                format!(r#"{{"data_size":0,"encapsulated_key":"{key}"}}"#),
+                "has no started_at",
+            ),
+            (
+                format!(r#"{{"started_at":-1,"encapsulated_key":"{key}"}}"#),
+                "started_at is not a non-negative integer",
+            ),
+            (
+                format!(r#"{{"started_at":1,"encapsulated_key":"{key}","pty":[]}}"#),
+                "pty is not an object",
+            ),
+            (
+                format!(r#"{{"started_at":1,"encapsulated_key":"{key}","pty":{{"width":80}}}}"#),
+                "has no pty.height",
+            ),
+            (
+                format!(
+                    r#"{{"started_at":1,"encapsulated_key":"{key}","pty":{{"width":80,"height":4294967296}}}}"#
+                ),
+                "pty.height is not a 32-bit integer",
+            ),
+            (
+                format!(
+                    r#"{{"started_at":1,"encapsulated_key":"{key}","exit_data":{{"status":1}}}}"#
+                ),
+                "has no exit_data.timestamp",
+            ),
+            (
+                format!(
+                    r#"{{"started_at":1,"encapsulated_key":"{key}","exit_data":{{"timestamp":1,"core_dumped":"no"}}}}"#
+                ),
+                "exit_data.core_dumped is not true or false",
+            ),
+        ];
+        for (json, want) in field_cases {
+            match read_metadata(&mut &meta(&json)[..]) {
+                Err(LogError::NotALog(why)) => {
+                    assert!(why.contains(want), "{why:?} lacks {want:?}")
+                }
+                other => panic!("{json}: {other:?}"),
+            }
+        }
+        // Unknown fields are ignored; optional ones may be null.
+        let ok = meta(&format!(
+            r#"{{"started_at":1,"encapsulated_key":"{key}","data_size":null,"pty":{{"term":null,"width":1,"height":2,"modes":[["ECHO",1]],"new":true}},"exit_data":null,"later":1}}"#
+        ));
+        let m = read_metadata(&mut &ok[..]).unwrap();
+        assert_eq!(
+            (m.data_size, m.pty.map(|p| (p.term, p.width, p.height))),
+            (0, Some((None, 1, 2)))
+        );
         let bad_key = meta(r#"{"started_at":1,"data_size":0,"encapsulated_key":"zz"}"#);
         assert!(
             matches!(read_metadata(&mut &bad_key[..]), Err(LogError::NotALog(w)) if w.contains("64 hex"))

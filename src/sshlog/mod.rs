@@ -1,10 +1,11 @@
 //! Session command logs of Access for Infrastructure (../shared/docs/ssh-logs-format.md): the
 //! encrypted file zssh reads (`format`, opened by `receiver`'s HPKE), the key files (`keys`), and
-//! what a session becomes (`render`, `zipfile`). `zssh logs` (src/commands/logs.rs) drives them.
+//! what a session becomes (`render`, `zipfile` with its `crc32`). `zssh logs` (src/commands/logs.rs) drives them.
 //!
 //! Reads untrusted bytes: never panics, bounded memory (one block and one packet at a time),
 //! never prints.
 
+pub mod crc32;
 pub mod format;
 pub mod keys;
 pub mod receiver;

@@ -10,10 +10,12 @@ use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 
+use crate::sshlog::crc32::Crc32;
+
 /// An entry being written: a temp file (removed when dropped) and what the archive needs to know.
 pub struct Staged {
     file: BufWriter<File>,
-    crc: crc32fast::Hasher,
+    crc: Crc32,
     len: u64,
 }
 
@@ -23,7 +25,7 @@ impl Staged {
     pub fn new(dir: &Path) -> io::Result<Staged> {
         Ok(Staged {
             file: BufWriter::with_capacity(64 * 1024, tempfile::tempfile_in(dir)?),
-            crc: crc32fast::Hasher::new(),
+            crc: Crc32::new(),
             len: 0,
         })
     }
