@@ -34,12 +34,13 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List cached tokens: application, identity, expiry, where each is stored')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached token of an application (for scripts); never logs in')
             [CompletionResult]::new('cert', 'cert', [CompletionResultType]::ParameterValue, 'Get a short-lived SSH certificate for an application (reused while valid; for ssh''s `Match exec`)')
-            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh''s)')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh''s). With --warp-targets, for the targets the Cloudflare One Client lists instead')
             [CompletionResult]::new('known-hosts', 'known-hosts', [CompletionResultType]::ParameterValue, 'Check or repair known_hosts entries for a host behind the edge (after its host key changed, or after routing through the edge changed the key ssh sees)')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found')
             [CompletionResult]::new('server', 'server', [CompletionResultType]::ParameterValue, 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA, set the session-log key')
             [CompletionResult]::new('cidr', 'cidr', [CompletionResultType]::ParameterValue, 'CIDR arithmetic for Split Tunnel lists')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Session command logs of Access for Infrastructure: make the key pair they are encrypted to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags)')
+            [CompletionResult]::new('targets', 'targets', [CompletionResultType]::ParameterValue, 'List the Access for Infrastructure targets this user may reach through the Cloudflare One Client (`warp-cli target list`): hostname, IP, virtual network, port, usernames, and whether the kernel routes the IP through the client now')
             [CompletionResult]::new('access', 'access', [CompletionResultType]::ParameterValue, 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Regenerate shell completions and man pages into DIR/completions and DIR/man')
             break
@@ -139,6 +140,7 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('--warp-targets', '--warp-targets', [CompletionResultType]::ParameterName, 'The WARP path (Access for Infrastructure): one stanza per target that `warp-cli target list` shows, `Host <hostname>` (its IP when it has none) with its HostName, Port, User (the one username it allows, or --user) and HostKeyAlias zssh-warp-proxy, one name for the Gateway SSH proxy''s key of every target. Targets gone from the list lose their stanza; with --uninstall, only these stanzas go')
             [CompletionResult]::new('--short-lived-cert', '--short-lived-cert', [CompletionResultType]::ParameterName, 'Use short-lived certificates (Match exec "zssh cert"), with their key and certificate files')
             [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Use short-lived certificates loaded into ssh-agent (no key files in the config)')
             [CompletionResult]::new('--connection-sharing', '--connection-sharing', [CompletionResultType]::ParameterName, 'Share one connection per host (ControlMaster/ControlPersist)')
@@ -160,9 +162,9 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;known-hosts;check' {
-            [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP)')
+            [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP); without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it')
             [CompletionResult]::new('--known-hosts', '--known-hosts', [CompletionResultType]::ParameterName, 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)')
-            [CompletionResult]::new('--host-key-alias', '--host-key-alias', [CompletionResultType]::ParameterName, 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`)')
+            [CompletionResult]::new('--host-key-alias', '--host-key-alias', [CompletionResultType]::ParameterName, 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config --warp-targets`: one entry for every WARP target)')
             [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)')
             [CompletionResult]::new('--ssh-config', '--ssh-config', [CompletionResultType]::ParameterName, 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
@@ -175,9 +177,9 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;known-hosts;repair' {
-            [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP)')
+            [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP); without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it')
             [CompletionResult]::new('--known-hosts', '--known-hosts', [CompletionResultType]::ParameterName, 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)')
-            [CompletionResult]::new('--host-key-alias', '--host-key-alias', [CompletionResultType]::ParameterName, 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`)')
+            [CompletionResult]::new('--host-key-alias', '--host-key-alias', [CompletionResultType]::ParameterName, 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config --warp-targets`: one entry for every WARP target)')
             [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)')
             [CompletionResult]::new('--ssh-config', '--ssh-config', [CompletionResultType]::ParameterName, 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
@@ -326,6 +328,15 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--replay', '--replay', [CompletionResultType]::ParameterName, 'Play the session in this terminal, with its timing (what the server showed)')
             [CompletionResult]::new('--partial', '--partial', [CompletionResultType]::ParameterName, 'When the log is truncated or damaged, keep what was decrypted before the damage (the command still fails, with the error)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace OUT if it exists')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;targets' {
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

@@ -55,6 +55,9 @@ _zssh() {
             zssh,status)
                 cmd="zssh__subcmd__status"
                 ;;
+            zssh,targets)
+                cmd="zssh__subcmd__targets"
+                ;;
             zssh,token)
                 cmd="zssh__subcmd__token"
                 ;;
@@ -116,7 +119,7 @@ _zssh() {
 
     case "${cmd}" in
         zssh)
-            opts="-h -V --loglevel --log-level --logfile --help --version proxy login logout status token cert config known-hosts doctor server cidr logs access generate"
+            opts="-h -V --loglevel --log-level --logfile --help --version proxy login logout status token cert config known-hosts doctor server cidr logs targets access generate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -506,7 +509,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__config)
-            opts="-h --short-lived-cert --agent --identity --user --destination --connection-sharing --dry-run --uninstall --print --ssh-config --loglevel --log-level --logfile --help"
+            opts="-h --warp-targets --short-lived-cert --agent --identity --user --destination --connection-sharing --dry-run --uninstall --print --ssh-config --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1156,6 +1159,32 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__status)
+            opts="-h --json --loglevel --log-level --logfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --loglevel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --logfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__targets)
             opts="-h --json --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -31,12 +31,13 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand status 'List cached tokens: application, identity, expiry, where each is stored'
             cand token 'Print the cached token of an application (for scripts); never logs in'
             cand cert 'Get a short-lived SSH certificate for an application (reused while valid; for ssh''s `Match exec`)'
-            cand config 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh''s)'
+            cand config 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh''s). With --warp-targets, for the targets the Cloudflare One Client lists instead'
             cand known-hosts 'Check or repair known_hosts entries for a host behind the edge (after its host key changed, or after routing through the edge changed the key ssh sees)'
             cand doctor 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found'
             cand server 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA, set the session-log key'
             cand cidr 'CIDR arithmetic for Split Tunnel lists'
             cand logs 'Session command logs of Access for Infrastructure: make the key pair they are encrypted to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags)'
+            cand targets 'List the Access for Infrastructure targets this user may reach through the Cloudflare One Client (`warp-cli target list`): hostname, IP, virtual network, port, usernames, and whether the kernel routes the IP through the client now'
             cand access 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
             cand generate 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
         }
@@ -129,6 +130,7 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'
+            cand --warp-targets 'The WARP path (Access for Infrastructure): one stanza per target that `warp-cli target list` shows, `Host <hostname>` (its IP when it has none) with its HostName, Port, User (the one username it allows, or --user) and HostKeyAlias zssh-warp-proxy, one name for the Gateway SSH proxy''s key of every target. Targets gone from the list lose their stanza; with --uninstall, only these stanzas go'
             cand --short-lived-cert 'Use short-lived certificates (Match exec "zssh cert"), with their key and certificate files'
             cand --agent 'Use short-lived certificates loaded into ssh-agent (no key files in the config)'
             cand --connection-sharing 'Share one connection per host (ControlMaster/ControlPersist)'
@@ -148,9 +150,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand repair 'Replace the host''s known_hosts entries with the key it presents now (asks first)'
         }
         &'zssh;known-hosts;check'= {
-            cand --direct 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP)'
+            cand --direct 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP); without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it'
             cand --known-hosts 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)'
-            cand --host-key-alias 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`)'
+            cand --host-key-alias 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config --warp-targets`: one entry for every WARP target)'
             cand -F 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)'
             cand --ssh-config 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
@@ -162,9 +164,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;known-hosts;repair'= {
-            cand --direct 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP)'
+            cand --direct 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP); without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it'
             cand --known-hosts 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)'
-            cand --host-key-alias 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`)'
+            cand --host-key-alias 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config --warp-targets`: one entry for every WARP target)'
             cand -F 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)'
             cand --ssh-config 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh''s own choice)'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
@@ -301,6 +303,14 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --replay 'Play the session in this terminal, with its timing (what the server showed)'
             cand --partial 'When the log is truncated or damaged, keep what was decrypted before the damage (the command still fails, with the error)'
             cand --force 'Replace OUT if it exists'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;targets'= {
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand --json 'Print JSON instead of a table'
             cand -h 'Print help'
             cand --help 'Print help'
         }

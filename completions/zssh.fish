@@ -34,12 +34,13 @@ complete -c zssh -n "__fish_zssh_needs_command" -f -a "logout" -d 'Remove cached
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "status" -d 'List cached tokens: application, identity, expiry, where each is stored'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "token" -d 'Print the cached token of an application (for scripts); never logs in'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "cert" -d 'Get a short-lived SSH certificate for an application (reused while valid; for ssh\'s `Match exec`)'
-complete -c zssh -n "__fish_zssh_needs_command" -f -a "config" -d 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh\'s)'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "config" -d 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh\'s). With --warp-targets, for the targets the Cloudflare One Client lists instead'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "known-hosts" -d 'Check or repair known_hosts entries for a host behind the edge (after its host key changed, or after routing through the edge changed the key ssh sees)'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "doctor" -d 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "server" -d 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA, set the session-log key'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "cidr" -d 'CIDR arithmetic for Split Tunnel lists'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "logs" -d 'Session command logs of Access for Infrastructure: make the key pair they are encrypted to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags)'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "targets" -d 'List the Access for Infrastructure targets this user may reach through the Cloudflare One Client (`warp-cli target list`): hostname, IP, virtual network, port, usernames, and whether the kernel routes the IP through the client now'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "access" -d 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "generate" -d 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
@@ -94,6 +95,7 @@ complete -c zssh -n "__fish_zssh_using_subcommand config" -l destination -d 'Bas
 complete -c zssh -n "__fish_zssh_using_subcommand config" -l ssh-config -d 'The ssh config file to edit' -r
 complete -c zssh -n "__fish_zssh_using_subcommand config" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand config" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand config" -l warp-targets -d 'The WARP path (Access for Infrastructure): one stanza per target that `warp-cli target list` shows, `Host <hostname>` (its IP when it has none) with its HostName, Port, User (the one username it allows, or --user) and HostKeyAlias zssh-warp-proxy, one name for the Gateway SSH proxy\'s key of every target. Targets gone from the list lose their stanza; with --uninstall, only these stanzas go'
 complete -c zssh -n "__fish_zssh_using_subcommand config" -l short-lived-cert -d 'Use short-lived certificates (Match exec "zssh cert"), with their key and certificate files'
 complete -c zssh -n "__fish_zssh_using_subcommand config" -l agent -d 'Use short-lived certificates loaded into ssh-agent (no key files in the config)'
 complete -c zssh -n "__fish_zssh_using_subcommand config" -l connection-sharing -d 'Share one connection per host (ControlMaster/ControlPersist)'
@@ -106,17 +108,17 @@ complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_se
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair" -s h -l help -d 'Print help'
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair" -f -a "check" -d 'Report whether known_hosts matches the key the host presents now; change nothing'
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair" -f -a "repair" -d 'Replace the host\'s known_hosts entries with the key it presents now (asks first)'
-complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l direct -d 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l direct -d 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP); without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it' -r
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l known-hosts -d 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)' -r -F
-complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l host-key-alias -d 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l host-key-alias -d 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config --warp-targets`: one entry for every WARP target)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -s F -l ssh-config -d 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh\'s own choice)' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -s y -l yes -d 'Don\'t ask before changing known_hosts'
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l direct -d 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l direct -d 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP); without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it' -r
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l known-hosts -d 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)' -r -F
-complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l host-key-alias -d 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l host-key-alias -d 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config --warp-targets`: one entry for every WARP target)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -s F -l ssh-config -d 'The ssh config ssh is asked about (`ssh -G -F FILE`; default: ssh\'s own choice)' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l logfile -d 'Write logs to this file instead of stderr' -r -F
@@ -198,6 +200,10 @@ complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcomma
 complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l partial -d 'When the log is truncated or damaged, keep what was decrypted before the damage (the command still fails, with the error)'
 complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l force -d 'Replace OUT if it exists'
 complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand targets" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand targets" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand targets" -l json -d 'Print JSON instead of a table'
+complete -c zssh -n "__fish_zssh_using_subcommand targets" -s h -l help -d 'Print help'
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l fedramp -d 'Use the FedRAMP login service (login.fed.cloudflareaccess.org)'

@@ -94,6 +94,10 @@ pub enum Command {
 
     /// Write ssh config stanzas for Access hosts into a file zssh manages, included from
     /// ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh's).
+    /// With --warp-targets, for the targets the Cloudflare One Client lists instead.
+    #[command(
+        after_help = "Examples:\n  zssh config ssh.example.com --short-lived-cert\n  zssh config --warp-targets --dry-run\n  zssh config --warp-targets --user alice && zssh known-hosts repair web   # then: ssh web\n  zssh config --uninstall --warp-targets"
+    )]
     Config(ConfigArgs),
 
     /// Check or repair known_hosts entries for a host behind the edge (after its host key
@@ -117,6 +121,14 @@ pub enum Command {
     /// to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags).
     #[command(subcommand)]
     Logs(LogsCommand),
+
+    /// List the Access for Infrastructure targets this user may reach through the Cloudflare One
+    /// Client (`warp-cli target list`): hostname, IP, virtual network, port, usernames, and
+    /// whether the kernel routes the IP through the client now.
+    #[command(
+        after_help = "Examples:\n  zssh targets\n  zssh targets --json | jq -r '.[] | select(.tunnelled | not) | .ip'"
+    )]
+    Targets(TargetsArgs),
 
     /// cloudflared-compatible commands: `zssh access ssh --hostname %h` works where
     /// `cloudflared access ssh --hostname %h` did.
@@ -161,8 +173,16 @@ pub enum AccessCommand {
 #[derive(Debug, Args, Clone)]
 pub struct ConfigArgs {
     /// Hostnames or patterns (e.g. ssh.example.com, *.example.com).
-    #[arg(value_name = "HOST", required_unless_present = "uninstall")]
+    #[arg(value_name = "HOST", required_unless_present_any = ["uninstall", "warp_targets"])]
     pub hosts: Vec<String>,
+
+    /// The WARP path (Access for Infrastructure): one stanza per target that `warp-cli target
+    /// list` shows, `Host <hostname>` (its IP when it has none) with its HostName, Port, User
+    /// (the one username it allows, or --user) and HostKeyAlias zssh-warp-proxy, one name for
+    /// the Gateway SSH proxy's key of every target. Targets gone from the list lose their
+    /// stanza; with --uninstall, only these stanzas go.
+    #[arg(long, conflicts_with_all = ["hosts", "short_lived_cert", "agent", "destination", "print"])]
+    pub warp_targets: bool,
 
     /// Use short-lived certificates (Match exec "zssh cert"), with their key and certificate files.
     #[arg(long, conflicts_with = "agent")]
@@ -209,7 +229,9 @@ pub struct ConfigArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct DoctorArgs {
-    /// The host you ssh to.
+    /// The host you ssh to. An IP, or a host ssh reaches without a ProxyCommand, is checked on
+    /// the WARP path (Access for Infrastructure) when the Cloudflare One Client is installed:
+    /// the client, the kernel's route, split tunnels, the target and its usernames, the host key.
     #[arg(value_name = "HOST")]
     pub host: String,
 
@@ -463,9 +485,12 @@ pub struct KnownHostsArgs {
     #[arg(long, short = 'y')]
     pub yes: bool,
 
-    /// Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP).
-    #[arg(long, value_name = "PORT", num_args = 0..=1, default_missing_value = "22")]
-    pub direct: Option<u16>,
+    /// Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP);
+    /// without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise).
+    /// A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no
+    /// ProxyCommand) is fetched directly from its HostName and Port without it.
+    #[arg(long, value_name = "PORT", num_args = 0..=1)]
+    pub direct: Option<Option<u16>>,
 
     /// The known_hosts file to check and repair (default: the UserKnownHostsFile list and
     /// GlobalKnownHostsFile that `ssh -G HOST` shows).
@@ -473,7 +498,8 @@ pub struct KnownHostsArgs {
     pub known_hosts: Option<PathBuf>,
 
     /// The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST`
-    /// shows, e.g. HOST.zssh after `zssh config HOST`).
+    /// shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config
+    /// --warp-targets`: one entry for every WARP target).
     #[arg(long, value_name = "ALIAS")]
     pub host_key_alias: Option<String>,
 
@@ -568,6 +594,13 @@ pub struct LogoutArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TargetsArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,

@@ -13,6 +13,7 @@ pub enum Exit {
     Protocol,
     Local,
     Broken,
+    Warp,
     BadLog,
     WrongKey,
     Interrupted,
@@ -30,8 +31,9 @@ impl Exit {
             Exit::Protocol => 6,
             Exit::Local => 7,
             Exit::Broken => 8,
-            Exit::BadLog => 9,
-            Exit::WrongKey => 10,
+            Exit::Warp => 9,
+            Exit::BadLog => 10,
+            Exit::WrongKey => 11,
             Exit::Interrupted => 130,
         }
     }
@@ -74,6 +76,10 @@ pub const TABLE: &[(Exit, &str)] = &[
     (
         Exit::Broken,
         "proxy: the open session ended abnormally: the connection was reset or cut, the edge closed it with an error code, or stopped answering keepalives",
+    ),
+    (
+        Exit::Warp,
+        "targets, config --warp-targets: the Cloudflare One Client (warp-cli) is missing, its daemon is not running, it is not connected, or it gave no usable answer (or no SSH target)",
     ),
     (
         Exit::BadLog,

@@ -545,6 +545,8 @@ pub struct SshView {
     /// GlobalKnownHostsFile: read, never written.
     pub global_files: Vec<String>,
     pub hash: Option<bool>,
+    /// A ProxyCommand or ProxyJump: ssh does not connect to the HostName from here.
+    pub proxied: bool,
 }
 
 /// Read `ssh -G` output (`keyword value` lines; unknown keywords and odd lines are skipped).
@@ -584,6 +586,11 @@ pub fn parse_ssh_g(out: &[u8]) -> SshView {
             "userknownhostsfile" => v.user_files = files(),
             "globalknownhostsfile" => v.global_files = files(),
             "hashknownhosts" => v.hash = Some(val.eq_ignore_ascii_case("yes")),
+            "proxycommand" | "proxyjump"
+                if !val.is_empty() && !val.eq_ignore_ascii_case("none") =>
+            {
+                v.proxied = true
+            }
             _ => {}
         }
     }
@@ -829,10 +836,13 @@ mod tests {
                     "/etc/ssh/ssh_known_hosts2".into()
                 ],
                 hash: Some(true),
+                proxied: true,
             }
         );
-        let v = parse_ssh_g(b"userknownhostsfile none\nhashknownhosts no\nport x\n");
-        assert!(v.user_files.is_empty());
+        let v =
+            parse_ssh_g(b"userknownhostsfile none\nhashknownhosts no\nport x\nproxycommand none\n");
+        assert!(v.user_files.is_empty() && !v.proxied);
+        assert!(parse_ssh_g(b"proxyjump bastion\n").proxied);
         assert_eq!(
             (v.hash, v.port, v.host_key_alias),
             (Some(false), None, None)

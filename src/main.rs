@@ -25,6 +25,7 @@ mod textdiff;
 mod token_store;
 mod ui;
 mod userfile;
+mod warp;
 
 use std::process::ExitCode;
 

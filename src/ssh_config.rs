@@ -462,6 +462,114 @@ impl Stanza {
     }
 }
 
+/// A rendered block of the managed file and the pattern it is keyed by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    pub pattern: String,
+    pub text: String,
+}
+
+impl Stanza {
+    pub fn block(&self) -> Block {
+        Block {
+            pattern: self.pattern.clone(),
+            text: self.render(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stanzas of WARP targets (`zssh config --warp-targets`)
+
+/// The one `HostKeyAlias` of every WARP target's stanza. The Gateway SSH proxy presents one host
+/// key per account (derived from the account's seed), whatever the target, so one known_hosts
+/// entry under this name serves them all, apart from any key a server's direct path left under
+/// its IP, and a seed rotation is one entry to replace. The client exposes no account name to
+/// derive a name from; a device is enrolled in one organization at a time, so one name per
+/// device is one per account (re-enrolling elsewhere shows as a changed key, repaired once).
+pub const WARP_HOST_KEY_ALIAS: &str = "zssh-warp-proxy";
+
+/// The comment line that marks a block as a WARP target's (`--uninstall --warp-targets` and
+/// the next `--warp-targets` run find theirs by it).
+const WARP_MARKER: &str = "# zssh: WARP target ";
+
+/// One Access for Infrastructure target as `zssh config --warp-targets` writes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WarpStanza {
+    /// The `Host` name: the target's hostname (a [`host_pattern`] without wildcards), or its IP.
+    pub host: String,
+    pub ip: std::net::IpAddr,
+    pub port: u16,
+    pub user: Option<String>,
+    /// The target ID and its virtual network, for the marker comment.
+    pub id: String,
+    pub vnet: Option<String>,
+    /// `Some(absolute ~/.ssh)` to share connections (ControlMaster).
+    pub control_dir: Option<String>,
+}
+
+/// Text from the client, safe for a comment line.
+fn comment_text(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(200).collect()
+}
+
+impl WarpStanza {
+    /// The stanza as it appears in the managed file, between its begin and end markers.
+    pub fn render(&self) -> String {
+        let h = &self.host;
+        let vnet = self
+            .vnet
+            .as_deref()
+            .map(|v| format!(", virtual network {}", comment_text(v)))
+            .unwrap_or_default();
+        let mut s = format!(
+            "{BEGIN}{h}\n{WARP_MARKER}{}{vnet} (zssh config --warp-targets rewrites this block)\n\
+             Host {h}\n  HostName {}\n  Port {}\n",
+            comment_text(&self.id),
+            self.ip,
+            self.port
+        );
+        if let Some(u) = &self.user {
+            s.push_str(&format!("  User {}\n", config_arg(u)));
+        }
+        s.push_str(&format!(
+            "  # The Gateway SSH proxy's key, one per account: pinned once for every target.\n  \
+             HostKeyAlias {WARP_HOST_KEY_ALIAS}\n  CheckHostIP no\n"
+        ));
+        if let Some(dir) = &self.control_dir {
+            let path = escape_percent(&format!("{dir}/zssh-")) + "%C";
+            s.push_str(&format!(
+                "  ControlMaster auto\n  ControlPath {}\n  ControlPersist 10m\n",
+                config_arg(&path)
+            ));
+        }
+        s.push_str(&format!("{END}{h}\n"));
+        s
+    }
+
+    pub fn block(&self) -> Block {
+        Block {
+            pattern: self.host.clone(),
+            text: self.render(),
+        }
+    }
+}
+
+/// The patterns whose blocks are WARP targets' ([`WarpStanza`]), in file order.
+pub fn warp_patterns(managed: &str) -> Vec<String> {
+    managed_patterns(managed)
+        .into_iter()
+        .filter(|p| {
+            block_range(managed, p).is_some_and(|r| {
+                managed[r]
+                    .lines()
+                    .nth(1)
+                    .is_some_and(|l| l.starts_with(WARP_MARKER))
+            })
+        })
+        .collect()
+}
+
 /// Byte range of the block for `pattern` (begin line through end line and its newline).
 fn block_range(managed: &str, pattern: &str) -> Option<std::ops::Range<usize>> {
     let bytes = managed.as_bytes();
@@ -489,11 +597,18 @@ pub fn managed_patterns(managed: &str) -> Vec<String> {
 
 /// The managed file with `stanza`'s block added (at the end) or replaced (in place). Everything
 /// else in the file is kept.
+#[cfg(test)]
 pub fn set_stanza(managed: &str, stanza: &Stanza) -> String {
-    let block = stanza.render();
-    if let Some(r) = block_range(managed, &stanza.pattern) {
+    set_block(managed, &stanza.block())
+}
+
+/// The managed file with `block` added (at the end) or replacing the one of its pattern (in
+/// place). Everything else in the file is kept.
+pub fn set_block(managed: &str, block: &Block) -> String {
+    let (pattern, block) = (&block.pattern, &block.text);
+    if let Some(r) = block_range(managed, pattern) {
         let mut out = managed.to_string();
-        out.replace_range(r, &block);
+        out.replace_range(r, block);
         return out;
     }
     let mut out = if managed.is_empty() {
@@ -505,7 +620,7 @@ pub fn set_stanza(managed: &str, stanza: &Stanza) -> String {
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&block);
+    out.push_str(block);
     out
 }
 

@@ -106,7 +106,9 @@ pub async fn sign(
     let resp = client
         .request("POST", &target, &headers, Some(body.as_bytes()), TIMEOUT)
         .await
-        .map_err(|e| super::discovery::unreachable(&url, &e))?;
+        .map_err(|e| {
+            super::discovery::unreachable_doing("cannot ask for a certificate at", &url, &e)
+        })?;
     answer(&iss, &resp)
 }
 
@@ -179,7 +181,13 @@ pub async fn service_token_jwt(
     let resp = client
         .request("GET", &target, &headers, None, TIMEOUT)
         .await
-        .map_err(|e| super::discovery::unreachable(&app.https(), &e))?;
+        .map_err(|e| {
+            super::discovery::unreachable_doing(
+                "cannot log in with the service token at",
+                &app.https(),
+                &e,
+            )
+        })?;
     let cookie = resp
         .headers
         .iter()

@@ -27,6 +27,11 @@ fn protocol(message: String, hint: &str) -> UserError {
 
 /// Map a transport failure during discovery to a user error naming the URL.
 pub fn unreachable(url: &str, e: &ClientError) -> UserError {
+    unreachable_doing("failed to get app info from", url, e)
+}
+
+/// Map a transport failure to a user error: "`doing` URL: what failed".
+pub fn unreachable_doing(doing: &str, url: &str, e: &ClientError) -> UserError {
     let hint = match e {
         ClientError::Net(NetError::Dns { .. }) => {
             "check the hostname's spelling and your DNS (zssh doctor HOST explains more)"
@@ -44,11 +49,7 @@ pub fn unreachable(url: &str, e: &ClientError) -> UserError {
         ClientError::Http { .. } => Exit::Protocol,
         _ => Exit::Unreachable,
     };
-    UserError::new(
-        exit,
-        format!("failed to get app info from {url}: {e}"),
-        hint,
-    )
+    UserError::new(exit, format!("{doing} {url}: {e}"), hint)
 }
 
 fn now_secs() -> i64 {

@@ -357,16 +357,20 @@ async fn sign_with_login(
     // then refuses, it may be out of date: prove it again first.
     let (mut info, mut remembered) = discovery::proven(client, app).await?;
     loop {
-        let (tok, source) = token_for(client, app, &info, session).await?;
-        let refused = match cert_sign::sign(client, &tok, public).await {
-            Err(e) if e.exit == Exit::Auth => e,
-            other => return other,
+        let (failed, used) = match token_for(client, app, &info, session).await {
+            Ok((tok, source)) => match cert_sign::sign(client, &tok, public).await {
+                Ok(signed) => return Ok(signed),
+                Err(e) => (e, Some((tok, source))),
+            },
+            Err(e) => (e, None),
         };
+        // Whatever failed at a remembered team (a refusal, a team renamed away, an answer that is
+        // not Access), the application may have moved: prove it again before anything else.
         if remembered {
             debug!(
-                "cert_sign refused ({}); proving {} again",
-                refused.message,
-                app.authority()
+                "with the remembered identity of {}: {}; proving it again",
+                app.authority(),
+                failed.message
             );
             verified_apps::forget(app);
             remembered = false;
@@ -377,12 +381,15 @@ async fn sign_with_login(
             }
         }
         // A cached token the edge no longer accepts: drop it and log in once more.
-        if source == Source::Browser || !session.opts.interactive {
-            return Err(refused);
+        let Some((tok, source)) = used else {
+            return Err(failed);
+        };
+        if failed.exit != Exit::Auth || source == Source::Browser || !session.opts.interactive {
+            return Err(failed);
         }
         debug!(
             "cert_sign refused the cached token ({}); logging in again",
-            refused.message
+            failed.message
         );
         session.store.drop_refused(&token::app_name(&info), &tok)?;
         let (tok, _) = token_for(client, app, &info, session).await?;

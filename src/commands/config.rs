@@ -1,6 +1,9 @@
 //! `zssh config`: write per-host stanzas into zssh's managed file (`~/.ssh/zssh_config`) and
 //! one marked `Include` of it into the user's ssh config; `--uninstall` takes both out again,
 //! `--dry-run` shows the change as a unified diff, `--print` shows cloudflared-style snippets.
+//! `--warp-targets` writes the stanzas of the WARP path's targets instead (chosen by
+//! [`crate::warp::hosts`] from `warp-cli target list`): the list is the truth, so a target gone
+//! from it loses its stanza, and `--uninstall --warp-targets` removes only those stanzas.
 //!
 //! This file decides what changes and what to print; the text edits are in
 //! [`crate::ssh_config`], and both files are edited through [`crate::userfile`] (symlinks
@@ -16,8 +19,9 @@ use crate::error::UserError;
 use crate::exit::Exit;
 use crate::fsutil;
 use crate::paths;
-use crate::ssh_config::{self, Auth, Identity, Stanza};
+use crate::ssh_config::{self, Auth, Block, Identity, Stanza};
 use crate::userfile::{self, UserFile};
+use crate::warp;
 
 pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
     let wanted = Wanted::check(&args)?;
@@ -25,10 +29,16 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
         return print_snippets(&args, &wanted);
     }
     let files = Files::locate(&args, &wanted.home)?;
+    // The client is asked before the lock is taken: it may take seconds.
+    let warp = if args.warp_targets && !args.uninstall {
+        Some(warp_stanzas(&args)?)
+    } else {
+        None
+    };
     // Read, merge and replace under one lock: two `zssh config` runs at once (a provisioning
     // script looping in parallel) must not drop each other's stanzas.
     let _lock = wait_for_other_runs().await?;
-    let plan = Plan::make(&args, &wanted, &files)?;
+    let plan = Plan::make(&args, &wanted, &files, warp)?;
     if args.dry_run {
         return Ok(show_diff(&files, &plan));
     }
@@ -37,10 +47,46 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
         return Ok(Exit::Ok);
     }
     if args.uninstall {
-        uninstall(&files, &plan, &wanted.patterns)
+        uninstall(&files, &plan)
     } else {
-        install(&files, &plan, &wanted.patterns)
+        install(&files, &plan)
     }
+}
+
+/// `--warp-targets`: the stanzas of the targets `warp-cli target list` shows (the notes about
+/// the choices made go to stderr). No target to write is an error: an empty list would
+/// otherwise remove every stanza written before.
+fn warp_stanzas(args: &ConfigArgs) -> Result<Vec<Block>, UserError> {
+    let targets = warp::targets()?;
+    // Without the virtual networks, a name listed in several gets the first one listed.
+    let active = warp::vnets().ok().and_then(|v| v.active_name());
+    let choice = warp::hosts::choose(&targets, active.as_deref(), args.user.as_deref());
+    for note in &choice.notes {
+        eprintln!("zssh: note: {note}");
+    }
+    if choice.stanzas.is_empty() {
+        return Err(UserError::new(
+            Exit::Warp,
+            format!(
+                "warp-cli target list shows no SSH target to write a stanza for ({} listed)",
+                targets.len()
+            ),
+            "check that this device is enrolled and connected (zssh targets), and that a policy gives you a target; nothing was changed",
+        ));
+    }
+    let control_dir = if args.connection_sharing {
+        Some(utf8(&paths::ssh_dir()?)?.to_string())
+    } else {
+        None
+    };
+    Ok(choice
+        .stanzas
+        .into_iter()
+        .map(|mut s| {
+            s.control_dir = control_dir.clone();
+            s.block()
+        })
+        .collect())
 }
 
 /// What the user asked for, checked: the host patterns (each once), how ssh authenticates, and
@@ -175,7 +221,11 @@ async fn wait_for_other_runs() -> Result<impl Sized, UserError> {
 /// Both files as they are and as they will be (`None`: the file does not exist, or goes).
 struct Plan {
     /// The stanzas to write (none for `--uninstall`).
-    stanzas: Vec<Stanza>,
+    stanzas: Vec<Block>,
+    /// The patterns written, or removed by `--uninstall` (none: all of zssh's).
+    patterns: Vec<String>,
+    /// WARP targets' stanzas whose target is gone from the list: removed when writing.
+    stale: Vec<String>,
     old_config: Option<Vec<u8>>,
     new_config: Vec<u8>,
     old_managed: Option<String>,
@@ -183,30 +233,52 @@ struct Plan {
 }
 
 impl Plan {
-    fn make(args: &ConfigArgs, wanted: &Wanted, files: &Files) -> Result<Plan, UserError> {
+    fn make(
+        args: &ConfigArgs,
+        wanted: &Wanted,
+        files: &Files,
+        warp: Option<Vec<Block>>,
+    ) -> Result<Plan, UserError> {
         let old_config = read_optional(&files.config)?;
         let old_managed =
             read_optional(&files.managed)?.map(|b| String::from_utf8_lossy(&b).into_owned());
         let config = old_config.as_deref().unwrap_or_default();
-        let stanzas = if args.uninstall {
-            Vec::new()
-        } else {
-            stanzas(args, wanted)?
+        let warp_before = ssh_config::warp_patterns(old_managed.as_deref().unwrap_or_default());
+        let stanzas = match warp {
+            _ if args.uninstall => Vec::new(),
+            Some(blocks) => blocks,
+            None => stanzas(args, wanted)?,
         };
-        let (new_managed, new_config) = if args.uninstall {
-            without(&wanted.patterns, old_managed.clone(), config)
+        let (patterns, stale) = if !args.warp_targets {
+            (wanted.patterns.clone(), Vec::new())
+        } else if args.uninstall {
+            (warp_before, Vec::new())
         } else {
-            let mut managed = old_managed.clone().unwrap_or_default();
-            for stanza in &stanzas {
-                managed = ssh_config::set_stanza(&managed, stanza);
-            }
-            (
-                Some(managed),
-                ssh_config::add_include(config, &files.include),
-            )
+            let written: Vec<String> = stanzas.iter().map(|b| b.pattern.clone()).collect();
+            say_replaced(old_managed.as_deref(), &written, &warp_before);
+            let stale = warp_before
+                .into_iter()
+                .filter(|p| !written.contains(p))
+                .collect();
+            (written, stale)
         };
+        let (new_managed, new_config) =
+            if args.uninstall && args.warp_targets && patterns.is_empty() {
+                // No WARP target's stanza: nothing of this run's to remove.
+                (old_managed.clone(), config.to_vec())
+            } else if args.uninstall {
+                without(&patterns, old_managed.clone(), config)
+            } else {
+                let managed = edited(old_managed.clone().unwrap_or_default(), &stanzas, &stale);
+                (
+                    Some(managed),
+                    ssh_config::add_include(config, &files.include),
+                )
+            };
         Ok(Plan {
             stanzas,
+            patterns,
+            stale,
             old_config,
             new_config,
             old_managed,
@@ -222,6 +294,30 @@ impl Plan {
     fn config_changes(&self) -> bool {
         changes(self.old_config.as_deref(), &self.new_config)
     }
+}
+
+/// A target's name that already had a stanza of another kind (an Access application's, from
+/// `zssh config HOST`): the WARP target's replaces it, and the person is told.
+fn say_replaced(old_managed: Option<&str>, written: &[String], warp_before: &[String]) {
+    let before = ssh_config::managed_patterns(old_managed.unwrap_or_default());
+    for p in written {
+        if before.contains(p) && !warp_before.contains(p) {
+            eprintln!(
+                "zssh: note: {p} had a stanza of zssh config {p}; the WARP target's replaces it"
+            );
+        }
+    }
+}
+
+/// The managed file with `stanzas` written and the `stale` ones removed.
+fn edited(mut managed: String, stanzas: &[Block], stale: &[String]) -> String {
+    for stanza in stanzas {
+        managed = ssh_config::set_block(&managed, stanza);
+    }
+    for p in stale {
+        managed = ssh_config::remove_stanza(&managed, p);
+    }
+    managed
 }
 
 /// `--uninstall`: the managed file without the stanzas of `patterns`, and the config as it is;
@@ -253,7 +349,7 @@ fn without(
 }
 
 /// A stanza for each pattern (added to the managed file, or replacing one in place).
-fn stanzas(args: &ConfigArgs, wanted: &Wanted) -> Result<Vec<Stanza>, UserError> {
+fn stanzas(args: &ConfigArgs, wanted: &Wanted) -> Result<Vec<Block>, UserError> {
     let zssh = zssh_word()?;
     let cloudflared_dir = utf8(&paths::cloudflared_dir()?)?.to_string();
     let control_dir = if args.connection_sharing {
@@ -274,7 +370,7 @@ fn stanzas(args: &ConfigArgs, wanted: &Wanted) -> Result<Vec<Stanza>, UserError>
             identity: wanted.identity.clone(),
         });
     }
-    Ok(stanzas)
+    Ok(stanzas.iter().map(Stanza::block).collect())
 }
 
 /// `--dry-run`: the change as a unified diff of each file it touches.
@@ -318,7 +414,8 @@ fn say_up_to_date(args: &ConfigArgs, files: &Files) {
 
 /// Take the Include out first, so the config never names a missing file, then the stanzas
 /// (or the whole managed file).
-fn uninstall(files: &Files, plan: &Plan, patterns: &[String]) -> Result<Exit, UserError> {
+fn uninstall(files: &Files, plan: &Plan) -> Result<Exit, UserError> {
+    let patterns = &plan.patterns;
     if plan.config_changes() {
         write_config(&files.user, ssh_config::remove_include)?;
     }
@@ -351,14 +448,12 @@ fn uninstall(files: &Files, plan: &Plan, patterns: &[String]) -> Result<Exit, Us
 }
 
 /// Check that ssh reads the result, then write the managed file before the Include that names it.
-fn install(files: &Files, plan: &Plan, patterns: &[String]) -> Result<Exit, UserError> {
+fn install(files: &Files, plan: &Plan) -> Result<Exit, UserError> {
+    let patterns = &plan.patterns;
     check_ssh_reads(files, plan)?;
     if plan.managed_changes() {
-        write_managed(&files.managed_file, |mut now| {
-            for stanza in &plan.stanzas {
-                now = ssh_config::set_stanza(&now, stanza);
-            }
-            now
+        write_managed(&files.managed_file, |now| {
+            edited(now, &plan.stanzas, &plan.stale)
         })?;
     }
     if plan.config_changes() {
@@ -372,6 +467,12 @@ fn install(files: &Files, plan: &Plan, patterns: &[String]) -> Result<Exit, User
         files.managed.display(),
         files.config.display()
     );
+    if !plan.stale.is_empty() {
+        eprintln!(
+            "zssh: removed {} (no longer in warp-cli target list)",
+            plan.stale.join(", ")
+        );
+    }
     Ok(Exit::Ok)
 }
 

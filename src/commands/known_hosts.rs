@@ -9,6 +9,12 @@
 //! HashKnownHosts for a new entry. `--known-hosts` and `--host-key-alias` override; without an
 //! ssh to ask, ~/.ssh/known_hosts and the host's own name are used.
 //!
+//! A host whose stanza `zssh config --warp-targets` wrote (HostKeyAlias
+//! [`ssh_config::WARP_HOST_KEY_ALIAS`], no ProxyCommand) is on the WARP path: its key is fetched
+//! directly from HostName and Port (through the Cloudflare One Client, where the Gateway SSH
+//! proxy answers), not through the edge, and the one alias entry it repairs serves every
+//! target of the account (a seed rotation is one repair).
+//!
 //! ssh appends to known_hosts without a lock while repair waits on the network and the person,
 //! so the file is edited at write time through [`crate::userfile`]: under zssh's lock on it,
 //! re-read, the same edit applied to what is there now, replaced only if nothing changed
@@ -28,6 +34,7 @@ use crate::fsutil;
 use crate::hostkey::{self, FetchError};
 use crate::known_hosts::{self, Found, How, Key, KnownHosts, Marker, Repair, SshView, Status};
 use crate::paths;
+use crate::ssh_config;
 use crate::ui::LoginUi;
 use crate::userfile::{self, UserFile};
 
@@ -51,11 +58,11 @@ pub async fn run(cmd: KnownHostsCommand) -> Result<Exit, UserError> {
         KnownHostsCommand::Repair(a) => (true, a),
     };
     let lookup = Lookup::new(&args)?;
-    let (key, via) = fetch_key(&args, &lookup).await?;
+    let (key, via) = fetch_key(&lookup).await?;
     lookup.report(&key, &via);
     lookup.refuse_revoked(&key)?;
     let again = again_command(&args);
-    let Some(status) = lookup.verdict(&key, args.direct.is_some()) else {
+    let Some(status) = lookup.verdict(&key) else {
         return Ok(Exit::Ok);
     };
     if !repair {
@@ -72,6 +79,11 @@ struct Lookup {
     target: String,
     /// The name the entries are looked up (and written) under.
     name: String,
+    /// The port to fetch the key from directly (`--direct`, or a WARP target's Port); `None`:
+    /// through the edge.
+    direct: Option<u16>,
+    /// A WARP target's stanza: the key is the Gateway SSH proxy's, under the shared alias.
+    warp: bool,
     /// The UserKnownHostsFiles: `sources[..user_files.len()]`.
     user_files: Vec<PathBuf>,
     /// HashKnownHosts, for a new entry.
@@ -95,11 +107,16 @@ impl Lookup {
             .unwrap_or_else(|| host.clone());
         let port = args
             .direct
+            .flatten()
             .or(view.as_ref().and_then(|v| v.port))
             .unwrap_or(22);
         let name = alias
             .or_else(|| view.as_ref().and_then(|v| v.host_key_alias.clone()))
             .unwrap_or_else(|| known_hosts::lookup_name(&target, port));
+        // ssh connects to a WARP target itself: the key is the one shown on that path.
+        let warp =
+            name == ssh_config::WARP_HOST_KEY_ALIAS && view.as_ref().is_none_or(|v| !v.proxied);
+        let direct = (args.direct.is_some() || warp).then_some(port);
         let (user_files, global_files) = match (&args.known_hosts, &view) {
             (Some(p), _) => (vec![p.clone()], Vec::new()),
             (None, Some(v)) => (expand(&v.user_files, &home), expand(&v.global_files, &home)),
@@ -121,6 +138,8 @@ impl Lookup {
             host,
             target,
             name,
+            direct,
+            warp,
             user_files,
             hash: view.as_ref().and_then(|v| v.hash),
             sources,
@@ -182,7 +201,7 @@ impl Lookup {
 
     /// ssh loads every file and accepts the key when any entry holds it (hostfile.c). Says
     /// which; `None` when it does, else whether the entries differ or are missing.
-    fn verdict(&self, key: &Key, direct: bool) -> Option<Status> {
+    fn verdict(&self, key: &Key) -> Option<Status> {
         let statuses: Vec<Status> = self
             .sources
             .iter()
@@ -200,7 +219,7 @@ impl Lookup {
             crate::outln!(
                 "{files}: differs; ssh will refuse to connect (\"host key has changed\")"
             );
-            crate::outln!("  why: {}", why_changed(&self.host, direct));
+            crate::outln!("  why: {}", self.why_changed());
             crate::outln!(
                 "  if you did not expect a change, someone may be intercepting the connection: \
                  compare the new fingerprint with one the server's administrator gives you first"
@@ -233,6 +252,24 @@ impl Lookup {
     fn files(&self) -> String {
         show_files(&self.user_files)
     }
+
+    fn why_changed(&self) -> String {
+        let host = &self.host;
+        if self.warp {
+            format!(
+                "{host} is a WARP target: the key is the account's Gateway SSH proxy's, and it changes when an administrator rotates the account's seed (or this device joins another organization); {} serves every WARP target, so one repair covers them all",
+                self.name
+            )
+        } else if self.direct.is_some() {
+            format!(
+                "{host} was reinstalled, its key was rotated, or the address now reaches a different machine"
+            )
+        } else {
+            format!(
+                "the edge now routes {host} to a different server, or the server's key was rotated"
+            )
+        }
+    }
 }
 
 /// `--host-key-alias`, checked.
@@ -251,15 +288,28 @@ fn parse_alias(args: &KnownHostsArgs) -> Result<Option<String>, UserError> {
 
 /// The host key the path presents now (directly with `--direct`, else through the edge), and
 /// how it was fetched.
-async fn fetch_key(args: &KnownHostsArgs, lookup: &Lookup) -> Result<(Key, String), UserError> {
+async fn fetch_key(lookup: &Lookup) -> Result<(Key, String), UserError> {
     let target = &lookup.target;
     let prefer = lookup.preferred_algorithms();
-    match args.direct {
+    match lookup.direct {
         Some(port) => {
             let key = hostkey::fetch_direct(target, port, &prefer)
                 .await
-                .map_err(|e| direct_error(target, port, e))?;
-            Ok((key, format!("directly from {target} port {port}")))
+                .map_err(|e| {
+                    let mut err = direct_error(target, port, e);
+                    if lookup.warp {
+                        err.hint = format!("check that the Cloudflare One Client is connected and routes {target}: zssh doctor {}", lookup.host);
+                    }
+                    err
+                })?;
+            let via = if lookup.warp {
+                format!(
+                    "from {target} port {port}: the Gateway SSH proxy's key, one for every WARP target"
+                )
+            } else {
+                format!("directly from {target} port {port}")
+            };
+            Ok((key, via))
         }
         None => Ok((
             hostkey::fetch_via_edge(target, &prefer, Box::new(LoginUi::new(target, false))).await?,
@@ -450,7 +500,7 @@ fn ask_ssh(args: &KnownHostsArgs) -> Result<Option<SshView>, UserError> {
     if let Some(f) = &args.ssh_config {
         cmd.arg("-F").arg(f);
     }
-    if let Some(p) = args.direct {
+    if let Some(Some(p)) = args.direct {
         cmd.arg("-p").arg(p.to_string());
     }
     let out = cmd
@@ -601,8 +651,10 @@ fn parse_host(raw: &str) -> Result<String, UserError> {
 /// The arguments to run the same lookup again (for hints).
 fn again_command(args: &KnownHostsArgs) -> String {
     let mut out = Vec::new();
-    if let Some(port) = args.direct {
-        out.push(format!("--direct {port}"));
+    match args.direct {
+        Some(Some(port)) => out.push(format!("--direct {port}")),
+        Some(None) => out.push("--direct".into()),
+        None => {}
     }
     if let Some(alias) = &args.host_key_alias {
         out.push(format!("--host-key-alias {alias}"));
@@ -615,16 +667,6 @@ fn again_command(args: &KnownHostsArgs) -> String {
     }
     out.push(args.host.clone());
     out.join(" ")
-}
-
-fn why_changed(host: &str, direct: bool) -> String {
-    if direct {
-        format!(
-            "{host} was reinstalled, its key was rotated, or the address now reaches a different machine"
-        )
-    } else {
-        format!("the edge now routes {host} to a different server, or the server's key was rotated")
-    }
 }
 
 fn describe(file: &Path, f: &Found, key: &Key) -> String {

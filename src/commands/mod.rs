@@ -14,6 +14,7 @@ pub mod logs;
 pub mod proxy;
 pub mod server;
 pub mod status;
+pub mod targets;
 pub mod token;
 
 use crate::cli::{AccessCommand, Command};
@@ -33,6 +34,7 @@ pub async fn run(command: Command) -> Result<Exit, UserError> {
         Command::KnownHosts(cmd) => known_hosts::run(cmd).await,
         Command::Logout(args) => logout::run(args),
         Command::Status(args) => status::run(args),
+        Command::Targets(args) => targets::run(args),
         Command::Token(args) => token::run(args).await,
         Command::Access(access) => match access.command {
             AccessCommand::Ssh(args) => proxy::run(args, true).await,

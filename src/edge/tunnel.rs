@@ -30,7 +30,7 @@ use crate::secret::Secret;
 /// Size of local reads (a pipe delivers at most 64 KiB at a time on Linux by default).
 const READ_BUF: usize = 64 * 1024;
 /// Chunks queued between a local side and the pump, each way.
-const CHANNEL_CHUNKS: usize = 4;
+const CHANNEL_CHUNKS: usize = 2;
 
 /// How long to keep relaying edge→local after local EOF, waiting for the edge to close.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);

@@ -178,6 +178,8 @@ fn known_hosts_mismatch_and_direct_config_are_reported() {
     std::fs::write(&cfg, format!("Host {SSH_HOST}\n  Port 22\n")).unwrap();
     let out = run(&mut w.zssh(&["doctor", SSH_HOST, "--json", "-F", cfg.to_str().unwrap()]));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // No Cloudflare One Client here: doctor says so and checks the Access application path.
+    assert_eq!(verdict(&v, "warp client")["status"], "skip", "{v:#}");
     assert!(
         verdict(&v, "ssh config")["fix"]
             .as_str()

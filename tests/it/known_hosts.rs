@@ -375,6 +375,83 @@ fn direct_fetches_from_the_port_and_uses_the_bracketed_name() {
     assert_ok(&out);
 }
 
+/// Every key exchange zssh can start, against a real sshd allowed only that one and one host key
+/// type: the key recorded is the server's key of that type (RSA, ECDSA of each curve, Ed25519).
+#[test]
+fn each_key_exchange_and_key_type_yields_the_servers_key() {
+    let w = World::new();
+    let cases = [
+        ("curve25519-sha256", "ed25519", "", "ssh-ed25519"),
+        (
+            "curve25519-sha256@libssh.org",
+            "rsa",
+            "2048",
+            "rsa-sha2-256",
+        ),
+        ("ecdh-sha2-nistp256", "ecdsa", "256", "ecdsa-sha2-nistp256"),
+        ("ecdh-sha2-nistp384", "ecdsa", "384", "ecdsa-sha2-nistp384"),
+        ("ecdh-sha2-nistp521", "ecdsa", "521", "ecdsa-sha2-nistp521"),
+        (
+            "diffie-hellman-group14-sha256",
+            "rsa",
+            "2048",
+            "rsa-sha2-512",
+        ),
+        (
+            "diffie-hellman-group16-sha512",
+            "ed25519",
+            "",
+            "ssh-ed25519",
+        ),
+        (
+            "diffie-hellman-group18-sha512",
+            "ecdsa",
+            "256",
+            "ecdsa-sha2-nistp256",
+        ),
+        ("diffie-hellman-group14-sha1", "rsa", "2048", "rsa-sha2-512"),
+    ];
+    for (i, (kex, kind, bits, algo)) in cases.into_iter().enumerate() {
+        let dir = w.home.join(format!("sshd-kex-{i}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("host_key");
+        let mut keygen = vec!["-q", "-t", kind, "-N", "", "-f", key.to_str().unwrap()];
+        if !bits.is_empty() {
+            keygen.extend(["-b", bits]);
+        }
+        ssh_keygen(&keygen);
+        let extra = format!(
+            "HostKey {}\nKexAlgorithms {kex}\nHostKeyAlgorithms {algo}\n",
+            key.display()
+        );
+        let sshd = Sshd::start_with(&dir, &w.home.join("no_keys"), &extra);
+        let kh = dir.join("known_hosts");
+        let port = sshd.addr.port().to_string();
+        let out = zssh(
+            &w,
+            &[
+                "known-hosts",
+                "repair",
+                "127.0.0.1",
+                "--direct",
+                &port,
+                "--yes",
+                "--ssh-config",
+                "none",
+                "--known-hosts",
+                kh.to_str().unwrap(),
+            ],
+        );
+        assert_ok(&out);
+        let want = key_part(&std::fs::read_to_string(key.with_extension("pub")).unwrap());
+        assert_eq!(
+            std::fs::read_to_string(&kh).unwrap(),
+            format!("[127.0.0.1]:{port} {want}\n"),
+            "{kex} {kind}"
+        );
+    }
+}
+
 #[test]
 fn direct_to_a_closed_port_is_unreachable() {
     let w = World::new();

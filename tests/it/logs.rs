@@ -329,9 +329,9 @@ fn wrong_key_damage_and_not_a_log_are_distinct_errors_that_leave_nothing() {
         dir.path(),
         &["logs", "decrypt", "-i", "terminal.log", "-k", "other"],
     );
-    assert_zssh_error(&out, 10, "the private key other does not open terminal.log");
+    assert_zssh_error(&out, 11, "the private key other does not open terminal.log");
     let out = zssh_in(dir.path(), &["logs", "decrypt", "-i", "key", "-k", "key"]);
-    assert_zssh_error(&out, 9, "key is not an encrypted session log");
+    assert_zssh_error(&out, 10, "key is not an encrypted session log");
     let out = zssh_in(
         dir.path(),
         &["logs", "decrypt", "-i", "terminal.log", "-k", "key.pub"],
@@ -345,7 +345,7 @@ fn wrong_key_damage_and_not_a_log_are_distinct_errors_that_leave_nothing() {
             "logs", "decrypt", "-i", "cut.log", "-k", "key", "--format", "text",
         ],
     );
-    assert_zssh_error(&out, 9, "cut.log: truncated at block 3");
+    assert_zssh_error(&out, 10, "cut.log: truncated at block 3");
     assert_eq!(
         leftovers(dir.path()),
         Vec::<String>::new(),
@@ -366,7 +366,7 @@ fn wrong_key_damage_and_not_a_log_are_distinct_errors_that_leave_nothing() {
             "--partial",
         ],
     );
-    assert_zssh_error(&out, 9, "truncated at block 3");
+    assert_zssh_error(&out, 10, "truncated at block 3");
     assert!(text(&out.stderr).contains("kept what decrypted before the damage in cut.log.txt"));
     let kept = std::fs::read_to_string(dir.path().join("cut.log.txt")).unwrap();
     assert!(kept.contains("]\nls\r\nfile1  file2\r\n$ \n"), "{kept:?}");
@@ -376,7 +376,7 @@ fn wrong_key_damage_and_not_a_log_are_distinct_errors_that_leave_nothing() {
         dir.path(),
         &["logs", "decrypt", "-i", "cut.log", "-k", "key", "--partial"],
     );
-    assert_zssh_error(&out, 9, "truncated at block 3");
+    assert_zssh_error(&out, 10, "truncated at block 3");
     let entries = zip_entries(&dir.path().join("cut.log-decrypted.zip"));
     assert_eq!(entries.len(), 2);
     assert!(text(&entries[0].2).contains("]\nls\r\nfile1  file2\r\n$ \n"));
@@ -550,7 +550,7 @@ fn a_larger_log_round_trips_through_the_binary() {
 fn assert_clean_outcome(out: &Output, what: &str) -> i32 {
     let code = out.status.code().unwrap_or(-1);
     let err = text(&out.stderr);
-    assert!([0, 9, 10].contains(&code), "{what}: exit {code}\n{err}");
+    assert!([0, 10, 11].contains(&code), "{what}: exit {code}\n{err}");
     if code != 0 {
         let errors = err
             .lines()
@@ -566,7 +566,7 @@ fn assert_clean_outcome(out: &Output, what: &str) -> i32 {
 }
 
 /// The built binary on the terminal fixture cut at every byte offset, and with a bit flipped in
-/// every byte: exit 0, 9 (not a log, truncated, damaged) or 10 (block 0 does not open), always
+/// every byte: exit 0, 10 (not a log, truncated, damaged) or 11 (block 0 does not open), always
 /// with one error line and one hint, never a crash.
 #[test]
 fn every_cut_and_every_flipped_byte_gives_a_clean_error() {
@@ -581,7 +581,7 @@ fn every_cut_and_every_flipped_byte_gives_a_clean_error() {
         let out = zssh_in(dir.path(), &args);
         let code = assert_clean_outcome(&out, &format!("cut at {cut}"));
         *codes.entry(("cut", code)).or_insert(0) += 1;
-        assert!(code != 10, "cut at {cut}: a short file is not a wrong key");
+        assert!(code != 11, "cut at {cut}: a short file is not a wrong key");
         // A cut that reads cleanly (between blocks, where a packet ends) is still noticed: the
         // metadata's data_size announces 121 bytes.
         if code == 0 {
@@ -603,7 +603,7 @@ fn every_cut_and_every_flipped_byte_gives_a_clean_error() {
             .iter()
             .any(|r| r.contains(&at));
         if in_ciphertext {
-            assert_eq!(code, if at < 481 { 10 } else { 9 }, "flip at {at}");
+            assert_eq!(code, if at < 481 { 11 } else { 10 }, "flip at {at}");
         }
     }
     // Cuts read cleanly only at block boundaries where a packet ends too: after the metadata

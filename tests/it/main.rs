@@ -2,6 +2,7 @@
 
 mod support;
 
+mod cached_hostile;
 mod cached_path;
 mod cert;
 mod cert_parallel;
@@ -23,3 +24,4 @@ mod proxy;
 mod proxy_faults;
 mod relay;
 mod server;
+mod warp;

@@ -7,6 +7,7 @@
 
 pub mod fake_api;
 pub mod sshlog_writer;
+pub mod warp_cli;
 
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
@@ -59,9 +60,36 @@ pub struct Sshd {
     pub log: Arc<Mutex<Vec<String>>>,
 }
 
+/// Where sshd listens and how it is started: the address, and a command prefix (such as
+/// `ip netns exec NAME` for a network namespace the test made).
+pub struct Listen {
+    pub addr: std::net::IpAddr,
+    pub prefix: Vec<String>,
+}
+
+impl Listen {
+    fn loopback() -> Listen {
+        Listen {
+            addr: std::net::Ipv4Addr::LOCALHOST.into(),
+            prefix: Vec::new(),
+        }
+    }
+}
+
 impl Sshd {
     pub fn start(dir: &Path, user_ca: Option<&Path>, authorized_keys: &Path) -> Sshd {
-        Self::start_on_ports(dir, user_ca, authorized_keys, free_port)
+        Self::start_on_ports(dir, user_ca, authorized_keys, "", free_port)
+    }
+
+    /// `start` with more `sshd_config` lines (they come first, so they win over the defaults).
+    pub fn start_with(dir: &Path, authorized_keys: &Path, extra: &str) -> Sshd {
+        Self::start_on_ports(dir, None, authorized_keys, extra, free_port)
+    }
+
+    /// sshd on `port` at `listen` (in a namespace of the test's own, where no other process
+    /// can hold the port). Its host key is `dir/host_ed25519`, made if missing.
+    pub fn start_at(dir: &Path, authorized_keys: &Path, listen: &Listen, port: u16) -> Sshd {
+        Self::launch(dir, None, authorized_keys, "", || port, listen)
     }
 
     /// `start` with the ports to try coming from `next_port`.
@@ -69,7 +97,26 @@ impl Sshd {
         dir: &Path,
         user_ca: Option<&Path>,
         authorized_keys: &Path,
+        extra: &str,
+        next_port: impl FnMut() -> u16,
+    ) -> Sshd {
+        Self::launch(
+            dir,
+            user_ca,
+            authorized_keys,
+            extra,
+            next_port,
+            &Listen::loopback(),
+        )
+    }
+
+    fn launch(
+        dir: &Path,
+        user_ca: Option<&Path>,
+        authorized_keys: &Path,
+        extra: &str,
         mut next_port: impl FnMut() -> u16,
+        listen: &Listen,
     ) -> Sshd {
         std::fs::create_dir_all(dir).unwrap();
         let hk = dir.join("host_ed25519");
@@ -86,18 +133,27 @@ impl Sshd {
             attempts += 1;
             let port = next_port();
             let mut conf = format!(
-                "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {pid}\nAuthorizedKeysFile {ak}\n\
+                "{extra}Port {port}\nListenAddress {listen}\nHostKey {hk}\nPidFile {pid}\nAuthorizedKeysFile {ak}\n\
                  PubkeyAuthentication yes\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
                  UsePAM no\nStrictModes no\nLogLevel VERBOSE\nSubsystem sftp internal-sftp\nPermitRootLogin prohibit-password\nMaxStartups 200\nMaxSessions 200\n",
                 hk = hk.display(),
                 pid = dir.join("sshd.pid").display(),
                 ak = authorized_keys.display(),
+                listen = listen.addr,
             );
             if let Some(ca) = user_ca {
                 conf.push_str(&format!("TrustedUserCAKeys {}\n", ca.display()));
             }
             std::fs::write(&conf_path, conf).unwrap();
-            let mut child = Command::new(&sshd)
+            let mut cmd = match listen.prefix.split_first() {
+                Some((first, rest)) => {
+                    let mut c = Command::new(first);
+                    c.args(rest).arg(&sshd);
+                    c
+                }
+                None => Command::new(&sshd),
+            };
+            let mut child = cmd
                 .args(["-D", "-e", "-f"])
                 .arg(&conf_path)
                 .stdin(Stdio::null())
@@ -137,7 +193,7 @@ impl Sshd {
             }
             let host_pub = std::fs::read_to_string(dir.join("host_ed25519.pub")).unwrap();
             return Sshd {
-                addr: SocketAddr::from(([127, 0, 0, 1], port)),
+                addr: SocketAddr::new(listen.addr, port),
                 host_pub: host_pub.trim().to_string(),
                 child,
                 log,
@@ -560,7 +616,7 @@ fn sshd_retries_when_its_port_was_taken() {
     let squatter = TcpListener::bind("127.0.0.1:0").unwrap();
     let taken = squatter.local_addr().unwrap().port();
     let mut tried = Vec::new();
-    let sshd = Sshd::start_on_ports(&tmp.path().join("sshd"), None, &ak, || {
+    let sshd = Sshd::start_on_ports(&tmp.path().join("sshd"), None, &ak, "", || {
         let port = if tried.is_empty() { taken } else { free_port() };
         tried.push(port);
         port

@@ -4,6 +4,13 @@
 //! line each, with the fix. `--fix` performs the safe repairs. Exit 0 only when nothing failed.
 //! Every failure the carrier can report (spec section 9's catalogue) surfaces here as a verdict,
 //! because the checks call the same code `zssh proxy` runs.
+//!
+//! A target that ssh reaches without a ProxyCommand (an IP, or a host configured so) takes the
+//! WARP path instead when the Cloudflare One Client is installed: `warp.rs` checks that path.
+//! Without the client, a hostname gets today's Access-application checks and a bare IP only the
+//! local ones (no ProxyCommand advice: an IP is not an Access application).
+
+mod warp;
 
 use std::process::Command;
 use std::time::{Duration, UNIX_EPOCH};
@@ -82,6 +89,15 @@ struct SshView {
     proxy_command: String,
     identity_files: Vec<String>,
     certificate_files: Vec<String>,
+    /// HostName (what ssh connects to).
+    hostname: String,
+    port: u16,
+    /// Forwardings asked for (`localforward 8080 [localhost]:80`, `forwardagent yes`).
+    forwards: Vec<String>,
+    /// ProxyJump (ssh connects from the jump host, not from here).
+    proxy_jump: String,
+    /// ssh's whole answer, for the known_hosts view.
+    raw: Vec<u8>,
 }
 
 impl SshView {
@@ -108,14 +124,27 @@ fn ssh_view(args: &DoctorArgs) -> Result<SshView, String> {
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
     }
-    let mut v = SshView::default();
+    let mut v = SshView {
+        port: 22,
+        raw: out.stdout.clone(),
+        ..SshView::default()
+    };
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let (k, val) = line.split_once(' ').unwrap_or((line, ""));
-        match k {
+        match k.to_ascii_lowercase().as_str() {
             "user" => v.user = val.to_string(),
-            "proxycommand" => v.proxy_command = val.to_string(),
+            "proxycommand" if !val.eq_ignore_ascii_case("none") => {
+                v.proxy_command = val.to_string()
+            }
             "identityfile" => v.identity_files.push(val.to_string()),
             "certificatefile" => v.certificate_files.push(val.to_string()),
+            "hostname" => v.hostname = val.to_string(),
+            "proxyjump" if !val.eq_ignore_ascii_case("none") => v.proxy_jump = val.to_string(),
+            "port" => v.port = val.parse().unwrap_or(22),
+            "localforward" | "remoteforward" | "dynamicforward" => v.forwards.push(line.into()),
+            "forwardagent" | "forwardx11" if !val.eq_ignore_ascii_case("no") => {
+                v.forwards.push(line.into())
+            }
             _ => {}
         }
     }
@@ -149,6 +178,24 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
         .unwrap_or(&args.host)
         .to_string();
     let mut r = Report::default();
+    // No ProxyCommand (or an IP): the WARP path, when there is a client to take it.
+    let direct_view = ssh_view(&args)
+        .ok()
+        .filter(|v| v.proxy_command.is_empty() && v.proxy_jump.is_empty());
+    let is_ip = host.parse::<std::net::IpAddr>().is_ok();
+    if let Some(v) = &direct_view {
+        let client = crate::warp::exec::find();
+        if client.is_some() || is_ip {
+            warp::check(&mut r, &args, &host, v, client).await;
+            return finish(&args, r);
+        }
+        r.add(
+            "warp client",
+            Status::Skip,
+            "no Cloudflare One Client (warp-cli is not on PATH): checking the Access application path",
+            None,
+        );
+    }
     // This machine: what ssh will run, and with what.
     let view = check_ssh_config(&mut r, &args, &host);
     check_openssh(&mut r);

@@ -1,0 +1,549 @@
+//! `zssh doctor` on the WARP path (Access for Infrastructure: plain `ssh user@IP`, the Cloudflare
+//! One Client routes it to the Gateway SSH proxy). One verdict each, with its fix, for the walls
+//! users hit (../shared/docs/warp-path.md): the client (installed, connected, mode, virtual
+//! network), the kernel's route, the Split Tunnels entry that keeps the target out (and the exact
+//! entries to add back, by the `zssh cidr exclude` computation) or the missing include, the
+//! target and its port and usernames, TCP to the ssh port and the host key it presents against
+//! known_hosts (the proxy's key versus the server's old direct key), and the path's limits.
+//! Without a client, a bare IP gets the local checks only.
+
+use std::net::{IpAddr, ToSocketAddrs};
+use std::path::PathBuf;
+
+use super::{Report, SshView, Status};
+use crate::cidr::{self, Cidr};
+use crate::cli::DoctorArgs;
+use crate::hostkey::{self, FetchError};
+use crate::known_hosts::{self, Key, KnownHosts};
+use crate::warp::{self, Route, Settings, SplitMode, Target, Vnets};
+
+/// What the client said (each `None` when it was not asked: the daemon is down or absent).
+struct Client {
+    status: Result<warp::Status, warp::Error>,
+    settings: Option<Result<Settings, warp::Error>>,
+    vnets: Option<Result<Vnets, warp::Error>>,
+    targets: Option<Result<Vec<Target>, warp::Error>>,
+}
+
+impl Client {
+    fn ask() -> Client {
+        let status = warp::status();
+        // Without its daemon the client answers nothing else.
+        let daemon = !matches!(
+            status,
+            Err(warp::Error::DaemonDown(_) | warp::Error::NotInstalled | warp::Error::Timeout)
+        );
+        Client {
+            status,
+            settings: daemon.then(warp::settings),
+            vnets: daemon.then(warp::vnets),
+            targets: daemon.then(warp::targets),
+        }
+    }
+
+    fn targets(&self) -> &[Target] {
+        match &self.targets {
+            Some(Ok(t)) => t,
+            _ => &[],
+        }
+    }
+}
+
+pub(super) async fn check(
+    r: &mut Report,
+    args: &DoctorArgs,
+    host: &str,
+    view: &SshView,
+    program: Option<PathBuf>,
+) {
+    let target = if view.hostname.is_empty() {
+        host
+    } else {
+        &view.hostname
+    };
+    let path = if program.is_some() {
+        ": the WARP path"
+    } else {
+        ""
+    };
+    r.ok(
+        "ssh config",
+        format!(
+            "ssh {host} connects to {target} port {} as {} without a ProxyCommand{path}",
+            view.port, view.user
+        ),
+    );
+    let client = program.map(|p| (p, Client::ask()));
+    match &client {
+        Some((p, c)) => client_verdict(r, p, &c.status),
+        None => r.fail(
+            "warp client",
+            format!("no Cloudflare One Client (warp-cli is not on PATH): nothing sends {target} through Access for Infrastructure; ssh goes to it directly"),
+            format!("install the Cloudflare One Client and enrol this device (Traffic and DNS mode), then run zssh doctor {host} again; an Access application is reached by its hostname instead (zssh config HOSTNAME)"),
+        ),
+    }
+    let client = client.map(|(_, c)| c);
+    let Some(ip) = resolve(
+        r,
+        target,
+        client.as_ref().map_or(&[], Client::targets),
+        &view.user,
+    ) else {
+        return;
+    };
+    let mut listed: Vec<&Target> = client
+        .as_ref()
+        .map(|c| c.targets().iter().filter(|t| t.ip == ip).collect())
+        .unwrap_or_default();
+    // The same IP may be a target in several virtual networks: the active one's first.
+    let active = client.as_ref().and_then(|c| match &c.vnets {
+        Some(Ok(v)) => v.active_name(),
+        _ => None,
+    });
+    listed.sort_by_key(|t| t.vnet.is_none() || t.vnet != active);
+    if let Some(c) = &client {
+        mode_verdict(r, c.settings.as_ref());
+        vnet_verdict(r, c.vnets.as_ref(), &listed);
+    }
+    let route = route_verdict(r, ip, client.is_some());
+    if let Some(c) = &client {
+        split_verdict(r, c.settings.as_ref(), ip);
+        target_verdicts(r, c.targets.as_ref(), ip, &listed, view);
+    }
+    let tunnelled = route.is_some_and(|r| r.tunnelled);
+    let unreached = if tunnelled {
+        "the Gateway SSH proxy did not let it through: check the target and username verdicts above, and that the server's tunnel is up"
+    } else if client
+        .as_ref()
+        .is_some_and(|c| c.status.as_ref().is_ok_and(|s| s.connected()))
+    {
+        "it does not go through the client: see route and split tunnel above"
+    } else if client.is_some() {
+        "the client is not connected: see warp client above"
+    } else {
+        "see route above"
+    };
+    reach_verdicts(r, args, host, ip, view, (tunnelled, unreached)).await;
+    if client.is_some() {
+        limits_verdict(r, view);
+    }
+}
+
+fn client_verdict(
+    r: &mut Report,
+    program: &std::path::Path,
+    status: &Result<warp::Status, warp::Error>,
+) {
+    let s = match status {
+        Ok(s) => s,
+        Err(e) => return r.fail("warp client", e.to_string(), e.hint()),
+    };
+    let reason = s
+        .reason
+        .as_ref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    match &s.state {
+        warp::State::Connected => r.ok(
+            "warp client",
+            format!("the Cloudflare One Client is connected ({})", program.display()),
+        ),
+        warp::State::Connecting => r.add(
+            "warp client",
+            Status::Warn,
+            format!("the Cloudflare One Client is still connecting{reason}"),
+            Some("wait a moment; if it stays so: warp-cli disconnect, then warp-cli connect".into()),
+        ),
+        warp::State::Disconnected => r.fail(
+            "warp client",
+            format!("the Cloudflare One Client is disconnected{reason}: nothing goes through it"),
+            "connect it: warp-cli connect (or the client's switch)",
+        ),
+        warp::State::Other(word) => r.fail(
+            "warp client",
+            format!("the Cloudflare One Client reports {word}{reason}"),
+            "run warp-cli status; RegistrationMissing means this device is not enrolled in your Zero Trust organization yet (enrol it in the client)",
+        ),
+    }
+}
+
+/// The address ssh connects to: the HostName if it is an IP, else what the resolver says. A
+/// target's hostname is a label in the target list, not a DNS name: ssh cannot use it, which is a
+/// failure of its own (the checks go on with that target's IP).
+fn resolve(r: &mut Report, target: &str, targets: &[Target], user: &str) -> Option<IpAddr> {
+    if let Ok(ip) = target.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Ok(Some(a)) = (target, 22).to_socket_addrs().map(|mut a| a.next()) {
+        return Some(a.ip());
+    }
+    if let Some(t) = targets
+        .iter()
+        .find(|t| t.hostname.as_deref() == Some(target))
+    {
+        r.fail(
+            "hostname",
+            format!(
+                "{target} is the hostname of a target ({}), but not a name ssh can resolve",
+                t.ip
+            ),
+            format!(
+                "ssh {user}@{}, or in ssh config: Host {target} with HostName {} (zssh config --warp-targets writes one for every target)",
+                t.ip, t.ip
+            ),
+        );
+        return Some(t.ip);
+    }
+    r.fail(
+        "hostname",
+        format!("{target} is neither an IP, nor a name the resolver knows, nor a target's hostname"),
+        "ssh to the target's IP, or set HostName to it in ssh config (zssh targets lists the targets)",
+    );
+    None
+}
+
+fn mode_verdict(r: &mut Report, settings: Option<&Result<Settings, warp::Error>>) {
+    let mode = match settings {
+        Some(Ok(s)) => s.mode.clone(),
+        Some(Err(e)) => {
+            return r.add(
+                "warp mode",
+                Status::Warn,
+                format!("cannot read the client's settings: {e}"),
+                None,
+            );
+        }
+        None => return,
+    };
+    let Some(mode) = mode else { return };
+    let m = mode.to_ascii_lowercase();
+    // DNS only (1.1.1.1 / DoH mode) or the local proxy mode route no TCP to the Gateway.
+    if m.contains("proxy") || (m.contains("dns") && !m.contains("warp")) {
+        r.fail(
+            "warp mode",
+            format!("the client runs in mode {mode}, which sends no SSH traffic to the Gateway SSH proxy"),
+            "switch the device profile to Traffic and DNS mode (Gateway with WARP), with the Gateway proxy for TCP on",
+        );
+    } else {
+        r.ok("warp mode", format!("mode {mode}"));
+    }
+}
+
+fn vnet_verdict(r: &mut Report, vnets: Option<&Result<Vnets, warp::Error>>, listed: &[&Target]) {
+    let active = match vnets {
+        Some(Ok(v)) => v.active_name(),
+        Some(Err(_)) | None => None,
+    };
+    let Some(active) = active else { return };
+    let wanted: Vec<&str> = listed.iter().filter_map(|t| t.vnet.as_deref()).collect();
+    if wanted.is_empty() || wanted.contains(&active.as_str()) {
+        return r.ok("warp vnet", format!("virtual network {active}"));
+    }
+    r.fail(
+        "warp vnet",
+        format!(
+            "the target is on virtual network {}, the client on {active}",
+            wanted.join(", ")
+        ),
+        format!(
+            "switch the client to {} (warp-cli vnet {}, or the client's virtual network menu)",
+            wanted[0], wanted[0]
+        ),
+    );
+}
+
+fn route_verdict(r: &mut Report, ip: IpAddr, client: bool) -> Option<Route> {
+    let route = match warp::route::lookup(ip) {
+        Ok(route) => route,
+        Err(why) => {
+            r.fail(
+                "route",
+                format!("the kernel has no route to {ip}: {why}"),
+                "connect the client (or the network) that reaches it",
+            );
+            return None;
+        }
+    };
+    if route.tunnelled {
+        r.ok(
+            "route",
+            format!(
+                "the kernel sends {ip} through the client ({})",
+                route.describe()
+            ),
+        );
+    } else if client {
+        r.fail(
+            "route",
+            format!("the kernel sends {ip} out {}, not through the client: no Access policy applies, and whatever answers there is not the Gateway SSH proxy", route.describe()),
+            "route it through the client: see split tunnel below",
+        );
+    } else {
+        r.ok(
+            "route",
+            format!("the kernel sends {ip} out {}", route.describe()),
+        );
+    }
+    Some(route)
+}
+
+fn split_verdict(r: &mut Report, settings: Option<&Result<Settings, warp::Error>>, ip: IpAddr) {
+    let Some(Ok(Settings {
+        split: Some(split), ..
+    })) = settings
+    else {
+        return;
+    };
+    let covering = split.covering(ip);
+    match split.mode {
+        SplitMode::Exclude if covering.is_empty() => r.ok(
+            "split tunnel",
+            format!("Exclude mode: none of the {} exclude entries covers {ip}", split.entries.len()),
+        ),
+        SplitMode::Exclude => {
+            let host = warp::settings::host_block(ip);
+            let names: Vec<String> = covering.iter().map(|(_, c)| c.to_string()).collect();
+            let readd: Vec<String> = covering
+                .iter()
+                .flat_map(|(_, c)| cidr::exclude(*c, &[host]))
+                .map(|c| c.to_string())
+                .collect();
+            r.fail(
+                "split tunnel",
+                format!("{ip} is in the Split Tunnels exclude entry {}: the client leaves it to the local network", names.join(" and ")),
+                readd_fix(&names, &readd, host),
+            );
+        }
+        SplitMode::Include if covering.is_empty() => r.fail(
+            "split tunnel",
+            format!("Include mode, and no include entry covers {ip}: the client leaves it to the local network"),
+            format!("add {} (or the target's network) to the Split Tunnels include list (Zero Trust: Settings, WARP Client, Device settings, Split Tunnels)", warp::settings::host_block(ip)),
+        ),
+        SplitMode::Include => r.ok(
+            "split tunnel",
+            format!("Include mode: {ip} is in the include entry {}", covering[0].1),
+        ),
+    }
+}
+
+fn readd_fix(names: &[String], readd: &[String], host: Cidr) -> String {
+    format!(
+        "in Zero Trust (Settings, WARP Client, Device settings, Split Tunnels) delete {} from the exclude list and add back these {} entries: {} (zssh cidr exclude {} --except {host}; to send the target's whole network through the client instead, give --except that network)",
+        names.join(" and "),
+        readd.len(),
+        readd.join(", "),
+        names[0],
+    )
+}
+
+/// Listed, on which port, and whether the ssh user is among its usernames.
+fn target_verdicts(
+    r: &mut Report,
+    targets: Option<&Result<Vec<Target>, warp::Error>>,
+    ip: IpAddr,
+    listed: &[&Target],
+    view: &SshView,
+) {
+    let all = match targets {
+        Some(Ok(t)) => t,
+        Some(Err(e)) => {
+            return r.add(
+                "target",
+                Status::Warn,
+                format!("cannot list the targets: {e}"),
+                Some(
+                    "warp-cli target list needs client 2024.9.346.0 or later (not on mobile)"
+                        .into(),
+                ),
+            );
+        }
+        None => return,
+    };
+    if listed.is_empty() {
+        return r.fail(
+            "target",
+            format!("{ip} is not among the {} targets warp-cli target list shows for you", all.len()),
+            format!("ask your administrator for an Access for Infrastructure target for {ip} and a policy that allows you (zssh targets lists what you may reach)"),
+        );
+    }
+    let name = listed[0].hostname.clone().unwrap_or_else(|| ip.to_string());
+    let Some(on_port) = listed.iter().find(|t| t.port == view.port) else {
+        let ports: Vec<String> = listed.iter().map(|t| t.port.to_string()).collect();
+        return r.fail(
+            "target",
+            format!(
+                "ssh connects to port {}, but target {name} allows SSH on port {}",
+                view.port,
+                ports.join(", ")
+            ),
+            format!(
+                "ssh -p {} {ip} (or Port {} in ssh config)",
+                ports[0], ports[0]
+            ),
+        );
+    };
+    r.ok(
+        "target",
+        format!(
+            "{name} ({ip}{}) allows SSH on port {}",
+            on_port
+                .vnet
+                .as_ref()
+                .map(|v| format!(", virtual network {v}"))
+                .unwrap_or_default(),
+            on_port.port
+        ),
+    );
+    username_verdict(r, on_port, &name, ip, &view.user);
+}
+
+fn username_verdict(r: &mut Report, t: &Target, name: &str, ip: IpAddr, user: &str) {
+    if t.usernames.iter().any(|u| u == user) {
+        return r.ok(
+            "username",
+            format!("{user} is among the usernames the policy allows on {name}"),
+        );
+    }
+    let prefix = "if the policy allows the e-mail prefix, your lowercased e-mail local part works too (Jdoe@company.com: jdoe); the user must exist on the server";
+    if t.usernames.is_empty() {
+        return r.add(
+            "username",
+            Status::Warn,
+            format!("the target list shows no usernames for {name}"),
+            Some(prefix.into()),
+        );
+    }
+    let first = &t.usernames[0];
+    r.fail(
+        "username",
+        format!(
+            "ssh logs in as {user}, but the policy allows only {} on {name}",
+            t.usernames.join(", ")
+        ),
+        format!("ssh {first}@{ip} (or User {first} in ssh config); {prefix}"),
+    );
+}
+
+/// TCP to the ssh port, and the host key shown there against known_hosts.
+/// `path`: whether the route is tunnelled, and the fix when the port cannot be reached.
+async fn reach_verdicts(
+    r: &mut Report,
+    args: &DoctorArgs,
+    host: &str,
+    ip: IpAddr,
+    view: &SshView,
+    (tunnelled, unreached): (bool, &str),
+) {
+    let port = view.port;
+    let kh = known_hosts::parse_ssh_g(&view.raw);
+    // ssh looks the key up under the HostKeyAlias, else the HostName as written (not its IP).
+    let name = kh.host_key_alias.clone().unwrap_or_else(|| {
+        let hostname = kh.hostname.clone().unwrap_or_else(|| ip.to_string());
+        known_hosts::lookup_name(&hostname, port)
+    });
+    let stored = stored_keys(&kh, &name);
+    let prefer: Vec<String> = stored.iter().map(|k| k.algo.clone()).collect();
+    let key = match hostkey::fetch_direct(&ip.to_string(), port, &prefer).await {
+        Ok(key) => key,
+        Err(FetchError::Handshake(why)) => {
+            let detail = format!("{ip} port {port} accepts TCP but shows no SSH host key: {why}");
+            return r.fail("tcp", detail, unreached);
+        }
+        Err(e) => {
+            return r.fail(
+                "tcp",
+                format!("cannot reach {ip} port {port}: {e}"),
+                unreached,
+            );
+        }
+    };
+    r.ok(
+        "tcp",
+        format!("{ip} port {port} accepts TCP and shows an SSH host key"),
+    );
+    let mut repair = format!("zssh known-hosts repair --direct {port} {host}");
+    if let Some(f) = &args.ssh_config {
+        repair.push_str(&format!(" --ssh-config {}", f.display()));
+    }
+    let new = key.fingerprint();
+    if stored.contains(&key) {
+        return r.ok(
+            "host key",
+            format!("known_hosts holds the key {ip} shows ({new}, as {name})"),
+        );
+    }
+    // --fix: the repair shows both keys and asks on the terminal before it changes anything.
+    if args.fix && repaired(args, port, host) {
+        let detail = format!("known_hosts now holds the key {ip} shows ({new})");
+        return r.add("host key", Status::Fixed, detail, None);
+    }
+    if stored.is_empty() {
+        return r.add(
+            "host key",
+            Status::Warn,
+            format!(
+                "known_hosts has no entry for {name}: ssh will ask you to trust {new} on first use"
+            ),
+            Some(repair),
+        );
+    }
+    let old: Vec<String> = stored.iter().map(Key::fingerprint).collect();
+    let why = if tunnelled {
+        "through the client the Gateway SSH proxy presents its own host key, not the server's: the entry is the server's key from the direct path (or the proxy's from before the account rotated it)"
+    } else {
+        "the address now reaches a different machine, or its key was changed"
+    };
+    r.fail(
+        "host key",
+        format!("known_hosts holds {} for {name}, but {ip} shows {new}: ssh will refuse (REMOTE HOST IDENTIFICATION HAS CHANGED); {why}", old.join(", ")),
+        format!("{repair} (check {new} with your administrator first); zssh config --warp-targets gives every target one HostKeyAlias for the proxy's key, apart from the server's direct key"),
+    );
+}
+
+/// `zssh known-hosts repair --direct PORT HOST` against the same ssh config; true when it
+/// repaired (it asks first, on the terminal; without one it refuses).
+fn repaired(args: &DoctorArgs, port: u16, host: &str) -> bool {
+    let me = std::env::current_exe().unwrap_or_else(|_| "zssh".into());
+    let mut cmd = std::process::Command::new(me);
+    cmd.args(["known-hosts", "repair", "--direct", &port.to_string(), host]);
+    if let Some(f) = &args.ssh_config {
+        cmd.arg("--ssh-config").arg(f);
+    }
+    cmd.stdout(super::to_stderr())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The keys known_hosts holds (no markers) under `name`, in every file ssh reads.
+fn stored_keys(view: &known_hosts::SshView, name: &str) -> Vec<Key> {
+    let home = crate::paths::home().ok();
+    view.user_files
+        .iter()
+        .chain(&view.global_files)
+        .map(|f| match (f.strip_prefix("~/"), &home) {
+            (Some(rest), Some(h)) => h.join(rest),
+            _ => PathBuf::from(f),
+        })
+        .filter_map(|p| {
+            crate::fsutil::read_regular(&p, crate::userfile::MAX_FILE)
+                .ok()
+                .flatten()
+        })
+        .flat_map(|bytes| KnownHosts::parse(&bytes).lookup(name))
+        .filter(|f| f.marker.is_none())
+        .map(|f| f.key)
+        .collect()
+}
+
+/// What this path cannot carry, when ssh config asks for it.
+fn limits_verdict(r: &mut Report, view: &SshView) {
+    if view.forwards.is_empty() {
+        return;
+    }
+    r.add(
+        "limits",
+        Status::Warn,
+        format!("ssh config asks for {}: the Gateway SSH proxy carries no port, agent or X11 forwarding; sessions are also cut after about 10 h", view.forwards.join(", ")),
+        Some("drop the forwardings for this host; for long work, ControlMaster auto with ControlPersist reconnects at once".into()),
+    );
+}

@@ -1,0 +1,427 @@
+//! `warp-cli target list`: the Access for Infrastructure targets this user may reach, one row per
+//! target, port and username set (client 2024.9.346.0 or later).
+//!
+//! Text: a Unicode box table. Rows are split on `│` and columns found by header prefix (`Target
+//! ID`, `Protocol`, `Port`, `Attributes`, `IP`, `Usernames` — the last reads `Usernames
+//! (examples)` in some versions); the IP cell is `<ip> (<virtual network>)`, usernames are
+//! comma-separated, a cell too long for its column may continue on the next line with the
+//! other cells empty. The same target ID on several rows with the same port is one target with
+//! every username; another port is another [`Target`]. JSON is not documented: an array of
+//! objects with the obvious field names is read when the client offers one. Never panics.
+
+use std::net::IpAddr;
+
+use serde_json::Value;
+
+/// One target this user may reach on one port.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Target {
+    /// The target ID (a UUID).
+    pub id: String,
+    /// The `hostname` attribute (what users call it), when it has one.
+    pub hostname: Option<String>,
+    pub ip: IpAddr,
+    /// The virtual network the IP belongs to, when shown.
+    pub vnet: Option<String>,
+    pub port: u16,
+    /// The UNIX usernames the policy allows here, in the order shown.
+    pub usernames: Vec<String>,
+    /// `SSH` (or what the client says).
+    pub protocol: String,
+}
+
+/// Rows of the same target and port become one target with every username.
+fn merge(rows: Vec<Target>) -> Vec<Target> {
+    let mut out: Vec<Target> = Vec::new();
+    for row in rows {
+        let same = out.iter_mut().find(|t| {
+            t.id == row.id && t.port == row.port && t.ip == row.ip && t.protocol == row.protocol
+        });
+        match same {
+            Some(t) => {
+                for u in row.usernames {
+                    if !t.usernames.contains(&u) {
+                        t.usernames.push(u);
+                    }
+                }
+                if t.hostname.is_none() {
+                    t.hostname = row.hostname;
+                }
+                if t.vnet.is_none() {
+                    t.vnet = row.vnet;
+                }
+            }
+            None => out.push(row),
+        }
+    }
+    out
+}
+
+fn bounded(s: &str) -> String {
+    s.trim().chars().take(200).collect()
+}
+
+/// `alice, bob` → [alice, bob].
+fn usernames(cell: &str) -> Vec<String> {
+    cell.split([',', ' '])
+        .map(bounded)
+        .filter(|u| !u.is_empty())
+        .collect()
+}
+
+/// `10.116.0.3 (a1net)` → the address and the network.
+fn ip_cell(cell: &str) -> Option<(IpAddr, Option<String>)> {
+    let cell = cell.trim();
+    let (addr, rest) = cell.split_once('(').unwrap_or((cell, ""));
+    let ip = addr
+        .split([',', ' '])
+        .find_map(|w| w.trim().parse::<IpAddr>().ok())?;
+    let vnet = rest.rsplit_once(')').map_or(rest, |(v, _)| v).trim();
+    Some((ip, (!vnet.is_empty()).then(|| bounded(vnet))))
+}
+
+/// `hostname: do-target` (maybe among other attributes) → do-target.
+fn hostname_attr(cell: &str) -> Option<String> {
+    let (_, rest) = cell.split_once("hostname:")?;
+    let name = rest.trim().split([',', ' ']).next().unwrap_or("");
+    (!name.is_empty()).then(|| bounded(name))
+}
+
+/// Which cell holds what, from the header row.
+#[derive(Default)]
+struct Columns {
+    id: Option<usize>,
+    protocol: Option<usize>,
+    port: Option<usize>,
+    attributes: Option<usize>,
+    ip: Option<usize>,
+    usernames: Option<usize>,
+}
+
+impl Columns {
+    fn from_header(cells: &[String]) -> Option<Columns> {
+        let mut c = Columns::default();
+        for (i, cell) in cells.iter().enumerate() {
+            let h = cell.to_ascii_lowercase();
+            let slot = if h.starts_with("target id") || h == "id" {
+                &mut c.id
+            } else if h.starts_with("protocol") {
+                &mut c.protocol
+            } else if h.starts_with("port") {
+                &mut c.port
+            } else if h.starts_with("attribute") {
+                &mut c.attributes
+            } else if h.starts_with("ip") {
+                &mut c.ip
+            } else if h.starts_with("username") {
+                &mut c.usernames
+            } else {
+                continue;
+            };
+            slot.get_or_insert(i);
+        }
+        (c.id.is_some() && c.ip.is_some()).then_some(c)
+    }
+
+    fn target(&self, cells: &[String]) -> Option<Target> {
+        let cell = |i: Option<usize>| i.and_then(|i| cells.get(i)).map_or("", |s| s.as_str());
+        let id = bounded(cell(self.id));
+        let (ip, vnet) = ip_cell(cell(self.ip))?;
+        let port = match cell(self.port) {
+            "" => 22,
+            p => p.parse().ok()?,
+        };
+        (!id.is_empty()).then(|| Target {
+            id,
+            hostname: hostname_attr(cell(self.attributes)),
+            ip,
+            vnet,
+            port,
+            usernames: usernames(cell(self.usernames)),
+            protocol: match bounded(cell(self.protocol)) {
+                p if p.is_empty() => "SSH".into(),
+                p => p,
+            },
+        })
+    }
+}
+
+/// The cells of a table line (`│ a │ b │` → [a, b]); `None` for other lines.
+fn cells(line: &str) -> Option<Vec<String>> {
+    let line = line.trim();
+    let inner = line.strip_prefix('│')?;
+    let inner = inner.strip_suffix('│').unwrap_or(inner);
+    Some(inner.split('│').map(|c| c.trim().to_string()).collect())
+}
+
+/// The box table. `None` when there is no header row with a Target ID and an IP column.
+pub fn from_text(text: &str) -> Option<Vec<Target>> {
+    let mut columns: Option<Columns> = None;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    // Whether the last line was a row (so an ID-less line continues it).
+    let mut open = false;
+    for line in text.lines() {
+        let Some(row) = cells(line) else {
+            open = false;
+            continue;
+        };
+        let Some(cols) = &columns else {
+            columns = Columns::from_header(&row);
+            continue;
+        };
+        let id_empty = cols
+            .id
+            .and_then(|i| row.get(i))
+            .is_none_or(|c| c.is_empty());
+        match rows.last_mut() {
+            Some(prev) if open && id_empty => {
+                for (i, c) in row.into_iter().enumerate().filter(|(_, c)| !c.is_empty()) {
+                    match prev.get_mut(i) {
+                        Some(p) if !p.is_empty() => {
+                            p.push(' ');
+                            p.push_str(&c);
+                        }
+                        Some(p) => *p = c,
+                        None => {}
+                    }
+                }
+            }
+            _ => rows.push(row),
+        }
+        open = true;
+    }
+    let cols = columns?;
+    Some(merge(rows.iter().filter_map(|r| cols.target(r)).collect()))
+}
+
+fn field<'a>(v: &'a Value, names: &[&str]) -> Option<&'a Value> {
+    names
+        .iter()
+        .find_map(|n| v.get(*n))
+        .filter(|v| !v.is_null())
+}
+
+fn json_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(bounded(s)),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Array(a) => a.first().and_then(json_text),
+        _ => None,
+    }
+}
+
+/// An IP field: a string (`10.0.0.1` or `10.0.0.1 (net)`), or the API's
+/// `{"ipv4":{"ip_addr":…},"ipv6":{…}}`.
+fn json_ip(v: &Value) -> Option<(IpAddr, Option<String>)> {
+    if let Some(s) = v.as_str() {
+        return ip_cell(s);
+    }
+    ["ipv4", "ipv6"].iter().find_map(|fam| {
+        let inner = v.get(*fam)?;
+        let ip = field(inner, &["ip_addr", "ip", "address"]).and_then(json_text)?;
+        ip_cell(&ip)
+    })
+}
+
+fn json_target(v: &Value) -> Option<Target> {
+    let id = field(v, &["target_id", "id"]).and_then(json_text)?;
+    let (ip, vnet_in_ip) =
+        field(v, &["ip", "ip_address", "ip_addr", "address"]).and_then(json_ip)?;
+    let hostname = field(v, &["hostname"])
+        .or_else(|| v.get("attributes").and_then(|a| field(a, &["hostname"])))
+        .and_then(json_text);
+    let vnet = field(
+        v,
+        &[
+            "virtual_network",
+            "virtual_network_name",
+            "vnet",
+            "vnet_name",
+        ],
+    )
+    .and_then(|n| json_text(n).or_else(|| n.get("name").and_then(json_text)))
+    .or(vnet_in_ip);
+    let port = match field(v, &["port"]) {
+        None => 22,
+        Some(p) => json_text(p)?.parse().ok()?,
+    };
+    let usernames = match field(v, &["usernames", "username"]) {
+        Some(Value::Array(a)) => a.iter().filter_map(json_text).collect(),
+        Some(Value::String(s)) => usernames(s),
+        _ => Vec::new(),
+    };
+    let protocol = field(v, &["protocol"])
+        .and_then(json_text)
+        .unwrap_or_else(|| "SSH".into());
+    Some(Target {
+        id,
+        hostname,
+        ip,
+        vnet,
+        port,
+        usernames,
+        protocol,
+    })
+}
+
+/// The undocumented JSON: an array of targets at the top or under some key. `None` when no
+/// target can be read from it (the caller falls back to the table).
+pub fn from_json(v: &Value) -> Option<Vec<Target>> {
+    let list = match v {
+        Value::Array(a) => a,
+        Value::Object(m) => m.values().find_map(Value::as_array)?,
+        _ => return None,
+    };
+    let targets: Vec<Target> = list.iter().filter_map(json_target).collect();
+    // An empty list is an answer only when the list itself is empty.
+    (!targets.is_empty() || list.is_empty()).then(|| merge(targets))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The sample in warp-path.md.
+    const DOC_TABLE: &str = "\
+╭──────────────────────────────────────┬──────────┬───────┬───────────────────────┬──────────────────────┬────────────╮
+│ Target ID                            │ Protocol │ Port  │ Attributes            │ IP (Virtual Network) │ Usernames  │
+├──────────────────────────────────────┼──────────┼───────┼───────────────────────┼──────────────────────┼────────────┤
+│ 0193f22a-9df3-78e3-b5bb-7ab631903306 │ SSH      │ 22    │ hostname: do-target   │ 10.116.0.3 (a1net)   │ alice      │
+├──────────────────────────────────────┼──────────┼───────┼───────────────────────┼──────────────────────┼────────────┤
+│ 01943cff-6130-7989-8bff-cbc02b59a2b1 │ SSH      │ 80    │ hostname: az-target   │ 172.16.0.0 (b1net)   │ alice, bob │
+╰──────────────────────────────────────┴──────────┴───────┴───────────────────────┴──────────────────────┴────────────╯
+";
+
+    fn doc_targets() -> Vec<Target> {
+        vec![
+            Target {
+                id: "0193f22a-9df3-78e3-b5bb-7ab631903306".into(),
+                hostname: Some("do-target".into()),
+                ip: "10.116.0.3".parse().unwrap(),
+                vnet: Some("a1net".into()),
+                port: 22,
+                usernames: vec!["alice".into()],
+                protocol: "SSH".into(),
+            },
+            Target {
+                id: "01943cff-6130-7989-8bff-cbc02b59a2b1".into(),
+                hostname: Some("az-target".into()),
+                ip: "172.16.0.0".parse().unwrap(),
+                vnet: Some("b1net".into()),
+                port: 80,
+                usernames: vec!["alice".into(), "bob".into()],
+                protocol: "SSH".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn the_documented_table_and_its_header_variants() {
+        let examples = DOC_TABLE.replace("│ Usernames  │", "│ Usernames (examples) │");
+        let reordered = "\
+│ IP (Virtual Network) │ Target ID                            │ Usernames │
+│ 10.116.0.3 (a1net)   │ 0193f22a-9df3-78e3-b5bb-7ab631903306 │ alice     │
+";
+        for (name, text) in [("doc", DOC_TABLE.to_string()), ("examples", examples)] {
+            assert_eq!(from_text(&text).unwrap(), doc_targets(), "{name}");
+        }
+        let r = from_text(reordered).unwrap();
+        assert_eq!(
+            (r[0].ip.to_string(), r[0].port, r[0].hostname.clone()),
+            ("10.116.0.3".into(), 22, None)
+        );
+        // No table: not a target list (an empty table is an empty list).
+        assert!(from_text("Status update: Connected\n").is_none());
+        let header_only: String = DOC_TABLE
+            .lines()
+            .take(3)
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_eq!(from_text(&header_only).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn repeated_ids_wrapped_cells_and_bad_rows() {
+        let text = "\
+│ Target ID │ Protocol │ Port │ Attributes          │ IP (Virtual Network)  │ Usernames (examples) │
+├───────────┼──────────┼──────┼─────────────────────┼───────────────────────┼──────────────────────┤
+│ t1        │ SSH      │ 22   │ hostname: web       │ 198.51.100.7 (prod)   │ alice,               │
+│           │          │      │                     │                       │ bob                  │
+├───────────┼──────────┼──────┼─────────────────────┼───────────────────────┼──────────────────────┤
+│ t1        │ SSH      │ 22   │ hostname: web       │ 198.51.100.7 (prod)   │ carol, alice         │
+├───────────┼──────────┼──────┼─────────────────────┼───────────────────────┼──────────────────────┤
+│ t1        │ SSH      │ 2222 │ hostname: web       │ 198.51.100.7 (prod)   │ root                 │
+├───────────┼──────────┼──────┼─────────────────────┼───────────────────────┼──────────────────────┤
+│ t2        │ SSH      │ 22   │ hostname: db, os: x │ 2001:db8::5           │                      │
+├───────────┼──────────┼──────┼─────────────────────┼───────────────────────┼──────────────────────┤
+│ t3        │ SSH      │ huge │ hostname: bad       │ 203.0.113.9           │ x                    │
+│ t4        │ SSH      │ 22   │                     │ not-an-ip (prod)      │ x                    │
+";
+        let t = from_text(text).unwrap();
+        let got: Vec<(String, u16, Vec<String>)> = t
+            .iter()
+            .map(|t| (t.id.clone(), t.port, t.usernames.clone()))
+            .collect();
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            got,
+            vec![
+                ("t1".into(), 22, s(&["alice", "bob", "carol"])),
+                ("t1".into(), 2222, s(&["root"])),
+                ("t2".into(), 22, vec![]),
+            ]
+        );
+        assert_eq!(t[2].hostname.as_deref(), Some("db"));
+        assert_eq!(t[2].vnet, None);
+        assert_eq!(t[0].vnet.as_deref(), Some("prod"));
+    }
+
+    #[test]
+    fn json_when_the_client_offers_it() {
+        let cases: Vec<(Value, Option<usize>)> = vec![
+            (
+                serde_json::json!([{"target_id": "t1", "hostname": "web", "ip": "198.51.100.7 (prod)", "port": 22, "usernames": ["alice", "bob"], "protocol": "SSH"}]),
+                Some(1),
+            ),
+            (
+                serde_json::json!({"targets": [{"id": "t1", "attributes": {"hostname": ["web"]},
+                "ip": {"ipv4": {"ip_addr": "198.51.100.7", "virtual_network_id": "x"}}, "virtual_network": {"name": "prod"},
+                "port": "22", "usernames": "alice, bob"}]}),
+                Some(1),
+            ),
+            (serde_json::json!({"targets": []}), Some(0)),
+            (serde_json::json!({"status": "Connected"}), None),
+            (
+                serde_json::json!({"virtual_networks": [{"id": "a", "name": "b"}]}),
+                None,
+            ),
+            (serde_json::json!("text"), None),
+        ];
+        for (v, n) in cases {
+            let got = from_json(&v);
+            assert_eq!(got.as_ref().map(Vec::len), n, "{v}");
+            if let Some(t) = got.and_then(|t| t.into_iter().next()) {
+                assert_eq!(
+                    (t.id.as_str(), t.hostname.as_deref(), t.vnet.as_deref()),
+                    ("t1", Some("web"), Some("prod")),
+                    "{v}"
+                );
+                assert_eq!(t.usernames, vec!["alice".to_string(), "bob".into()], "{v}");
+                assert_eq!(t.ip.to_string(), "198.51.100.7");
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn arbitrary_input_never_panics(rows in proptest::collection::vec("[│ a-z0-9.:,()\\-]{0,60}", 0..8), s in "\\PC{0,80}") {
+            let text = format!("│ Target ID │ Port │ IP │ Usernames │\n{}\n{s}", rows.join("\n"));
+            let _ = from_text(&text);
+            let _ = from_text(&s);
+            let _ = from_json(&serde_json::json!([{"id": s, "ip": s, "port": s, "usernames": [s, 1]}]));
+            let _ = from_json(&serde_json::json!({"t": [{"id": 1, "ip": {"ipv4": {"ip_addr": s}}, "port": -1}]}));
+        }
+    }
+}
