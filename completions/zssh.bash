@@ -43,6 +43,9 @@ _zssh() {
             zssh,logout)
                 cmd="zssh__subcmd__logout"
                 ;;
+            zssh,logs)
+                cmd="zssh__subcmd__logs"
+                ;;
             zssh,proxy)
                 cmd="zssh__subcmd__proxy"
                 ;;
@@ -88,11 +91,23 @@ _zssh() {
             zssh__subcmd__known__subcmd__hosts,repair)
                 cmd="zssh__subcmd__known__subcmd__hosts__subcmd__repair"
                 ;;
+            zssh__subcmd__logs,decrypt)
+                cmd="zssh__subcmd__logs__subcmd__decrypt"
+                ;;
+            zssh__subcmd__logs,generate-key-pair)
+                cmd="zssh__subcmd__logs__subcmd__generate__subcmd__key__subcmd__pair"
+                ;;
+            zssh__subcmd__logs,keygen)
+                cmd="zssh__subcmd__logs__subcmd__generate__subcmd__key__subcmd__pair"
+                ;;
             zssh__subcmd__server,check)
                 cmd="zssh__subcmd__server__subcmd__check"
                 ;;
             zssh__subcmd__server,fetch-ca)
                 cmd="zssh__subcmd__server__subcmd__fetch__subcmd__ca"
+                ;;
+            zssh__subcmd__server,log-key)
+                cmd="zssh__subcmd__server__subcmd__log__subcmd__key"
                 ;;
             zssh__subcmd__server,trust-ca)
                 cmd="zssh__subcmd__server__subcmd__trust__subcmd__ca"
@@ -104,7 +119,7 @@ _zssh() {
 
     case "${cmd}" in
         zssh)
-            opts="-h -V --loglevel --log-level --logfile --help --version proxy login logout status token cert config known-hosts doctor server cidr targets access generate"
+            opts="-h -V --loglevel --log-level --logfile --help --version proxy login logout status token cert config known-hosts doctor server cidr logs targets access generate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -769,6 +784,128 @@ _zssh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zssh__subcmd__logs)
+            opts="-h --loglevel --log-level --logfile --help generate-key-pair keygen decrypt"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --loglevel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --logfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__logs__subcmd__decrypt)
+            opts="-i -k -o -r -h --input --key --output --replay --format --partial --force --speed --max-idle --loglevel --log-level --logfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --input)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "zip asciicast text jsonl" -- "${cur}"))
+                    return 0
+                    ;;
+                --speed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-idle)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --loglevel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --logfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__logs__subcmd__generate__subcmd__key__subcmd__pair)
+            opts="-o -h --output --force --loglevel --log-level --logfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --loglevel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --logfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zssh__subcmd__proxy)
             opts="-T -L -H -h --tunnel-host --hostname --destination --listener --url --header --id --service-token-id --secret --service-token-secret --keepalive --connect-timeout --log-directory --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -860,7 +997,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__server)
-            opts="-h --loglevel --log-level --logfile --help trust-ca check fetch-ca"
+            opts="-h --loglevel --log-level --logfile --help trust-ca check fetch-ca log-key"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -927,6 +1064,40 @@ _zssh() {
             fi
             case "${prev}" in
                 --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --loglevel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --logfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__server__subcmd__log__subcmd__key)
+            opts="-y -h --account --public-key --show --disable --yes --loglevel --log-level --logfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --public-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -34,8 +34,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand config 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh''s). With --warp-targets, for the targets the Cloudflare One Client lists instead'
             cand known-hosts 'Check or repair known_hosts entries for a host behind the edge (after its host key changed, or after routing through the edge changed the key ssh sees)'
             cand doctor 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found'
-            cand server 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA'
+            cand server 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA, set the session-log key'
             cand cidr 'CIDR arithmetic for Split Tunnel lists'
+            cand logs 'Session command logs of Access for Infrastructure: make the key pair they are encrypted to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags)'
             cand targets 'List the Access for Infrastructure targets this user may reach through the Cloudflare One Client (`warp-cli target list`): hostname, IP, virtual network, port, usernames, and whether the kernel routes the IP through the client now'
             cand access 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
             cand generate 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
@@ -196,6 +197,7 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand trust-ca 'Make sshd trust the Access SSH CA (dry run unless --apply)'
             cand check 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
             cand fetch-ca 'Get the account''s SSH CA public key through the Cloudflare API (token from the environment)'
+            cand log-key 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)'
         }
         &'zssh;server;trust-ca'= {
             cand --ca-key 'The CA public key file, or - for standard input'
@@ -225,6 +227,19 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'zssh;server;log-key'= {
+            cand --account 'The Cloudflare account ID'
+            cand --public-key 'Upload this public key (NAME.pub from `zssh logs generate-key-pair -o NAME`): new sessions'' command logs are encrypted to it'
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand --show 'Print the current settings: public_key, seed_id, created_at, updated_at'
+            cand --disable 'Clear the public key, which stops command logging for new sessions (asks first)'
+            cand -y 'With --disable: don''t ask'
+            cand --yes 'With --disable: don''t ask'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'zssh;cidr'= {
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
@@ -238,6 +253,56 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;logs'= {
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand generate-key-pair 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
+            cand keygen 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
+            cand decrypt 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool''s files), asciicast, a transcript or JSON lines, or replay it here'
+        }
+        &'zssh;logs;generate-key-pair'= {
+            cand -o 'The private key file to write; the public key goes to NAME.pub'
+            cand --output 'The private key file to write; the public key goes to NAME.pub'
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand --force 'Replace existing key files (logs encrypted to the old key can no longer be read with the new one)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;logs;keygen'= {
+            cand -o 'The private key file to write; the public key goes to NAME.pub'
+            cand --output 'The private key file to write; the public key goes to NAME.pub'
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand --force 'Replace existing key files (logs encrypted to the old key can no longer be read with the new one)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;logs;decrypt'= {
+            cand -i 'The encrypted session log'
+            cand --input 'The encrypted session log'
+            cand -k 'The private key file (base64, as `generate-key-pair` writes it; whitespace around it is ignored)'
+            cand --key 'The private key file (base64, as `generate-key-pair` writes it; whitespace around it is ignored)'
+            cand -o 'Where to write the result (default: FILE-decrypted.zip, or FILE.cast, FILE.txt, FILE.jsonl for the other formats); - for standard output (not with zip)'
+            cand --output 'Where to write the result (default: FILE-decrypted.zip, or FILE.cast, FILE.txt, FILE.jsonl for the other formats); - for standard output (not with zip)'
+            cand --format 'The output format: zip (a stored ZIP with the reference tool''s files: term_data.txt and term_times.txt, scriptreplay''s pair, for terminal sessions; data_from_client.txt and data_from_server.txt otherwise), asciicast (v2, for `asciinema play`; timing kept for sessions without a terminal too), text (what the terminal showed, between a start and an end line) or jsonl (one JSON object per packet: time, elapsed_us, source, code, data in base64)'
+            cand --speed 'With --replay: play this many times faster (0.5 is half speed)'
+            cand --max-idle 'With --replay: shorten every pause longer than S seconds to S'
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand -r 'Play the session in this terminal, with its timing (what the server showed)'
+            cand --replay 'Play the session in this terminal, with its timing (what the server showed)'
+            cand --partial 'When the log is truncated or damaged, keep what was decrypted before the damage (the command still fails, with the error)'
+            cand --force 'Replace OUT if it exists'
             cand -h 'Print help'
             cand --help 'Print help'
         }

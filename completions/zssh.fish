@@ -37,8 +37,9 @@ complete -c zssh -n "__fish_zssh_needs_command" -f -a "cert" -d 'Get a short-liv
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "config" -d 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh\'s). With --warp-targets, for the targets the Cloudflare One Client lists instead'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "known-hosts" -d 'Check or repair known_hosts entries for a host behind the edge (after its host key changed, or after routing through the edge changed the key ssh sees)'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "doctor" -d 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found'
-complete -c zssh -n "__fish_zssh_needs_command" -f -a "server" -d 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "server" -d 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA, set the session-log key'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "cidr" -d 'CIDR arithmetic for Split Tunnel lists'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "logs" -d 'Session command logs of Access for Infrastructure: make the key pair they are encrypted to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags)'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "targets" -d 'List the Access for Infrastructure targets this user may reach through the Cloudflare One Client (`warp-cli target list`): hostname, IP, virtual network, port, usernames, and whether the kernel routes the IP through the client now'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "access" -d 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "generate" -d 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
@@ -129,12 +130,13 @@ complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l logfile -d 'Write l
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l fix -d 'Perform the safe repairs (drop bad tokens, clear dead locks, renew the certificate, repair known_hosts after confirmation)'
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l json -d 'Print the verdicts as JSON'
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -l logfile -d 'Write logs to this file instead of stderr' -r -F
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -f -a "trust-ca" -d 'Make sshd trust the Access SSH CA (dry run unless --apply)'
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -f -a "check" -d 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca" -f -a "fetch-ca" -d 'Get the account\'s SSH CA public key through the Cloudflare API (token from the environment)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -f -a "trust-ca" -d 'Make sshd trust the Access SSH CA (dry run unless --apply)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -f -a "check" -d 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -f -a "fetch-ca" -d 'Get the account\'s SSH CA public key through the Cloudflare API (token from the environment)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -f -a "log-key" -d 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)'
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from trust-ca" -l ca-key -d 'The CA public key file, or - for standard input' -r
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from trust-ca" -l sshd-config -d 'The sshd configuration file' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from trust-ca" -l ca-file -d 'Where trusted CA keys are kept' -r -F
@@ -151,6 +153,14 @@ complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from fetch-ca" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from fetch-ca" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from fetch-ca" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l account -d 'The Cloudflare account ID' -r
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l public-key -d 'Upload this public key (NAME.pub from `zssh logs generate-key-pair -o NAME`): new sessions\' command logs are encrypted to it' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l show -d 'Print the current settings: public_key, seed_id, created_at, updated_at'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l disable -d 'Clear the public key, which stops command logging for new sessions (asks first)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -s y -l yes -d 'With --disable: don\'t ask'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -s h -l help -d 'Print help'
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude" -s h -l help -d 'Print help'
@@ -159,6 +169,37 @@ complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcomma
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -f -a "generate-key-pair" -d 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -f -a "keygen" -d 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -f -a "decrypt" -d 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool\'s files), asciicast, a transcript or JSON lines, or replay it here'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from generate-key-pair" -s o -l output -d 'The private key file to write; the public key goes to NAME.pub' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from generate-key-pair" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from generate-key-pair" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from generate-key-pair" -l force -d 'Replace existing key files (logs encrypted to the old key can no longer be read with the new one)'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from generate-key-pair" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from keygen" -s o -l output -d 'The private key file to write; the public key goes to NAME.pub' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from keygen" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from keygen" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from keygen" -l force -d 'Replace existing key files (logs encrypted to the old key can no longer be read with the new one)'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from keygen" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -s i -l input -d 'The encrypted session log' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -s k -l key -d 'The private key file (base64, as `generate-key-pair` writes it; whitespace around it is ignored)' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -s o -l output -d 'Where to write the result (default: FILE-decrypted.zip, or FILE.cast, FILE.txt, FILE.jsonl for the other formats); - for standard output (not with zip)' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l format -d 'The output format: zip (a stored ZIP with the reference tool\'s files: term_data.txt and term_times.txt, scriptreplay\'s pair, for terminal sessions; data_from_client.txt and data_from_server.txt otherwise), asciicast (v2, for `asciinema play`; timing kept for sessions without a terminal too), text (what the terminal showed, between a start and an end line) or jsonl (one JSON object per packet: time, elapsed_us, source, code, data in base64)' -r -f -a "zip\t'A stored ZIP with the reference tool\'s files: term_data.txt and term_times.txt (scriptreplay) for terminal sessions, data_from_client.txt and data_from_server.txt otherwise'
+asciicast\t'asciicast v2, for `asciinema play` (timing kept for sessions without a terminal too)'
+text\t'What the terminal showed (the server\'s bytes) between a start and an end line'
+jsonl\t'One JSON object per packet: time, elapsed_us, source (client or server), code, data (base64)'"
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l speed -d 'With --replay: play this many times faster (0.5 is half speed)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l max-idle -d 'With --replay: shorten every pause longer than S seconds to S' -r
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -s r -l replay -d 'Play the session in this terminal, with its timing (what the server showed)'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l partial -d 'When the log is truncated or damaged, keep what was decrypted before the damage (the command still fails, with the error)'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l force -d 'Replace OUT if it exists'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -s h -l help -d 'Print help'
 complete -c zssh -n "__fish_zssh_using_subcommand targets" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand targets" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand targets" -l json -d 'Print JSON instead of a table'

@@ -108,13 +108,19 @@ pub enum Command {
     /// Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found.
     Doctor(DoctorArgs),
 
-    /// Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA.
+    /// Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA, set the
+    /// session-log key.
     #[command(subcommand)]
     Server(ServerCommand),
 
     /// CIDR arithmetic for Split Tunnel lists.
     #[command(subcommand)]
     Cidr(CidrCommand),
+
+    /// Session command logs of Access for Infrastructure: make the key pair they are encrypted
+    /// to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags).
+    #[command(subcommand)]
+    Logs(LogsCommand),
 
     /// List the Access for Infrastructure targets this user may reach through the Cloudflare One
     /// Client (`warp-cli target list`): hostname, IP, virtual network, port, usernames, and
@@ -251,6 +257,41 @@ pub enum ServerCommand {
     Check(ServerCheckArgs),
     /// Get the account's SSH CA public key through the Cloudflare API (token from the environment).
     FetchCa(FetchCaArgs),
+    /// Set, show or clear the public key that SSH session command logs are encrypted to
+    /// (Cloudflare API; token from the environment).
+    #[command(
+        after_help = "Examples:\n  zssh logs generate-key-pair -o ~/.ssh/session-logs\n  CLOUDFLARE_API_TOKEN=... zssh server log-key --account ID --public-key ~/.ssh/session-logs.pub\n  zssh server log-key --account ID --show\n  zssh server log-key --account ID --disable"
+    )]
+    LogKey(LogKeyArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct LogKeyArgs {
+    /// The Cloudflare account ID.
+    #[arg(long, value_name = "ID")]
+    pub account: String,
+
+    /// Upload this public key (NAME.pub from `zssh logs generate-key-pair -o NAME`): new
+    /// sessions' command logs are encrypted to it.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present_any = ["show", "disable"],
+        conflicts_with_all = ["show", "disable"]
+    )]
+    pub public_key: Option<PathBuf>,
+
+    /// Print the current settings: public_key, seed_id, created_at, updated_at.
+    #[arg(long, conflicts_with = "disable")]
+    pub show: bool,
+
+    /// Clear the public key, which stops command logging for new sessions (asks first).
+    #[arg(long)]
+    pub disable: bool,
+
+    /// With --disable: don't ask.
+    #[arg(long, short = 'y', requires = "disable")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -288,6 +329,125 @@ pub struct FetchCaArgs {
     /// The Cloudflare account ID.
     #[arg(long, value_name = "ID")]
     pub account: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogsCommand {
+    /// Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600)
+    /// and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`).
+    #[command(
+        visible_alias = "keygen",
+        after_help = "Examples:\n  zssh logs generate-key-pair -o ~/.ssh/session-logs\n  zssh logs keygen -o sshkey   # sshkey and sshkey.pub, as ssh-log-cli names them"
+    )]
+    GenerateKeyPair(LogsKeygenArgs),
+
+    /// Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the
+    /// reference tool's files), asciicast, a transcript or JSON lines, or replay it here.
+    #[command(
+        after_help = "Examples:\n  zssh logs decrypt -i sshlog -k sshkey   # writes sshlog-decrypted.zip\n  zssh logs decrypt -i sshlog -k sshkey --format asciicast -o s.cast   # asciinema play s.cast\n  zssh logs decrypt -i sshlog -k sshkey -r --speed 2 --max-idle 1\n  zssh logs decrypt -i sshlog -k sshkey --format jsonl -o - | jq -r .source"
+    )]
+    Decrypt(LogsDecryptArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct LogsKeygenArgs {
+    /// The private key file to write; the public key goes to NAME.pub.
+    #[arg(
+        short = 'o',
+        long = "output",
+        alias = "output-file-name",
+        value_name = "NAME"
+    )]
+    pub output: PathBuf,
+
+    /// Replace existing key files (logs encrypted to the old key can no longer be read with
+    /// the new one).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// What `zssh logs decrypt` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// A stored ZIP with the reference tool's files: term_data.txt and term_times.txt
+    /// (scriptreplay) for terminal sessions, data_from_client.txt and data_from_server.txt
+    /// otherwise.
+    Zip,
+    /// asciicast v2, for `asciinema play` (timing kept for sessions without a terminal too).
+    Asciicast,
+    /// What the terminal showed (the server's bytes) between a start and an end line.
+    Text,
+    /// One JSON object per packet: time, elapsed_us, source (client or server), code, data (base64).
+    Jsonl,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct LogsDecryptArgs {
+    /// The encrypted session log.
+    #[arg(
+        short = 'i',
+        long = "input",
+        alias = "input-filename",
+        value_name = "FILE"
+    )]
+    pub input: PathBuf,
+
+    /// The private key file (base64, as `generate-key-pair` writes it; whitespace around it is
+    /// ignored).
+    #[arg(
+        short = 'k',
+        long = "key",
+        alias = "private-key-filename",
+        value_name = "FILE"
+    )]
+    pub key: PathBuf,
+
+    /// Where to write the result (default: FILE-decrypted.zip, or FILE.cast, FILE.txt,
+    /// FILE.jsonl for the other formats); - for standard output (not with zip).
+    #[arg(
+        short = 'o',
+        long = "output",
+        alias = "output-file-name",
+        value_name = "OUT",
+        conflicts_with = "replay"
+    )]
+    pub output: Option<PathBuf>,
+
+    /// Play the session in this terminal, with its timing (what the server showed).
+    #[arg(short = 'r', long)]
+    pub replay: bool,
+
+    /// The output format: zip (a stored ZIP with the reference tool's files: term_data.txt and
+    /// term_times.txt, scriptreplay's pair, for terminal sessions; data_from_client.txt and
+    /// data_from_server.txt otherwise), asciicast (v2, for `asciinema play`; timing kept for
+    /// sessions without a terminal too), text (what the terminal showed, between a start and an
+    /// end line) or jsonl (one JSON object per packet: time, elapsed_us, source, code, data in
+    /// base64).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "zip",
+        hide_possible_values = true,
+        conflicts_with = "replay"
+    )]
+    pub format: LogFormat,
+
+    /// When the log is truncated or damaged, keep what was decrypted before the damage (the
+    /// command still fails, with the error).
+    #[arg(long, conflicts_with = "replay")]
+    pub partial: bool,
+
+    /// Replace OUT if it exists.
+    #[arg(long, conflicts_with = "replay")]
+    pub force: bool,
+
+    /// With --replay: play this many times faster (0.5 is half speed).
+    #[arg(long, value_name = "X", default_value = "1", requires = "replay")]
+    pub speed: f64,
+
+    /// With --replay: shorten every pause longer than S seconds to S.
+    #[arg(long, value_name = "S", requires = "replay")]
+    pub max_idle: Option<f64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,6 +14,8 @@ pub enum Exit {
     Local,
     Broken,
     Warp,
+    BadLog,
+    WrongKey,
     Interrupted,
 }
 
@@ -30,6 +32,8 @@ impl Exit {
             Exit::Local => 7,
             Exit::Broken => 8,
             Exit::Warp => 9,
+            Exit::BadLog => 10,
+            Exit::WrongKey => 11,
             Exit::Interrupted => 130,
         }
     }
@@ -76,6 +80,14 @@ pub const TABLE: &[(Exit, &str)] = &[
     (
         Exit::Warp,
         "targets, config --warp-targets: the Cloudflare One Client (warp-cli) is missing, its daemon is not running, it is not connected, or it gave no usable answer (or no SSH target)",
+    ),
+    (
+        Exit::BadLog,
+        "logs decrypt: the input is not a session log, or it is truncated or damaged, or its times go backwards (with --partial, what was decrypted before the damage is still written)",
+    ),
+    (
+        Exit::WrongKey,
+        "logs decrypt: the private key does not open the log (it was encrypted to another public key)",
     ),
     (Exit::Interrupted, "interrupted by a signal (Ctrl-C)"),
 ];

@@ -58,6 +58,52 @@ pub fn replace_atomically(path: &Path, bytes: &[u8], mode: u32) -> std::io::Resu
     Ok(())
 }
 
+/// Write a new file at `path` atomically (synced temp + rename) with permission bits `mode`;
+/// unless `replace`, an existing `path` is left alone and the write fails with `AlreadyExists`
+/// (checked by the rename itself, so a file created meanwhile is not clobbered either).
+pub fn write_new(path: &Path, bytes: &[u8], mode: u32, replace: bool) -> std::io::Result<()> {
+    let tmp = synced_temp(path, bytes, Perms::mode(mode))?;
+    commit_temp(tmp, path, replace)
+}
+
+/// An empty temp file beside `path` with permission bits `mode`, for output streamed in and
+/// then moved into place with [`commit_temp`] (removed if dropped before).
+pub fn temp_beside(path: &Path, mode: u32) -> std::io::Result<tempfile::NamedTempFile> {
+    synced_temp(path, b"", Perms::mode(mode))
+}
+
+/// fsync `tmp` and rename it to `path` (refusing to replace an existing `path` unless
+/// `replace`), then make the rename durable.
+pub fn commit_temp(
+    tmp: tempfile::NamedTempFile,
+    path: &Path,
+    replace: bool,
+) -> std::io::Result<()> {
+    tmp.as_file().sync_all()?;
+    if replace {
+        tmp.persist(path).map_err(|e| e.error)?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    }
+    sync_dir(path);
+    Ok(())
+}
+
+/// Whether everyone may create and rename files in `dir` (false off unix, and for a directory
+/// that cannot be read).
+pub fn world_writable_dir(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o002 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        false
+    }
+}
+
 /// The directory `path` is in (`.` for a bare file name).
 pub fn dir_of(path: &Path) -> &Path {
     match path.parent() {

@@ -22,6 +22,18 @@ pub fn span(secs: i64) -> String {
 
 /// A UTC timestamp, "2026-11-22 10:04 UTC".
 pub fn utc(epoch: i64) -> String {
+    let (y, m, d, h, min, _) = civil(epoch);
+    format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02} UTC")
+}
+
+/// A UTC timestamp to the second, as `script(1)` logs write it: "2023-11-14 22:13:20+00".
+pub fn utc_seconds(epoch: i64) -> String {
+    let (y, m, d, h, min, s) = civil(epoch);
+    format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02}:{s:02}+00")
+}
+
+/// (year, month, day, hour, minute, second) in UTC.
+fn civil(epoch: i64) -> (i64, i64, i64, i64, i64, i64) {
     let days = epoch.div_euclid(86_400);
     let rem = epoch.rem_euclid(86_400);
     // Civil-from-days (proleptic Gregorian), Howard Hinnant's algorithm.
@@ -34,11 +46,7 @@ pub fn utc(epoch: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60
-    )
+    (y, m, d, rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// "3 h ago (2026-11-22 10:04 UTC)" or "in 4 min (…)".
@@ -59,6 +67,8 @@ mod tests {
     fn formats() {
         assert_eq!(utc(0), "1970-01-01 00:00 UTC");
         assert_eq!(utc(1_795_343_040), "2026-11-22 10:24 UTC");
+        assert_eq!(utc_seconds(1_700_000_002), "2023-11-14 22:13:22+00");
+        assert_eq!(utc_seconds(0), "1970-01-01 00:00:00+00");
         assert_eq!(span(45), "45 s");
         assert_eq!(span(-600), "10 min");
         assert_eq!(span(3 * 3600), "3 h");

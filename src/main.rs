@@ -20,6 +20,7 @@ mod paths;
 mod secret;
 mod ssh_config;
 mod sshd_config;
+mod sshlog;
 mod textdiff;
 mod token_store;
 mod ui;

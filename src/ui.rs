@@ -117,6 +117,35 @@ impl Progress for LoginUi {
     }
 }
 
+/// Ask a yes/no question on the terminal (`/dev/tty`, so it works with stdout redirected):
+/// `Some(true)` only for y or yes. `None`: there is no terminal to ask on, or
+/// `ZSSH_NONINTERACTIVE=1`; the caller words the error (usually: pass --yes).
+pub fn ask_yes_no(question: &str) -> Option<bool> {
+    use std::io::{BufRead, Write};
+    let noninteractive =
+        std::env::var_os("ZSSH_NONINTERACTIVE").is_some_and(|v| !v.is_empty() && v != "0");
+    if noninteractive {
+        return None;
+    }
+    let mut tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .ok()?;
+    // Whatever was printed before the question is out first.
+    let _ = write_stdout(b"");
+    write!(tty, "{question} [y/N] ")
+        .and_then(|_| tty.flush())
+        .ok()?;
+    let mut answer = String::new();
+    std::io::BufReader::new(tty).read_line(&mut answer).ok()?;
+    Some(is_yes(&answer))
+}
+
+fn is_yes(answer: &str) -> bool {
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
 /// The one writer of zssh's results on stdout (the relay's origin bytes in `proxy` go through
 /// their own raw descriptor in `edge::tunnel`). Writes everything and flushes.
 #[allow(clippy::disallowed_methods)] // the one place that may take std::io::stdout
@@ -147,4 +176,24 @@ macro_rules! outln {
         line.push('\n');
         $crate::ui::print(&line)
     }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers() {
+        for (a, want) in [
+            ("y\n", true),
+            ("YES\r\n", true),
+            (" yes ", true),
+            ("\n", false),
+            ("n\n", false),
+            ("yep\n", false),
+            ("", false),
+        ] {
+            assert_eq!(is_yes(a), want, "{a:?}");
+        }
+    }
 }

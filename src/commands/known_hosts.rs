@@ -24,7 +24,6 @@
 //! Exit status: check → 0 when known_hosts accepts the key, 1 (`Exit::Failure`) when it differs or
 //! is missing; repair → 0 when repaired or already correct, 1 when the answer was no.
 
-use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -727,62 +726,22 @@ fn backup_path(file: &Path) -> PathBuf {
     userfile::with_suffix(file, BACKUP_SUFFIX)
 }
 
-/// Ask a yes/no question on the terminal; no terminal (or `ZSSH_NONINTERACTIVE=1`) is an error
-/// that says to pass --yes.
+/// Ask before changing known_hosts; no terminal (or `ZSSH_NONINTERACTIVE=1`) is an error that
+/// says to pass --yes.
 fn confirm(question: &str, again: &str) -> Result<bool, UserError> {
-    let no_terminal = || {
+    crate::ui::ask_yes_no(question).ok_or_else(|| {
         UserError::usage(
             "zssh asks before changing known_hosts, and there is no terminal to ask on",
             format!(
                 "check the fingerprints above, then run: zssh known-hosts repair --yes {again}"
             ),
         )
-    };
-    let noninteractive =
-        std::env::var_os("ZSSH_NONINTERACTIVE").is_some_and(|v| !v.is_empty() && v != "0");
-    if noninteractive {
-        return Err(no_terminal());
-    }
-    let Ok(mut tty) = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-    else {
-        return Err(no_terminal());
-    };
-    let _ = crate::ui::write_stdout(b"");
-    write!(tty, "{question} [y/N] ")
-        .and_then(|_| tty.flush())
-        .map_err(|_| no_terminal())?;
-    let mut answer = String::new();
-    std::io::BufReader::new(tty)
-        .read_line(&mut answer)
-        .map_err(|_| no_terminal())?;
-    Ok(is_yes(&answer))
-}
-
-fn is_yes(answer: &str) -> bool {
-    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn answers() {
-        for (a, want) in [
-            ("y\n", true),
-            ("YES\r\n", true),
-            (" yes ", true),
-            ("\n", false),
-            ("n\n", false),
-            ("yep\n", false),
-            ("", false),
-        ] {
-            assert_eq!(is_yes(a), want, "{a:?}");
-        }
-    }
 
     #[test]
     fn hosts() {

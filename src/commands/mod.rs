@@ -10,6 +10,7 @@ pub mod generate;
 pub mod known_hosts;
 pub mod login;
 pub mod logout;
+pub mod logs;
 pub mod proxy;
 pub mod server;
 pub mod status;
@@ -29,6 +30,7 @@ pub async fn run(command: Command) -> Result<Exit, UserError> {
         Command::Doctor(args) => doctor::run(args).await,
         Command::Server(cmd) => server::run(cmd).await,
         Command::Cidr(cmd) => cidr::run(cmd),
+        Command::Logs(cmd) => logs::run(cmd).await,
         Command::KnownHosts(cmd) => known_hosts::run(cmd).await,
         Command::Logout(args) => logout::run(args),
         Command::Status(args) => status::run(args),

@@ -1,14 +1,18 @@
 //! `zssh server`: helpers run on a target server, one module each: `trust-ca` makes sshd trust
 //! the Access SSH CA (dry run unless `--apply`; [`trust_ca`]), `check` reports whether it does
 //! and whether the ssh port still answers directly ([`check`]), `fetch-ca` prints the account's
-//! CA key ([`fetch_ca`]). This file finds sshd and asks it what it makes of a configuration.
+//! CA key ([`fetch_ca`]), `log-key` sets the key session command logs are encrypted to
+//! ([`log_key`]; both through the Cloudflare API client in [`api`]). This file finds sshd and
+//! asks it what it makes of a configuration.
 //!
 //! What sshd makes of its configuration is asked from sshd itself (`sshd -T -f FILE`); edits are
 //! validated with `sshd -t` on a staged copy before the file is replaced, so a failure changes
 //! nothing.
 
+mod api;
 mod check;
 mod fetch_ca;
+mod log_key;
 mod trust_ca;
 
 use std::io::Read;
@@ -25,6 +29,7 @@ pub async fn run(cmd: ServerCommand) -> Result<Exit, UserError> {
         ServerCommand::TrustCa(args) => trust_ca::run(args),
         ServerCommand::Check(args) => check::run(args).await,
         ServerCommand::FetchCa(args) => fetch_ca::run(args).await,
+        ServerCommand::LogKey(args) => log_key::run(args).await,
     }
 }
 

@@ -1,5 +1,5 @@
-//! An emulated Cloudflare API (the gateway_ca endpoints) served over TLS on 127.0.0.1, for
-//! `zssh server fetch-ca`: reached through `ZSSH_CONNECT_TO` and trusted through `SSL_CERT_FILE`.
+//! An emulated Cloudflare API served over TLS on 127.0.0.1, for `zssh server fetch-ca` and
+//! `log-key`: reached through `ZSSH_CONNECT_TO` and trusted through `SSL_CERT_FILE`.
 //! The TLS certificates come from the `openssl` command; the server is rustls.
 
 use std::io::{Read, Write};
@@ -24,10 +24,11 @@ pub struct Seen {
     pub method: String,
     pub path: String,
     pub authorization: Option<String>,
+    pub body: Vec<u8>,
 }
 
-/// `(method, path) -> (status, body)`.
-type Handler = dyn Fn(&str, &str) -> (u16, String) + Send + Sync;
+/// `(method, path, request body) -> (status, body)`.
+type Handler = dyn Fn(&str, &str, &[u8]) -> (u16, String) + Send + Sync;
 
 /// The emulated API: a TLS listener on loopback answering with `handler`, one request per
 /// connection (`Connection: close`).
@@ -45,6 +46,14 @@ impl FakeApi {
     pub fn start(
         dir: &Path,
         handler: impl Fn(&str, &str) -> (u16, String) + Send + Sync + 'static,
+    ) -> FakeApi {
+        Self::start_with_body(dir, move |method, path, _| handler(method, path))
+    }
+
+    /// [`FakeApi::start`] with a handler that also sees the request body.
+    pub fn start_with_body(
+        dir: &Path,
+        handler: impl Fn(&str, &str, &[u8]) -> (u16, String) + Send + Sync + 'static,
     ) -> FakeApi {
         let ca_pem = dir.join("api-ca.pem");
         let config = tls_config(dir, &ca_pem);
@@ -138,12 +147,14 @@ fn serve(
         }
         buf.extend_from_slice(&chunk[..n]);
     }
+    let request_body = buf[head_end..].to_vec();
     seen.lock().unwrap().push(Seen {
         method: method.clone(),
         path: path.clone(),
         authorization,
+        body: request_body.clone(),
     });
-    let (status, body) = handler(&method, &path);
+    let (status, body) = handler(&method, &path, &request_body);
     let resp = format!(
         "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
          Connection: close\r\n\r\n{body}",

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod fake_api;
+pub mod sshlog_writer;
 pub mod warp_cli;
 
 use std::io::{BufRead, BufReader};
