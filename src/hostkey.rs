@@ -168,21 +168,46 @@ where
         }
         check_not_disconnect(&payload)?;
     };
-    let (kex, _) = negotiate(&theirs, hostkeys)?;
+    let (kex, algorithm) = negotiate(&theirs, hostkeys)?;
     io.write_all(&packet(&kex_init(kex)?)).await?;
     io.flush().await?;
     for _ in 0..MAX_PACKETS {
         let payload = read_packet(&mut io).await?;
         if payload.first() == Some(&MSG_KEX_REPLY) {
             let mut r = Reader(&payload[1..]);
-            return r
+            let blob = r
                 .string()
-                .map(<[u8]>::to_vec)
-                .ok_or_else(|| bad("a key-exchange reply without a host key"));
+                .ok_or_else(|| bad("a key-exchange reply without a host key"))?;
+            return of_type(blob, algorithm).map(<[u8]>::to_vec);
         }
         check_not_disconnect(&payload)?;
     }
     Err(bad("no key-exchange reply"))
+}
+
+/// The host key, if it is of the type both sides agreed on: ssh refuses a reply whose key is not
+/// (so a key recorded from one would never be shown to it).
+fn of_type<'a>(blob: &'a [u8], algorithm: &str) -> std::io::Result<&'a [u8]> {
+    let expected = if algorithm.starts_with("rsa-sha2-") {
+        "ssh-rsa"
+    } else {
+        algorithm
+    };
+    match Reader(blob).string() {
+        Some(t) if t == expected.as_bytes() => Ok(blob),
+        t => Err(std::io::Error::other(format!(
+            "the server agreed on a {expected} host key but sent {}",
+            t.map_or_else(
+                || "a malformed key".to_string(),
+                |t| {
+                    format!(
+                        "a {} key",
+                        crate::human::shown(&String::from_utf8_lossy(t), 60)
+                    )
+                }
+            )
+        ))),
+    }
 }
 
 fn bad(what: &str) -> std::io::Error {
@@ -249,7 +274,7 @@ fn check_not_disconnect(payload: &[u8]) -> std::io::Result<()> {
     }
     let mut r = Reader(payload.get(5..).unwrap_or_default());
     let why = r.string().map(String::from_utf8_lossy).unwrap_or_default();
-    let why: String = why.chars().filter(|c| !c.is_control()).take(200).collect();
+    let why = crate::human::shown(&why, 200);
     Err(std::io::Error::other(format!(
         "the server disconnected: {why}"
     )))
@@ -318,11 +343,7 @@ fn negotiate<'a>(theirs: &[u8], hostkeys: &[&'a str]) -> std::io::Result<(&'stat
 
 /// A name-list from the network, safe to show.
 fn printable(list: &[u8]) -> String {
-    let s: String = String::from_utf8_lossy(list)
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(300)
-        .collect();
+    let s = crate::human::shown(&String::from_utf8_lossy(list), 300);
     if s.is_empty() { "nothing".into() } else { s }
 }
 
@@ -502,10 +523,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_key_of_another_type_than_agreed_is_refused() {
+        let mut s = b"SSH-2.0-Test\r\n".to_vec();
+        s.extend(packet(&kexinit_with("curve25519-sha256", "rsa-sha2-256")));
+        let mut reply = vec![MSG_KEX_REPLY];
+        put_string(&mut reply, &ed25519_blob());
+        s.extend(packet(&reply));
+        let err = against(s).await.0.unwrap_err().to_string();
+        assert!(
+            err.contains("agreed on a ssh-rsa host key but sent a ssh-ed25519 key"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
     async fn a_disconnect_says_why() {
         let mut s = b"SSH-2.0-Test\r\n".to_vec();
         let mut d = vec![MSG_DISCONNECT, 0, 0, 0, 3];
-        put_string(&mut d, b"no matching host key type\x1b[2J");
+        put_string(
+            &mut d,
+            "no matching host key type\x1b[2J\u{202E}".as_bytes(),
+        );
         put_string(&mut d, b"");
         s.extend(packet(&d));
         let err = against(s).await.0.unwrap_err().to_string();

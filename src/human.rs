@@ -1,4 +1,5 @@
-//! Times as people read them: "3 h ago (2026-11-22 10:04 UTC)", "in 4 min".
+//! Times as people read them: "3 h ago (2026-11-22 10:04 UTC)", "in 4 min"; and text from
+//! elsewhere made safe to show on one terminal line.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -59,9 +60,28 @@ pub fn ago(epoch: i64) -> String {
     }
 }
 
+/// Text from elsewhere (a server, another program, a file) safe to show on one terminal line:
+/// without control characters (no escape sequence, no carriage return that could overwrite the
+/// line) or the Unicode controls that reorder what follows (bidi overrides and isolates), and at
+/// most `max` characters.
+pub fn shown(text: &str, max: usize) -> String {
+    let reorders = |c: char| matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    text.chars()
+        .filter(|&c| !c.is_control() && !reorders(c))
+        .take(max)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_text_cannot_move_the_cursor_or_reorder() {
+        let hostile = "ok\r\x1b]0;title\x07\x1b[2J\u{202E}txt.exe\u{2066}\u{85}end";
+        assert_eq!(shown(hostile, 100), "ok]0;title[2Jtxt.exeend");
+        assert_eq!(shown("héllo wörld", 5), "héllo");
+    }
 
     #[test]
     fn formats() {

@@ -510,7 +510,7 @@ pub struct WarpStanza {
 
 /// Text from the client, safe for a comment line.
 fn comment_text(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control()).take(200).collect()
+    crate::human::shown(s, 200)
 }
 
 impl WarpStanza {

@@ -76,15 +76,13 @@ impl Response {
     pub fn body_hint(&self) -> String {
         let ctype = self.header("content-type").unwrap_or("");
         let text = String::from_utf8_lossy(&self.body[..self.body.len().min(200)]);
-        let first: String = text
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("")
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(120)
-            .collect();
+        let first = crate::human::shown(
+            text.lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or(""),
+            120,
+        );
         match (ctype.is_empty(), first.is_empty()) {
             (_, true) => ctype.to_string(),
             (true, false) => first,

@@ -132,14 +132,10 @@ impl Answer {
         list.iter()
             .map(|e| {
                 let code = e.get("code").and_then(Value::as_i64).unwrap_or(0);
-                let message: String = e
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .chars()
-                    .filter(|c| !c.is_control())
-                    .take(200)
-                    .collect();
+                let message = crate::human::shown(
+                    e.get("message").and_then(Value::as_str).unwrap_or(""),
+                    200,
+                );
                 (code, message)
             })
             .collect()

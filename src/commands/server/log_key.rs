@@ -118,7 +118,7 @@ fn settings(api: &Api, method: &str, answer: &super::api::Answer) -> Result<Sett
     };
     let field = |name: &str| -> String {
         let text = result.get(name).and_then(Value::as_str).unwrap_or("");
-        text.chars().filter(|c| !c.is_control()).take(200).collect()
+        crate::human::shown(text, 200)
     };
     Ok(Settings {
         public_key: field("public_key").trim().to_string(),
