@@ -70,6 +70,15 @@ impl Cidr {
         self.family == other.family && self.first() <= other.last() && other.first() <= self.last()
     }
 
+    /// Whether `ip` is in the block.
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        let (family, value) = match ip {
+            std::net::IpAddr::V4(v4) => (Family::V4, u128::from(u32::from(v4))),
+            std::net::IpAddr::V6(v6) => (Family::V6, u128::from(v6)),
+        };
+        self.family == family && self.first() <= value && value <= self.last()
+    }
+
     /// Parse `ADDR/LEN` (or a bare address, meaning a single host).
     pub fn parse(text: &str) -> Result<Cidr, ParseError> {
         let t = text.trim();

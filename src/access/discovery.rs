@@ -39,7 +39,9 @@ pub fn unreachable_doing(doing: &str, url: &str, e: &ClientError) -> UserError {
         ClientError::Net(NetError::Tls { .. }) => {
             "the certificate was not valid for this name; a TLS-intercepting proxy needs its CA in SSL_CERT_FILE"
         }
-        ClientError::Net(NetError::Proxy { .. }) => "check HTTPS_PROXY and NO_PROXY",
+        ClientError::Net(NetError::Proxy { .. }) => {
+            "check the proxy variable named above (its host, port and credentials) and NO_PROXY"
+        }
         ClientError::Http { .. } => {
             "something other than the Access edge answered; check the hostname and any proxy in between"
         }

@@ -88,12 +88,32 @@ fn parse_connect_to(spec: &str) -> Result<Vec<ConnectTo>, String> {
 }
 
 /// The HTTP proxy to tunnel through, if any.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Proxy {
     host: String,
     port: u16,
-    /// `user:pass` for Proxy-Authorization, from the proxy URL.
+    /// The variable it came from (`HTTPS_PROXY`, `all_proxy`, ...), named in every message.
+    var: &'static str,
+    /// `user:password` for Proxy-Authorization, percent-decoded as URLs define it. Never shown.
     auth: Option<String>,
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.shown())
+    }
+}
+
+impl Proxy {
+    /// `host:port (from VAR)`: what messages say about the proxy, without its credentials.
+    fn shown(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        format!("{host}:{} (from {})", self.port, self.var)
+    }
 }
 
 fn env_any(names: &[&str]) -> Option<String> {
@@ -102,8 +122,56 @@ fn env_any(names: &[&str]) -> Option<String> {
         .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
 }
 
+/// The first of these that `get` finds set and not empty, with its name.
+fn env_named(
+    get: &impl Fn(&str) -> Option<String>,
+    names: &[&'static str],
+) -> Option<(&'static str, String)> {
+    names
+        .iter()
+        .find_map(|&n| get(n).filter(|v| !v.is_empty()).map(|v| (n, v)))
+}
+
+/// A proxy URL as it may be shown: scheme, host and port; credentials replaced by `***`.
+fn redacted(url: &url::Url) -> String {
+    let creds = if url.username().is_empty() && url.password().is_none() {
+        ""
+    } else {
+        "***@"
+    };
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    format!(
+        "{}://{creds}{}{port}",
+        url.scheme(),
+        url.host_str().unwrap_or("")
+    )
+}
+
+fn decoded(part: &str) -> String {
+    percent_encoding::percent_decode_str(part)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 fn proxy_from_env() -> Result<Option<Proxy>, String> {
-    let Some(raw) = env_any(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]) else {
+    proxy_from(&|name| std::env::var(name).ok())
+}
+
+/// The proxy connections go through, as messages may show it (`host:port (from VAR)`, never its
+/// credentials), or why the variable naming it is unusable.
+pub fn proxy_in_use() -> Result<Option<String>, String> {
+    Ok(proxy_from_env()?.map(|p| p.shown()))
+}
+
+/// The proxy the variables `get` reads name: `HTTPS_PROXY` (or `https_proxy`), else `ALL_PROXY`
+/// (or `all_proxy`), which is ignored when its scheme is not http.
+fn proxy_from(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Proxy>, String> {
+    let found = env_named(get, &["HTTPS_PROXY", "https_proxy"])
+        .map(|(var, raw)| (var, raw, true))
+        .or_else(|| {
+            env_named(get, &["ALL_PROXY", "all_proxy"]).map(|(var, raw)| (var, raw, false))
+        });
+    let Some((var, raw, explicit)) = found else {
         return Ok(None);
     };
     let with_scheme = if raw.contains("://") {
@@ -111,39 +179,51 @@ fn proxy_from_env() -> Result<Option<Proxy>, String> {
     } else {
         format!("http://{raw}")
     };
-    let url = url::Url::parse(&with_scheme).map_err(|e| format!("bad HTTPS_PROXY {raw:?}: {e}"))?;
+    // The URL parser's own message never quotes the input, so no password can leak through it.
+    let url =
+        url::Url::parse(&with_scheme).map_err(|e| format!("{var} is not a proxy URL: {e}"))?;
     if url.scheme() != "http" {
+        if !explicit {
+            // Desktop proxy settings export socks:// in ALL_PROXY for every program; zssh
+            // speaks only HTTP CONNECT, and cloudflared ignores it too.
+            crate::debug!(
+                "ignoring {var}={}: only http:// proxies (CONNECT) are supported",
+                redacted(&url)
+            );
+            return Ok(None);
+        }
         return Err(format!(
-            "HTTPS_PROXY {raw:?} uses {}://, only http:// proxies (CONNECT) are supported",
-            url.scheme()
+            "{var} is {}, but only http:// proxies (CONNECT) are supported",
+            redacted(&url)
         ));
     }
     let host = url
         .host_str()
-        .ok_or_else(|| format!("HTTPS_PROXY {raw:?} has no host"))?
+        .ok_or_else(|| format!("{var} is {}, which names no host", redacted(&url)))?
         .trim_matches(['[', ']'])
         .to_string();
-    let auth = (!url.username().is_empty()).then(|| {
-        let user = url::form_urlencoded::parse(url.username().as_bytes())
-            .map(|(k, _)| k.into_owned())
-            .collect::<String>();
-        format!("{user}:{}", url.password().unwrap_or(""))
+    let auth = (!url.username().is_empty() || url.password().is_some()).then(|| {
+        format!(
+            "{}:{}",
+            decoded(url.username()),
+            decoded(url.password().unwrap_or(""))
+        )
     });
     Ok(Some(Proxy {
         host,
         port: url.port().unwrap_or(80),
+        var,
         auth,
     }))
 }
 
-/// Whether `host` bypasses the proxy: loopback always, then `NO_PROXY` entries (suffix match).
-fn bypasses_proxy(host: &str, no_proxy: &str) -> bool {
+/// Whether `host:port` bypasses the proxy: loopback always, then `NO_PROXY` entries: `*`, a
+/// domain (suffix match, leading `.` or `*.` allowed), an address, an address range in CIDR
+/// form; any of them with `:port` only for that port.
+fn bypasses_proxy(host: &str, port: u16, no_proxy: &str) -> bool {
     let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
-    if host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-    {
+    let ip = host.parse::<std::net::IpAddr>().ok();
+    if host == "localhost" || ip.is_some_and(|ip| ip.is_loopback()) {
         return true;
     }
     no_proxy
@@ -151,13 +231,37 @@ fn bypasses_proxy(host: &str, no_proxy: &str) -> bool {
         .map(|e| e.trim().to_ascii_lowercase())
         .filter(|e| !e.is_empty())
         .any(|e| {
-            if e == "*" {
+            let (name, entry_port) = split_entry_port(&e);
+            if entry_port.is_some_and(|p| p != port) {
+                return false;
+            }
+            if name == "*" {
                 return true;
             }
-            let e = e.split(':').next().unwrap_or("").trim_start_matches("*");
-            let bare = e.trim_start_matches('.');
-            host == bare || host.ends_with(&format!(".{bare}"))
+            if let (Some(ip), Ok(range), true) =
+                (ip, crate::cidr::Cidr::parse(name), name.contains('/'))
+            {
+                return range.contains(ip);
+            }
+            let bare = name.trim_start_matches('*').trim_start_matches('.');
+            !bare.is_empty() && (host == bare || host.ends_with(&format!(".{bare}")))
         })
+}
+
+/// `name[:port]` of a `NO_PROXY` entry; `[v6]:port` and a bare IPv6 address (more than one colon)
+/// are understood.
+fn split_entry_port(entry: &str) -> (&str, Option<u16>) {
+    if let Some(rest) = entry.strip_prefix('[') {
+        let (addr, after) = rest.split_once(']').unwrap_or((rest, ""));
+        return (addr, after.strip_prefix(':').and_then(|p| p.parse().ok()));
+    }
+    match entry.rsplit_once(':') {
+        Some((name, p)) if !name.contains(':') => match p.parse() {
+            Ok(port) => (name, Some(port)),
+            Err(_) => (entry, None),
+        },
+        _ => (entry, None),
+    }
 }
 
 /// Connection settings read once from the environment.
@@ -283,7 +387,7 @@ impl Net {
     async fn connect_inner(&self, host: &str, port: u16) -> Result<Stream, NetError> {
         let (to_host, to_port) = self.target(host, port);
         let tcp = match &self.proxy {
-            Some(proxy) if !bypasses_proxy(host, &self.no_proxy) => {
+            Some(proxy) if !bypasses_proxy(host, port, &self.no_proxy) => {
                 connect_via_proxy(proxy, &to_host, to_port).await?
             }
             _ => connect_tcp(&to_host, to_port).await?,
@@ -344,9 +448,8 @@ async fn connect_tcp(host: &str, port: u16) -> Result<TcpStream, NetError> {
 }
 
 async fn connect_via_proxy(proxy: &Proxy, host: &str, port: u16) -> Result<TcpStream, NetError> {
-    let name = format!("{}:{}", proxy.host, proxy.port);
     let fail = |detail: String| NetError::Proxy {
-        proxy: name.clone(),
+        proxy: proxy.shown(),
         detail,
     };
     let mut tcp = connect_tcp(&proxy.host, proxy.port).await?;
@@ -365,29 +468,49 @@ async fn connect_via_proxy(proxy: &Proxy, host: &str, port: u16) -> Result<TcpSt
     tcp.write_all(req.as_bytes())
         .await
         .map_err(|e| fail(e.to_string()))?;
-    // Read the CONNECT answer byte by byte so no tunnelled byte is consumed.
+    let head = read_connect_answer(&mut tcp).await.map_err(fail)?;
+    let line = String::from_utf8_lossy(&head);
+    let first = line.lines().next().unwrap_or("").trim();
+    let status = first.split_whitespace().nth(1).unwrap_or("");
+    if !(status.len() == 3 && status.starts_with('2')) {
+        let first = crate::human::shown(first, 120);
+        let why = if status == "407" {
+            " (the proxy wants credentials: put them in the URL, percent-encoded)"
+        } else {
+            ""
+        };
+        return Err(fail(format!("CONNECT {authority} answered {first:?}{why}")));
+    }
+    Ok(tcp)
+}
+
+/// The head of the proxy's answer to CONNECT, read byte by byte so no tunnelled byte is consumed.
+/// Bare line feeds end lines too (as Go's reader allows); an answer that cannot be HTTP fails at
+/// once rather than at the connect timeout.
+async fn read_connect_answer(tcp: &mut TcpStream) -> Result<Vec<u8>, String> {
+    const PREFIX: &[u8] = b"HTTP/";
     let mut head = Vec::with_capacity(128);
     loop {
         let mut b = [0u8; 1];
-        let n = tcp.read(&mut b).await.map_err(|e| fail(e.to_string()))?;
+        let n = tcp.read(&mut b).await.map_err(|e| e.to_string())?;
         if n == 0 {
-            return Err(fail("closed the connection during CONNECT".into()));
+            return Err("closed the connection during CONNECT".into());
         }
         head.push(b[0]);
-        if head.ends_with(b"\r\n\r\n") {
-            break;
+        let checked = head.len().min(PREFIX.len());
+        if head[..checked] != PREFIX[..checked] {
+            let seen = crate::human::shown(&String::from_utf8_lossy(&head), 40);
+            return Err(format!(
+                "answered CONNECT with something that is not HTTP ({seen:?})"
+            ));
+        }
+        if head.ends_with(b"\r\n\r\n") || head.ends_with(b"\n\n") {
+            return Ok(head);
         }
         if head.len() > 16 * 1024 {
-            return Err(fail("CONNECT answer too large".into()));
+            return Err("CONNECT answer too large".into());
         }
     }
-    let line = String::from_utf8_lossy(&head);
-    let status = line.split_whitespace().nth(1).unwrap_or("");
-    if status != "200" {
-        let first = line.lines().next().unwrap_or("").trim().to_string();
-        return Err(fail(format!("CONNECT {authority} answered {first:?}")));
-    }
-    Ok(tcp)
 }
 
 #[cfg(test)]
@@ -436,16 +559,103 @@ mod tests {
         assert!(parse_connect_to("a:b:c:d").is_err());
     }
 
+    fn proxy_with(vars: &[(&str, &str)]) -> Result<Option<Proxy>, String> {
+        proxy_from(&|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn proxy_credentials_are_percent_decoded_and_never_shown() {
+        let p = proxy_with(&[(
+            "HTTPS_PROXY",
+            "http://al%40ice+x%26y%3Dz:p%40ss%3Aw%2Frd@proxy.corp:3128",
+        )])
+        .unwrap()
+        .unwrap();
+        assert_eq!(p.auth.as_deref(), Some("al@ice+x&y=z:p@ss:w/rd"));
+        assert_eq!(p.shown(), "proxy.corp:3128 (from HTTPS_PROXY)");
+        assert_eq!(format!("{p:?}"), p.shown());
+        // A password without a user is kept.
+        let p = proxy_with(&[("https_proxy", "http://:s3cret@[::1]:8080")])
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.auth.as_deref(), Some(":s3cret"));
+        assert_eq!(p.shown(), "[::1]:8080 (from https_proxy)");
+        assert!(
+            proxy_with(&[("HTTPS_PROXY", "http://proxy:3128")])
+                .unwrap()
+                .unwrap()
+                .auth
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn unusable_proxies_are_named_by_their_variable_without_credentials() {
+        let err = proxy_with(&[("HTTPS_PROXY", "https://u:hunter2@proxy:8443")]).unwrap_err();
+        assert!(
+            err.starts_with("HTTPS_PROXY is https://***@proxy:8443, but only http://"),
+            "{err}"
+        );
+        let err = proxy_with(&[("HTTPS_PROXY", "socks5://u:hunter2@proxy:1080")]).unwrap_err();
+        assert!(!err.contains("hunter2"), "{err}");
+        let err = proxy_with(&[("HTTPS_PROXY", "http://u:hunter2@pro xy:1080")]).unwrap_err();
+        assert!(
+            err.starts_with("HTTPS_PROXY is not a proxy URL") && !err.contains("hunter2"),
+            "{err}"
+        );
+        // ALL_PROXY with a scheme zssh cannot use (desktop settings export socks://) is ignored.
+        for v in [
+            "socks5://u:hunter2@proxy:1080",
+            "socks://proxy:1080",
+            "https://proxy",
+        ] {
+            assert!(proxy_with(&[("ALL_PROXY", v)]).unwrap().is_none(), "{v}");
+        }
+        let p = proxy_with(&[("all_proxy", "http://proxy:3128")])
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.shown(), "proxy:3128 (from all_proxy)");
+        // HTTPS_PROXY wins over ALL_PROXY.
+        let p = proxy_with(&[("ALL_PROXY", "socks5://x"), ("HTTPS_PROXY", "proxy:1")]).unwrap();
+        assert_eq!(p.unwrap().shown(), "proxy:1 (from HTTPS_PROXY)");
+    }
+
+    #[test]
+    fn no_proxy_entries_with_a_port_match_only_that_port() {
+        assert!(bypasses_proxy(
+            "ssh.example.com",
+            8443,
+            "ssh.example.com:8443"
+        ));
+        assert!(!bypasses_proxy(
+            "ssh.example.com",
+            443,
+            "ssh.example.com:8443"
+        ));
+        assert!(bypasses_proxy("ssh.example.com", 443, ".example.com:443"));
+        assert!(bypasses_proxy("10.1.2.3", 443, "10.0.0.0/8"));
+        assert!(!bypasses_proxy("11.1.2.3", 443, "10.0.0.0/8"));
+        assert!(bypasses_proxy("[2001:db8::1]", 443, "2001:db8::/32"));
+        assert!(bypasses_proxy("2001:db8::1", 443, "[2001:db8::1]:443"));
+        assert!(!bypasses_proxy("2001:db8::1", 8443, "[2001:db8::1]:443"));
+        assert!(!bypasses_proxy("example.com", 443, "*:8443"));
+        assert!(!bypasses_proxy("example.com", 443, ":443"));
+    }
+
     #[test]
     fn proxy_bypass_rules() {
-        assert!(bypasses_proxy("127.0.0.1", ""));
-        assert!(bypasses_proxy("[::1]", ""));
-        assert!(bypasses_proxy("localhost", ""));
-        assert!(!bypasses_proxy("ssh.example.com", ""));
-        assert!(bypasses_proxy("ssh.example.com", "example.com"));
-        assert!(bypasses_proxy("ssh.example.com", ".example.com"));
-        assert!(bypasses_proxy("ssh.example.com", "*.example.com"));
-        assert!(!bypasses_proxy("ssh.example.community", "example.com"));
-        assert!(bypasses_proxy("anything", "*"));
+        assert!(bypasses_proxy("127.0.0.1", 443, ""));
+        assert!(bypasses_proxy("[::1]", 443, ""));
+        assert!(bypasses_proxy("localhost", 443, ""));
+        assert!(!bypasses_proxy("ssh.example.com", 443, ""));
+        assert!(bypasses_proxy("ssh.example.com", 443, "example.com"));
+        assert!(bypasses_proxy("ssh.example.com", 443, ".example.com"));
+        assert!(bypasses_proxy("ssh.example.com", 443, "*.example.com"));
+        assert!(!bypasses_proxy("ssh.example.community", 443, "example.com"));
+        assert!(bypasses_proxy("anything", 443, "*"));
     }
 }

@@ -267,3 +267,137 @@ fn an_overflowing_chunk_size_is_an_error_not_a_crash() {
     );
     assert!(out.stdout.is_empty());
 }
+
+/// `ssh HOST echo WORD` through the world's edge with these proxy variables.
+fn ssh_with_proxy_env(w: &World, vars: &[(&str, String)], word: &str) -> std::process::Output {
+    let mut cmd = w.ssh(SSH_HOST, "", &format!("echo {word}"));
+    for name in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        cmd.env_remove(name);
+    }
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    run(&mut cmd)
+}
+
+/// Issue 15 item 4: credentials in the proxy URL are percent-decoded as URLs define them (they
+/// were sent still encoded, `+` became a space, `&`/`=` corrupted them, a password without a
+/// user was dropped): the proxy that wants them lets the session through.
+#[test]
+fn percent_encoded_proxy_credentials_reach_the_proxy_decoded() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    let cases = [
+        (
+            "al@ice+x&y=z:p@ss:w/rd",
+            "al%40ice+x%26y%3Dz:p%40ss%3Aw%2Frd",
+        ),
+        (":only-a-password", ":only-a-password"),
+    ];
+    for (plain, encoded) in cases {
+        let proxy =
+            ConnectProxy::start_with(Some(plain), b"HTTP/1.1 200 Connection established\r\n\r\n");
+        let url = format!("http://{encoded}@{}", proxy.addr);
+        let out = ssh_with_proxy_env(&w, &[("HTTPS_PROXY", url)], "decoded");
+        assert_ok(&out);
+        assert_eq!(text(&out.stdout), "decoded\n");
+        assert!(proxy.connects() >= 1, "{plain}");
+    }
+}
+
+/// Issue 15 item 4: a refused proxy names the variable it came from and never prints the
+/// password (an `ALL_PROXY` was labelled `HTTPS_PROXY`, and URLs were printed whole).
+#[test]
+fn proxy_errors_name_the_variable_and_never_the_password() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    let proxy = ConnectProxy::start_with(Some("right:pass"), b"").allow_unused();
+    let url = format!("http://wrong:hunter2@{}", proxy.addr);
+    let out = run(&mut with_env(
+        w.zssh(&["proxy", "--hostname", SSH_HOST]),
+        &[("ALL_PROXY".to_string(), url)],
+    ));
+    let err = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains(&format!("{} (from ALL_PROXY)", proxy.addr)),
+        "{err}"
+    );
+    assert!(err.contains("407"), "{err}");
+    assert!(
+        !err.contains("hunter2") && !err.contains("HTTPS_PROXY is"),
+        "{err}"
+    );
+    for url in [
+        "https://u:hunter2@proxy.invalid:8443",
+        "socks5h://u:hunter2@proxy.invalid",
+    ] {
+        let out = run(&mut with_env(
+            w.zssh(&["proxy", "--hostname", SSH_HOST]),
+            &[("HTTPS_PROXY".to_string(), url.to_string())],
+        ));
+        assert_zssh_error(&out, 2, "HTTPS_PROXY is");
+        assert!(
+            !text(&out.stderr).contains("hunter2"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}
+
+/// Issue 15 item 4: `ALL_PROXY=socks5://...` (as desktop proxy settings export it) made every
+/// command exit 2; zssh speaks only HTTP CONNECT, so it ignores it, as cloudflared does.
+#[test]
+fn a_socks_all_proxy_is_ignored() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    for url in ["socks5://user:pw@127.0.0.1:1", "socks://127.0.0.1:1/"] {
+        let out = ssh_with_proxy_env(&w, &[("ALL_PROXY", url.to_string())], "direct");
+        assert_ok(&out);
+        assert_eq!(text(&out.stdout), "direct\n");
+    }
+}
+
+/// Issue 15 item 4: an answer to CONNECT that cannot be HTTP fails at once and says so (it waited
+/// for the connect timeout, then said "no answer"); one with bare line feeds is understood.
+#[test]
+fn a_connect_answer_that_is_not_http_fails_and_bare_line_feeds_work() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    let garbage = ConnectProxy::start_with(None, b"SSH-2.0-OpenSSH_9.2\r\n");
+    let out = run(&mut with_env(
+        w.zssh(&["proxy", "--hostname", SSH_HOST]),
+        &[(
+            "HTTPS_PROXY".to_string(),
+            format!("http://{}", garbage.addr),
+        )],
+    ));
+    assert_zssh_error(&out, 5, "answered CONNECT with something that is not HTTP");
+    let bare = ConnectProxy::start_with(None, b"HTTP/1.1 200 OK\n\n");
+    let url = format!("http://{}", bare.addr);
+    let out = ssh_with_proxy_env(&w, &[("HTTPS_PROXY", url)], "bare-lf");
+    assert_ok(&out);
+    assert_eq!(text(&out.stdout), "bare-lf\n");
+}
+
+/// Issue 15 item 4: `NO_PROXY=host:8443` bypassed the proxy for port 443 too.
+#[test]
+fn a_no_proxy_entry_with_another_port_keeps_the_proxy() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    let proxy = ConnectProxy::start();
+    let vars = [
+        ("HTTPS_PROXY", format!("http://{}", proxy.addr)),
+        ("NO_PROXY", format!("{SSH_HOST}:8443")),
+    ];
+    let out = ssh_with_proxy_env(&w, &vars, "proxied");
+    assert_ok(&out);
+    assert!(proxy.connects() >= 1);
+}

@@ -283,14 +283,23 @@ fn check_openssh(r: &mut Report) {
     }
 }
 
-/// The proxy environment.
+/// The proxy environment, as every connection reads it (credentials never shown).
 fn check_proxy(r: &mut Report) {
-    match std::env::var("HTTPS_PROXY").or_else(|_| std::env::var("https_proxy")) {
-        Ok(p) if !p.is_empty() => r.ok(
+    match crate::edge::dial::proxy_in_use() {
+        Ok(Some(p)) => r.ok(
             "proxy",
-            format!("connections to the edge go through HTTPS_PROXY {p}"),
+            format!("connections to the edge go through the proxy {p}, except NO_PROXY hosts"),
         ),
-        _ => r.ok("proxy", "no HTTPS_PROXY: the edge is reached directly"),
+        Ok(None) => r.ok(
+            "proxy",
+            "no HTTPS_PROXY or ALL_PROXY (http://): the edge is reached directly",
+        ),
+        Err(e) => r.add(
+            "proxy",
+            Status::Fail,
+            e,
+            Some("fix or unset the variable named above".into()),
+        ),
     }
 }
 

@@ -539,7 +539,20 @@ pub struct ConnectProxy {
 
 impl ConnectProxy {
     pub fn start() -> ConnectProxy {
+        Self::start_with(None, b"HTTP/1.1 200 Connection established\r\n\r\n")
+    }
+
+    /// A proxy that wants `Proxy-Authorization: Basic base64(auth)` (else 407), and answers a
+    /// CONNECT it accepts with `answer` before relaying.
+    pub fn start_with(auth: Option<&str>, answer: &'static [u8]) -> ConnectProxy {
+        use base64::Engine;
         use std::io::{Read, Write};
+        let want = auth.map(|a| {
+            format!(
+                "proxy-authorization: basic {}\r\n",
+                base64::engine::general_purpose::STANDARD.encode(a)
+            )
+        });
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let count = Arc::new(Mutex::new(0));
@@ -548,6 +561,7 @@ impl ConnectProxy {
             for conn in listener.incoming() {
                 let Ok(mut client) = conn else { break };
                 let seen = seen.clone();
+                let want = want.clone();
                 std::thread::spawn(move || {
                     let mut head = Vec::new();
                     let mut b = [0u8; 1];
@@ -558,15 +572,32 @@ impl ConnectProxy {
                         head.push(b[0]);
                     }
                     let line = String::from_utf8_lossy(&head).into_owned();
+                    // Header names are case-insensitive; the credentials (base64) are not.
+                    let authorized = want.as_ref().is_none_or(|w| {
+                        line.lines().any(|l| {
+                            let l = format!("{l}\r\n");
+                            l.len() == w.len()
+                                && l[..21].eq_ignore_ascii_case(&w[..21])
+                                && l[21..27].eq_ignore_ascii_case(&w[21..27])
+                                && l[27..] == w[27..]
+                        })
+                    });
+                    if !authorized {
+                        let _ = client.write_all(
+                            b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"t\"\r\n\r\n",
+                        );
+                        return;
+                    }
                     let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
                     let Ok(mut upstream) = std::net::TcpStream::connect(&target) else {
                         let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n");
                         return;
                     };
                     *seen.lock().unwrap() += 1;
-                    client
-                        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                        .unwrap();
+                    client.write_all(answer).unwrap();
+                    if !answer.starts_with(b"HTTP/1.1 200") {
+                        return;
+                    }
                     let (mut c2, mut u2) =
                         (client.try_clone().unwrap(), upstream.try_clone().unwrap());
                     let t = std::thread::spawn(move || {
