@@ -100,7 +100,7 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     (
         "OS keyring, service \"zssh\"",
-        "tokens stored by zssh login when the keyring works (Secret Service, Keychain, Credential Manager)",
+        "tokens stored by zssh login when the keyring works: the Secret Service on Linux (GNOME Keyring or another provider of it); on macOS and Windows tokens go to files for now",
     ),
     (
         "~/.cloudflared/<host>-cf_key, <host>-cf_key.pub, <host>-cf_key-cert.pub",
