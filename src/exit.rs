@@ -17,6 +17,8 @@ pub enum Exit {
     BadLog,
     WrongKey,
     Interrupted,
+    HungUp,
+    Terminated,
 }
 
 impl Exit {
@@ -35,6 +37,8 @@ impl Exit {
             Exit::BadLog => 10,
             Exit::WrongKey => 11,
             Exit::Interrupted => 130,
+            Exit::HungUp => 129,
+            Exit::Terminated => 143,
         }
     }
 }
@@ -89,5 +93,16 @@ pub const TABLE: &[(Exit, &str)] = &[
         Exit::WrongKey,
         "logs decrypt: the private key does not open the log (it was encrypted to another public key)",
     ),
-    (Exit::Interrupted, "interrupted by a signal (Ctrl-C)"),
+    (
+        Exit::HungUp,
+        "the terminal closed (SIGHUP): as for Ctrl-C, locks are released and what zssh was publishing (a login's URL and lock files) is removed",
+    ),
+    (
+        Exit::Interrupted,
+        "interrupted by Ctrl-C (SIGINT): locks are released and what zssh was publishing is removed",
+    ),
+    (
+        Exit::Terminated,
+        "told to stop (SIGTERM): cleaned up as for Ctrl-C",
+    ),
 ];

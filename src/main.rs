@@ -110,7 +110,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         tokio::select! {
             r = commands::run(cli.command) => r,
-            _ = tokio::signal::ctrl_c() => Ok(Exit::Interrupted),
+            exit = stop_signal() => Ok(exit),
         }
     });
     // Don't wait for blocked stdin readers or idle pooled tasks.
@@ -122,4 +122,26 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit.code())
         }
     }
+}
+
+/// The first of Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal closed): each drops the
+/// running command, whose guards release its locks and remove what it published, and exits with
+/// its own status.
+async fn stop_signal() -> Exit {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => Exit::Interrupted,
+                _ = term.recv() => Exit::Terminated,
+                _ = hup.recv() => Exit::HungUp,
+            };
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    Exit::Interrupted
 }

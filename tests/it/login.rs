@@ -348,3 +348,96 @@ fn insecure_token_files_are_refused() {
     assert_zssh_error(&out, 7, "can be read by other users");
     assert!(text(&out.stderr).contains("chmod 600"));
 }
+
+/// The login files in ~/.cloudflared that say "a login is under way": locks and the pending URL.
+fn login_files(w: &World) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(w.cloudflared_dir()) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".lock") || n.ends_with(".url"))
+        .collect();
+    names.sort();
+    names
+}
+
+fn signal(child: &std::process::Child, sig: &str) {
+    let st = std::process::Command::new("kill")
+        .args([format!("-{sig}"), child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
+/// Issue 15 item 3: SIGTERM and SIGHUP (the terminal closed) clean up like Ctrl-C. They used to
+/// kill zssh mid-login, leaving cloudflared's lock with a dead pid and the pending URL file, on
+/// which cloudflared sharing ~/.cloudflared then hung. Each signal, once the login is published
+/// (`zssh login`, and `zssh proxy` waiting for its login), then at random moments.
+#[test]
+fn every_stop_signal_cleans_up_a_login() {
+    let w = World::new();
+    let (idle_env, _) = w.browser(false);
+    for (sig, code) in [("INT", 130), ("TERM", 143), ("HUP", 129)] {
+        for args in [
+            vec!["login", SSH_HOST],
+            vec!["proxy", "--hostname", SSH_HOST],
+        ] {
+            let mut cmd = with_env(w.zssh(&args), &idle_env);
+            cmd.env("ZSSH_NONINTERACTIVE", "0");
+            let mut child = cmd
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut err = BufReader::new(child.stderr.take().unwrap());
+            let mut line = String::new();
+            while !line.contains("/cdn-cgi/access/cli?") {
+                line.clear();
+                assert!(
+                    err.read_line(&mut line).unwrap() > 0,
+                    "{args:?} ended early"
+                );
+            }
+            let published = login_files(&w);
+            assert!(
+                published.iter().any(|n| n.ends_with(".url")),
+                "{args:?}: {published:?}"
+            );
+            signal(&child, sig);
+            let mut rest = String::new();
+            let _ = err.read_to_string(&mut rest);
+            let status = child.wait().unwrap();
+            assert_eq!(status.code(), Some(code), "SIG{sig} {args:?}: {rest}");
+            assert_eq!(login_files(&w), Vec::<String>::new(), "SIG{sig} {args:?}");
+        }
+    }
+    // At random moments (from start-up to a published login): never a file left behind.
+    for i in 0..6u64 {
+        let sig = ["TERM", "HUP", "INT"][i as usize % 3];
+        let mut child = with_env(w.zssh(&["login", SSH_HOST]), &idle_env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos() as u64;
+        std::thread::sleep(std::time::Duration::from_millis((nanos + i * 37) % 250));
+        signal(&child, sig);
+        child.wait().unwrap();
+        assert_eq!(login_files(&w), Vec::<String>::new(), "SIG{sig} #{i}");
+    }
+    let (env, launches) = w.browser(true);
+    let out = run(&mut with_env(w.zssh(&["login", SSH_HOST]), &env));
+    assert_ok(&out);
+    assert!(
+        !text(&out.stderr).contains("another"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(line_count(&launches), 1);
+}
