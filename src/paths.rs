@@ -40,6 +40,12 @@ pub fn apps_dir() -> Result<PathBuf, UserError> {
     Ok(state_dir_from(std::env::var_os("XDG_STATE_HOME"), home)?.join("apps"))
 }
 
+/// `<state dir>/zssh/keyring-used`: exists once zssh has stored a token in the OS keyring, so a
+/// removal knows the keyring may hold tokens even when it cannot be reached.
+pub fn keyring_marker() -> Result<PathBuf, UserError> {
+    Ok(state_dir_from(std::env::var_os("XDG_STATE_HOME"), home)?.join("keyring-used"))
+}
+
 /// zssh's state directory from the value of `$XDG_STATE_HOME` (ignored unless absolute, as the
 /// XDG base directory spec says) and the home directory.
 fn state_dir_from(

@@ -41,15 +41,44 @@ pub fn run(args: LogoutArgs) -> Result<Exit, UserError> {
         }
     }
     let what = host.as_deref().unwrap_or("every application");
-    if removed.is_empty() {
+    let unreached = store.unreached_keyring();
+    if removed.is_empty() && unreached.is_none() {
         eprintln!("zssh: no cached tokens for {what}; nothing to do");
         return Ok(Exit::Ok);
     }
-    eprintln!(
-        "zssh: logged out of {what} (removed {} token{})",
+    let count = format!(
+        "{} token{}",
         removed.len(),
         if removed.len() == 1 { "" } else { "s" }
     );
+    let Some(why) = unreached else {
+        eprintln!("zssh: logged out of {what} (removed {count})");
+        return finish(&store, host.as_deref(), teams);
+    };
+    if !removed.is_empty() {
+        eprintln!("zssh: removed {count} of {what} from ~/.cloudflared");
+    }
+    let again = match &args.host {
+        Some(h) => format!("zssh logout {h}"),
+        None => "zssh logout --all".to_string(),
+    };
+    Err(UserError::local(
+        format!(
+            "could not reach the keyring ({why}); tokens of {what} stored there may remain, and are used again once it answers"
+        ),
+        format!(
+            "unlock the keyring (log in to the desktop session, or start gnome-keyring-daemon --unlock), then run `{again}` again"
+        ),
+    ))
+}
+
+/// After a logout of one application: say whether the team session that would log it in again
+/// remains.
+fn finish(
+    store: &TokenStore,
+    host: Option<&str>,
+    mut teams: Vec<String>,
+) -> Result<Exit, UserError> {
     if host.is_some() {
         teams.sort();
         teams.dedup();

@@ -24,8 +24,8 @@ use std::sync::{Arc, OnceLock};
 use crate::debug;
 use crate::error::UserError;
 use crate::exit::Exit;
-use crate::paths;
 use crate::secret::Secret;
+use crate::{fsutil, paths};
 
 use files::{delete_file, list_files, read_file, write_file};
 use keyring::{KEYRING_TIMEOUT, Keyring, os};
@@ -185,6 +185,7 @@ impl TokenStore {
                 }
             }
             Location::Keyring => {
+                remember_keyring_use();
                 // A stale file is not read by zssh while the keyring answers, but cloudflared
                 // reads it, and zssh does too whenever the keyring is away: remove it.
                 if let Err(e) = delete_file(&self.dir, name) {
@@ -268,6 +269,19 @@ impl TokenStore {
         Ok(all)
     }
 
+    /// After a removal: why the keyring could not be reached, when it may hold zssh's tokens (zssh
+    /// stored one there before, or a desktop session bus is present, where a keyring lives). None
+    /// when it answered every call, in file mode, and where no keyring can be.
+    pub fn unreached_keyring(&self) -> Option<String> {
+        if self.mode == Mode::File {
+            return None;
+        }
+        let why = self.keyring.failure()?;
+        let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty());
+        let used = paths::keyring_marker().is_ok_and(|m| m.exists());
+        (bus || used).then_some(why)
+    }
+
     /// Where `prefer = Keyring` would write now (runs the probe if not yet run).
     pub fn preferred(&self) -> Location {
         match self.mode {
@@ -297,6 +311,16 @@ impl TokenStore {
             Mode::Keyring => Err(keyring_error(why)),
             _ => Ok(()),
         }
+    }
+}
+
+/// Note (best effort) that zssh has stored a token in the keyring: see `unreached_keyring`.
+fn remember_keyring_use() {
+    if let Ok(marker) = paths::keyring_marker()
+        && !marker.exists()
+        && let Err(e) = fsutil::write_private(&marker, b"")
+    {
+        debug!("cannot note that the keyring is in use: {}", e.message);
     }
 }
 

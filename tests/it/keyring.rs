@@ -542,3 +542,50 @@ fn a_locked_keyring_falls_back_to_files_without_waiting() {
     assert_zssh_error(&out, 7, "ZSSH_TOKEN_STORE=keyring");
     assert_eq!(ss.token(&name), None, "still locked");
 }
+
+/// Issue 15 item 1: with the keyring locked (or its daemon away), logout could not reach the
+/// token zssh stored there, yet said "nothing to do" (`--all`) or "removed 1 token" (HOST, after
+/// deleting only the file copy) and exited 0; the token was used again once the keyring answered.
+/// Now it removes what it can reach, says the keyring's copies may remain, exits non-zero and
+/// names the command that finishes the job; run again with the keyring back, it does.
+#[test]
+fn logout_that_cannot_reach_the_keyring_says_so() {
+    let world = World::new();
+    let name = app_token_name(&world);
+    {
+        let ss = SecretService::unlocked(&world.home);
+        let (browser, _) = world.browser(true);
+        let out = run(with_keyring(
+            &mut with_env(world.zssh(&["login", SSH_HOST]), &browser),
+            ss.env(),
+        ));
+        assert_ok(&out);
+        assert!(
+            ss.token(&name).is_some(),
+            "login stored the token in the keyring"
+        );
+    }
+    for args in [vec!["logout", "--all"], vec!["logout", SSH_HOST]] {
+        let ss = SecretService::locked(&world.home);
+        world.seed_token(SSH_HOST, 3600); // a file copy as well, which logout can remove
+        let out = run(&mut zssh_with(&world, ss.env(), &args));
+        assert_zssh_error(&out, 7, "could not reach the keyring");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("may remain") && err.contains("zssh logout"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !world.cloudflared_dir().join(&name).exists(),
+            "{args:?}: the file copy went"
+        );
+    }
+    let ss = SecretService::unlocked(&world.home);
+    assert!(
+        ss.token(&name).is_some(),
+        "still in the keyring, as logout said"
+    );
+    let out = run(&mut zssh_with(&world, ss.env(), &["logout", "--all"]));
+    assert_ok(&out);
+    assert_eq!(ss.token(&name), None);
+}
