@@ -28,7 +28,8 @@ pub struct Entry {
 pub fn entries(store: &TokenStore) -> Result<Vec<Entry>, UserError> {
     let mut out = Vec::new();
     for (name, location) in store.list()? {
-        let Some((tok, _)) = store.read(&name)? else {
+        // Each copy as it is: a name in the keyring and in a file is two rows.
+        let Some(tok) = store.read_at(&name, location)? else {
             continue;
         };
         let (identity, exp, audience) = token::identity(&tok);

@@ -127,16 +127,31 @@ impl TokenStore {
     /// `ZSSH_TOKEN_STORE=keyring`, where it is an error. A token file that group or others can
     /// read is refused.
     pub fn read(&self, name: &str) -> Result<Option<(Secret, Location)>, UserError> {
-        check_name(name)?;
-        if self.keyring_allowed()? {
-            let owned = name.to_string();
-            match self.keyring.call("read", move |b| b.get(&owned)) {
-                Ok(Some(token)) => return Ok(Some((token, Location::Keyring))),
-                Ok(None) => {}
-                Err(why) => self.keyring_failed(&why)?,
-            }
+        if let Some(token) = self.read_at(name, Location::Keyring)? {
+            return Ok(Some((token, Location::Keyring)));
         }
-        Ok(read_file(&self.dir, name)?.map(|t| (t, Location::File)))
+        Ok(self
+            .read_at(name, Location::File)?
+            .map(|t| (t, Location::File)))
+    }
+
+    /// Read `name` from one place only (`zssh status` shows each copy as it is). A failing
+    /// keyring reads as empty, as in [`read`](Self::read).
+    pub fn read_at(&self, name: &str, location: Location) -> Result<Option<Secret>, UserError> {
+        check_name(name)?;
+        match location {
+            Location::Keyring => {
+                if !self.keyring_allowed()? {
+                    return Ok(None);
+                }
+                let owned = name.to_string();
+                match self.keyring.call("read", move |b| b.get(&owned)) {
+                    Ok(token) => Ok(token),
+                    Err(why) => self.keyring_failed(&why).map(|()| None),
+                }
+            }
+            Location::File => read_file(&self.dir, name),
+        }
     }
 
     /// Store `token` under `name`. `prefer = Keyring`: the keyring when its probe (a set/get/delete

@@ -589,3 +589,39 @@ fn logout_that_cannot_reach_the_keyring_says_so() {
     assert_ok(&out);
     assert_eq!(ss.token(&name), None);
 }
+
+/// Issue 15 item 2: a name in the keyring and in a file is two rows, each with its own details
+/// (the file row showed the keyring copy's: an expired token displayed for a valid file).
+#[test]
+fn status_shows_each_copy_as_it_is() {
+    let world = World::new();
+    let ss = SecretService::unlocked(&world.home);
+    let name = app_token_name(&world);
+    ss.store_token(&name, &world.edge.mint_app_token(SSH_HOST, -3600));
+    world.seed_token(SSH_HOST, 3600);
+    let out = run(&mut zssh_with(&world, ss.env(), &["status", "--json"]));
+    assert_ok(&out);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut rows: Vec<(String, bool)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["name"] == name.as_str())
+        .map(|e| {
+            (
+                e["location"].as_str().unwrap().to_string(),
+                e["expired"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    rows.sort();
+    assert_eq!(rows.len(), 2, "{list}");
+    assert!(rows[0].0 != rows[1].0, "{rows:?}");
+    let keyring_row = rows.iter().find(|(l, _)| l.contains("keyring")).unwrap();
+    let file_row = rows.iter().find(|(l, _)| !l.contains("keyring")).unwrap();
+    assert!(
+        keyring_row.1,
+        "the keyring copy is the expired one: {rows:?}"
+    );
+    assert!(!file_row.1, "the file copy is valid: {rows:?}");
+}
