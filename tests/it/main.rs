@@ -2,6 +2,7 @@
 
 mod support;
 
+mod adv12b;
 mod cached_hostile;
 mod cached_path;
 mod cert;

@@ -1,0 +1,265 @@
+//! Adversarial reproducers for `zssh config --warp-targets` and `zssh known-hosts` on the WARP
+//! path (issue 12 items 3-4). Each test asserts the behaviour a fix should give; they fail on
+//! the code they were written against (see the report on branch adv12b).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use crate::support::warp_cli::{WarpCli, target_table};
+use crate::support::*;
+
+/// A home, a `warp-cli` stand-in, and the user's ssh config at `cfg`.
+struct Case {
+    _tmp: tempfile::TempDir,
+    home: PathBuf,
+    warp: WarpCli,
+    cfg: PathBuf,
+    managed: PathBuf,
+}
+
+impl Case {
+    fn new(user_config: &str) -> Case {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(home.join(".ssh")).unwrap();
+        let warp = WarpCli::new(tmp.path());
+        let cfg = home.join(".ssh/config");
+        std::fs::write(&cfg, user_config).unwrap();
+        let managed = home.join(".ssh/zssh_config");
+        Case {
+            _tmp: tmp,
+            home,
+            warp,
+            cfg,
+            managed,
+        }
+    }
+
+    /// `warp-cli -j target list` answers this JSON (the connected client otherwise).
+    fn targets_json(&self, json: &str) {
+        self.warp.connected(&target_table(&[], "Usernames"));
+        self.warp.answer("target list", true, json, 0);
+    }
+
+    fn zssh(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(zssh_bin());
+        cmd.env_clear()
+            .env("HOME", &self.home)
+            .env("ZSSH_NONINTERACTIVE", "1")
+            .env("PATH", self.warp.path())
+            .args(args)
+            .args(["--ssh-config", self.cfg.to_str().unwrap()]);
+        run(&mut cmd)
+    }
+
+    fn managed(&self) -> String {
+        std::fs::read_to_string(&self.managed).unwrap()
+    }
+
+    /// What `ssh -G HOST` says with the user's config.
+    fn ssh_g(&self, host: &str) -> String {
+        let out = run(Command::new("ssh")
+            .arg("-F")
+            .arg(&self.cfg)
+            .arg("-G")
+            .arg(host));
+        assert_ok(&out);
+        text(&out.stdout)
+    }
+}
+
+fn value<'a>(ssh_g: &'a str, key: &str) -> &'a str {
+    ssh_g
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key} ")))
+        .unwrap_or("")
+}
+
+/// A hand edit of one WARP block (its end marker gone, as an editor or a merge may leave it):
+/// two more `--warp-targets` runs must not delete the Access application stanzas written after
+/// it. Today the second run replaces everything from the old begin marker to the new end marker.
+#[test]
+fn adv12b_a_block_without_its_end_marker_does_not_eat_other_stanzas() {
+    let c = Case::new("Host mine\n  User me\n");
+    c.warp.connected(&target_table(
+        &[
+            ("a.test", 22, "198.51.100.7", "a1net", "alice"),
+            ("b.test", 22, "198.51.100.8", "a1net", "alice"),
+        ],
+        "Usernames",
+    ));
+    assert_ok(&c.zssh(&["config", "--warp-targets"]));
+    assert_ok(&c.zssh(&["config", "app.example.com"]));
+    assert_ok(&c.zssh(&["config", "other.example.com"]));
+    let edited = c.managed().replace("# zssh: end a.test\n", "");
+    std::fs::write(&c.managed, edited).unwrap();
+    assert_ok(&c.zssh(&["config", "--warp-targets"]));
+    assert_ok(&c.zssh(&["config", "--warp-targets"]));
+    let now = c.managed();
+    for host in ["app.example.com", "other.example.com"] {
+        assert!(
+            now.contains(&format!("Host {host}\n")),
+            "{host} was dropped:\n{now}"
+        );
+    }
+}
+
+/// A target named like a host the user's own config defines: zssh's Include sits at the top,
+/// so its HostName/Port/User win and `ssh prod-db` silently goes to the WARP target's IP (with
+/// the user's ProxyJump still applied). At least a note must say so (the note exists for an
+/// Access stanza of zssh's own, not for the user's blocks).
+#[test]
+fn adv12b_a_target_named_like_the_users_own_host_is_not_silent() {
+    let c = Case::new("Host prod-db\n  HostName 10.9.9.9\n  User dba\n");
+    c.warp.connected(&target_table(
+        &[("prod-db", 22, "198.51.100.7", "a1net", "root")],
+        "Usernames",
+    ));
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    let g = c.ssh_g("prod-db");
+    let stderr = text(&out.stderr);
+    let told = stderr.lines().any(|l| {
+        l.starts_with("zssh: note:") && l.contains("prod-db") && l.contains(c.cfg.to_str().unwrap())
+    });
+    assert!(
+        told || value(&g, "hostname") == "10.9.9.9",
+        "ssh prod-db now reaches {} as {} and nothing said so:\n{stderr}",
+        value(&g, "hostname"),
+        value(&g, "user")
+    );
+}
+
+/// A target whose hostname attribute is another address (or a name such as `2130706433` that
+/// the URL parser turns into 127.0.0.1) gets `Host <that address>` with `HostName <target IP>`:
+/// `ssh 192.0.2.50` / `ssh 127.0.0.1` then connect to the target instead, checked against the
+/// shared proxy key. A `Host` that is an address must be the target's own address.
+#[test]
+fn adv12b_a_hostname_that_is_another_address_does_not_redirect_it() {
+    let c = Case::new("");
+    c.targets_json(
+        r#"[{"target_id":"t1","hostname":"192.0.2.50","ip":"198.51.100.7","port":22,"usernames":["alice"]},
+            {"target_id":"t2","hostname":"2130706433","ip":"198.51.100.8","port":22,"usernames":["alice"]},
+            {"target_id":"t3","hostname":"web.test","ip":"198.51.100.9","port":22,"usernames":["alice"]}]"#,
+    );
+    assert_ok(&c.zssh(&["config", "--warp-targets"]));
+    for addr in ["192.0.2.50", "127.0.0.1"] {
+        let g = c.ssh_g(addr);
+        assert_eq!(
+            value(&g, "hostname"),
+            addr,
+            "ssh {addr} is redirected:\n{}",
+            c.managed()
+        );
+    }
+}
+
+/// Names from the client reach the terminal raw in the notes: a virtual network (or target ID,
+/// or protocol) with escape sequences or a carriage return rewrites what the person sees.
+#[test]
+fn adv12b_notes_carry_no_control_characters_from_the_client() {
+    let c = Case::new("");
+    c.targets_json(
+        "[{\"target_id\":\"t1\\u001b[2J\",\"hostname\":\"desk.test\",\"ip\":\"198.51.100.6\",\"protocol\":\"RDP\\u001b[31m\"},\
+          {\"target_id\":\"t2\",\"hostname\":\"web.test\",\"ip\":\"198.51.100.7\",\"port\":22,\"usernames\":[\"alice\"],\
+           \"virtual_network\":\"b\\u001b[1;31mnet\\rzssh: all good\"}]",
+    );
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        !stderr.contains(['\u{1b}', '\r']),
+        "control characters on stderr: {stderr:?}"
+    );
+}
+
+/// One target listed with port 0 makes ssh reject the whole managed file, so no stanza at all
+/// is written (exit 7, "Bad port '0'", without naming the target); `--dry-run` shows the diff
+/// as if it worked. The odd target should be skipped with a note, as bad hostnames are.
+#[test]
+fn adv12b_one_target_on_port_0_does_not_block_the_others() {
+    let c = Case::new("");
+    c.warp.connected(&target_table(
+        &[
+            ("web.test", 22, "198.51.100.7", "a1net", "alice"),
+            ("zero.test", 0, "198.51.100.8", "a1net", "alice"),
+        ],
+        "Usernames",
+    ));
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    assert!(c.managed().contains("Host web.test\n"), "{}", c.managed());
+}
+
+/// Two targets that normalise to one name on the same port but at different addresses: the
+/// note tells the person `ssh -p 22 web.test` reaches the other one, which it does not (it
+/// reaches the chosen one).
+#[test]
+fn adv12b_the_left_out_note_gives_no_wrong_command() {
+    let c = Case::new("");
+    c.targets_json(
+        r#"[{"target_id":"t1","hostname":"WEB.test","ip":"198.51.100.7","port":22,"usernames":["alice"]},
+            {"target_id":"t2","hostname":"web.test","ip":"198.51.100.9","port":22,"usernames":["alice"]}]"#,
+    );
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        !stderr.contains("ssh -p 22 web.test"),
+        "a command that reaches 198.51.100.7, not 198.51.100.9:\n{stderr}"
+    );
+}
+
+/// The proxy's key is pinned under the shared alias through web.test; db.test's address is not
+/// routed through the client (the commonest wall, warp-path.md item 1), so a different server
+/// answers there. `known-hosts check db.test` calls that key the Gateway SSH proxy's after a
+/// seed rotation, and `repair db.test` replaces the alias entry: every WARP target now fails
+/// strict checking, and the one key trusted for all of them is a key no proxy showed. Without
+/// a tunnelled route the repair must not touch the shared alias.
+#[test]
+fn adv12b_repair_through_an_untunnelled_target_does_not_replace_the_shared_alias() {
+    let c = Case::new("");
+    let keys = c.home.join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let ak = keys.join("authorized_keys");
+    std::fs::write(&ak, "").unwrap();
+    let proxy = Sshd::start(&keys.join("proxy"), None, &ak);
+    let direct = Sshd::start(&keys.join("direct"), None, &ak);
+    assert_ne!(proxy.host_pub, direct.host_pub);
+    c.warp.connected(&target_table(
+        &[
+            ("web.test", proxy.addr.port(), "127.0.0.1", "a1net", "alice"),
+            ("db.test", direct.addr.port(), "127.0.0.1", "a1net", "alice"),
+        ],
+        "Usernames",
+    ));
+    assert_ok(&c.zssh(&["config", "--warp-targets"]));
+    let kh = c.home.join(".ssh/known_hosts");
+    let kh_s = kh.to_str().unwrap();
+    let pinned = |c: &Case, host: &str| {
+        c.zssh(&[
+            "known-hosts",
+            "repair",
+            host,
+            "--known-hosts",
+            kh_s,
+            "--yes",
+        ])
+    };
+    assert_ok(&pinned(&c, "web.test"));
+    let before = std::fs::read_to_string(&kh).unwrap();
+    let proxy_key: String = proxy
+        .host_pub
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(before, format!("zssh-warp-proxy {proxy_key}\n"));
+    let _ = pinned(&c, "db.test");
+    let after = std::fs::read_to_string(&kh).unwrap();
+    assert_eq!(
+        after, before,
+        "the shared alias now holds the key of a server reached outside the client"
+    );
+    drop((proxy, direct));
+}
