@@ -67,7 +67,7 @@ pub const TABLE: &[(Exit, &str)] = &[
     ),
     (
         Exit::Local,
-        "a local file, directory, stdin or stdout is unusable (permissions, unreadable, unwritable, a full disk)",
+        "a local file, directory, stdin or stdout is unusable (permissions, unreadable, unwritable, a full disk), or a block of zssh's ssh config file whose begin and end lines no longer pair up",
     ),
     (
         Exit::Broken,

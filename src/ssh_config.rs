@@ -570,6 +570,63 @@ pub fn warp_patterns(managed: &str) -> Vec<String> {
         .collect()
 }
 
+/// Where the managed file's block markers do not pair up: the 1-based line of the fault and
+/// what is wrong there. A block that lost its end line (a hand edit, a merge) would otherwise
+/// make the next edit of its pattern take everything up to the next block's end line with it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BadMarkers {
+    pub line: usize,
+    pub why: String,
+}
+
+/// Check that every `# zssh: begin NAME` line has its own `# zssh: end NAME` line before the next
+/// begin line (or the end of the file), and that every end line closes the block open above it.
+pub fn check_markers(managed: &str) -> Result<(), BadMarkers> {
+    let bytes = managed.as_bytes();
+    let mut open: Option<(usize, &str)> = None;
+    let ls = lines(bytes);
+    for (i, l) in ls.iter().enumerate() {
+        let text = &managed[l.start..l.content_end];
+        if let Some(name) = text.strip_prefix(BEGIN) {
+            if let Some((at, was)) = open {
+                return Err(BadMarkers {
+                    line: at,
+                    why: format!(
+                        "the block `{was}` has no end line before the next block begins at line {}",
+                        i + 1
+                    ),
+                });
+            }
+            open = Some((i + 1, name));
+        } else if let Some(name) = text.strip_prefix(END) {
+            match open.take() {
+                Some((_, was)) if was == name => {}
+                Some((at, was)) => {
+                    return Err(BadMarkers {
+                        line: i + 1,
+                        why: format!(
+                            "the end line of `{name}` closes the block `{was}` begun at line {at}"
+                        ),
+                    });
+                }
+                None => {
+                    return Err(BadMarkers {
+                        line: i + 1,
+                        why: format!("the end line of `{name}` has no begin line above it"),
+                    });
+                }
+            }
+        }
+    }
+    match open {
+        Some((at, was)) => Err(BadMarkers {
+            line: at,
+            why: format!("the block `{was}` has no end line"),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Byte range of the block for `pattern` (begin line through end line and its newline).
 fn block_range(managed: &str, pattern: &str) -> Option<std::ops::Range<usize>> {
     let bytes = managed.as_bytes();
@@ -682,6 +739,21 @@ pub fn cloudflared_snippet(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn markers_must_pair_up() {
+        let ok = "# zssh: begin a\nHost a\n# zssh: end a\n\n# zssh: begin b\r\n# zssh: end b\r\n";
+        assert_eq!(check_markers(ok), Ok(()));
+        assert_eq!(check_markers(""), Ok(()));
+        let lost = "# zssh: begin a\nHost a\n# zssh: begin b\n# zssh: end b\n";
+        assert_eq!(check_markers(lost).unwrap_err().line, 1);
+        let at_eof = "# zssh: begin a\nHost a\n# zssh: end a\n# zssh: begin b\nHost b\n";
+        assert_eq!(check_markers(at_eof).unwrap_err().line, 4);
+        let mismatched = "# zssh: begin a\nHost a\n# zssh: end b\n";
+        assert_eq!(check_markers(mismatched).unwrap_err().line, 3);
+        let stray = "# zssh: end a\n";
+        assert_eq!(check_markers(stray).unwrap_err().line, 1);
+    }
     use proptest::prelude::*;
 
     const INC: &str = "Include /home/u/.ssh/zssh_config";

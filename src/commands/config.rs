@@ -242,6 +242,7 @@ impl Plan {
         let old_config = read_optional(&files.config)?;
         let old_managed =
             read_optional(&files.managed)?.map(|b| String::from_utf8_lossy(&b).into_owned());
+        markers_pair_up(&files.managed, old_managed.as_deref())?;
         let config = old_config.as_deref().unwrap_or_default();
         let warp_before = ssh_config::warp_patterns(old_managed.as_deref().unwrap_or_default());
         let stanzas = match warp {
@@ -294,6 +295,26 @@ impl Plan {
     fn config_changes(&self) -> bool {
         changes(self.old_config.as_deref(), &self.new_config)
     }
+}
+
+/// Refuse to edit a managed file whose block markers do not pair up (a hand edit removed an end
+/// line): which block an edit replaces would be a guess, and a wrong one deletes other stanzas.
+fn markers_pair_up(path: &Path, managed: Option<&str>) -> Result<(), UserError> {
+    let Err(bad) = ssh_config::check_markers(managed.unwrap_or_default()) else {
+        return Ok(());
+    };
+    Err(UserError::local(
+        format!(
+            "{} line {}: {}; nothing was written",
+            path.display(),
+            bad.line,
+            bad.why
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+        ),
+        "restore the `# zssh: end NAME` line of that block, or delete the block from its `# zssh: begin NAME` line, then run again",
+    ))
 }
 
 /// A target's name that already had a stanza of another kind (an Access application's, from

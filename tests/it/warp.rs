@@ -1214,3 +1214,113 @@ fn config_warp_targets_uninstall_removes_only_its_stanzas() {
     assert!(!now.contains("ProxyCommand"), "{now}");
     drop(c.tmp);
 }
+
+/// A hand edit of one WARP block that removed its end line (as an editor or a merge may leave
+/// it): `--warp-targets` and plain `zssh config HOST` refuse to guess where the block ends (the
+/// old code replaced everything from its begin line to the next block's end line, deleting the
+/// Access stanzas in between), name the file and line, and write nothing.
+#[test]
+fn config_refuses_a_managed_block_that_lost_its_end_line() {
+    let c = WarpHome::new("Host mine\n  User me\n");
+    c.warp.connected(&target_table(
+        &[
+            ("a.test", 22, "198.51.100.7", "a1net", "alice"),
+            ("b.test", 22, "198.51.100.8", "a1net", "alice"),
+        ],
+        "Usernames",
+    ));
+    assert_ok(&c.zssh(&["config", "--warp-targets"]));
+    assert_ok(&c.zssh(&["config", "app.example.com"]));
+    assert_ok(&c.zssh(&["config", "other.example.com"]));
+    let edited = c.managed().replace("# zssh: end a.test\n", "");
+    std::fs::write(&c.managed, &edited).unwrap();
+    let begin = 1 + edited
+        .lines()
+        .position(|l| l == "# zssh: begin a.test")
+        .unwrap();
+    let want = format!("{} line {begin}: ", c.managed.display());
+    for args in [
+        &["config", "--warp-targets"][..],
+        &["config", "--warp-targets"],
+        &["config", "app.example.com"],
+    ] {
+        let out = c.zssh(args);
+        assert_zssh_error(&out, 7, &want);
+        assert!(
+            text(&out.stderr).contains("# zssh: end NAME"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert_eq!(c.managed(), edited, "{args:?} wrote the managed file");
+    }
+    for host in ["app.example.com", "other.example.com"] {
+        assert!(edited.contains(&format!("Host {host}\n")), "{edited}");
+    }
+}
+
+/// A home, a `warp-cli` stand-in, and the user's ssh config at `~/.ssh/config` (`cfg`).
+pub struct WarpHome {
+    _tmp: tempfile::TempDir,
+    pub home: std::path::PathBuf,
+    pub warp: WarpCli,
+    pub cfg: std::path::PathBuf,
+    pub managed: std::path::PathBuf,
+}
+
+impl WarpHome {
+    pub fn new(user_config: &str) -> WarpHome {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(home.join(".ssh")).unwrap();
+        let warp = WarpCli::new(tmp.path());
+        let cfg = home.join(".ssh/config");
+        std::fs::write(&cfg, user_config).unwrap();
+        let managed = home.join(".ssh/zssh_config");
+        WarpHome {
+            _tmp: tmp,
+            home,
+            warp,
+            cfg,
+            managed,
+        }
+    }
+
+    /// `warp-cli -j target list` answers this JSON (the connected client otherwise).
+    pub fn targets_json(&self, json: &str) {
+        self.warp.connected(&target_table(&[], "Usernames"));
+        self.warp.answer("target list", true, json, 0);
+    }
+
+    pub fn zssh(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = Command::new(zssh_bin());
+        cmd.env_clear()
+            .env("HOME", &self.home)
+            .env("ZSSH_NONINTERACTIVE", "1")
+            .env("PATH", self.warp.path())
+            .args(args)
+            .args(["--ssh-config", self.cfg.to_str().unwrap()]);
+        run(&mut cmd)
+    }
+
+    pub fn managed(&self) -> String {
+        std::fs::read_to_string(&self.managed).unwrap()
+    }
+
+    /// What `ssh -G HOST` says with the user's config.
+    pub fn ssh_g(&self, host: &str) -> String {
+        let out = run(Command::new("ssh")
+            .arg("-F")
+            .arg(&self.cfg)
+            .arg("-G")
+            .arg(host));
+        assert_ok(&out);
+        text(&out.stdout)
+    }
+}
+
+pub fn value<'a>(ssh_g: &'a str, key: &str) -> &'a str {
+    ssh_g
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key} ")))
+        .unwrap_or("")
+}
