@@ -75,7 +75,7 @@ pub const TABLE: &[(Exit, &str)] = &[
     ),
     (
         Exit::Warp,
-        "targets, config --warp-targets: the Cloudflare One Client (warp-cli) is missing, its daemon is not running, it is not connected, or it gave no usable answer (or no SSH target)",
+        "targets, config --warp-targets: the Cloudflare One Client (warp-cli) is missing, its daemon is not running, it is not connected, or it gave no usable answer (or no SSH target); known-hosts: a WARP target's address is not routed through the client",
     ),
     (Exit::Interrupted, "interrupted by a signal (Ctrl-C)"),
 ];

@@ -1258,6 +1258,64 @@ fn config_refuses_a_managed_block_that_lost_its_end_line() {
     }
 }
 
+/// The proxy's key is pinned under the shared alias through web.test; db.test's address is
+/// excluded from the client (the commonest wall), so its own server answers there. The old
+/// code called that key the Gateway SSH proxy's after a seed rotation and `repair db.test`
+/// replaced the alias entry of every target. Now check and repair look at the route first and
+/// refuse (exit 9, pointing at `zssh doctor IP`); `repair zssh-warp-proxy` is refused too.
+#[test]
+fn known_hosts_refuses_the_proxy_alias_for_a_target_routed_out_the_lan() {
+    if !inside_namespace("known_hosts_refuses_the_proxy_alias_for_a_target_routed_out_the_lan") {
+        return;
+    }
+    let d = Device::new();
+    d.warp.connected(&target_table(
+        &[
+            ("web.test", 22, TUNNELLED, "a1net", "alice"),
+            ("db.test", 22, EXCLUDED, "a1net", "alice"),
+        ],
+        "Usernames",
+    ));
+    let cfg = d.config.to_str().unwrap().to_string();
+    assert_ok(&d.zssh(&["config", "--warp-targets", "--ssh-config", &cfg]));
+    let kh = |verb: &str, host: &str| {
+        d.zssh(
+            &["known-hosts", verb, host, "--ssh-config", &cfg, "--yes"]
+                [..if verb == "check" { 5 } else { 6 }],
+        )
+    };
+    assert_ok(&kh("repair", "web.test"));
+    let pinned = std::fs::read_to_string(&d.known_hosts).unwrap();
+    assert_eq!(
+        alias_lines(&d),
+        [format!("zssh-warp-proxy {}", key_part(&d.gateway_key()))]
+    );
+    let out = kh("check", "db.test");
+    assert_zssh_error(&out, 9, &format!("{EXCLUDED} (db.test) goes out dev lan0"));
+    assert!(
+        text(&out.stderr).contains(&format!("zssh doctor {EXCLUDED}")),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("not through the Cloudflare One Client"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = kh("repair", "db.test");
+    assert_zssh_error(&out, 9, "not through the Cloudflare One Client");
+    assert_eq!(std::fs::read_to_string(&d.known_hosts).unwrap(), pinned);
+    let out = kh("repair", "zssh-warp-proxy");
+    assert_zssh_error(
+        &out,
+        2,
+        "zssh-warp-proxy is the name the Gateway SSH proxy's key is stored under",
+    );
+    assert_eq!(std::fs::read_to_string(&d.known_hosts).unwrap(), pinned);
+    // Through the client, check still passes.
+    assert_ok(&kh("check", "web.test"));
+}
+
 /// A home, a `warp-cli` stand-in, and the user's ssh config at `~/.ssh/config` (`cfg`).
 pub struct WarpHome {
     _tmp: tempfile::TempDir,
