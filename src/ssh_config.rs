@@ -97,6 +97,65 @@ fn keyword(content: &[u8]) -> Option<String> {
     (!word.is_empty()).then(|| String::from_utf8_lossy(&word).into_owned())
 }
 
+/// The arguments of a config line after its keyword (split at whitespace, quotes removed).
+fn arguments(content: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(content);
+    let line = text.trim_start_matches([' ', '\t']);
+    let after = line
+        .find([' ', '\t', '='])
+        .map_or("", |i| &line[i..])
+        .trim_start_matches([' ', '\t']);
+    let rest = after.strip_prefix('=').unwrap_or(after);
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    for c in rest.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' | '\t' | '\r' if !quoted => {
+                if !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+            }
+            '#' if !quoted && word.is_empty() => break,
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+/// The literal names (no wildcard, not negated) each `Host` line of `text` names, with the
+/// line's 1-based number. ssh lowercases the host, not the pattern: `Host Web` matches nothing.
+pub fn host_names(text: &[u8]) -> Vec<(usize, Vec<String>)> {
+    lines(text)
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let content = &text[l.start..l.content_end];
+            (keyword(content).as_deref() == Some("host")).then(|| {
+                let names = arguments(content)
+                    .into_iter()
+                    .filter(|p| !p.starts_with('!') && !is_wildcard(p))
+                    .collect();
+                (i + 1, names)
+            })
+        })
+        .collect()
+}
+
+/// The paths the `Include` lines of `text` name, as written.
+pub fn include_paths(text: &[u8]) -> Vec<String> {
+    lines(text)
+        .iter()
+        .map(|l| &text[l.start..l.content_end])
+        .filter(|c| keyword(c).as_deref() == Some("include"))
+        .flat_map(arguments)
+        .collect()
+}
+
 #[cfg(test)]
 /// Whether a line starts a conditional block (`Host` or `Match`).
 fn starts_block(content: &[u8]) -> bool {
@@ -739,6 +798,19 @@ pub fn cloudflared_snippet(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_names_and_includes() {
+        let text = b"Include ~/.ssh/a \"b c\"\nHost one !two *.w Three\r\n  HostName x\nhost=\"four\" # c\nMatch host five\n";
+        assert_eq!(
+            host_names(text),
+            [
+                (2, vec!["one".to_string(), "Three".into()]),
+                (4, vec!["four".to_string()])
+            ]
+        );
+        assert_eq!(include_paths(text), ["~/.ssh/a", "b c"]);
+    }
 
     #[test]
     fn markers_must_pair_up() {

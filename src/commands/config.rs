@@ -31,7 +31,7 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
     let files = Files::locate(&args, &wanted.home)?;
     // The client is asked before the lock is taken: it may take seconds.
     let warp = if args.warp_targets && !args.uninstall {
-        Some(warp_stanzas(&args)?)
+        Some(warp_stanzas(&args, &files, &wanted.home)?)
     } else {
         None
     };
@@ -56,14 +56,31 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
 /// `--warp-targets`: the stanzas of the targets `warp-cli target list` shows (the notes about
 /// the choices made go to stderr). No target to write is an error: an empty list would
 /// otherwise remove every stanza written before.
-fn warp_stanzas(args: &ConfigArgs) -> Result<Vec<Block>, UserError> {
+fn warp_stanzas(args: &ConfigArgs, files: &Files, home: &Path) -> Result<Vec<Block>, UserError> {
     let targets = warp::targets()?;
     // Without the virtual networks, a name listed in several gets the first one listed.
     let active = warp::vnets().ok().and_then(|v| v.active_name());
-    let choice = warp::hosts::choose(&targets, active.as_deref(), args.user.as_deref());
+    let mut choice = warp::hosts::choose(&targets, active.as_deref(), args.user.as_deref());
     for note in &choice.notes {
         eprintln!("zssh: note: {note}");
     }
+    // zssh's Include comes first in the user's config, so a stanza of its own would override
+    // the user's own `Host` of that name: that target is left to the user's stanza.
+    let own = users_own_hosts(files, home);
+    choice.stanzas.retain(|s| {
+        let Some((file, line, _)) = own.iter().find(|(_, _, n)| *n == s.host) else {
+            return true;
+        };
+        eprintln!(
+            "zssh: note: {} is a Host of your own ({} line {line}); the WARP target ({} port {}) gets no stanza, so ssh {} keeps going where yours says (rename or remove yours to let zssh write one)",
+            s.host,
+            file.display(),
+            s.ip,
+            s.port,
+            s.host
+        );
+        false
+    });
     if choice.stanzas.is_empty() {
         return Err(UserError::new(
             Exit::Warp,
@@ -87,6 +104,38 @@ fn warp_stanzas(args: &ConfigArgs) -> Result<Vec<Block>, UserError> {
             s.block()
         })
         .collect())
+}
+
+/// The literal `Host` names of the user's own config and the files it includes (not zssh's
+/// managed file; glob includes are not followed): (file, line, name).
+fn users_own_hosts(files: &Files, home: &Path) -> Vec<(PathBuf, usize, String)> {
+    let mut out = Vec::new();
+    let mut todo = vec![files.config.clone()];
+    let mut seen: Vec<PathBuf> = vec![files.managed.clone()];
+    while let Some(path) = todo.pop() {
+        if seen.contains(&path) || seen.len() > 32 {
+            continue;
+        }
+        seen.push(path.clone());
+        let Ok(Some(text)) = read_optional(&path) else {
+            continue;
+        };
+        for (line, names) in ssh_config::host_names(&text) {
+            out.extend(names.into_iter().map(|n| (path.clone(), line, n)));
+        }
+        for inc in ssh_config::include_paths(&text) {
+            if ssh_config::is_wildcard(&inc) {
+                continue;
+            }
+            let p = expand_tilde(&inc, home);
+            todo.push(if p.is_absolute() {
+                p
+            } else {
+                home.join(".ssh").join(p)
+            });
+        }
+    }
+    out
 }
 
 /// What the user asked for, checked: the host patterns (each once), how ssh authenticates, and

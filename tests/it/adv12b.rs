@@ -6,32 +6,6 @@ use crate::support::warp_cli::target_table;
 use crate::support::*;
 use crate::warp::{WarpHome as Case, value};
 
-/// A target named like a host the user's own config defines: zssh's Include sits at the top,
-/// so its HostName/Port/User win and `ssh prod-db` silently goes to the WARP target's IP (with
-/// the user's ProxyJump still applied). At least a note must say so (the note exists for an
-/// Access stanza of zssh's own, not for the user's blocks).
-#[test]
-fn adv12b_a_target_named_like_the_users_own_host_is_not_silent() {
-    let c = Case::new("Host prod-db\n  HostName 10.9.9.9\n  User dba\n");
-    c.warp.connected(&target_table(
-        &[("prod-db", 22, "198.51.100.7", "a1net", "root")],
-        "Usernames",
-    ));
-    let out = c.zssh(&["config", "--warp-targets"]);
-    assert_ok(&out);
-    let g = c.ssh_g("prod-db");
-    let stderr = text(&out.stderr);
-    let told = stderr.lines().any(|l| {
-        l.starts_with("zssh: note:") && l.contains("prod-db") && l.contains(c.cfg.to_str().unwrap())
-    });
-    assert!(
-        told || value(&g, "hostname") == "10.9.9.9",
-        "ssh prod-db now reaches {} as {} and nothing said so:\n{stderr}",
-        value(&g, "hostname"),
-        value(&g, "user")
-    );
-}
-
 /// A target whose hostname attribute is another address (or a name such as `2130706433` that
 /// the URL parser turns into 127.0.0.1) gets `Host <that address>` with `HostName <target IP>`:
 /// `ssh 192.0.2.50` / `ssh 127.0.0.1` then connect to the target instead, checked against the

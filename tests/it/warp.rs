@@ -1316,6 +1316,52 @@ fn known_hosts_refuses_the_proxy_alias_for_a_target_routed_out_the_lan() {
     assert_ok(&kh("check", "web.test"));
 }
 
+/// A target named like a `Host` the user's own config defines (here in a file it includes):
+/// zssh's Include sits at the top, so a stanza of its own would win and `ssh prod-db` would go
+/// to the WARP target's IP instead. The old code wrote it silently; now the target is skipped
+/// with a note naming the user's file and line, and ssh keeps the user's HostName and User.
+#[test]
+fn config_warp_targets_leaves_a_users_own_host_alone() {
+    let c = WarpHome::new("");
+    let work = c.home.join(".ssh/hosts.d/work");
+    std::fs::create_dir_all(work.parent().unwrap()).unwrap();
+    // ssh takes `~` and relative paths from the passwd entry, not $HOME: an absolute path.
+    let mine = format!("Include {}\nHost mine\n  User me\n", work.display());
+    std::fs::write(&c.cfg, mine).unwrap();
+    std::fs::write(
+        &work,
+        "# work\nHost jump prod-db\n  HostName 10.9.9.9\n  User dba\n",
+    )
+    .unwrap();
+    c.warp.connected(&target_table(
+        &[
+            ("prod-db", 22, "198.51.100.7", "a1net", "root"),
+            ("web.test", 22, "198.51.100.8", "a1net", "alice"),
+        ],
+        "Usernames",
+    ));
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "zssh: note: prod-db is a Host of your own ({} line 2); the WARP target (198.51.100.7 port 22) gets no stanza",
+            work.display()
+        )),
+        "{stderr}"
+    );
+    let g = c.ssh_g("prod-db");
+    assert_eq!(
+        (value(&g, "hostname"), value(&g, "user")),
+        ("10.9.9.9", "dba")
+    );
+    let managed = c.managed();
+    assert!(
+        !managed.contains("prod-db") && managed.contains("Host web.test\n"),
+        "{managed}"
+    );
+}
+
 /// A home, a `warp-cli` stand-in, and the user's ssh config at `~/.ssh/config` (`cfg`).
 pub struct WarpHome {
     _tmp: tempfile::TempDir,
