@@ -1,8 +1,10 @@
 //! Which ssh config stanza each target of `warp-cli target list` gets (`zssh config
 //! --warp-targets`): one per name a user types after `ssh`.
 //!
-//! - The name is the target's `hostname` attribute (checked as a `Host` name: lowercase,
-//!   punycode, no wildcards; one that cannot be is skipped with a note), or its IP when it has
+//! - The name is the target's `hostname` attribute (taken as it is, ASCII case aside: a name
+//!   the normalisation would change, one with wildcards, an address other than the target's
+//!   own or a name the URL parser reads as one, and `localhost` are skipped with a note, never
+//!   rewritten: a look-alike must not take the real name), or its IP when it has
 //!   none: users of this path type the IP (`ssh user@10.0.0.5`), and the stanza pins the proxy's
 //!   key for it under the shared alias all the same.
 //! - One name listed several times (the same hostname in several virtual networks, or on
@@ -36,7 +38,11 @@ fn plain_word(s: &str) -> bool {
             .any(|c| c.is_whitespace() || c.is_control() || "\"'\\#$`;&|<>()*?!{}=,".contains(c))
 }
 
-/// The `Host` name for a target, or why it has none.
+/// The `Host` name for a target, or why it has none. The hostname attribute is taken only as
+/// it is (ASCII case aside): one the normalisation would change (fullwidth letters, an
+/// ideographic dot, a scheme, a number the URL parser reads as an address such as `2130706433`
+/// or `127.1`) is skipped, so a look-alike cannot take the real name's stanza; an address other
+/// than the target's own, and `localhost`, would redirect that address or name.
 fn host_name(t: &Target) -> Result<String, String> {
     let Some(h) = &t.hostname else {
         return Ok(t.ip.to_string());
@@ -44,7 +50,28 @@ fn host_name(t: &Target) -> Result<String, String> {
     if ssh_config::is_wildcard(h) {
         return Err(format!("its hostname {h:?} has wildcards"));
     }
-    ssh_config::host_pattern(h).map_err(|e| e.message)
+    let plain = h.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = plain.parse::<std::net::IpAddr>() {
+        return if ip == t.ip {
+            Ok(t.ip.to_string())
+        } else {
+            Err(format!("its hostname {h:?} is another address than its IP"))
+        };
+    }
+    let lower = h.to_ascii_lowercase();
+    if lower == "localhost" || lower.ends_with(".localhost") {
+        return Err(format!("its hostname {h:?} names this machine"));
+    }
+    let name = ssh_config::host_pattern(h).map_err(|e| e.message)?;
+    if name.parse::<std::net::IpAddr>().is_ok() {
+        return Err(format!("its hostname {h:?} reads as the address {name}"));
+    }
+    if name != lower {
+        return Err(format!(
+            "its hostname {h:?} is not a plain lowercase ASCII name (it would become {name:?}; zssh does not rewrite names)"
+        ));
+    }
+    Ok(name)
 }
 
 /// Which target of those listed under one name gets the stanza: the active virtual network's,
@@ -297,6 +324,36 @@ mod tests {
         // Without an active network: the first listed.
         let c = choose(&targets[..2], None, None);
         assert_eq!(c.stanzas[0].ip.to_string(), "198.51.100.7");
+    }
+
+    #[test]
+    fn hostnames_that_are_addresses_or_not_plain_are_skipped() {
+        let ip = "198.51.100.7";
+        for (h, want) in [
+            ("Web.Test", Ok("web.test")),
+            ("198.51.100.7", Ok("198.51.100.7")),
+            ("192.0.2.50", Err("is another address than its IP")),
+            ("::1", Err("is another address than its IP")),
+            ("2130706433", Err("reads as the address 127.0.0.1")),
+            ("0x7f.1", Err("reads as the address 127.0.0.1")),
+            ("127.1", Err("reads as the address 127.0.0.1")),
+            ("localhost", Err("names this machine")),
+            ("LocalHost", Err("names this machine")),
+            ("ｗｅｂ.test", Err("not a plain lowercase ASCII name")),
+            ("web\u{3002}test", Err("not a plain lowercase ASCII name")),
+            ("bücher.test", Err("not a plain lowercase ASCII name")),
+        ] {
+            let target = t("a", Some(h), ip, None, 22, &["x"]);
+            match (host_name(&target), want) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want, "{h}"),
+                (Err(got), Err(want)) => assert!(got.contains(want), "{h}: {got}"),
+                (got, want) => panic!("{h}: {got:?}, want {want:?}"),
+            }
+        }
+        for h in ["web.test#x", "ssh://web.test", "web.test/x"] {
+            let target = t("a", Some(h), ip, None, 22, &["x"]);
+            assert!(host_name(&target).is_err(), "{h}");
+        }
     }
 
     #[test]

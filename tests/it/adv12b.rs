@@ -6,30 +6,6 @@ use crate::support::warp_cli::target_table;
 use crate::support::*;
 use crate::warp::{WarpHome as Case, value};
 
-/// A target whose hostname attribute is another address (or a name such as `2130706433` that
-/// the URL parser turns into 127.0.0.1) gets `Host <that address>` with `HostName <target IP>`:
-/// `ssh 192.0.2.50` / `ssh 127.0.0.1` then connect to the target instead, checked against the
-/// shared proxy key. A `Host` that is an address must be the target's own address.
-#[test]
-fn adv12b_a_hostname_that_is_another_address_does_not_redirect_it() {
-    let c = Case::new("");
-    c.targets_json(
-        r#"[{"target_id":"t1","hostname":"192.0.2.50","ip":"198.51.100.7","port":22,"usernames":["alice"]},
-            {"target_id":"t2","hostname":"2130706433","ip":"198.51.100.8","port":22,"usernames":["alice"]},
-            {"target_id":"t3","hostname":"web.test","ip":"198.51.100.9","port":22,"usernames":["alice"]}]"#,
-    );
-    assert_ok(&c.zssh(&["config", "--warp-targets"]));
-    for addr in ["192.0.2.50", "127.0.0.1"] {
-        let g = c.ssh_g(addr);
-        assert_eq!(
-            value(&g, "hostname"),
-            addr,
-            "ssh {addr} is redirected:\n{}",
-            c.managed()
-        );
-    }
-}
-
 /// Names from the client reach the terminal raw in the notes: a virtual network (or target ID,
 /// or protocol) with escape sequences or a carriage return rewrites what the person sees.
 #[test]

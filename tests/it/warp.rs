@@ -1362,6 +1362,41 @@ fn config_warp_targets_leaves_a_users_own_host_alone() {
     );
 }
 
+/// A target whose hostname attribute is another address (or a name such as `2130706433` that
+/// the URL parser turns into 127.0.0.1) got `Host <that address>` with `HostName <target IP>`,
+/// so `ssh 192.0.2.50` / `ssh 127.0.0.1` connected to the target instead. Now such a target is
+/// skipped with a note, as a fullwidth look-alike of a real name is.
+#[test]
+fn config_warp_targets_writes_no_host_line_for_another_address() {
+    let c = WarpHome::new("");
+    c.targets_json(
+        r#"[{"target_id":"t1","hostname":"192.0.2.50","ip":"198.51.100.7","port":22,"usernames":["alice"]},
+            {"target_id":"t2","hostname":"2130706433","ip":"198.51.100.8","port":22,"usernames":["alice"]},
+            {"target_id":"t3","hostname":"web.test","ip":"198.51.100.9","port":22,"usernames":["alice"]},
+            {"target_id":"t4","hostname":"ｗｅｂ.test","ip":"198.51.100.10","port":22,"usernames":["alice"]},
+            {"target_id":"t5","hostname":"localhost","ip":"198.51.100.11","port":22,"usernames":["alice"]}]"#,
+    );
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    for addr in ["192.0.2.50", "127.0.0.1", "localhost"] {
+        let g = c.ssh_g(addr);
+        assert_eq!(
+            value(&g, "hostname"),
+            addr,
+            "ssh {addr} is redirected:\n{}",
+            c.managed()
+        );
+    }
+    assert_eq!(value(&c.ssh_g("web.test"), "hostname"), "198.51.100.9");
+    let stderr = text(&out.stderr);
+    for id in ["t1", "t2", "t4", "t5"] {
+        assert!(
+            stderr.contains(&format!("zssh: note: target {id} (198.51.100.")),
+            "{id}:\n{stderr}"
+        );
+    }
+}
+
 /// A home, a `warp-cli` stand-in, and the user's ssh config at `~/.ssh/config` (`cfg`).
 pub struct WarpHome {
     _tmp: tempfile::TempDir,
