@@ -57,8 +57,9 @@ fn merge(rows: Vec<Target>) -> Vec<Target> {
     out
 }
 
+/// A cell or field as kept: trimmed, bounded, no control character ([`super::printable`]).
 fn bounded(s: &str) -> String {
-    s.trim().chars().take(200).collect()
+    super::printable(s.trim(), 200)
 }
 
 /// `alice, bob` → [alice, bob].
@@ -413,8 +414,29 @@ mod tests {
         }
     }
 
+    /// No field keeps a control character, from the table or from JSON.
+    fn clean(targets: &[Target]) -> bool {
+        let ok = |s: &str| !s.chars().any(char::is_control);
+        targets.iter().all(|t| {
+            ok(&t.id)
+                && ok(&t.protocol)
+                && t.hostname.as_deref().is_none_or(ok)
+                && t.vnet.as_deref().is_none_or(ok)
+                && t.usernames.iter().all(|u| ok(u))
+        })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn no_control_character_survives(s in "[a-z\\x00-\\x1f\\x7f\\u{9b}]{1,20}") {
+            let table = format!(
+                "│ Target ID │ Protocol │ Port │ Attributes │ IP │ Usernames │\n│ t{s} │ SSH{s} │ 22 │ hostname: h{s} │ 198.51.100.7 (n{s}) │ a{s}, b │\n"
+            );
+            prop_assert!(clean(&from_text(&table).unwrap_or_default()));
+            let json = serde_json::json!([{"id": s, "ip": "198.51.100.7", "hostname": s, "protocol": s, "virtual_network": s, "usernames": [s]}]);
+            prop_assert!(clean(&from_json(&json).unwrap_or_default()));
+        }
         #[test]
         fn arbitrary_input_never_panics(rows in proptest::collection::vec("[│ a-z0-9.:,()\\-]{0,60}", 0..8), s in "\\PC{0,80}") {
             let text = format!("│ Target ID │ Port │ IP │ Usernames │\n{}\n{s}", rows.join("\n"));

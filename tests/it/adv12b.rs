@@ -6,25 +6,6 @@ use crate::support::warp_cli::target_table;
 use crate::support::*;
 use crate::warp::{WarpHome as Case, value};
 
-/// Names from the client reach the terminal raw in the notes: a virtual network (or target ID,
-/// or protocol) with escape sequences or a carriage return rewrites what the person sees.
-#[test]
-fn adv12b_notes_carry_no_control_characters_from_the_client() {
-    let c = Case::new("");
-    c.targets_json(
-        "[{\"target_id\":\"t1\\u001b[2J\",\"hostname\":\"desk.test\",\"ip\":\"198.51.100.6\",\"protocol\":\"RDP\\u001b[31m\"},\
-          {\"target_id\":\"t2\",\"hostname\":\"web.test\",\"ip\":\"198.51.100.7\",\"port\":22,\"usernames\":[\"alice\"],\
-           \"virtual_network\":\"b\\u001b[1;31mnet\\rzssh: all good\"}]",
-    );
-    let out = c.zssh(&["config", "--warp-targets"]);
-    assert_ok(&out);
-    let stderr = text(&out.stderr);
-    assert!(
-        !stderr.contains(['\u{1b}', '\r']),
-        "control characters on stderr: {stderr:?}"
-    );
-}
-
 /// One target listed with port 0 makes ssh reject the whole managed file, so no stanza at all
 /// is written (exit 7, "Bad port '0'", without naming the target); `--dry-run` shows the diff
 /// as if it worked. The odd target should be skipped with a note, as bad hostnames are.

@@ -1397,6 +1397,35 @@ fn config_warp_targets_writes_no_host_line_for_another_address() {
     }
 }
 
+/// Names from the client reached the terminal raw in the notes and in `zssh targets`: a virtual
+/// network (or target ID, protocol, username) with escape sequences or a carriage return could
+/// rewrite what the person sees. Now no control character survives the parsers.
+#[test]
+fn client_text_reaches_the_terminal_without_control_characters() {
+    let c = WarpHome::new("");
+    c.targets_json(
+        "[{\"target_id\":\"t1\\u001b[2J\",\"hostname\":\"desk.test\",\"ip\":\"198.51.100.6\",\"protocol\":\"RDP\\u001b[31m\"},\
+          {\"target_id\":\"t2\",\"hostname\":\"web.test\",\"ip\":\"198.51.100.7\",\"port\":22,\"usernames\":[\"alice\",\"bo\\u009bb\"],\
+           \"virtual_network\":\"b\\u001b[1;31mnet\\rzssh: all good\"}]",
+    );
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("zssh: note: target t1?[2J (198.51.100.6) is for RDP?[31m"),
+        "{stderr}"
+    );
+    let out = zssh_with(Some(&c.warp), &c.home, &["targets"]);
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(all.contains("b?[1;31mnet?zssh: all good"), "{all}");
+    for (what, s) in [("config", &stderr), ("targets", &all)] {
+        assert!(
+            !s.contains(|c: char| c.is_control() && c != '\n'),
+            "control characters from {what}: {s:?}"
+        );
+    }
+}
+
 /// A home, a `warp-cli` stand-in, and the user's ssh config at `~/.ssh/config` (`cfg`).
 pub struct WarpHome {
     _tmp: tempfile::TempDir,
