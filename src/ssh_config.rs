@@ -686,6 +686,14 @@ pub fn check_markers(managed: &str) -> Result<(), BadMarkers> {
     }
 }
 
+/// The target ID a WARP target's block for `pattern` was written for (from its marker line).
+pub fn warp_target_id(managed: &str, pattern: &str) -> Option<String> {
+    let r = block_range(managed, pattern)?;
+    let rest = managed[r].lines().nth(1)?.strip_prefix(WARP_MARKER)?;
+    let end = rest.find([',', ' ']).unwrap_or(rest.len());
+    Some(rest[..end].to_string())
+}
+
 /// Byte range of the block for `pattern` (begin line through end line and its newline).
 fn block_range(managed: &str, pattern: &str) -> Option<std::ops::Range<usize>> {
     let bytes = managed.as_bytes();

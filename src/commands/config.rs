@@ -56,8 +56,23 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
 /// `--warp-targets`: the stanzas of the targets `warp-cli target list` shows (the notes about
 /// the choices made go to stderr). No target to write is an error: an empty list would
 /// otherwise remove every stanza written before.
-fn warp_stanzas(args: &ConfigArgs, files: &Files, home: &Path) -> Result<Vec<Block>, UserError> {
-    let targets = warp::targets()?;
+fn warp_stanzas(args: &ConfigArgs, files: &Files, home: &Path) -> Result<WarpRun, UserError> {
+    let warp::targets::List {
+        targets,
+        unreadable,
+    } = warp::target_list()?;
+    for u in &unreadable {
+        eprintln!(
+            "zssh: note: a row of warp-cli target list could not be read ({}{}: {}); it gets no stanza",
+            u.id.as_deref()
+                .map_or_else(|| "no target ID".to_string(), |id| format!("target {id}")),
+            u.hostname
+                .as_deref()
+                .map(|h| format!(", hostname {h}"))
+                .unwrap_or_default(),
+            u.why
+        );
+    }
     // Without the virtual networks, a name listed in several gets the first one listed.
     let active = warp::vnets().ok().and_then(|v| v.active_name());
     let mut choice = warp::hosts::choose(&targets, active.as_deref(), args.user.as_deref());
@@ -96,14 +111,50 @@ fn warp_stanzas(args: &ConfigArgs, files: &Files, home: &Path) -> Result<Vec<Blo
     } else {
         None
     };
-    Ok(choice
+    let blocks = choice
         .stanzas
         .into_iter()
         .map(|mut s| {
             s.control_dir = control_dir.clone();
             s.block()
         })
-        .collect())
+        .collect();
+    Ok(WarpRun { blocks, unreadable })
+}
+
+/// What `--warp-targets` found: the blocks to write, and the rows that could not be read (their
+/// targets' blocks from an earlier run are kept, not removed as gone).
+struct WarpRun {
+    blocks: Vec<Block>,
+    unreadable: Vec<warp::targets::Unreadable>,
+}
+
+/// Of the WARP blocks written before, those whose target's row could not be read this time
+/// (by target ID, or by hostname): kept as they are, with a note.
+fn kept_unreadable(
+    managed: &str,
+    before: &[String],
+    unreadable: &[warp::targets::Unreadable],
+) -> Vec<String> {
+    let kept: Vec<String> = before
+        .iter()
+        .filter(|p| {
+            let id = ssh_config::warp_target_id(managed, p);
+            unreadable.iter().any(|u| {
+                (u.id.is_some() && u.id == id)
+                    || u.hostname
+                        .as_deref()
+                        .is_some_and(|h| h.eq_ignore_ascii_case(p))
+            })
+        })
+        .cloned()
+        .collect();
+    for p in &kept {
+        eprintln!(
+            "zssh: note: {p}: its target's row could not be read this time; its stanza is kept as it was"
+        );
+    }
+    kept
 }
 
 /// The literal `Host` names of the user's own config and the files it includes (not zssh's
@@ -286,7 +337,7 @@ impl Plan {
         args: &ConfigArgs,
         wanted: &Wanted,
         files: &Files,
-        warp: Option<Vec<Block>>,
+        warp: Option<WarpRun>,
     ) -> Result<Plan, UserError> {
         let old_config = read_optional(&files.config)?;
         let old_managed =
@@ -294,10 +345,10 @@ impl Plan {
         markers_pair_up(&files.managed, old_managed.as_deref())?;
         let config = old_config.as_deref().unwrap_or_default();
         let warp_before = ssh_config::warp_patterns(old_managed.as_deref().unwrap_or_default());
-        let stanzas = match warp {
-            _ if args.uninstall => Vec::new(),
-            Some(blocks) => blocks,
-            None => stanzas(args, wanted)?,
+        let (stanzas, unreadable) = match warp {
+            _ if args.uninstall => (Vec::new(), Vec::new()),
+            Some(run) => (run.blocks, run.unreadable),
+            None => (stanzas(args, wanted)?, Vec::new()),
         };
         let (patterns, stale) = if !args.warp_targets {
             (wanted.patterns.clone(), Vec::new())
@@ -306,10 +357,16 @@ impl Plan {
         } else {
             let written: Vec<String> = stanzas.iter().map(|b| b.pattern.clone()).collect();
             say_replaced(old_managed.as_deref(), &written, &warp_before);
-            let stale = warp_before
+            let gone: Vec<String> = warp_before
                 .into_iter()
                 .filter(|p| !written.contains(p))
                 .collect();
+            let kept = kept_unreadable(
+                old_managed.as_deref().unwrap_or_default(),
+                &gone,
+                &unreadable,
+            );
+            let stale = gone.into_iter().filter(|p| !kept.contains(p)).collect();
             (written, stale)
         };
         let (new_managed, new_config) =

@@ -15,7 +15,8 @@
 //!   list may show examples only, or the policy may allow the e-mail prefix, so it is written
 //!   as asked); else the one username the target allows; none when it allows several or shows
 //!   none (a note says which to pass).
-//! - Protocols other than SSH are skipped with a note.
+//! - Protocols other than SSH, and targets on port 0 or an unspecified or multicast address
+//!   (ssh would reject the whole file), are skipped with a note.
 //!
 //! Pure: the notes go back to the command to print.
 
@@ -160,6 +161,13 @@ pub fn choose(targets: &[Target], active: Option<&str>, user: Option<&str>) -> C
             choice.notes.push(format!(
                 "target {} ({}) is for {}, not SSH; skipped",
                 t.id, t.ip, t.protocol
+            ));
+            continue;
+        }
+        if t.port == 0 || t.ip.is_unspecified() || t.ip.is_multicast() {
+            choice.notes.push(format!(
+                "target {} ({} port {}) is skipped: ssh cannot connect there",
+                t.id, t.ip, t.port
             ));
             continue;
         }

@@ -163,5 +163,14 @@ pub fn vnets() -> Result<Vnets, Error> {
 
 /// `warp-cli target list`: the targets this user may reach (client 2024.9.346.0 or later).
 pub fn targets() -> Result<Vec<Target>, Error> {
-    ask(&["target", "list"], targets::from_json, targets::from_text)
+    target_list().map(|l| l.targets)
+}
+
+/// `warp-cli target list` with the rows that could not be read.
+pub fn target_list() -> Result<targets::List, Error> {
+    ask(
+        &["target", "list"],
+        targets::list_from_json,
+        targets::list_from_text,
+    )
 }

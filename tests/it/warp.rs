@@ -1426,6 +1426,60 @@ fn client_text_reaches_the_terminal_without_control_characters() {
     }
 }
 
+/// One target listed with port 0 made ssh reject the whole managed file, so no stanza at all
+/// was written (exit 7, "Bad port '0'", naming no target); now it is skipped with a note. A row
+/// that cannot be read was dropped silently, and the stanza written for its target before was
+/// removed as "no longer in warp-cli target list"; now the row gets a note and its stanza stays.
+#[test]
+fn config_warp_targets_skips_port_0_and_keeps_the_stanza_of_an_unreadable_row() {
+    let c = WarpHome::new("");
+    c.warp.connected(&target_table(
+        &[
+            ("web.test", 22, "198.51.100.7", "a1net", "alice"),
+            ("db.test", 22, "198.51.100.9", "a1net", "alice"),
+            ("zero.test", 0, "198.51.100.8", "a1net", "alice"),
+        ],
+        "Usernames",
+    ));
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("(198.51.100.8 port 0) is skipped: ssh cannot connect there"),
+        "{stderr}"
+    );
+    let written = c.managed();
+    assert!(
+        written.contains("Host web.test\n")
+            && written.contains("Host db.test\n")
+            && !written.contains("zero.test"),
+        "{written}"
+    );
+    c.targets_json(
+        r#"[{"target_id":"t1","hostname":"web.test","ip":"198.51.100.7","port":22,"usernames":["alice"]},
+            {"target_id":"t2","hostname":"db.test","ip":"198.51.100.9","port":"twenty-two","usernames":["alice"]}]"#,
+    );
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    for want in [
+        "zssh: note: a row of warp-cli target list could not be read (target t2, hostname db.test: ",
+        "zssh: note: db.test: its target's row could not be read this time; its stanza is kept as it was",
+    ] {
+        assert!(stderr.contains(want), "{want}\n--\n{stderr}");
+    }
+    assert!(
+        !stderr.contains("no longer in warp-cli target list"),
+        "{stderr}"
+    );
+    assert!(
+        c.managed()
+            .contains("Host db.test\n  HostName 198.51.100.9\n"),
+        "{}",
+        c.managed()
+    );
+}
+
 /// A home, a `warp-cli` stand-in, and the user's ssh config at `~/.ssh/config` (`cfg`).
 pub struct WarpHome {
     _tmp: tempfile::TempDir,
