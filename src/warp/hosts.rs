@@ -91,7 +91,8 @@ fn pick<'a>(listed: &[&'a Target], active: Option<&str>) -> &'a Target {
         .unwrap_or(listed[0])
 }
 
-/// What each target left out under `name` is, and how to reach it anyway.
+/// What each target left out under `name` is, and how to reach it anyway (a command that
+/// reaches it, not the chosen one).
 fn left_out(name: &str, chosen: &Target, other: &Target) -> String {
     let net = |t: &Target| t.vnet.clone().unwrap_or_else(|| "no network shown".into());
     if other.vnet != chosen.vnet {
@@ -108,10 +109,17 @@ fn left_out(name: &str, chosen: &Target, other: &Target) -> String {
                 ""
             }
         )
-    } else {
+    } else if other.ip == chosen.ip {
         format!(
             "{name} also allows SSH on port {} ({}): ssh -p {} {name}",
             other.port, other.ip, other.port
+        )
+    } else {
+        // `ssh -p P NAME` would reach the chosen target's HostName: the other address is given
+        // on the command line (it wins over the stanza; the stanza's User and key alias stay).
+        format!(
+            "{name} is also a target at {} port {}; the stanza is for {} port {}: ssh -o HostName={} -p {} {name}",
+            other.ip, other.port, chosen.ip, chosen.port, other.ip, other.port
         )
     }
 }
