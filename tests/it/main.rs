@@ -2,7 +2,6 @@
 
 mod support;
 
-mod adv12b;
 mod cached_hostile;
 mod cached_path;
 mod cert;

@@ -1480,17 +1480,47 @@ fn config_warp_targets_skips_port_0_and_keeps_the_stanza_of_an_unreadable_row() 
     );
 }
 
+/// Two targets that share a name (ASCII case aside) and a port at different addresses: the
+/// note told the person `ssh -p 22 web.test` reaches the one left out, but it reaches the chosen
+/// one. Now it gives a command that does (the address on the command line), and ssh agrees.
+#[test]
+fn config_warp_targets_left_out_note_gives_a_command_that_reaches_it() {
+    let c = WarpHome::new("");
+    c.targets_json(
+        r#"[{"target_id":"t1","hostname":"WEB.test","ip":"198.51.100.7","port":22,"usernames":["alice"]},
+            {"target_id":"t2","hostname":"web.test","ip":"198.51.100.9","port":22,"usernames":["alice"]}]"#,
+    );
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    let command = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("zssh: note: web.test is also a target at 198.51.100.9 port 22; the stanza is for 198.51.100.7 port 22: ssh "))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let mut args: Vec<&str> = command.split(' ').collect();
+    args.insert(args.len() - 1, "-G");
+    let g = run(Command::new("ssh").arg("-F").arg(&c.cfg).args(&args));
+    assert_ok(&g);
+    let g = text(&g.stdout);
+    assert_eq!(
+        (value(&g, "hostname"), value(&g, "port")),
+        ("198.51.100.9", "22"),
+        "{command}"
+    );
+    assert_eq!(value(&g, "hostkeyalias"), "zssh-warp-proxy");
+}
+
 /// A home, a `warp-cli` stand-in, and the user's ssh config at `~/.ssh/config` (`cfg`).
-pub struct WarpHome {
+struct WarpHome {
     _tmp: tempfile::TempDir,
-    pub home: std::path::PathBuf,
-    pub warp: WarpCli,
-    pub cfg: std::path::PathBuf,
-    pub managed: std::path::PathBuf,
+    home: std::path::PathBuf,
+    warp: WarpCli,
+    cfg: std::path::PathBuf,
+    managed: std::path::PathBuf,
 }
 
 impl WarpHome {
-    pub fn new(user_config: &str) -> WarpHome {
+    fn new(user_config: &str) -> WarpHome {
         let tmp = tempfile::tempdir().unwrap();
         let home = tmp.path().join("home");
         std::fs::create_dir_all(home.join(".ssh")).unwrap();
@@ -1508,12 +1538,12 @@ impl WarpHome {
     }
 
     /// `warp-cli -j target list` answers this JSON (the connected client otherwise).
-    pub fn targets_json(&self, json: &str) {
+    fn targets_json(&self, json: &str) {
         self.warp.connected(&target_table(&[], "Usernames"));
         self.warp.answer("target list", true, json, 0);
     }
 
-    pub fn zssh(&self, args: &[&str]) -> std::process::Output {
+    fn zssh(&self, args: &[&str]) -> std::process::Output {
         let mut cmd = Command::new(zssh_bin());
         cmd.env_clear()
             .env("HOME", &self.home)
@@ -1524,12 +1554,12 @@ impl WarpHome {
         run(&mut cmd)
     }
 
-    pub fn managed(&self) -> String {
+    fn managed(&self) -> String {
         std::fs::read_to_string(&self.managed).unwrap()
     }
 
     /// What `ssh -G HOST` says with the user's config.
-    pub fn ssh_g(&self, host: &str) -> String {
+    fn ssh_g(&self, host: &str) -> String {
         let out = run(Command::new("ssh")
             .arg("-F")
             .arg(&self.cfg)
@@ -1540,7 +1570,7 @@ impl WarpHome {
     }
 }
 
-pub fn value<'a>(ssh_g: &'a str, key: &str) -> &'a str {
+fn value<'a>(ssh_g: &'a str, key: &str) -> &'a str {
     ssh_g
         .lines()
         .find_map(|l| l.strip_prefix(&format!("{key} ")))
