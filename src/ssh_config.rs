@@ -593,7 +593,9 @@ impl WarpStanza {
         }
         s.push_str(&format!(
             "  # The Gateway SSH proxy's key, one per account: pinned once for every target.\n  \
-             HostKeyAlias {WARP_HOST_KEY_ALIAS}\n  CheckHostIP no\n"
+             HostKeyAlias {WARP_HOST_KEY_ALIAS}\n  CheckHostIP no\n  \
+             # ssh itself connects: no ProxyJump or ProxyCommand of a catch-all `Host *` applies.\n  \
+             ProxyCommand none\n  ProxyJump none\n"
         ));
         if let Some(dir) = &self.control_dir {
             let path = escape_percent(&format!("{dir}/zssh-")) + "%C";

@@ -124,7 +124,8 @@ fn left_out(name: &str, chosen: &Target, other: &Target) -> String {
     }
 }
 
-/// The `User` line for `t`, and a note when one is due.
+/// The `User` line for `t`, and a note when one is due. A `--user` the target's list does not
+/// show is written all the same; the caller gathers those into one note ([`unlisted_note`]).
 fn user_for(name: &str, t: &Target, user: Option<&str>) -> (Option<String>, Option<String>) {
     let allowed: Vec<&String> = t.usernames.iter().filter(|u| plain_word(u)).collect();
     let shown = || {
@@ -136,13 +137,7 @@ fn user_for(name: &str, t: &Target, user: Option<&str>) -> (Option<String>, Opti
     };
     match user {
         Some(u) if allowed.is_empty() || allowed.iter().any(|a| *a == u) => (Some(u.into()), None),
-        Some(u) => (
-            Some(u.into()),
-            Some(format!(
-                "{name}: the policy shows {}, not {u}; User {u} is written as asked, and works only if the policy allows it too (the list may show examples only, or allow your e-mail prefix)",
-                shown()
-            )),
-        ),
+        Some(u) => (Some(u.into()), Some(format!("{name} ({})", shown()))),
         None if allowed.len() == 1 => (Some(allowed[0].clone()), None),
         None if allowed.is_empty() => (
             None,
@@ -157,6 +152,28 @@ fn user_for(name: &str, t: &Target, user: Option<&str>) -> (Option<String>, Opti
                 shown()
             )),
         ),
+    }
+}
+
+/// One note for every target whose list does not show `--user U` (`name (shown)` each).
+fn unlisted_note(user: &str, unlisted: &[String]) -> Option<String> {
+    let tail = format!(
+        "User {user} is written as asked, and works only if the policy allows it too (the list may show examples only, or allow your e-mail prefix)"
+    );
+    match unlisted {
+        [] => None,
+        [one] => {
+            let (name, shown) = one.split_once(" (").unwrap_or((one, ""));
+            Some(format!(
+                "{name}: the policy shows {}, not {user}; {tail}",
+                shown.trim_end_matches(')')
+            ))
+        }
+        many => Some(format!(
+            "{} targets list other usernames than {user}: {}; {tail}",
+            many.len(),
+            many.join(", ")
+        )),
     }
 }
 
@@ -194,6 +211,7 @@ pub fn choose(targets: &[Target], active: Option<&str>, user: Option<&str>) -> C
             None => groups.push((name, vec![t])),
         }
     }
+    let mut unlisted = Vec::new();
     for (name, listed) in groups {
         let chosen = pick(&listed, active);
         for other in listed.iter().filter(|o| !std::ptr::eq(**o, chosen)) {
@@ -206,17 +224,23 @@ pub fn choose(targets: &[Target], active: Option<&str>, user: Option<&str>) -> C
                 "{name} is in virtual network {net}, the client is on {active}: ssh {name} reaches it after warp-cli vnet {net}"
             ));
         }
-        let (user, note) = user_for(&name, chosen, user);
-        choice.notes.extend(note);
+        let (user_line, note) = user_for(&name, chosen, user);
+        match user {
+            Some(_) => unlisted.extend(note),
+            None => choice.notes.extend(note),
+        }
         choice.stanzas.push(WarpStanza {
             host: name,
             ip: chosen.ip,
             port: chosen.port,
-            user,
+            user: user_line,
             id: chosen.id.clone(),
             vnet: chosen.vnet.clone(),
             control_dir: None,
         });
+    }
+    if let Some(u) = user {
+        choice.notes.extend(unlisted_note(u, &unlisted));
     }
     choice
 }
@@ -400,6 +424,14 @@ mod tests {
             "{:?}",
             c.notes
         );
+        // Several targets that do not show it: one note, not one each.
+        let c = choose(&targets, None, Some("dave"));
+        assert_eq!(
+            c.notes,
+            [
+                "2 targets list other usernames than dave: web.test (alice, bob), db.test (carol); User dave is written as asked, and works only if the policy allows it too (the list may show examples only, or allow your e-mail prefix)"
+            ]
+        );
         // No --user and no username shown.
         let c = choose(&targets[2..], None, None);
         assert_eq!(c.stanzas[0].user, None);
@@ -463,6 +495,9 @@ mod tests {
              \x20 # The Gateway SSH proxy's key, one per account: pinned once for every target.\n\
              \x20 HostKeyAlias zssh-warp-proxy\n\
              \x20 CheckHostIP no\n\
+             \x20 # ssh itself connects: no ProxyJump or ProxyCommand of a catch-all `Host *` applies.\n\
+             \x20 ProxyCommand none\n\
+             \x20 ProxyJump none\n\
              # zssh: end web.test\n"
         );
         // Text from the client cannot break out of the comment line; sharing adds its lines.

@@ -863,6 +863,8 @@ fn warp_block(i: usize, host: &str, ip: &str, port: u16, user: Option<&str>) -> 
          Host {host}\n  HostName {ip}\n  Port {port}\n{user}\
          \x20 # The Gateway SSH proxy's key, one per account: pinned once for every target.\n\
          \x20 HostKeyAlias zssh-warp-proxy\n  CheckHostIP no\n\
+         \x20 # ssh itself connects: no ProxyJump or ProxyCommand of a catch-all `Host *` applies.\n\
+         \x20 ProxyCommand none\n  ProxyJump none\n\
          # zssh: end {host}\n"
     )
 }
@@ -1211,7 +1213,11 @@ fn config_warp_targets_uninstall_removes_only_its_stanzas() {
     );
     let now = c.managed();
     assert_eq!(now.matches("Host web.test\n").count(), 1, "{now}");
-    assert!(!now.contains("ProxyCommand"), "{now}");
+    assert!(
+        !now.lines()
+            .any(|l| l.trim_start().starts_with("ProxyCommand") && l.trim() != "ProxyCommand none"),
+        "{now}"
+    );
     drop(c.tmp);
 }
 
@@ -1508,6 +1514,30 @@ fn config_warp_targets_left_out_note_gives_a_command_that_reaches_it() {
         "{command}"
     );
     assert_eq!(value(&g, "hostkeyalias"), "zssh-warp-proxy");
+}
+
+/// A catch-all `Host *` ProxyJump (or ProxyCommand) of the user's applied to the WARP stanzas
+/// too (ssh takes the first value, and the stanza set none), so ssh went through the bastion
+/// instead of the client. Now each WARP stanza sets both to none.
+#[test]
+fn config_warp_targets_stanzas_take_no_catch_all_proxy() {
+    let c = WarpHome::new("Host *\n  ProxyJump bastion.example\n");
+    c.warp.connected(&target_table(
+        &[("web.test", 22, "198.51.100.7", "a1net", "alice")],
+        "Usernames",
+    ));
+    assert_ok(&c.zssh(&["config", "--warp-targets"]));
+    let g = c.ssh_g("web.test");
+    assert_eq!(value(&g, "hostname"), "198.51.100.7");
+    assert_eq!(
+        (value(&g, "proxyjump"), value(&g, "proxycommand")),
+        ("", ""),
+        "{g}"
+    );
+    assert_eq!(
+        value(&c.ssh_g("other.example"), "proxyjump"),
+        "bastion.example"
+    );
 }
 
 /// A home, a `warp-cli` stand-in, and the user's ssh config at `~/.ssh/config` (`cfg`).
