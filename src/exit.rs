@@ -75,7 +75,7 @@ pub const TABLE: &[(Exit, &str)] = &[
     ),
     (
         Exit::Local,
-        "a local file, directory, stdin or stdout is unusable (permissions, unreadable, unwritable, a full disk)",
+        "a local file, directory, stdin or stdout is unusable (permissions, unreadable, unwritable, a full disk), or a block of zssh's ssh config file whose begin and end lines no longer pair up",
     ),
     (
         Exit::Broken,
@@ -83,7 +83,7 @@ pub const TABLE: &[(Exit, &str)] = &[
     ),
     (
         Exit::Warp,
-        "targets, config --warp-targets: the Cloudflare One Client (warp-cli) is missing, its daemon is not running, it is not connected, or it gave no usable answer (or no SSH target)",
+        "targets, config --warp-targets: the Cloudflare One Client (warp-cli) is missing, its daemon is not running, it is not connected, or it gave no usable answer (or no SSH target); known-hosts: a WARP target's address is not routed through the client",
     ),
     (
         Exit::BadLog,

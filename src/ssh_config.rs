@@ -97,6 +97,65 @@ fn keyword(content: &[u8]) -> Option<String> {
     (!word.is_empty()).then(|| String::from_utf8_lossy(&word).into_owned())
 }
 
+/// The arguments of a config line after its keyword (split at whitespace, quotes removed).
+fn arguments(content: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(content);
+    let line = text.trim_start_matches([' ', '\t']);
+    let after = line
+        .find([' ', '\t', '='])
+        .map_or("", |i| &line[i..])
+        .trim_start_matches([' ', '\t']);
+    let rest = after.strip_prefix('=').unwrap_or(after);
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    for c in rest.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' | '\t' | '\r' if !quoted => {
+                if !word.is_empty() {
+                    out.push(std::mem::take(&mut word));
+                }
+            }
+            '#' if !quoted && word.is_empty() => break,
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+/// The literal names (no wildcard, not negated) each `Host` line of `text` names, with the
+/// line's 1-based number. ssh lowercases the host, not the pattern: `Host Web` matches nothing.
+pub fn host_names(text: &[u8]) -> Vec<(usize, Vec<String>)> {
+    lines(text)
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let content = &text[l.start..l.content_end];
+            (keyword(content).as_deref() == Some("host")).then(|| {
+                let names = arguments(content)
+                    .into_iter()
+                    .filter(|p| !p.starts_with('!') && !is_wildcard(p))
+                    .collect();
+                (i + 1, names)
+            })
+        })
+        .collect()
+}
+
+/// The paths the `Include` lines of `text` name, as written.
+pub fn include_paths(text: &[u8]) -> Vec<String> {
+    lines(text)
+        .iter()
+        .map(|l| &text[l.start..l.content_end])
+        .filter(|c| keyword(c).as_deref() == Some("include"))
+        .flat_map(arguments)
+        .collect()
+}
+
 #[cfg(test)]
 /// Whether a line starts a conditional block (`Host` or `Match`).
 fn starts_block(content: &[u8]) -> bool {
@@ -534,7 +593,9 @@ impl WarpStanza {
         }
         s.push_str(&format!(
             "  # The Gateway SSH proxy's key, one per account: pinned once for every target.\n  \
-             HostKeyAlias {WARP_HOST_KEY_ALIAS}\n  CheckHostIP no\n"
+             HostKeyAlias {WARP_HOST_KEY_ALIAS}\n  CheckHostIP no\n  \
+             # ssh itself connects: no ProxyJump or ProxyCommand of a catch-all `Host *` applies.\n  \
+             ProxyCommand none\n  ProxyJump none\n"
         ));
         if let Some(dir) = &self.control_dir {
             let path = escape_percent(&format!("{dir}/zssh-")) + "%C";
@@ -568,6 +629,71 @@ pub fn warp_patterns(managed: &str) -> Vec<String> {
             })
         })
         .collect()
+}
+
+/// Where the managed file's block markers do not pair up: the 1-based line of the fault and
+/// what is wrong there. A block that lost its end line (a hand edit, a merge) would otherwise
+/// make the next edit of its pattern take everything up to the next block's end line with it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BadMarkers {
+    pub line: usize,
+    pub why: String,
+}
+
+/// Check that every `# zssh: begin NAME` line has its own `# zssh: end NAME` line before the next
+/// begin line (or the end of the file), and that every end line closes the block open above it.
+pub fn check_markers(managed: &str) -> Result<(), BadMarkers> {
+    let bytes = managed.as_bytes();
+    let mut open: Option<(usize, &str)> = None;
+    let ls = lines(bytes);
+    for (i, l) in ls.iter().enumerate() {
+        let text = &managed[l.start..l.content_end];
+        if let Some(name) = text.strip_prefix(BEGIN) {
+            if let Some((at, was)) = open {
+                return Err(BadMarkers {
+                    line: at,
+                    why: format!(
+                        "the block `{was}` has no end line before the next block begins at line {}",
+                        i + 1
+                    ),
+                });
+            }
+            open = Some((i + 1, name));
+        } else if let Some(name) = text.strip_prefix(END) {
+            match open.take() {
+                Some((_, was)) if was == name => {}
+                Some((at, was)) => {
+                    return Err(BadMarkers {
+                        line: i + 1,
+                        why: format!(
+                            "the end line of `{name}` closes the block `{was}` begun at line {at}"
+                        ),
+                    });
+                }
+                None => {
+                    return Err(BadMarkers {
+                        line: i + 1,
+                        why: format!("the end line of `{name}` has no begin line above it"),
+                    });
+                }
+            }
+        }
+    }
+    match open {
+        Some((at, was)) => Err(BadMarkers {
+            line: at,
+            why: format!("the block `{was}` has no end line"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The target ID a WARP target's block for `pattern` was written for (from its marker line).
+pub fn warp_target_id(managed: &str, pattern: &str) -> Option<String> {
+    let r = block_range(managed, pattern)?;
+    let rest = managed[r].lines().nth(1)?.strip_prefix(WARP_MARKER)?;
+    let end = rest.find([',', ' ']).unwrap_or(rest.len());
+    Some(rest[..end].to_string())
 }
 
 /// Byte range of the block for `pattern` (begin line through end line and its newline).
@@ -682,6 +808,34 @@ pub fn cloudflared_snippet(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_names_and_includes() {
+        let text = b"Include ~/.ssh/a \"b c\"\nHost one !two *.w Three\r\n  HostName x\nhost=\"four\" # c\nMatch host five\n";
+        assert_eq!(
+            host_names(text),
+            [
+                (2, vec!["one".to_string(), "Three".into()]),
+                (4, vec!["four".to_string()])
+            ]
+        );
+        assert_eq!(include_paths(text), ["~/.ssh/a", "b c"]);
+    }
+
+    #[test]
+    fn markers_must_pair_up() {
+        let ok = "# zssh: begin a\nHost a\n# zssh: end a\n\n# zssh: begin b\r\n# zssh: end b\r\n";
+        assert_eq!(check_markers(ok), Ok(()));
+        assert_eq!(check_markers(""), Ok(()));
+        let lost = "# zssh: begin a\nHost a\n# zssh: begin b\n# zssh: end b\n";
+        assert_eq!(check_markers(lost).unwrap_err().line, 1);
+        let at_eof = "# zssh: begin a\nHost a\n# zssh: end a\n# zssh: begin b\nHost b\n";
+        assert_eq!(check_markers(at_eof).unwrap_err().line, 4);
+        let mismatched = "# zssh: begin a\nHost a\n# zssh: end b\n";
+        assert_eq!(check_markers(mismatched).unwrap_err().line, 3);
+        let stray = "# zssh: end a\n";
+        assert_eq!(check_markers(stray).unwrap_err().line, 1);
+    }
     use proptest::prelude::*;
 
     const INC: &str = "Include /home/u/.ssh/zssh_config";

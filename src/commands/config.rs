@@ -31,7 +31,7 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
     let files = Files::locate(&args, &wanted.home)?;
     // The client is asked before the lock is taken: it may take seconds.
     let warp = if args.warp_targets && !args.uninstall {
-        Some(warp_stanzas(&args)?)
+        Some(warp_stanzas(&args, &files, &wanted.home)?)
     } else {
         None
     };
@@ -56,14 +56,46 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
 /// `--warp-targets`: the stanzas of the targets `warp-cli target list` shows (the notes about
 /// the choices made go to stderr). No target to write is an error: an empty list would
 /// otherwise remove every stanza written before.
-fn warp_stanzas(args: &ConfigArgs) -> Result<Vec<Block>, UserError> {
-    let targets = warp::targets()?;
+fn warp_stanzas(args: &ConfigArgs, files: &Files, home: &Path) -> Result<WarpRun, UserError> {
+    let warp::targets::List {
+        targets,
+        unreadable,
+    } = warp::target_list()?;
+    for u in &unreadable {
+        eprintln!(
+            "zssh: note: a row of warp-cli target list could not be read ({}{}: {}); it gets no stanza",
+            u.id.as_deref()
+                .map_or_else(|| "no target ID".to_string(), |id| format!("target {id}")),
+            u.hostname
+                .as_deref()
+                .map(|h| format!(", hostname {h}"))
+                .unwrap_or_default(),
+            u.why
+        );
+    }
     // Without the virtual networks, a name listed in several gets the first one listed.
     let active = warp::vnets().ok().and_then(|v| v.active_name());
-    let choice = warp::hosts::choose(&targets, active.as_deref(), args.user.as_deref());
+    let mut choice = warp::hosts::choose(&targets, active.as_deref(), args.user.as_deref());
     for note in &choice.notes {
         eprintln!("zssh: note: {note}");
     }
+    // zssh's Include comes first in the user's config, so a stanza of its own would override
+    // the user's own `Host` of that name: that target is left to the user's stanza.
+    let own = users_own_hosts(files, home);
+    choice.stanzas.retain(|s| {
+        let Some((file, line, _)) = own.iter().find(|(_, _, n)| *n == s.host) else {
+            return true;
+        };
+        eprintln!(
+            "zssh: note: {} is a Host of your own ({} line {line}); the WARP target ({} port {}) gets no stanza, so ssh {} keeps going where yours says (rename or remove yours to let zssh write one)",
+            s.host,
+            file.display(),
+            s.ip,
+            s.port,
+            s.host
+        );
+        false
+    });
     if choice.stanzas.is_empty() {
         return Err(UserError::new(
             Exit::Warp,
@@ -79,14 +111,82 @@ fn warp_stanzas(args: &ConfigArgs) -> Result<Vec<Block>, UserError> {
     } else {
         None
     };
-    Ok(choice
+    let blocks = choice
         .stanzas
         .into_iter()
         .map(|mut s| {
             s.control_dir = control_dir.clone();
             s.block()
         })
-        .collect())
+        .collect();
+    Ok(WarpRun { blocks, unreadable })
+}
+
+/// What `--warp-targets` found: the blocks to write, and the rows that could not be read (their
+/// targets' blocks from an earlier run are kept, not removed as gone).
+struct WarpRun {
+    blocks: Vec<Block>,
+    unreadable: Vec<warp::targets::Unreadable>,
+}
+
+/// Of the WARP blocks written before, those whose target's row could not be read this time
+/// (by target ID, or by hostname): kept as they are, with a note.
+fn kept_unreadable(
+    managed: &str,
+    before: &[String],
+    unreadable: &[warp::targets::Unreadable],
+) -> Vec<String> {
+    let kept: Vec<String> = before
+        .iter()
+        .filter(|p| {
+            let id = ssh_config::warp_target_id(managed, p);
+            unreadable.iter().any(|u| {
+                (u.id.is_some() && u.id == id)
+                    || u.hostname
+                        .as_deref()
+                        .is_some_and(|h| h.eq_ignore_ascii_case(p))
+            })
+        })
+        .cloned()
+        .collect();
+    for p in &kept {
+        eprintln!(
+            "zssh: note: {p}: its target's row could not be read this time; its stanza is kept as it was"
+        );
+    }
+    kept
+}
+
+/// The literal `Host` names of the user's own config and the files it includes (not zssh's
+/// managed file; glob includes are not followed): (file, line, name).
+fn users_own_hosts(files: &Files, home: &Path) -> Vec<(PathBuf, usize, String)> {
+    let mut out = Vec::new();
+    let mut todo = vec![files.config.clone()];
+    let mut seen: Vec<PathBuf> = vec![files.managed.clone()];
+    while let Some(path) = todo.pop() {
+        if seen.contains(&path) || seen.len() > 32 {
+            continue;
+        }
+        seen.push(path.clone());
+        let Ok(Some(text)) = read_optional(&path) else {
+            continue;
+        };
+        for (line, names) in ssh_config::host_names(&text) {
+            out.extend(names.into_iter().map(|n| (path.clone(), line, n)));
+        }
+        for inc in ssh_config::include_paths(&text) {
+            if ssh_config::is_wildcard(&inc) {
+                continue;
+            }
+            let p = expand_tilde(&inc, home);
+            todo.push(if p.is_absolute() {
+                p
+            } else {
+                home.join(".ssh").join(p)
+            });
+        }
+    }
+    out
 }
 
 /// What the user asked for, checked: the host patterns (each once), how ssh authenticates, and
@@ -237,17 +337,18 @@ impl Plan {
         args: &ConfigArgs,
         wanted: &Wanted,
         files: &Files,
-        warp: Option<Vec<Block>>,
+        warp: Option<WarpRun>,
     ) -> Result<Plan, UserError> {
         let old_config = read_optional(&files.config)?;
         let old_managed =
             read_optional(&files.managed)?.map(|b| String::from_utf8_lossy(&b).into_owned());
+        markers_pair_up(&files.managed, old_managed.as_deref())?;
         let config = old_config.as_deref().unwrap_or_default();
         let warp_before = ssh_config::warp_patterns(old_managed.as_deref().unwrap_or_default());
-        let stanzas = match warp {
-            _ if args.uninstall => Vec::new(),
-            Some(blocks) => blocks,
-            None => stanzas(args, wanted)?,
+        let (stanzas, unreadable) = match warp {
+            _ if args.uninstall => (Vec::new(), Vec::new()),
+            Some(run) => (run.blocks, run.unreadable),
+            None => (stanzas(args, wanted)?, Vec::new()),
         };
         let (patterns, stale) = if !args.warp_targets {
             (wanted.patterns.clone(), Vec::new())
@@ -256,10 +357,16 @@ impl Plan {
         } else {
             let written: Vec<String> = stanzas.iter().map(|b| b.pattern.clone()).collect();
             say_replaced(old_managed.as_deref(), &written, &warp_before);
-            let stale = warp_before
+            let gone: Vec<String> = warp_before
                 .into_iter()
                 .filter(|p| !written.contains(p))
                 .collect();
+            let kept = kept_unreadable(
+                old_managed.as_deref().unwrap_or_default(),
+                &gone,
+                &unreadable,
+            );
+            let stale = gone.into_iter().filter(|p| !kept.contains(p)).collect();
             (written, stale)
         };
         let (new_managed, new_config) =
@@ -294,6 +401,26 @@ impl Plan {
     fn config_changes(&self) -> bool {
         changes(self.old_config.as_deref(), &self.new_config)
     }
+}
+
+/// Refuse to edit a managed file whose block markers do not pair up (a hand edit removed an end
+/// line): which block an edit replaces would be a guess, and a wrong one deletes other stanzas.
+fn markers_pair_up(path: &Path, managed: Option<&str>) -> Result<(), UserError> {
+    let Err(bad) = ssh_config::check_markers(managed.unwrap_or_default()) else {
+        return Ok(());
+    };
+    Err(UserError::local(
+        format!(
+            "{} line {}: {}; nothing was written",
+            path.display(),
+            bad.line,
+            bad.why
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+        ),
+        "restore the `# zssh: end NAME` line of that block, or delete the block from its `# zssh: begin NAME` line, then run again",
+    ))
 }
 
 /// A target's name that already had a stanza of another kind (an Access application's, from

@@ -20,6 +20,10 @@
 //! re-read, the same edit applied to what is there now, replaced only if nothing changed
 //! meanwhile (else again).
 //!
+//! Before a WARP target's key is taken for the proxy's, the kernel's route to its address must
+//! go through the Cloudflare One Client (as `zssh targets` checks); otherwise check and repair
+//! refuse (exit 9) and name `zssh doctor IP`. The alias itself is refused as a HOST.
+//!
 //! The report goes to stdout; the question goes to the terminal (/dev/tty); errors to stderr.
 //! Exit status: check → 0 when known_hosts accepts the key, 1 (`Exit::Failure`) when it differs or
 //! is missing; repair → 0 when repaired or already correct, 1 when the answer was no.
@@ -37,6 +41,7 @@ use crate::paths;
 use crate::ssh_config;
 use crate::ui::LoginUi;
 use crate::userfile::{self, UserFile};
+use crate::warp;
 
 /// Appended to the file name for the one-time backup.
 const BACKUP_SUFFIX: &str = ".zssh-backup";
@@ -57,7 +62,11 @@ pub async fn run(cmd: KnownHostsCommand) -> Result<Exit, UserError> {
         KnownHostsCommand::Check(a) => (false, a),
         KnownHostsCommand::Repair(a) => (true, a),
     };
+    refuse_the_alias_itself(&args)?;
     let lookup = Lookup::new(&args)?;
+    if lookup.warp {
+        through_the_client(&lookup)?;
+    }
     let (key, via) = fetch_key(&lookup).await?;
     lookup.report(&key, &via);
     lookup.refuse_revoked(&key)?;
@@ -270,6 +279,72 @@ impl Lookup {
             )
         }
     }
+}
+
+/// `zssh known-hosts repair zssh-warp-proxy`: the shared alias is no host; whatever answers at
+/// that name (a DNS search domain, a hosts entry) must not become the key of every WARP target.
+fn refuse_the_alias_itself(args: &KnownHostsArgs) -> Result<(), UserError> {
+    let host = args.host.rsplit_once('@').map_or(&*args.host, |(_, h)| h);
+    if !host.eq_ignore_ascii_case(ssh_config::WARP_HOST_KEY_ALIAS) {
+        return Ok(());
+    }
+    Err(UserError::usage(
+        format!(
+            "{host} is the name the Gateway SSH proxy's key is stored under, not a host to fetch a key from"
+        ),
+        "name one of your WARP targets instead (zssh targets lists them), e.g. zssh known-hosts repair web.example",
+    ))
+}
+
+/// A WARP target's key is the Gateway SSH proxy's only when the kernel sends its address through
+/// the Cloudflare One Client; out the LAN, whatever answers there would become the key pinned
+/// for every target. Says where the address goes and refuses (check: a failing verdict).
+fn through_the_client(lookup: &Lookup) -> Result<(), UserError> {
+    let target = &lookup.target;
+    let port = lookup.direct.unwrap_or(22);
+    let ip = match target.parse::<std::net::IpAddr>() {
+        Ok(ip) => Some(ip),
+        Err(_) => std::net::ToSocketAddrs::to_socket_addrs(&(target.as_str(), port))
+            .ok()
+            .and_then(|mut a| a.next())
+            .map(|a| a.ip()),
+    };
+    let route = match ip {
+        Some(ip) => warp::route::lookup(ip).map(|r| (ip, r)),
+        None => Err(format!("{target} does not resolve")),
+    };
+    let why = match &route {
+        Ok((_, r)) if r.tunnelled => return Ok(()),
+        // No route lookup there (`ip`/`route` are Linux and macOS tools): as before, with a note.
+        Err(e) if cfg!(windows) => {
+            eprintln!(
+                "zssh: note: cannot tell whether {target} goes through the Cloudflare One Client ({e}); zssh doctor {target} checks the client"
+            );
+            return Ok(());
+        }
+        Ok((ip, r)) => format!(
+            "{ip} ({}) goes out {}, not through the Cloudflare One Client: the key there is not the Gateway SSH proxy's",
+            lookup.host,
+            r.describe()
+                .chars()
+                .filter(|c| !c.is_control())
+                .collect::<String>()
+        ),
+        Err(e) => format!(
+            "cannot tell whether {target} ({}) goes through the Cloudflare One Client: {}",
+            lookup.host,
+            e.chars().filter(|c| !c.is_control()).collect::<String>()
+        ),
+    };
+    crate::outln!("{} (stored as {}): {why}", lookup.host, lookup.name);
+    let doctor = ip.map_or_else(|| target.clone(), |ip| ip.to_string());
+    Err(UserError::new(
+        Exit::Warp,
+        format!("{why}; {} was not changed", lookup.files()),
+        format!(
+            "see why the address is not routed through the client and how to fix it: zssh doctor {doctor}"
+        ),
+    ))
 }
 
 /// `--host-key-alias`, checked.

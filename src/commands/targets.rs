@@ -62,14 +62,21 @@ fn connected_client() -> Result<(), UserError> {
 
 pub fn run(args: TargetsArgs) -> Result<Exit, UserError> {
     connected_client()?;
-    let targets = warp::targets().map_err(|e| {
+    let list = warp::target_list().map_err(|e| {
         let mut err = UserError::from(e.clone());
         if matches!(e, warp::Error::Failed(_) | warp::Error::Unreadable(_)) {
             err.hint = "warp-cli target list needs client 2024.9.346.0 or later (not on mobile): update the client (warp-cli --version shows yours)".into();
         }
         err
     })?;
-    let rows: Vec<Row> = targets.into_iter().map(Row::new).collect();
+    for u in &list.unreadable {
+        let id = u.id.as_deref().unwrap_or("with no target ID");
+        eprintln!(
+            "zssh: note: a row of warp-cli target list could not be read (target {id}: {}); not shown",
+            u.why
+        );
+    }
+    let rows: Vec<Row> = list.targets.into_iter().map(Row::new).collect();
     if args.json {
         crate::outln!(
             "{}",

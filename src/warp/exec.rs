@@ -39,10 +39,7 @@ impl Output {
             .chain(self.stdout.lines())
             .map(str::trim)
             .find(|l| !l.is_empty())
-            .unwrap_or("no output")
-            .chars()
-            .take(300)
-            .collect()
+            .map_or_else(|| "no output".to_string(), |l| super::printable(l, 300))
     }
 }
 
@@ -156,7 +153,7 @@ pub fn envelope(json: &serde_json::Value) -> Option<Error> {
 }
 
 fn error_for(code: &str, message: &str) -> Error {
-    let message = message.chars().take(300).collect::<String>();
+    let message = super::printable(message, 300);
     if code == "FailedToConnectToDaemon" {
         return Error::DaemonDown(if message.is_empty() {
             code.to_string()
@@ -165,7 +162,7 @@ fn error_for(code: &str, message: &str) -> Error {
         });
     }
     Error::Refused {
-        code: code.chars().take(80).collect(),
+        code: super::printable(code, 80),
         message,
     }
 }

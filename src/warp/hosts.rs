@@ -1,8 +1,10 @@
 //! Which ssh config stanza each target of `warp-cli target list` gets (`zssh config
 //! --warp-targets`): one per name a user types after `ssh`.
 //!
-//! - The name is the target's `hostname` attribute (checked as a `Host` name: lowercase,
-//!   punycode, no wildcards; one that cannot be is skipped with a note), or its IP when it has
+//! - The name is the target's `hostname` attribute (taken as it is, ASCII case aside: a name
+//!   the normalisation would change, one with wildcards, an address other than the target's
+//!   own or a name the URL parser reads as one, and `localhost` are skipped with a note, never
+//!   rewritten: a look-alike must not take the real name), or its IP when it has
 //!   none: users of this path type the IP (`ssh user@10.0.0.5`), and the stanza pins the proxy's
 //!   key for it under the shared alias all the same.
 //! - One name listed several times (the same hostname in several virtual networks, or on
@@ -13,7 +15,8 @@
 //!   list may show examples only, or the policy may allow the e-mail prefix, so it is written
 //!   as asked); else the one username the target allows; none when it allows several or shows
 //!   none (a note says which to pass).
-//! - Protocols other than SSH are skipped with a note.
+//! - Protocols other than SSH, and targets on port 0 or an unspecified or multicast address
+//!   (ssh would reject the whole file), are skipped with a note.
 //!
 //! Pure: the notes go back to the command to print.
 
@@ -36,7 +39,11 @@ fn plain_word(s: &str) -> bool {
             .any(|c| c.is_whitespace() || c.is_control() || "\"'\\#$`;&|<>()*?!{}=,".contains(c))
 }
 
-/// The `Host` name for a target, or why it has none.
+/// The `Host` name for a target, or why it has none. The hostname attribute is taken only as
+/// it is (ASCII case aside): one the normalisation would change (fullwidth letters, an
+/// ideographic dot, a scheme, a number the URL parser reads as an address such as `2130706433`
+/// or `127.1`) is skipped, so a look-alike cannot take the real name's stanza; an address other
+/// than the target's own, and `localhost`, would redirect that address or name.
 fn host_name(t: &Target) -> Result<String, String> {
     let Some(h) = &t.hostname else {
         return Ok(t.ip.to_string());
@@ -44,7 +51,28 @@ fn host_name(t: &Target) -> Result<String, String> {
     if ssh_config::is_wildcard(h) {
         return Err(format!("its hostname {h:?} has wildcards"));
     }
-    ssh_config::host_pattern(h).map_err(|e| e.message)
+    let plain = h.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = plain.parse::<std::net::IpAddr>() {
+        return if ip == t.ip {
+            Ok(t.ip.to_string())
+        } else {
+            Err(format!("its hostname {h:?} is another address than its IP"))
+        };
+    }
+    let lower = h.to_ascii_lowercase();
+    if lower == "localhost" || lower.ends_with(".localhost") {
+        return Err(format!("its hostname {h:?} names this machine"));
+    }
+    let name = ssh_config::host_pattern(h).map_err(|e| e.message)?;
+    if name.parse::<std::net::IpAddr>().is_ok() {
+        return Err(format!("its hostname {h:?} reads as the address {name}"));
+    }
+    if name != lower {
+        return Err(format!(
+            "its hostname {h:?} is not a plain lowercase ASCII name (it would become {name:?}; zssh does not rewrite names)"
+        ));
+    }
+    Ok(name)
 }
 
 /// Which target of those listed under one name gets the stanza: the active virtual network's,
@@ -63,7 +91,8 @@ fn pick<'a>(listed: &[&'a Target], active: Option<&str>) -> &'a Target {
         .unwrap_or(listed[0])
 }
 
-/// What each target left out under `name` is, and how to reach it anyway.
+/// What each target left out under `name` is, and how to reach it anyway (a command that
+/// reaches it, not the chosen one).
 fn left_out(name: &str, chosen: &Target, other: &Target) -> String {
     let net = |t: &Target| t.vnet.clone().unwrap_or_else(|| "no network shown".into());
     if other.vnet != chosen.vnet {
@@ -80,15 +109,23 @@ fn left_out(name: &str, chosen: &Target, other: &Target) -> String {
                 ""
             }
         )
-    } else {
+    } else if other.ip == chosen.ip {
         format!(
             "{name} also allows SSH on port {} ({}): ssh -p {} {name}",
             other.port, other.ip, other.port
         )
+    } else {
+        // `ssh -p P NAME` would reach the chosen target's HostName: the other address is given
+        // on the command line (it wins over the stanza; the stanza's User and key alias stay).
+        format!(
+            "{name} is also a target at {} port {}; the stanza is for {} port {}: ssh -o HostName={} -p {} {name}",
+            other.ip, other.port, chosen.ip, chosen.port, other.ip, other.port
+        )
     }
 }
 
-/// The `User` line for `t`, and a note when one is due.
+/// The `User` line for `t`, and a note when one is due. A `--user` the target's list does not
+/// show is written all the same; the caller gathers those into one note ([`unlisted_note`]).
 fn user_for(name: &str, t: &Target, user: Option<&str>) -> (Option<String>, Option<String>) {
     let allowed: Vec<&String> = t.usernames.iter().filter(|u| plain_word(u)).collect();
     let shown = || {
@@ -100,13 +137,7 @@ fn user_for(name: &str, t: &Target, user: Option<&str>) -> (Option<String>, Opti
     };
     match user {
         Some(u) if allowed.is_empty() || allowed.iter().any(|a| *a == u) => (Some(u.into()), None),
-        Some(u) => (
-            Some(u.into()),
-            Some(format!(
-                "{name}: the policy shows {}, not {u}; User {u} is written as asked, and works only if the policy allows it too (the list may show examples only, or allow your e-mail prefix)",
-                shown()
-            )),
-        ),
+        Some(u) => (Some(u.into()), Some(format!("{name} ({})", shown()))),
         None if allowed.len() == 1 => (Some(allowed[0].clone()), None),
         None if allowed.is_empty() => (
             None,
@@ -124,6 +155,28 @@ fn user_for(name: &str, t: &Target, user: Option<&str>) -> (Option<String>, Opti
     }
 }
 
+/// One note for every target whose list does not show `--user U` (`name (shown)` each).
+fn unlisted_note(user: &str, unlisted: &[String]) -> Option<String> {
+    let tail = format!(
+        "User {user} is written as asked, and works only if the policy allows it too (the list may show examples only, or allow your e-mail prefix)"
+    );
+    match unlisted {
+        [] => None,
+        [one] => {
+            let (name, shown) = one.split_once(" (").unwrap_or((one, ""));
+            Some(format!(
+                "{name}: the policy shows {}, not {user}; {tail}",
+                shown.trim_end_matches(')')
+            ))
+        }
+        many => Some(format!(
+            "{} targets list other usernames than {user}: {}; {tail}",
+            many.len(),
+            many.join(", ")
+        )),
+    }
+}
+
 /// The stanzas for `targets`, `active` being the client's active virtual network's name.
 pub fn choose(targets: &[Target], active: Option<&str>, user: Option<&str>) -> Choice {
     let mut choice = Choice::default();
@@ -133,6 +186,13 @@ pub fn choose(targets: &[Target], active: Option<&str>, user: Option<&str>) -> C
             choice.notes.push(format!(
                 "target {} ({}) is for {}, not SSH; skipped",
                 t.id, t.ip, t.protocol
+            ));
+            continue;
+        }
+        if t.port == 0 || t.ip.is_unspecified() || t.ip.is_multicast() {
+            choice.notes.push(format!(
+                "target {} ({} port {}) is skipped: ssh cannot connect there",
+                t.id, t.ip, t.port
             ));
             continue;
         }
@@ -151,6 +211,7 @@ pub fn choose(targets: &[Target], active: Option<&str>, user: Option<&str>) -> C
             None => groups.push((name, vec![t])),
         }
     }
+    let mut unlisted = Vec::new();
     for (name, listed) in groups {
         let chosen = pick(&listed, active);
         for other in listed.iter().filter(|o| !std::ptr::eq(**o, chosen)) {
@@ -163,17 +224,23 @@ pub fn choose(targets: &[Target], active: Option<&str>, user: Option<&str>) -> C
                 "{name} is in virtual network {net}, the client is on {active}: ssh {name} reaches it after warp-cli vnet {net}"
             ));
         }
-        let (user, note) = user_for(&name, chosen, user);
-        choice.notes.extend(note);
+        let (user_line, note) = user_for(&name, chosen, user);
+        match user {
+            Some(_) => unlisted.extend(note),
+            None => choice.notes.extend(note),
+        }
         choice.stanzas.push(WarpStanza {
             host: name,
             ip: chosen.ip,
             port: chosen.port,
-            user,
+            user: user_line,
             id: chosen.id.clone(),
             vnet: chosen.vnet.clone(),
             control_dir: None,
         });
+    }
+    if let Some(u) = user {
+        choice.notes.extend(unlisted_note(u, &unlisted));
     }
     choice
 }
@@ -300,6 +367,36 @@ mod tests {
     }
 
     #[test]
+    fn hostnames_that_are_addresses_or_not_plain_are_skipped() {
+        let ip = "198.51.100.7";
+        for (h, want) in [
+            ("Web.Test", Ok("web.test")),
+            ("198.51.100.7", Ok("198.51.100.7")),
+            ("192.0.2.50", Err("is another address than its IP")),
+            ("::1", Err("is another address than its IP")),
+            ("2130706433", Err("reads as the address 127.0.0.1")),
+            ("0x7f.1", Err("reads as the address 127.0.0.1")),
+            ("127.1", Err("reads as the address 127.0.0.1")),
+            ("localhost", Err("names this machine")),
+            ("LocalHost", Err("names this machine")),
+            ("ｗｅｂ.test", Err("not a plain lowercase ASCII name")),
+            ("web\u{3002}test", Err("not a plain lowercase ASCII name")),
+            ("bücher.test", Err("not a plain lowercase ASCII name")),
+        ] {
+            let target = t("a", Some(h), ip, None, 22, &["x"]);
+            match (host_name(&target), want) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want, "{h}"),
+                (Err(got), Err(want)) => assert!(got.contains(want), "{h}: {got}"),
+                (got, want) => panic!("{h}: {got:?}, want {want:?}"),
+            }
+        }
+        for h in ["web.test#x", "ssh://web.test", "web.test/x"] {
+            let target = t("a", Some(h), ip, None, 22, &["x"]);
+            assert!(host_name(&target).is_err(), "{h}");
+        }
+    }
+
+    #[test]
     fn user_flag_is_written_and_a_target_that_does_not_show_it_is_named() {
         let targets = [
             t(
@@ -326,6 +423,14 @@ mod tests {
             ),
             "{:?}",
             c.notes
+        );
+        // Several targets that do not show it: one note, not one each.
+        let c = choose(&targets, None, Some("dave"));
+        assert_eq!(
+            c.notes,
+            [
+                "2 targets list other usernames than dave: web.test (alice, bob), db.test (carol); User dave is written as asked, and works only if the policy allows it too (the list may show examples only, or allow your e-mail prefix)"
+            ]
         );
         // No --user and no username shown.
         let c = choose(&targets[2..], None, None);
@@ -390,6 +495,9 @@ mod tests {
              \x20 # The Gateway SSH proxy's key, one per account: pinned once for every target.\n\
              \x20 HostKeyAlias zssh-warp-proxy\n\
              \x20 CheckHostIP no\n\
+             \x20 # ssh itself connects: no ProxyJump or ProxyCommand of a catch-all `Host *` applies.\n\
+             \x20 ProxyCommand none\n\
+             \x20 ProxyJump none\n\
              # zssh: end web.test\n"
         );
         // Text from the client cannot break out of the comment line; sharing adds its lines.

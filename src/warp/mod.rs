@@ -26,6 +26,20 @@ pub use status::{State, Status};
 pub use targets::Target;
 pub use vnet::Vnets;
 
+/// Text from the client made safe to print and to reason about: at most `max` characters, each
+/// control character (escape sequences, carriage returns, tabs) and each bidirectional
+/// formatting character (which reorders what a terminal shows) replaced by `?`. Every parser
+/// of `warp-cli` output passes the strings it keeps through here.
+pub fn printable(s: &str, max: usize) -> String {
+    s.chars()
+        .take(max)
+        .map(|c| {
+            let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || bidi { '?' } else { c }
+        })
+        .collect()
+}
+
 /// Why `warp-cli` gave no usable answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
@@ -97,13 +111,8 @@ impl From<Error> for crate::error::UserError {
 
 /// The first line of a text, bounded (for [`Error::Unreadable`]).
 fn first_line(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("")
-        .chars()
-        .take(120)
-        .collect()
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty());
+    printable(line.unwrap_or(""), 120)
 }
 
 /// Run `warp-cli -j ARGS`; parse its JSON with `from_json`, or, when the answer is not JSON (or
@@ -154,5 +163,14 @@ pub fn vnets() -> Result<Vnets, Error> {
 
 /// `warp-cli target list`: the targets this user may reach (client 2024.9.346.0 or later).
 pub fn targets() -> Result<Vec<Target>, Error> {
-    ask(&["target", "list"], targets::from_json, targets::from_text)
+    target_list().map(|l| l.targets)
+}
+
+/// `warp-cli target list` with the rows that could not be read.
+pub fn target_list() -> Result<targets::List, Error> {
+    ask(
+        &["target", "list"],
+        targets::list_from_json,
+        targets::list_from_text,
+    )
 }

@@ -63,7 +63,7 @@ impl Route {
 }
 
 fn bounded(s: &str) -> String {
-    s.chars().take(80).collect()
+    super::printable(s, 80)
 }
 
 /// `ip -j route get`: `[{"dst":…,"dev":…,"table":"65743","gateway":…,"prefsrc":…}]`.

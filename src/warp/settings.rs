@@ -93,9 +93,9 @@ fn split_mode(word: &str) -> Option<SplitMode> {
 }
 
 fn json_entry(v: &Value) -> Option<SplitEntry> {
-    let text = |v: &Value| v.as_str().map(|s| s.chars().take(200).collect::<String>());
+    let text = |v: &Value| v.as_str().map(|s| super::printable(s, 200));
     let (value, description) = match v {
-        Value::String(s) => (Some(s.chars().take(200).collect()), None),
+        Value::String(s) => (Some(super::printable(s, 200)), None),
         Value::Object(m) => (
             ["value", "address", "ip", "host"]
                 .iter()

@@ -17,7 +17,7 @@ pub enum State {
 
 impl State {
     fn from_word(word: &str) -> State {
-        let w: String = word.trim().chars().take(60).collect();
+        let w = super::printable(word.trim(), 60);
         match w.to_ascii_lowercase().as_str() {
             "connected" => State::Connected,
             "connecting" => State::Connecting,
@@ -72,7 +72,7 @@ pub fn enum_words(v: &Value) -> String {
         }
         other => other.to_string(),
     };
-    text.chars().take(200).collect()
+    super::printable(&text, 200)
 }
 
 pub fn from_json(v: &Value) -> Option<Status> {
@@ -91,7 +91,7 @@ pub fn from_text(text: &str) -> Option<Status> {
     for line in text.lines().map(str::trim) {
         let value = |prefix: &str| {
             line.strip_prefix(prefix)
-                .map(|v| v.trim().chars().take(200).collect::<String>())
+                .map(|v| super::printable(v.trim(), 200))
                 .filter(|v| !v.is_empty())
         };
         if let Some(v) = value("Status update:") {

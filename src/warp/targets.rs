@@ -30,6 +30,23 @@ pub struct Target {
     pub protocol: String,
 }
 
+/// A row (or JSON entry) that names a target but cannot be read as one: what could be read of
+/// it, so a caller can say so and keep what it wrote for that target before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub id: Option<String>,
+    pub hostname: Option<String>,
+    /// What is wrong with it (`no IP address`, `port "x"`).
+    pub why: String,
+}
+
+/// The whole answer: the targets, and the rows that could not be read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct List {
+    pub targets: Vec<Target>,
+    pub unreadable: Vec<Unreadable>,
+}
+
 /// Rows of the same target and port become one target with every username.
 fn merge(rows: Vec<Target>) -> Vec<Target> {
     let mut out: Vec<Target> = Vec::new();
@@ -57,8 +74,9 @@ fn merge(rows: Vec<Target>) -> Vec<Target> {
     out
 }
 
+/// A cell or field as kept: trimmed, bounded, no control character ([`super::printable`]).
 fn bounded(s: &str) -> String {
-    s.trim().chars().take(200).collect()
+    super::printable(s.trim(), 200)
 }
 
 /// `alice, bob` → [alice, bob].
@@ -123,17 +141,34 @@ impl Columns {
         (c.id.is_some() && c.ip.is_some()).then_some(c)
     }
 
-    fn target(&self, cells: &[String]) -> Option<Target> {
+    /// The row's target; `Ok(None)` for a row without an ID (not a target).
+    fn target(&self, cells: &[String]) -> Result<Option<Target>, Unreadable> {
         let cell = |i: Option<usize>| i.and_then(|i| cells.get(i)).map_or("", |s| s.as_str());
         let id = bounded(cell(self.id));
-        let (ip, vnet) = ip_cell(cell(self.ip))?;
+        if id.is_empty() {
+            return Ok(None);
+        }
+        let hostname = hostname_attr(cell(self.attributes));
+        let unreadable = |why: String| Unreadable {
+            id: Some(id.clone()),
+            hostname: hostname.clone(),
+            why,
+        };
+        let Some((ip, vnet)) = ip_cell(cell(self.ip)) else {
+            return Err(unreadable(format!(
+                "no IP address in {:?}",
+                bounded(cell(self.ip))
+            )));
+        };
         let port = match cell(self.port) {
             "" => 22,
-            p => p.parse().ok()?,
+            p => p
+                .parse()
+                .map_err(|_| unreadable(format!("port {:?}", bounded(p))))?,
         };
-        (!id.is_empty()).then(|| Target {
+        Ok(Some(Target {
             id,
-            hostname: hostname_attr(cell(self.attributes)),
+            hostname,
             ip,
             vnet,
             port,
@@ -142,7 +177,7 @@ impl Columns {
                 p if p.is_empty() => "SSH".into(),
                 p => p,
             },
-        })
+        }))
     }
 }
 
@@ -154,8 +189,14 @@ fn cells(line: &str) -> Option<Vec<String>> {
     Some(inner.split('│').map(|c| c.trim().to_string()).collect())
 }
 
-/// The box table. `None` when there is no header row with a Target ID and an IP column.
+/// The box table's targets (see [`list_from_text`]).
+#[cfg(test)]
 pub fn from_text(text: &str) -> Option<Vec<Target>> {
+    list_from_text(text).map(|l| l.targets)
+}
+
+/// The box table. `None` when there is no header row with a Target ID and an IP column.
+pub fn list_from_text(text: &str) -> Option<List> {
     let mut columns: Option<Columns> = None;
     let mut rows: Vec<Vec<String>> = Vec::new();
     // Whether the last line was a row (so an ID-less line continues it).
@@ -191,7 +232,15 @@ pub fn from_text(text: &str) -> Option<Vec<Target>> {
         open = true;
     }
     let cols = columns?;
-    Some(merge(rows.iter().filter_map(|r| cols.target(r)).collect()))
+    let mut list = List::default();
+    for r in &rows {
+        match cols.target(r) {
+            Ok(t) => list.targets.extend(t),
+            Err(u) => list.unreadable.push(u),
+        }
+    }
+    list.targets = merge(list.targets);
+    Some(list)
 }
 
 fn field<'a>(v: &'a Value, names: &[&str]) -> Option<&'a Value> {
@@ -264,17 +313,39 @@ fn json_target(v: &Value) -> Option<Target> {
     })
 }
 
+/// The JSON's targets (see [`list_from_json`]).
+#[cfg(test)]
+pub fn from_json(v: &Value) -> Option<Vec<Target>> {
+    list_from_json(v).map(|l| l.targets)
+}
+
 /// The undocumented JSON: an array of targets at the top or under some key. `None` when no
 /// target can be read from it (the caller falls back to the table).
-pub fn from_json(v: &Value) -> Option<Vec<Target>> {
-    let list = match v {
+pub fn list_from_json(v: &Value) -> Option<List> {
+    let entries = match v {
         Value::Array(a) => a,
         Value::Object(m) => m.values().find_map(Value::as_array)?,
         _ => return None,
     };
-    let targets: Vec<Target> = list.iter().filter_map(json_target).collect();
+    let mut list = List::default();
+    for e in entries {
+        match json_target(e) {
+            Some(t) => list.targets.push(t),
+            None => list.unreadable.push(Unreadable {
+                id: field(e, &["target_id", "id"]).and_then(json_text),
+                hostname: field(e, &["hostname"])
+                    .or_else(|| e.get("attributes").and_then(|a| field(a, &["hostname"])))
+                    .and_then(json_text),
+                why: "no IP address or port zssh can read".into(),
+            }),
+        }
+    }
     // An empty list is an answer only when the list itself is empty.
-    (!targets.is_empty() || list.is_empty()).then(|| merge(targets))
+    if list.targets.is_empty() && !entries.is_empty() {
+        return None;
+    }
+    list.targets = merge(list.targets);
+    Some(list)
 }
 
 #[cfg(test)]
@@ -413,8 +484,50 @@ mod tests {
         }
     }
 
+    #[test]
+    fn unreadable_rows_are_returned_not_dropped() {
+        let text = DOC_TABLE.replacen("│ 80    │", "│ 8x    │", 1);
+        let l = list_from_text(&text).unwrap();
+        assert_eq!(l.targets, doc_targets()[..1]);
+        assert_eq!(
+            l.unreadable,
+            [Unreadable {
+                id: Some("01943cff-6130-7989-8bff-cbc02b59a2b1".into()),
+                hostname: Some("az-target".into()),
+                why: "port \"8x\"".into(),
+            }]
+        );
+        let json = serde_json::json!([{"id": "a", "ip": "10.0.0.1"}, {"id": "b", "hostname": "h", "ip": "x"}]);
+        let l = list_from_json(&json).unwrap();
+        assert_eq!(
+            (l.targets.len(), l.unreadable[0].id.as_deref()),
+            (1, Some("b"))
+        );
+    }
+
+    /// No field keeps a control character, from the table or from JSON.
+    fn clean(targets: &[Target]) -> bool {
+        let ok = |s: &str| !s.chars().any(char::is_control);
+        targets.iter().all(|t| {
+            ok(&t.id)
+                && ok(&t.protocol)
+                && t.hostname.as_deref().is_none_or(ok)
+                && t.vnet.as_deref().is_none_or(ok)
+                && t.usernames.iter().all(|u| ok(u))
+        })
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn no_control_character_survives(s in "[a-z\\x00-\\x1f\\x7f\\u{9b}]{1,20}") {
+            let table = format!(
+                "│ Target ID │ Protocol │ Port │ Attributes │ IP │ Usernames │\n│ t{s} │ SSH{s} │ 22 │ hostname: h{s} │ 198.51.100.7 (n{s}) │ a{s}, b │\n"
+            );
+            prop_assert!(clean(&from_text(&table).unwrap_or_default()));
+            let json = serde_json::json!([{"id": s, "ip": "198.51.100.7", "hostname": s, "protocol": s, "virtual_network": s, "usernames": [s]}]);
+            prop_assert!(clean(&from_json(&json).unwrap_or_default()));
+        }
         #[test]
         fn arbitrary_input_never_panics(rows in proptest::collection::vec("[│ a-z0-9.:,()\\-]{0,60}", 0..8), s in "\\PC{0,80}") {
             let text = format!("│ Target ID │ Port │ IP │ Usernames │\n{}\n{s}", rows.join("\n"));

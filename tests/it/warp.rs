@@ -863,6 +863,8 @@ fn warp_block(i: usize, host: &str, ip: &str, port: u16, user: Option<&str>) -> 
          Host {host}\n  HostName {ip}\n  Port {port}\n{user}\
          \x20 # The Gateway SSH proxy's key, one per account: pinned once for every target.\n\
          \x20 HostKeyAlias zssh-warp-proxy\n  CheckHostIP no\n\
+         \x20 # ssh itself connects: no ProxyJump or ProxyCommand of a catch-all `Host *` applies.\n\
+         \x20 ProxyCommand none\n  ProxyJump none\n\
          # zssh: end {host}\n"
     )
 }
@@ -1211,6 +1213,396 @@ fn config_warp_targets_uninstall_removes_only_its_stanzas() {
     );
     let now = c.managed();
     assert_eq!(now.matches("Host web.test\n").count(), 1, "{now}");
-    assert!(!now.contains("ProxyCommand"), "{now}");
+    assert!(
+        !now.lines()
+            .any(|l| l.trim_start().starts_with("ProxyCommand") && l.trim() != "ProxyCommand none"),
+        "{now}"
+    );
     drop(c.tmp);
+}
+
+/// A hand edit of one WARP block that removed its end line (as an editor or a merge may leave
+/// it): `--warp-targets` and plain `zssh config HOST` refuse to guess where the block ends (the
+/// old code replaced everything from its begin line to the next block's end line, deleting the
+/// Access stanzas in between), name the file and line, and write nothing.
+#[test]
+fn config_refuses_a_managed_block_that_lost_its_end_line() {
+    let c = WarpHome::new("Host mine\n  User me\n");
+    c.warp.connected(&target_table(
+        &[
+            ("a.test", 22, "198.51.100.7", "a1net", "alice"),
+            ("b.test", 22, "198.51.100.8", "a1net", "alice"),
+        ],
+        "Usernames",
+    ));
+    assert_ok(&c.zssh(&["config", "--warp-targets"]));
+    assert_ok(&c.zssh(&["config", "app.example.com"]));
+    assert_ok(&c.zssh(&["config", "other.example.com"]));
+    let edited = c.managed().replace("# zssh: end a.test\n", "");
+    std::fs::write(&c.managed, &edited).unwrap();
+    let begin = 1 + edited
+        .lines()
+        .position(|l| l == "# zssh: begin a.test")
+        .unwrap();
+    let want = format!("{} line {begin}: ", c.managed.display());
+    for args in [
+        &["config", "--warp-targets"][..],
+        &["config", "--warp-targets"],
+        &["config", "app.example.com"],
+    ] {
+        let out = c.zssh(args);
+        assert_zssh_error(&out, 7, &want);
+        assert!(
+            text(&out.stderr).contains("# zssh: end NAME"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert_eq!(c.managed(), edited, "{args:?} wrote the managed file");
+    }
+    for host in ["app.example.com", "other.example.com"] {
+        assert!(edited.contains(&format!("Host {host}\n")), "{edited}");
+    }
+}
+
+/// The proxy's key is pinned under the shared alias through web.test; db.test's address is
+/// excluded from the client (the commonest wall), so its own server answers there. The old
+/// code called that key the Gateway SSH proxy's after a seed rotation and `repair db.test`
+/// replaced the alias entry of every target. Now check and repair look at the route first and
+/// refuse (exit 9, pointing at `zssh doctor IP`); `repair zssh-warp-proxy` is refused too.
+#[test]
+fn known_hosts_refuses_the_proxy_alias_for_a_target_routed_out_the_lan() {
+    if !inside_namespace("known_hosts_refuses_the_proxy_alias_for_a_target_routed_out_the_lan") {
+        return;
+    }
+    let d = Device::new();
+    d.warp.connected(&target_table(
+        &[
+            ("web.test", 22, TUNNELLED, "a1net", "alice"),
+            ("db.test", 22, EXCLUDED, "a1net", "alice"),
+        ],
+        "Usernames",
+    ));
+    let cfg = d.config.to_str().unwrap().to_string();
+    assert_ok(&d.zssh(&["config", "--warp-targets", "--ssh-config", &cfg]));
+    let kh = |verb: &str, host: &str| {
+        d.zssh(
+            &["known-hosts", verb, host, "--ssh-config", &cfg, "--yes"]
+                [..if verb == "check" { 5 } else { 6 }],
+        )
+    };
+    assert_ok(&kh("repair", "web.test"));
+    let pinned = std::fs::read_to_string(&d.known_hosts).unwrap();
+    assert_eq!(
+        alias_lines(&d),
+        [format!("zssh-warp-proxy {}", key_part(&d.gateway_key()))]
+    );
+    let out = kh("check", "db.test");
+    assert_zssh_error(&out, 9, &format!("{EXCLUDED} (db.test) goes out dev lan0"));
+    assert!(
+        text(&out.stderr).contains(&format!("zssh doctor {EXCLUDED}")),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("not through the Cloudflare One Client"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = kh("repair", "db.test");
+    assert_zssh_error(&out, 9, "not through the Cloudflare One Client");
+    assert_eq!(std::fs::read_to_string(&d.known_hosts).unwrap(), pinned);
+    let out = kh("repair", "zssh-warp-proxy");
+    assert_zssh_error(
+        &out,
+        2,
+        "zssh-warp-proxy is the name the Gateway SSH proxy's key is stored under",
+    );
+    assert_eq!(std::fs::read_to_string(&d.known_hosts).unwrap(), pinned);
+    // Through the client, check still passes.
+    assert_ok(&kh("check", "web.test"));
+}
+
+/// A target named like a `Host` the user's own config defines (here in a file it includes):
+/// zssh's Include sits at the top, so a stanza of its own would win and `ssh prod-db` would go
+/// to the WARP target's IP instead. The old code wrote it silently; now the target is skipped
+/// with a note naming the user's file and line, and ssh keeps the user's HostName and User.
+#[test]
+fn config_warp_targets_leaves_a_users_own_host_alone() {
+    let c = WarpHome::new("");
+    let work = c.home.join(".ssh/hosts.d/work");
+    std::fs::create_dir_all(work.parent().unwrap()).unwrap();
+    // ssh takes `~` and relative paths from the passwd entry, not $HOME: an absolute path.
+    let mine = format!("Include {}\nHost mine\n  User me\n", work.display());
+    std::fs::write(&c.cfg, mine).unwrap();
+    std::fs::write(
+        &work,
+        "# work\nHost jump prod-db\n  HostName 10.9.9.9\n  User dba\n",
+    )
+    .unwrap();
+    c.warp.connected(&target_table(
+        &[
+            ("prod-db", 22, "198.51.100.7", "a1net", "root"),
+            ("web.test", 22, "198.51.100.8", "a1net", "alice"),
+        ],
+        "Usernames",
+    ));
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "zssh: note: prod-db is a Host of your own ({} line 2); the WARP target (198.51.100.7 port 22) gets no stanza",
+            work.display()
+        )),
+        "{stderr}"
+    );
+    let g = c.ssh_g("prod-db");
+    assert_eq!(
+        (value(&g, "hostname"), value(&g, "user")),
+        ("10.9.9.9", "dba")
+    );
+    let managed = c.managed();
+    assert!(
+        !managed.contains("prod-db") && managed.contains("Host web.test\n"),
+        "{managed}"
+    );
+}
+
+/// A target whose hostname attribute is another address (or a name such as `2130706433` that
+/// the URL parser turns into 127.0.0.1) got `Host <that address>` with `HostName <target IP>`,
+/// so `ssh 192.0.2.50` / `ssh 127.0.0.1` connected to the target instead. Now such a target is
+/// skipped with a note, as a fullwidth look-alike of a real name is.
+#[test]
+fn config_warp_targets_writes_no_host_line_for_another_address() {
+    let c = WarpHome::new("");
+    c.targets_json(
+        r#"[{"target_id":"t1","hostname":"192.0.2.50","ip":"198.51.100.7","port":22,"usernames":["alice"]},
+            {"target_id":"t2","hostname":"2130706433","ip":"198.51.100.8","port":22,"usernames":["alice"]},
+            {"target_id":"t3","hostname":"web.test","ip":"198.51.100.9","port":22,"usernames":["alice"]},
+            {"target_id":"t4","hostname":"ｗｅｂ.test","ip":"198.51.100.10","port":22,"usernames":["alice"]},
+            {"target_id":"t5","hostname":"localhost","ip":"198.51.100.11","port":22,"usernames":["alice"]}]"#,
+    );
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    for addr in ["192.0.2.50", "127.0.0.1", "localhost"] {
+        let g = c.ssh_g(addr);
+        assert_eq!(
+            value(&g, "hostname"),
+            addr,
+            "ssh {addr} is redirected:\n{}",
+            c.managed()
+        );
+    }
+    assert_eq!(value(&c.ssh_g("web.test"), "hostname"), "198.51.100.9");
+    let stderr = text(&out.stderr);
+    for id in ["t1", "t2", "t4", "t5"] {
+        assert!(
+            stderr.contains(&format!("zssh: note: target {id} (198.51.100.")),
+            "{id}:\n{stderr}"
+        );
+    }
+}
+
+/// Names from the client reached the terminal raw in the notes and in `zssh targets`: a virtual
+/// network (or target ID, protocol, username) with escape sequences or a carriage return could
+/// rewrite what the person sees. Now no control character survives the parsers.
+#[test]
+fn client_text_reaches_the_terminal_without_control_characters() {
+    let c = WarpHome::new("");
+    c.targets_json(
+        "[{\"target_id\":\"t1\\u001b[2J\",\"hostname\":\"desk.test\",\"ip\":\"198.51.100.6\",\"protocol\":\"RDP\\u001b[31m\"},\
+          {\"target_id\":\"t2\",\"hostname\":\"web.test\",\"ip\":\"198.51.100.7\",\"port\":22,\"usernames\":[\"alice\",\"bo\\u009bb\"],\
+           \"virtual_network\":\"b\\u001b[1;31mnet\\rzssh: all good\"}]",
+    );
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("zssh: note: target t1?[2J (198.51.100.6) is for RDP?[31m"),
+        "{stderr}"
+    );
+    let out = zssh_with(Some(&c.warp), &c.home, &["targets"]);
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(all.contains("b?[1;31mnet?zssh: all good"), "{all}");
+    for (what, s) in [("config", &stderr), ("targets", &all)] {
+        assert!(
+            !s.contains(|c: char| c.is_control() && c != '\n'),
+            "control characters from {what}: {s:?}"
+        );
+    }
+}
+
+/// One target listed with port 0 made ssh reject the whole managed file, so no stanza at all
+/// was written (exit 7, "Bad port '0'", naming no target); now it is skipped with a note. A row
+/// that cannot be read was dropped silently, and the stanza written for its target before was
+/// removed as "no longer in warp-cli target list"; now the row gets a note and its stanza stays.
+#[test]
+fn config_warp_targets_skips_port_0_and_keeps_the_stanza_of_an_unreadable_row() {
+    let c = WarpHome::new("");
+    c.warp.connected(&target_table(
+        &[
+            ("web.test", 22, "198.51.100.7", "a1net", "alice"),
+            ("db.test", 22, "198.51.100.9", "a1net", "alice"),
+            ("zero.test", 0, "198.51.100.8", "a1net", "alice"),
+        ],
+        "Usernames",
+    ));
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("(198.51.100.8 port 0) is skipped: ssh cannot connect there"),
+        "{stderr}"
+    );
+    let written = c.managed();
+    assert!(
+        written.contains("Host web.test\n")
+            && written.contains("Host db.test\n")
+            && !written.contains("zero.test"),
+        "{written}"
+    );
+    c.targets_json(
+        r#"[{"target_id":"t1","hostname":"web.test","ip":"198.51.100.7","port":22,"usernames":["alice"]},
+            {"target_id":"t2","hostname":"db.test","ip":"198.51.100.9","port":"twenty-two","usernames":["alice"]}]"#,
+    );
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    for want in [
+        "zssh: note: a row of warp-cli target list could not be read (target t2, hostname db.test: ",
+        "zssh: note: db.test: its target's row could not be read this time; its stanza is kept as it was",
+    ] {
+        assert!(stderr.contains(want), "{want}\n--\n{stderr}");
+    }
+    assert!(
+        !stderr.contains("no longer in warp-cli target list"),
+        "{stderr}"
+    );
+    assert!(
+        c.managed()
+            .contains("Host db.test\n  HostName 198.51.100.9\n"),
+        "{}",
+        c.managed()
+    );
+}
+
+/// Two targets that share a name (ASCII case aside) and a port at different addresses: the
+/// note told the person `ssh -p 22 web.test` reaches the one left out, but it reaches the chosen
+/// one. Now it gives a command that does (the address on the command line), and ssh agrees.
+#[test]
+fn config_warp_targets_left_out_note_gives_a_command_that_reaches_it() {
+    let c = WarpHome::new("");
+    c.targets_json(
+        r#"[{"target_id":"t1","hostname":"WEB.test","ip":"198.51.100.7","port":22,"usernames":["alice"]},
+            {"target_id":"t2","hostname":"web.test","ip":"198.51.100.9","port":22,"usernames":["alice"]}]"#,
+    );
+    let out = c.zssh(&["config", "--warp-targets"]);
+    assert_ok(&out);
+    let stderr = text(&out.stderr);
+    let command = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("zssh: note: web.test is also a target at 198.51.100.9 port 22; the stanza is for 198.51.100.7 port 22: ssh "))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let mut args: Vec<&str> = command.split(' ').collect();
+    args.insert(args.len() - 1, "-G");
+    let g = run(Command::new("ssh").arg("-F").arg(&c.cfg).args(&args));
+    assert_ok(&g);
+    let g = text(&g.stdout);
+    assert_eq!(
+        (value(&g, "hostname"), value(&g, "port")),
+        ("198.51.100.9", "22"),
+        "{command}"
+    );
+    assert_eq!(value(&g, "hostkeyalias"), "zssh-warp-proxy");
+}
+
+/// A catch-all `Host *` ProxyJump (or ProxyCommand) of the user's applied to the WARP stanzas
+/// too (ssh takes the first value, and the stanza set none), so ssh went through the bastion
+/// instead of the client. Now each WARP stanza sets both to none.
+#[test]
+fn config_warp_targets_stanzas_take_no_catch_all_proxy() {
+    let c = WarpHome::new("Host *\n  ProxyJump bastion.example\n");
+    c.warp.connected(&target_table(
+        &[("web.test", 22, "198.51.100.7", "a1net", "alice")],
+        "Usernames",
+    ));
+    assert_ok(&c.zssh(&["config", "--warp-targets"]));
+    let g = c.ssh_g("web.test");
+    assert_eq!(value(&g, "hostname"), "198.51.100.7");
+    assert_eq!(
+        (value(&g, "proxyjump"), value(&g, "proxycommand")),
+        ("", ""),
+        "{g}"
+    );
+    assert_eq!(
+        value(&c.ssh_g("other.example"), "proxyjump"),
+        "bastion.example"
+    );
+}
+
+/// A home, a `warp-cli` stand-in, and the user's ssh config at `~/.ssh/config` (`cfg`).
+struct WarpHome {
+    _tmp: tempfile::TempDir,
+    home: std::path::PathBuf,
+    warp: WarpCli,
+    cfg: std::path::PathBuf,
+    managed: std::path::PathBuf,
+}
+
+impl WarpHome {
+    fn new(user_config: &str) -> WarpHome {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        std::fs::create_dir_all(home.join(".ssh")).unwrap();
+        let warp = WarpCli::new(tmp.path());
+        let cfg = home.join(".ssh/config");
+        std::fs::write(&cfg, user_config).unwrap();
+        let managed = home.join(".ssh/zssh_config");
+        WarpHome {
+            _tmp: tmp,
+            home,
+            warp,
+            cfg,
+            managed,
+        }
+    }
+
+    /// `warp-cli -j target list` answers this JSON (the connected client otherwise).
+    fn targets_json(&self, json: &str) {
+        self.warp.connected(&target_table(&[], "Usernames"));
+        self.warp.answer("target list", true, json, 0);
+    }
+
+    fn zssh(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = Command::new(zssh_bin());
+        cmd.env_clear()
+            .env("HOME", &self.home)
+            .env("ZSSH_NONINTERACTIVE", "1")
+            .env("PATH", self.warp.path())
+            .args(args)
+            .args(["--ssh-config", self.cfg.to_str().unwrap()]);
+        run(&mut cmd)
+    }
+
+    fn managed(&self) -> String {
+        std::fs::read_to_string(&self.managed).unwrap()
+    }
+
+    /// What `ssh -G HOST` says with the user's config.
+    fn ssh_g(&self, host: &str) -> String {
+        let out = run(Command::new("ssh")
+            .arg("-F")
+            .arg(&self.cfg)
+            .arg("-G")
+            .arg(host));
+        assert_ok(&out);
+        text(&out.stdout)
+    }
+}
+
+fn value<'a>(ssh_g: &'a str, key: &str) -> &'a str {
+    ssh_g
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key} ")))
+        .unwrap_or("")
 }
