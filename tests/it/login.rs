@@ -189,19 +189,7 @@ fn fifty_concurrent_proxies_share_one_browser_login() {
 fn a_login_holder_killed_mid_login_does_not_block_the_next() {
     let w = World::new();
     let (idle_env, idle_launches) = w.browser(false);
-    let mut holder = with_env(w.zssh(&["login", SSH_HOST]), &idle_env)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The holder prints the URL once it holds the lock and has published the login.
-    let mut err = BufReader::new(holder.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("/cdn-cgi/access/cli?") {
-        line.clear();
-        assert!(err.read_line(&mut line).unwrap() > 0, "holder ended early");
-    }
+    let (mut holder, _err) = until_published(with_env(w.zssh(&["login", SSH_HOST]), &idle_env));
     // (The idle browser may still be starting: its launch is not waited for.)
     let _ = idle_launches;
     holder.kill().unwrap(); // SIGKILL
@@ -349,6 +337,26 @@ fn insecure_token_files_are_refused() {
     assert!(text(&out.stderr).contains("chmod 600"));
 }
 
+/// Start `cmd` (a login, or a proxy that logs in) and read its stderr until it prints the login
+/// URL, which it does once it holds the login lock and has published the login.
+fn until_published(
+    mut cmd: std::process::Command,
+) -> (std::process::Child, BufReader<std::process::ChildStderr>) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("/cdn-cgi/access/cli?") {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "it ended early");
+    }
+    (child, err)
+}
+
 /// The login files in ~/.cloudflared that say "a login is under way": locks and the pending URL.
 fn login_files(w: &World) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(w.cloudflared_dir()) else {
@@ -385,21 +393,7 @@ fn every_stop_signal_cleans_up_a_login() {
         ] {
             let mut cmd = with_env(w.zssh(&args), &idle_env);
             cmd.env("ZSSH_NONINTERACTIVE", "0");
-            let mut child = cmd
-                .stdin(Stdio::piped())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let mut err = BufReader::new(child.stderr.take().unwrap());
-            let mut line = String::new();
-            while !line.contains("/cdn-cgi/access/cli?") {
-                line.clear();
-                assert!(
-                    err.read_line(&mut line).unwrap() > 0,
-                    "{args:?} ended early"
-                );
-            }
+            let (mut child, mut err) = until_published(cmd);
             let published = login_files(&w);
             assert!(
                 published.iter().any(|n| n.ends_with(".url")),
