@@ -2,6 +2,7 @@
 
 mod support;
 
+mod adv15;
 mod cached_hostile;
 mod cached_path;
 mod cert;
