@@ -209,3 +209,42 @@ fn logout_on_a_bus_without_any_secret_service_succeeds() {
     let out = on_a_bus_without_secret_service(&w, w.zssh(&["logout", "nothing.test.example"]));
     assert_ok(&out);
 }
+
+/// zssh stored tokens in the keyring before (the marker) and the keyring cannot be reached now
+/// (its bus is gone): `zssh status` said "not logged in anywhere (no cached tokens)" and exited 0,
+/// the same untruth logout was fixed for. It must say that the keyring could not be read.
+#[test]
+fn status_says_when_the_keyring_could_not_be_read() {
+    let w = World::new();
+    let state = w.home.join("state-adv15");
+    std::fs::create_dir_all(state.join("zssh")).unwrap();
+    std::fs::write(state.join("zssh").join("keyring-used"), b"").unwrap();
+    let mut cmd = w.zssh(&["status"]);
+    cmd.env("XDG_STATE_HOME", &state)
+        .env("ZSSH_TOKEN_STORE", "auto")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", w.home.join("no-bus-here").display()),
+        );
+    let out = run(&mut cmd);
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        all.contains("keyring") && !all.contains("not logged in anywhere"),
+        "status hid the unreachable keyring: {all}"
+    );
+}
+
+/// `ALL_PROXY` with a scheme zssh cannot use is ignored (issue 15), also when the rest of its URL
+/// does not parse: `socks://proxy:99999` made every command exit 2.
+#[test]
+fn an_unusable_all_proxy_is_ignored_even_when_malformed() {
+    let w = World::new();
+    for v in ["socks://proxy:99999", "socks5h://[proxy]:1080"] {
+        let mut cmd = w.zssh(&["proxy", "--hostname", SSH_HOST, "--connect-timeout", "3s"]);
+        cmd.env("ALL_PROXY", v);
+        let out = run(&mut cmd);
+        let err = text(&out.stderr);
+        assert!(!err.contains("ALL_PROXY"), "{v}: {err}");
+        assert_zssh_error(&out, 3, "not logged in");
+    }
+}
