@@ -25,3 +25,4 @@ mod proxy_faults;
 mod relay;
 mod server;
 mod warp;
+mod warp_hostile;
