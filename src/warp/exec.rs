@@ -23,7 +23,8 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// More output than any answer of the client needs: the rest is dropped.
 const MAX_OUTPUT: u64 = 4 << 20;
 
-/// What one call printed, and whether it exited 0.
+/// What one call printed (made safe for a terminal by [`super::clean_lines`]), and whether it
+/// exited 0.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
     pub success: bool,
@@ -34,15 +35,14 @@ pub struct Output {
 impl Output {
     /// The first non-empty line of stderr, else of stdout (for error texts).
     pub fn said(&self) -> String {
-        self.stderr
+        let line = self
+            .stderr
             .lines()
             .chain(self.stdout.lines())
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("no output")
-            .chars()
-            .take(300)
-            .collect()
+            .map(super::clean_text)
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_else(|| "no output".into());
+        line.trim().chars().take(300).collect()
     }
 }
 
@@ -137,8 +137,8 @@ pub fn run_bounded(cmd: &mut Command, limit: Duration) -> Result<Output, Error> 
     }
     Ok(Output {
         success: status.success(),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        stdout: super::clean_lines(&String::from_utf8_lossy(&stdout)),
+        stderr: super::clean_lines(&String::from_utf8_lossy(&stderr)),
     })
 }
 
@@ -156,7 +156,11 @@ pub fn envelope(json: &serde_json::Value) -> Option<Error> {
 }
 
 fn error_for(code: &str, message: &str) -> Error {
-    let message = message.chars().take(300).collect::<String>();
+    let message = super::clean_text(message)
+        .chars()
+        .take(300)
+        .collect::<String>();
+    let code = super::clean_text(code);
     if code == "FailedToConnectToDaemon" {
         return Error::DaemonDown(if message.is_empty() {
             code.to_string()

@@ -95,6 +95,36 @@ impl From<Error> for crate::error::UserError {
     }
 }
 
+/// Bidirectional and other invisible format controls a terminal (or the eye) would act on.
+fn is_format_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text from the client (or another program) made safe for one line of a terminal: C0 and C1
+/// control characters (a tab, a newline and a carriage return included) and the Unicode bidi
+/// controls are dropped, so nothing it printed can move the cursor, overwrite a line, recolour
+/// or retitle the terminal, or reorder what follows. Every field parsed from `warp-cli` goes
+/// through this (or [`clean_lines`]) before it can reach a message.
+pub fn clean_text(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control() && !is_format_control(*c))
+        .collect()
+}
+
+/// [`clean_text`] for a whole answer, keeping its line structure: `\r\n` and a lone `\r` end a
+/// line (a `\r` can then never overwrite what came before it), a tab becomes a space.
+pub fn clean_lines(s: &str) -> String {
+    let s = s.replace("\r\n", "\n");
+    s.chars()
+        .filter_map(|c| match c {
+            '\n' | '\r' => Some('\n'),
+            '\t' => Some(' '),
+            c if c.is_control() || is_format_control(c) => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
 /// The first line of a text, bounded (for [`Error::Unreadable`]).
 fn first_line(text: &str) -> String {
     text.lines()
@@ -155,4 +185,51 @@ pub fn vnets() -> Result<Vnets, Error> {
 /// `warp-cli target list`: the targets this user may reach (client 2024.9.346.0 or later).
 pub fn targets() -> Result<Vec<Target>, Error> {
     ask(&["target", "list"], targets::from_json, targets::from_text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_and_bidi_characters_never_survive() {
+        let hostile = "a\u{1b}]0;PWNED\u{7}b\u{1b}[2Jc\rd\u{9b}e\u{202E}f\u{2066}g\u{200F}h\u{61C}i\u{7f}j\tk";
+        assert_eq!(clean_text(hostile), "a]0;PWNEDb[2Jcdefghijk");
+        assert_eq!(
+            clean_lines("line one\r\nfake\roverwrite\u{1b}[31m\tx\n"),
+            "line one\nfake\noverwrite[31m x\n"
+        );
+        // What is left is printable and keeps its meaning (letters of any script, the table's bars).
+        assert_eq!(clean_text("│ 名前 café │"), "│ 名前 café │");
+    }
+
+    #[test]
+    fn error_texts_from_the_client_are_clean() {
+        let out = exec::Output {
+            success: false,
+            stdout: String::new(),
+            stderr: "\u{1b}[2JStatus garbage\rzssh: hint: run something else\n".into(),
+        };
+        let said = exec::text_failure(&out).to_string();
+        assert!(!said.chars().any(char::is_control), "{said:?}");
+        let body = serde_json::json!({"code": "X\u{1b}[1m", "error": "no\u{202E}pe\r\u{7}"});
+        let e = exec::envelope(&body).unwrap().to_string();
+        assert!(
+            !e.chars().any(|c| c.is_control() || c == '\u{202E}'),
+            "{e:?}"
+        );
+        let s = status::from_json(&serde_json::json!({"status": "Dis\u{1b}[0mconnected", "reason": {"X\u{7}": "\u{1b}]0;t"}}))
+            .unwrap();
+        assert_eq!(s.reason.as_deref(), Some("X (]0;t)"));
+        let st = settings::from_json(&serde_json::json!({"settings": {"operation_mode": "W\u{9b}arp",
+            "split_tunnel_mode": "Exclude", "split_tunnel_ips": [{"value": "10.0.0.0/8", "description": "a\u{2067}b\rc"}]}}))
+        .unwrap();
+        assert_eq!(st.mode.as_deref(), Some("Warp"));
+        assert_eq!(
+            st.split.unwrap().entries[0].description.as_deref(),
+            Some("abc")
+        );
+        let v = vnet::from_json(&serde_json::json!({"virtual_networks": [{"id": "a", "name": "n\u{1b}[31m"}], "active_vnet_id": "a"})).unwrap();
+        assert_eq!(v.active_name().as_deref(), Some("n[31m"));
+    }
 }

@@ -93,9 +93,12 @@ fn split_mode(word: &str) -> Option<SplitMode> {
 }
 
 fn json_entry(v: &Value) -> Option<SplitEntry> {
-    let text = |v: &Value| v.as_str().map(|s| s.chars().take(200).collect::<String>());
+    let text = |v: &Value| {
+        v.as_str()
+            .map(|s| super::clean_text(s).chars().take(200).collect::<String>())
+    };
     let (value, description) = match v {
-        Value::String(s) => (Some(s.chars().take(200).collect()), None),
+        Value::String(_) => (text(v), None),
         Value::Object(m) => (
             ["value", "address", "ip", "host"]
                 .iter()
@@ -165,7 +168,7 @@ pub fn from_text(text: &str) -> Option<Settings> {
             && settings.mode.is_none()
             && !v.trim().is_empty()
         {
-            settings.mode = Some(v.trim().chars().take(200).collect());
+            settings.mode = Some(super::clean_text(v.trim()).chars().take(200).collect());
         }
     }
     (settings.mode.is_some() || settings.split.is_some()).then_some(settings)
@@ -173,6 +176,7 @@ pub fn from_text(text: &str) -> Option<Settings> {
 
 /// `10.0.0.0/8` or `169.254.0.0/16 (DHCP Unspecified)`.
 fn text_entry(line: &str) -> Option<SplitEntry> {
+    let line = &super::clean_text(line);
     let (value, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     let rest = rest.trim();
     let description = rest

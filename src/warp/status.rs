@@ -72,7 +72,7 @@ pub fn enum_words(v: &Value) -> String {
         }
         other => other.to_string(),
     };
-    text.chars().take(200).collect()
+    super::clean_text(&text).chars().take(200).collect()
 }
 
 pub fn from_json(v: &Value) -> Option<Status> {
@@ -91,7 +91,12 @@ pub fn from_text(text: &str) -> Option<Status> {
     for line in text.lines().map(str::trim) {
         let value = |prefix: &str| {
             line.strip_prefix(prefix)
-                .map(|v| v.trim().chars().take(200).collect::<String>())
+                .map(|v| {
+                    super::clean_text(v.trim())
+                        .chars()
+                        .take(200)
+                        .collect::<String>()
+                })
                 .filter(|v| !v.is_empty())
         };
         if let Some(v) = value("Status update:") {

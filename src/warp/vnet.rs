@@ -32,7 +32,7 @@ impl Vnets {
 /// A JSON scalar as text (ids may be strings or numbers).
 fn scalar(v: &Value) -> Option<String> {
     match v {
-        Value::String(s) => Some(s.chars().take(200).collect()),
+        Value::String(s) => Some(super::clean_text(s).chars().take(200).collect()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
