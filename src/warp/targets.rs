@@ -264,16 +264,46 @@ fn json_target(v: &Value) -> Option<Target> {
     })
 }
 
-/// The undocumented JSON: an array of targets at the top or under some key. `None` when no
-/// target can be read from it (the caller falls back to the table).
-pub fn from_json(v: &Value) -> Option<Vec<Target>> {
-    let list = match v {
-        Value::Array(a) => a,
-        Value::Object(m) => m.values().find_map(Value::as_array)?,
+/// The keys an answer may keep its list under (an API-style envelope keeps it in `result`).
+const LIST_KEYS: &[&str] = &["result", "targets", "data", "items"];
+
+/// An object with an ID and an address: a target, whatever else it holds.
+fn looks_like_target(v: &Value) -> bool {
+    v.is_object()
+        && field(v, &["target_id", "id"]).is_some()
+        && field(v, &["ip", "ip_address", "ip_addr", "address"]).is_some()
+}
+
+/// The list of targets in a JSON answer: the answer itself when it is an array, else the list
+/// under a known key (one level of nesting, `{"result":{"targets":[…]}}`, is followed), else
+/// the one array whose items look like targets. A failure envelope (`"success": false`) or
+/// any other shape has none (empty side arrays such as `errors` and `messages` are not it).
+fn json_list(v: &Value, depth: u8) -> Option<&Vec<Value>> {
+    let m = match v {
+        Value::Array(a) => return Some(a),
+        Value::Object(m) => m,
         _ => return None,
     };
+    if m.get("success") == Some(&Value::Bool(false)) {
+        return None;
+    }
+    for key in LIST_KEYS {
+        match m.get(*key) {
+            Some(Value::Array(a)) => return Some(a),
+            Some(inner @ Value::Object(_)) if depth == 0 => return json_list(inner, 1),
+            _ => {}
+        }
+    }
+    m.values()
+        .filter_map(Value::as_array)
+        .find(|a| a.iter().any(looks_like_target))
+}
+
+/// The undocumented JSON (see [`json_list`]). `None` when no target can be read from it (the
+/// caller then falls back to the table): never an empty list unless the list itself is empty.
+pub fn from_json(v: &Value) -> Option<Vec<Target>> {
+    let list = json_list(v, 0)?;
     let targets: Vec<Target> = list.iter().filter_map(json_target).collect();
-    // An empty list is an answer only when the list itself is empty.
     (!targets.is_empty() || list.is_empty()).then(|| merge(targets))
 }
 
@@ -397,6 +427,33 @@ mod tests {
                 None,
             ),
             (serde_json::json!("text"), None),
+            // An API-style envelope: the list is `result`, not the first (empty) array.
+            (
+                serde_json::json!({"success": true, "errors": [], "messages": [], "result": [
+                    {"id": "t1", "hostname": "web", "ip": "198.51.100.7", "virtual_network": "prod", "usernames": ["alice", "bob"]}]}),
+                Some(1),
+            ),
+            (
+                serde_json::json!({"errors": [], "list": [{"id": "t1", "hostname": "web",
+                    "ip": "198.51.100.7 (prod)", "usernames": "alice,bob"}]}),
+                Some(1),
+            ),
+            (
+                serde_json::json!({"result": {"targets": [{"id": "t1", "hostname": "web",
+                    "ip": "198.51.100.7 (prod)", "usernames": ["alice", "bob"]}]}}),
+                Some(1),
+            ),
+            (
+                serde_json::json!({"success": true, "errors": [], "messages": [], "result": []}),
+                Some(0),
+            ),
+            // Shapes with no usable list: the table is asked for instead.
+            (serde_json::json!({"errors": [], "messages": []}), None),
+            (
+                serde_json::json!({"success": false, "errors": [{"code": 1}], "result": []}),
+                None,
+            ),
+            (serde_json::json!({"result": [{"name": "x"}]}), None),
         ];
         for (v, n) in cases {
             let got = from_json(&v);
