@@ -62,14 +62,20 @@ fn connected_client() -> Result<(), UserError> {
 
 pub fn run(args: TargetsArgs) -> Result<Exit, UserError> {
     connected_client()?;
-    let targets = warp::targets().map_err(|e| {
+    let list = warp::target_list().map_err(|e| {
         let mut err = UserError::from(e.clone());
         if matches!(e, warp::Error::Failed(_) | warp::Error::Unreadable(_)) {
             err.hint = "warp-cli target list needs client 2024.9.346.0 or later (not on mobile): update the client (warp-cli --version shows yours)".into();
         }
         err
     })?;
-    let rows: Vec<Row> = targets.into_iter().map(Row::new).collect();
+    if list.unreadable > 0 {
+        eprintln!(
+            "zssh: note: {} of the entries warp-cli target list showed could not be read (an address or port zssh cannot parse) and are left out",
+            list.unreadable
+        );
+    }
+    let rows: Vec<Row> = list.targets.into_iter().map(Row::new).collect();
     if args.json {
         crate::outln!(
             "{}",
@@ -78,7 +84,9 @@ pub fn run(args: TargetsArgs) -> Result<Exit, UserError> {
         return Ok(Exit::Ok);
     }
     if rows.is_empty() {
-        eprintln!("zssh: note: warp-cli target list shows no targets for this user");
+        if list.unreadable == 0 {
+            eprintln!("zssh: note: warp-cli target list shows no targets for this user");
+        }
         return Ok(Exit::Ok);
     }
     crate::out!("{}", table(&rows));

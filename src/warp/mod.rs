@@ -23,7 +23,7 @@ use std::fmt;
 pub use route::Route;
 pub use settings::{Settings, SplitMode};
 pub use status::{State, Status};
-pub use targets::Target;
+pub use targets::{Target, TargetList};
 pub use vnet::Vnets;
 
 /// Why `warp-cli` gave no usable answer.
@@ -184,6 +184,11 @@ pub fn vnets() -> Result<Vnets, Error> {
 
 /// `warp-cli target list`: the targets this user may reach (client 2024.9.346.0 or later).
 pub fn targets() -> Result<Vec<Target>, Error> {
+    target_list().map(|l| l.targets)
+}
+
+/// `warp-cli target list`, with the number of rows it showed that could not be read.
+pub fn target_list() -> Result<TargetList, Error> {
     ask(&["target", "list"], targets::from_json, targets::from_text)
 }
 

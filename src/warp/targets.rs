@@ -73,9 +73,14 @@ fn usernames(cell: &str) -> Vec<String> {
 fn ip_cell(cell: &str) -> Option<(IpAddr, Option<String>)> {
     let cell = cell.trim();
     let (addr, rest) = cell.split_once('(').unwrap_or((cell, ""));
+    // The first address as a whole: a cell that still holds a space (a wrap zssh could not
+    // undo) is unreadable, never the address that one of its pieces happens to be.
     let ip = addr
-        .split([',', ' '])
-        .find_map(|w| w.trim().parse::<IpAddr>().ok())?;
+        .split(',')
+        .map(str::trim)
+        .find(|w| !w.is_empty())?
+        .parse::<IpAddr>()
+        .ok()?;
     let vnet = rest.rsplit_once(')').map_or(rest, |(v, _)| v).trim();
     Some((ip, (!vnet.is_empty()).then(|| bounded(vnet))))
 }
@@ -146,18 +151,56 @@ impl Columns {
     }
 }
 
+/// One cell of a table line: its text, and whether the text runs to the column's right edge
+/// (at most the one space of padding after it), as a piece cut mid-word by a wrap does.
+struct Cell {
+    text: String,
+    full: bool,
+}
+
 /// The cells of a table line (`│ a │ b │` → [a, b]); `None` for other lines.
-fn cells(line: &str) -> Option<Vec<String>> {
+fn cells(line: &str) -> Option<Vec<Cell>> {
     let line = line.trim();
     let inner = line.strip_prefix('│')?;
     let inner = inner.strip_suffix('│').unwrap_or(inner);
-    Some(inner.split('│').map(|c| c.trim().to_string()).collect())
+    let cell = |raw: &str| {
+        let text = raw.trim();
+        Cell {
+            text: text.to_string(),
+            full: !text.is_empty() && raw.len() - raw.trim_end().len() <= 1,
+        }
+    };
+    Some(inner.split('│').map(cell).collect())
+}
+
+/// A continuation line's cells appended to its row's: straight after a piece that filled its
+/// column (a word cut at the edge: `2001:db8:1234:5678:` + `9abc::1`), after a space otherwise
+/// (`alice,` + `bob`).
+fn continue_row(prev: &mut [Cell], row: Vec<Cell>) {
+    for (p, c) in prev.iter_mut().zip(row) {
+        if c.text.is_empty() {
+            continue;
+        }
+        if !p.text.is_empty() && !p.full {
+            p.text.push(' ');
+        }
+        p.text.push_str(&c.text);
+        p.full = c.full;
+    }
+}
+
+/// What `warp-cli target list` showed: the targets read, and how many rows (or JSON items)
+/// could not be read (an address or port that does not parse), for the caller to mention.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TargetList {
+    pub targets: Vec<Target>,
+    pub unreadable: usize,
 }
 
 /// The box table. `None` when there is no header row with a Target ID and an IP column.
-pub fn from_text(text: &str) -> Option<Vec<Target>> {
+pub fn from_text(text: &str) -> Option<TargetList> {
     let mut columns: Option<Columns> = None;
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
     // Whether the last line was a row (so an ID-less line continues it).
     let mut open = false;
     for line in text.lines() {
@@ -166,32 +209,30 @@ pub fn from_text(text: &str) -> Option<Vec<Target>> {
             continue;
         };
         let Some(cols) = &columns else {
-            columns = Columns::from_header(&row);
+            let texts: Vec<String> = row.into_iter().map(|c| c.text).collect();
+            columns = Columns::from_header(&texts);
             continue;
         };
         let id_empty = cols
             .id
             .and_then(|i| row.get(i))
-            .is_none_or(|c| c.is_empty());
+            .is_none_or(|c| c.text.is_empty());
         match rows.last_mut() {
-            Some(prev) if open && id_empty => {
-                for (i, c) in row.into_iter().enumerate().filter(|(_, c)| !c.is_empty()) {
-                    match prev.get_mut(i) {
-                        Some(p) if !p.is_empty() => {
-                            p.push(' ');
-                            p.push_str(&c);
-                        }
-                        Some(p) => *p = c,
-                        None => {}
-                    }
-                }
-            }
+            Some(prev) if open && id_empty => continue_row(prev, row),
             _ => rows.push(row),
         }
         open = true;
     }
     let cols = columns?;
-    Some(merge(rows.iter().filter_map(|r| cols.target(r)).collect()))
+    let total = rows.len();
+    let targets: Vec<Target> = rows
+        .into_iter()
+        .filter_map(|r| cols.target(&r.into_iter().map(|c| c.text).collect::<Vec<_>>()))
+        .collect();
+    Some(TargetList {
+        unreadable: total - targets.len(),
+        targets: merge(targets),
+    })
 }
 
 fn field<'a>(v: &'a Value, names: &[&str]) -> Option<&'a Value> {
@@ -301,10 +342,13 @@ fn json_list(v: &Value, depth: u8) -> Option<&Vec<Value>> {
 
 /// The undocumented JSON (see [`json_list`]). `None` when no target can be read from it (the
 /// caller then falls back to the table): never an empty list unless the list itself is empty.
-pub fn from_json(v: &Value) -> Option<Vec<Target>> {
+pub fn from_json(v: &Value) -> Option<TargetList> {
     let list = json_list(v, 0)?;
     let targets: Vec<Target> = list.iter().filter_map(json_target).collect();
-    (!targets.is_empty() || list.is_empty()).then(|| merge(targets))
+    (!targets.is_empty() || list.is_empty()).then(|| TargetList {
+        unreadable: list.len() - targets.len(),
+        targets: merge(targets),
+    })
 }
 
 #[cfg(test)]
@@ -354,9 +398,9 @@ mod tests {
 │ 10.116.0.3 (a1net)   │ 0193f22a-9df3-78e3-b5bb-7ab631903306 │ alice     │
 ";
         for (name, text) in [("doc", DOC_TABLE.to_string()), ("examples", examples)] {
-            assert_eq!(from_text(&text).unwrap(), doc_targets(), "{name}");
+            assert_eq!(from_text(&text).unwrap().targets, doc_targets(), "{name}");
         }
-        let r = from_text(reordered).unwrap();
+        let r = from_text(reordered).unwrap().targets;
         assert_eq!(
             (r[0].ip.to_string(), r[0].port, r[0].hostname.clone()),
             ("10.116.0.3".into(), 22, None)
@@ -368,7 +412,7 @@ mod tests {
             .take(3)
             .map(|l| format!("{l}\n"))
             .collect();
-        assert_eq!(from_text(&header_only).unwrap(), vec![]);
+        assert_eq!(from_text(&header_only).unwrap(), TargetList::default());
     }
 
     #[test]
@@ -388,7 +432,10 @@ mod tests {
 │ t3        │ SSH      │ huge │ hostname: bad       │ 203.0.113.9           │ x                    │
 │ t4        │ SSH      │ 22   │                     │ not-an-ip (prod)      │ x                    │
 ";
-        let t = from_text(text).unwrap();
+        let list = from_text(text).unwrap();
+        // t3 (port `huge`) and t4 (no address) are counted, not silently dropped.
+        assert_eq!(list.unreadable, 2);
+        let t = list.targets;
         let got: Vec<(String, u16, Vec<String>)> = t
             .iter()
             .map(|t| (t.id.clone(), t.port, t.usernames.clone()))
@@ -405,6 +452,52 @@ mod tests {
         assert_eq!(t[2].hostname.as_deref(), Some("db"));
         assert_eq!(t[2].vnet, None);
         assert_eq!(t[0].vnet.as_deref(), Some("prod"));
+    }
+
+    #[test]
+    fn a_wrapped_cell_is_joined_as_it_was_cut() {
+        // Cut mid-word at the column's edge: joined straight; after a word: joined with a space.
+        let text = "\
+│ Target ID │ Protocol │ Port │ Attributes           │ IP (Virtual Network) │ Usernames │
+│ t1        │ SSH      │ 22   │ hostname: a-very-lon │ 2001:db8:1234:5678:9 │ alice,    │
+│           │          │      │ g-hostname           │ abc::1 (prod)        │ bob       │
+│ t2        │ SSH      │ 22   │ hostname: b          │ 2001:db8:1234:5678:  │ carol     │
+│           │          │      │                      │ 9abc::2 (prod)       │           │
+│ t3        │ SSH      │ 22   │ hostname: c          │ 198.51.100.7 (a      │ dave      │
+│           │          │      │                      │ long-network)        │           │
+";
+        let list = from_text(text).unwrap();
+        let got: Vec<(String, String, Option<String>, Vec<String>)> = list
+            .targets
+            .iter()
+            .map(|t| {
+                let h = t.hostname.clone().unwrap_or_default();
+                (h, t.ip.to_string(), t.vnet.clone(), t.usernames.clone())
+            })
+            .collect();
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "a-very-long-hostname".into(),
+                    "2001:db8:1234:5678:9abc::1".into(),
+                    Some("prod".into()),
+                    s(&["alice", "bob"])
+                ),
+                (
+                    "c".into(),
+                    "198.51.100.7".into(),
+                    Some("a long-network".into()),
+                    s(&["dave"])
+                ),
+            ]
+        );
+        // t2's cell stops short of the edge, so its pieces are two words: not an address, and
+        // certainly not 9abc::2. The row is counted as unreadable.
+        assert_eq!(list.unreadable, 1);
+        assert!(ip_cell("2001:db8:1234:5678: 9abc::2 (prod)").is_none());
+        assert!(ip_cell("10.0.0.1 10.0.0.2").is_none());
     }
 
     #[test]
@@ -457,8 +550,8 @@ mod tests {
         ];
         for (v, n) in cases {
             let got = from_json(&v);
-            assert_eq!(got.as_ref().map(Vec::len), n, "{v}");
-            if let Some(t) = got.and_then(|t| t.into_iter().next()) {
+            assert_eq!(got.as_ref().map(|l| l.targets.len()), n, "{v}");
+            if let Some(t) = got.and_then(|l| l.targets.into_iter().next()) {
                 assert_eq!(
                     (t.id.as_str(), t.hostname.as_deref(), t.vnet.as_deref()),
                     ("t1", Some("web"), Some("prod")),

@@ -22,7 +22,7 @@ struct Client {
     status: Result<warp::Status, warp::Error>,
     settings: Option<Result<Settings, warp::Error>>,
     vnets: Option<Result<Vnets, warp::Error>>,
-    targets: Option<Result<Vec<Target>, warp::Error>>,
+    targets: Option<Result<warp::TargetList, warp::Error>>,
 }
 
 impl Client {
@@ -37,13 +37,13 @@ impl Client {
             status,
             settings: daemon.then(warp::settings),
             vnets: daemon.then(warp::vnets),
-            targets: daemon.then(warp::targets),
+            targets: daemon.then(warp::target_list),
         }
     }
 
     fn targets(&self) -> &[Target] {
         match &self.targets {
-            Some(Ok(t)) => t,
+            Some(Ok(l)) => &l.targets,
             _ => &[],
         }
     }
@@ -339,7 +339,7 @@ fn readd_fix(names: &[String], readd: &[String], host: Cidr) -> String {
 /// Listed, on which port, and whether the ssh user is among its usernames.
 fn target_verdicts(
     r: &mut Report,
-    targets: Option<&Result<Vec<Target>, warp::Error>>,
+    targets: Option<&Result<warp::TargetList, warp::Error>>,
     ip: IpAddr,
     listed: &[&Target],
     view: &SshView,
@@ -360,9 +360,13 @@ fn target_verdicts(
         None => return,
     };
     if listed.is_empty() {
+        let unread = match all.unreadable {
+            0 => String::new(),
+            n => format!(" ({n} more entries could not be read)"),
+        };
         return r.fail(
             "target",
-            format!("{ip} is not among the {} targets warp-cli target list shows for you", all.len()),
+            format!("{ip} is not among the {} targets warp-cli target list shows for you{unread}", all.targets.len()),
             format!("ask your administrator for an Access for Infrastructure target for {ip} and a policy that allows you (zssh targets lists what you may reach)"),
         );
     }
