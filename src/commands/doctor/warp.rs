@@ -235,7 +235,12 @@ fn vnet_verdict(r: &mut Report, vnets: Option<&Result<Vnets, warp::Error>>, list
         Some(Err(_)) | None => None,
     };
     let Some(active) = active else { return };
-    let wanted: Vec<&str> = listed.iter().filter_map(|t| t.vnet.as_deref()).collect();
+    let mut wanted: Vec<&str> = Vec::new();
+    for v in listed.iter().filter_map(|t| t.vnet.as_deref()) {
+        if !wanted.contains(&v) {
+            wanted.push(v);
+        }
+    }
     if wanted.is_empty() || wanted.contains(&active.as_str()) {
         return r.ok("warp vnet", format!("virtual network {active}"));
     }
@@ -302,16 +307,12 @@ fn split_verdict(r: &mut Report, settings: Option<&Result<Settings, warp::Error>
         ),
         SplitMode::Exclude => {
             let host = warp::settings::host_block(ip);
-            let names: Vec<String> = covering.iter().map(|(_, c)| c.to_string()).collect();
-            let readd: Vec<String> = covering
-                .iter()
-                .flat_map(|(_, c)| cidr::exclude(*c, &[host]))
-                .map(|c| c.to_string())
-                .collect();
+            let blocks: Vec<Cidr> = covering.iter().map(|(_, c)| *c).collect();
+            let plan = ReAdd::new(&blocks, host);
             r.fail(
                 "split tunnel",
-                format!("{ip} is in the Split Tunnels exclude entry {}: the client leaves it to the local network", names.join(" and ")),
-                readd_fix(&names, &readd, host),
+                format!("{ip} is in the Split Tunnels exclude entry {}: the client leaves it to the local network", plan.names.join(" and ")),
+                plan.fix(host),
             );
         }
         SplitMode::Include if covering.is_empty() => r.fail(
@@ -326,14 +327,57 @@ fn split_verdict(r: &mut Report, settings: Option<&Result<Settings, warp::Error>
     }
 }
 
-fn readd_fix(names: &[String], readd: &[String], host: Cidr) -> String {
-    format!(
-        "in Zero Trust (Settings, WARP Client, Device settings, Split Tunnels) delete {} from the exclude list and add back these {} entries: {} (zssh cidr exclude {} --except {host}; to send the target's whole network through the client instead, give --except that network)",
-        names.join(" and "),
-        readd.len(),
-        readd.join(", "),
-        names[0],
-    )
+/// What to do about the exclude entries that cover the target: delete each (named once), and
+/// add back the rest of their union, which is the widest of them (blocks that share an address
+/// are nested): the `zssh cidr exclude` computation.
+struct ReAdd {
+    names: Vec<String>,
+    widest: Cidr,
+    readd: Vec<String>,
+}
+
+impl ReAdd {
+    /// `covering`: not empty, every block holding `host`.
+    fn new(covering: &[Cidr], host: Cidr) -> ReAdd {
+        let mut names: Vec<String> = Vec::new();
+        for c in covering {
+            let name = c.to_string();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        let widest = covering
+            .iter()
+            .copied()
+            .min_by_key(|c| c.len)
+            .unwrap_or(host);
+        let readd = cidr::exclude(widest, &[host])
+            .iter()
+            .map(Cidr::to_string)
+            .collect();
+        ReAdd {
+            names,
+            widest,
+            readd,
+        }
+    }
+
+    fn fix(&self, host: Cidr) -> String {
+        let place = "in Zero Trust (Settings, WARP Client, Device settings, Split Tunnels)";
+        if self.readd.is_empty() {
+            return format!(
+                "{place} delete {} from the exclude list; nothing needs to be added back (the entry is exactly this address)",
+                self.names.join(" and ")
+            );
+        }
+        format!(
+            "{place} delete {} from the exclude list and add back these {} entries: {} (zssh cidr exclude {} --except {host}; to send the target's whole network through the client instead, give --except that network)",
+            self.names.join(" and "),
+            self.readd.len(),
+            self.readd.join(", "),
+            self.widest,
+        )
+    }
 }
 
 /// Listed, on which port, and whether the ssh user is among its usernames.
@@ -550,4 +594,76 @@ fn limits_verdict(r: &mut Report, view: &SshView) {
         format!("ssh config asks for {}: the Gateway SSH proxy carries no port, agent or X11 forwarding; sessions are also cut after about 10 h", view.forwards.join(", ")),
         Some("drop the forwardings for this host; for long work, ControlMaster auto with ControlPersist reconnects at once".into()),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cidrs(list: &[&str]) -> Vec<Cidr> {
+        list.iter().map(|c| Cidr::parse(c).unwrap()).collect()
+    }
+
+    #[test]
+    fn the_re_add_list_is_the_rest_of_the_union_of_the_covering_entries() {
+        let host = Cidr::parse("10.1.2.3/32").unwrap();
+        // Python: sorted(str(n) for n in ip_network("10.0.0.0/8").address_exclude(ip_network("10.1.2.3/32")))
+        let mut python = vec![
+            "10.0.0.0/16",
+            "10.1.0.0/23",
+            "10.1.128.0/17",
+            "10.1.16.0/20",
+            "10.1.2.0/31",
+            "10.1.2.128/25",
+            "10.1.2.16/28",
+            "10.1.2.2/32",
+            "10.1.2.32/27",
+            "10.1.2.4/30",
+            "10.1.2.64/26",
+            "10.1.2.8/29",
+            "10.1.3.0/24",
+            "10.1.32.0/19",
+            "10.1.4.0/22",
+            "10.1.64.0/18",
+            "10.1.8.0/21",
+            "10.128.0.0/9",
+            "10.16.0.0/12",
+            "10.2.0.0/15",
+            "10.32.0.0/11",
+            "10.4.0.0/14",
+            "10.64.0.0/10",
+            "10.8.0.0/13",
+        ];
+        python.sort();
+        // Nested entries, one listed twice, in any order: each named once, one re-add list.
+        for covering in [
+            vec!["10.0.0.0/8"],
+            vec!["10.1.0.0/16", "10.0.0.0/8", "10.1.2.3/32", "10.0.0.0/8"],
+        ] {
+            let plan = ReAdd::new(&cidrs(&covering), host);
+            let mut got = plan.readd.clone();
+            got.sort();
+            assert_eq!(got, python, "{covering:?}");
+            let mut names = covering.clone();
+            names.truncate(3);
+            assert_eq!(
+                plan.names, names,
+                "each entry named once, in the order listed"
+            );
+            assert_eq!(plan.widest.to_string(), "10.0.0.0/8");
+            let fix = plan.fix(host);
+            assert!(fix.contains("add back these 24 entries: "), "{fix}");
+        }
+        // The target's own /32: delete it, nothing to add back.
+        let plan = ReAdd::new(&cidrs(&["10.1.2.3/32"]), host);
+        let fix = plan.fix(host);
+        assert!(plan.readd.is_empty());
+        assert!(!fix.contains("add back these"), "{fix}");
+        assert!(
+            fix.contains(
+                "delete 10.1.2.3/32 from the exclude list; nothing needs to be added back"
+            ),
+            "{fix}"
+        );
+    }
 }
