@@ -9,6 +9,7 @@
 //! every username; another port is another [`Target`]. JSON is not documented: an array of
 //! objects with the obvious field names is read when the client offers one. Never panics.
 
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 use serde_json::Value;
@@ -30,31 +31,43 @@ pub struct Target {
     pub protocol: String,
 }
 
-/// Rows of the same target and port become one target with every username.
+/// Rows of the same target and port become one target with every username (in the order
+/// first shown). Linear in the rows: a map from (id, port, ip, protocol) to the merged target,
+/// a set of the usernames each already has.
 fn merge(rows: Vec<Target>) -> Vec<Target> {
     let mut out: Vec<Target> = Vec::new();
+    let mut seen: Vec<HashSet<String>> = Vec::new();
+    let mut index: HashMap<(String, u16, IpAddr, String), usize> = HashMap::new();
     for row in rows {
-        let same = out.iter_mut().find(|t| {
-            t.id == row.id && t.port == row.port && t.ip == row.ip && t.protocol == row.protocol
-        });
-        match same {
-            Some(t) => {
-                for u in row.usernames {
-                    if !t.usernames.contains(&u) {
-                        t.usernames.push(u);
-                    }
-                }
-                if t.hostname.is_none() {
-                    t.hostname = row.hostname;
-                }
-                if t.vnet.is_none() {
-                    t.vnet = row.vnet;
-                }
-            }
-            None => out.push(row),
+        let key = (row.id.clone(), row.port, row.ip, row.protocol.clone());
+        let Some(&i) = index.get(&key) else {
+            index.insert(key, out.len());
+            seen.push(HashSet::new());
+            let mut row = row;
+            let users = std::mem::take(&mut row.usernames);
+            out.push(row);
+            let i = out.len() - 1;
+            add_usernames(&mut out[i], &mut seen[i], users);
+            continue;
+        };
+        let t = &mut out[i];
+        add_usernames(t, &mut seen[i], row.usernames);
+        if t.hostname.is_none() {
+            t.hostname = row.hostname;
+        }
+        if t.vnet.is_none() {
+            t.vnet = row.vnet;
         }
     }
     out
+}
+
+fn add_usernames(t: &mut Target, seen: &mut HashSet<String>, users: Vec<String>) {
+    for u in users {
+        if seen.insert(u.clone()) {
+            t.usernames.push(u);
+        }
+    }
 }
 
 fn bounded(s: &str) -> String {
@@ -452,6 +465,26 @@ mod tests {
         assert_eq!(t[2].hostname.as_deref(), Some("db"));
         assert_eq!(t[2].vnet, None);
         assert_eq!(t[0].vnet.as_deref(), Some("prod"));
+    }
+
+    #[test]
+    fn many_rows_merge_by_target_and_port() {
+        let mut text = String::from("│ Target ID │ Port │ IP │ Usernames │\n");
+        for i in 0..3000u32 {
+            let ip = std::net::Ipv4Addr::from(0xC633_6400 + i % 1000);
+            // Every target twice on port 22 (one username repeated), once on 2222.
+            text.push_str(&format!("│ t{} │ 22 │ {ip} │ u{i}, shared │\n", i % 1000));
+            if i < 1000 {
+                text.push_str(&format!("│ t{i} │ 2222 │ {ip} │ root │\n"));
+            }
+        }
+        let list = from_text(&text).unwrap();
+        assert_eq!((list.targets.len(), list.unreadable), (2000, 0));
+        // In the order first shown: t0:22, t0:2222, t1:22, ...
+        let (t7, t7b) = (&list.targets[14], &list.targets[15]);
+        assert_eq!((t7.id.as_str(), t7.port, t7b.port), ("t7", 22, 2222));
+        assert_eq!(t7.usernames, ["u7", "shared", "u1007", "u2007"]);
+        assert_eq!(t7b.usernames, ["root"]);
     }
 
     #[test]
