@@ -19,6 +19,7 @@ pub mod targets;
 pub mod vnet;
 
 use std::fmt;
+use std::time::Instant;
 
 pub use route::Route;
 pub use settings::{Settings, SplitMode};
@@ -37,8 +38,12 @@ pub enum Error {
     Refused { code: String, message: String },
     /// It exited non-zero, or could not be run; carries what it said.
     Failed(String),
-    /// No answer within [`exec::TIMEOUT`].
-    Timeout,
+    /// No answer within this time (it was killed, with what it started).
+    Timeout(std::time::Duration),
+    /// Not asked: the caller's time for all its calls together was spent.
+    OutOfTime,
+    /// It printed more than this many bytes (on stdout or stderr).
+    TooLong(usize),
     /// An answer in none of the known shapes; carries its first line.
     Unreadable(String),
 }
@@ -59,12 +64,18 @@ impl fmt::Display for Error {
                 write!(f, "{} answered with error {code}: {message}", exec::PROGRAM)
             }
             Error::Failed(said) => write!(f, "{} failed: {said}", exec::PROGRAM),
-            Error::Timeout => write!(
+            Error::Timeout(limit) => write!(
                 f,
-                "{} did not answer within {} s",
+                "{} did not answer within {:.1} s",
                 exec::PROGRAM,
-                exec::TIMEOUT.as_secs()
+                limit.as_secs_f64()
             ),
+            Error::OutOfTime => write!(
+                f,
+                "not asked: the {} calls before it took all the time allowed for them",
+                exec::PROGRAM
+            ),
+            Error::TooLong(max) => write!(f, "{} printed more than {max} bytes", exec::PROGRAM),
             Error::Unreadable(first) => {
                 write!(
                     f,
@@ -83,7 +94,8 @@ impl Error {
             Error::NotInstalled => "install the Cloudflare One Client (WARP) and enrol this device in your Zero Trust organization (warp-cli must be on PATH)".into(),
             Error::DaemonDown(_) => "start the client's service: sudo systemctl start warp-svc (macOS, Windows: open the Cloudflare One Client app), then try again".into(),
             Error::Refused { .. } | Error::Failed(_) => "run warp-cli status yourself to see what the client needs (a first run asks you to accept its terms once)".into(),
-            Error::Timeout => "the client's service is busy or hung: restart it (sudo systemctl restart warp-svc) and try again".into(),
+            Error::Timeout(_) | Error::OutOfTime => "the client's service is busy or hung: restart it (sudo systemctl restart warp-svc) and try again".into(),
+            Error::TooLong(_) => "this is not an answer the client gives: check that the warp-cli on PATH is the Cloudflare One Client's".into(),
             Error::Unreadable(_) => "this client version answers in a shape zssh does not know; please report it with the client's version (warp-cli --version)".into(),
         }
     }
@@ -141,10 +153,11 @@ fn first_line(text: &str) -> String {
 /// error; a text answer is also parsed from a plain run when `-j` itself was refused.
 fn ask<T>(
     args: &[&str],
+    by: Option<Instant>,
     from_json: impl Fn(&serde_json::Value) -> Option<T>,
     from_text: impl Fn(&str) -> Option<T>,
 ) -> Result<T, Error> {
-    let out = exec::run(args, true)?;
+    let out = exec::run(args, true, by)?;
     if let Some(v) = exec::json_body(&out)? {
         if let Some(t) = from_json(&v) {
             return Ok(t);
@@ -155,7 +168,7 @@ fn ask<T>(
         return Ok(t);
     }
     // `-j` refused, or an answer neither parser reads: ask again in text.
-    let out = exec::run(args, false)?;
+    let out = exec::run(args, false, by)?;
     if let Some(v) = exec::json_body(&out)?
         && let Some(t) = from_json(&v)
     {
@@ -169,17 +182,26 @@ fn ask<T>(
 
 /// `warp-cli status`.
 pub fn status() -> Result<Status, Error> {
-    ask(&["status"], status::from_json, status::from_text)
+    status_by(None)
 }
 
-/// `warp-cli settings`.
-pub fn settings() -> Result<Settings, Error> {
-    ask(&["settings"], settings::from_json, settings::from_text)
+/// `warp-cli status`, given up at `by` (for callers with a budget for several calls).
+pub fn status_by(by: Option<Instant>) -> Result<Status, Error> {
+    ask(&["status"], by, status::from_json, status::from_text)
+}
+
+/// `warp-cli settings`, given up at `by`.
+pub fn settings_by(by: Option<Instant>) -> Result<Settings, Error> {
+    ask(&["settings"], by, settings::from_json, settings::from_text)
 }
 
 /// `warp-cli vnet`.
 pub fn vnets() -> Result<Vnets, Error> {
-    ask(&["vnet"], vnet::from_json, vnet::from_text)
+    vnets_by(None)
+}
+
+pub fn vnets_by(by: Option<Instant>) -> Result<Vnets, Error> {
+    ask(&["vnet"], by, vnet::from_json, vnet::from_text)
 }
 
 /// `warp-cli target list`: the targets this user may reach (client 2024.9.346.0 or later).
@@ -189,7 +211,12 @@ pub fn targets() -> Result<Vec<Target>, Error> {
 
 /// `warp-cli target list`, with the number of rows it showed that could not be read.
 pub fn target_list() -> Result<TargetList, Error> {
-    ask(&["target", "list"], targets::from_json, targets::from_text)
+    target_list_by(None)
+}
+
+pub fn target_list_by(by: Option<Instant>) -> Result<TargetList, Error> {
+    let (json, text) = (targets::from_json, targets::from_text);
+    ask(&["target", "list"], by, json, text)
 }
 
 #[cfg(test)]

@@ -1214,3 +1214,101 @@ fn config_warp_targets_uninstall_removes_only_its_stanzas() {
     assert!(!now.contains("ProxyCommand"), "{now}");
     drop(c.tmp);
 }
+
+// A hostile or broken warp-cli (from the adversarial review of this path): what it prints
+// never reaches the terminal raw, odd shapes are never read as something else, and doctor
+// stays bounded. No namespaces: the only address touched is 127.0.0.1, on a port just closed.
+
+/// An ssh config that sends 127.0.0.1 to a closed port, with known_hosts inside `dir`.
+fn closed_port_config(dir: &std::path::Path) -> std::path::PathBuf {
+    let port = free_port();
+    let cfg = dir.join("ssh_config");
+    std::fs::write(
+        &cfg,
+        format!(
+            "Host 127.0.0.1\n  Port {port}\n  UserKnownHostsFile {}\n  GlobalKnownHostsFile /dev/null\n",
+            dir.join("known_hosts").display()
+        ),
+    )
+    .unwrap();
+    cfg
+}
+
+/// `zssh doctor --json 127.0.0.1` (closed port) with extra environment.
+fn doctor_json_env(
+    warp: &WarpCli,
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+) -> serde_json::Value {
+    let cfg = closed_port_config(dir);
+    let mut cmd = Command::new(zssh_bin());
+    cmd.env_clear()
+        .env("HOME", dir)
+        .env("ZSSH_NONINTERACTIVE", "1")
+        .env("PATH", warp.path())
+        .envs(env.iter().copied())
+        .args(["doctor", "--json", "-F", cfg.to_str().unwrap(), "127.0.0.1"]);
+    let out = run(&mut cmd);
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)))
+}
+
+/// Whether process `pid` is gone (or a zombie not yet reaped). SIGKILL lands asynchronously:
+/// this looks until it has, for at most 20 s.
+fn process_gone(pid: &str) -> bool {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let zombie = stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, r)| r.starts_with('Z'));
+        if stat.is_empty() || zombie {
+            return true;
+        }
+        if std::time::Instant::now() > until {
+            return false;
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// A client whose `settings` hangs (after starting a busy background process) and whose `vnet`
+/// hangs: doctor kills each with what it started, and does not ask `target list` once the
+/// calls together have used their time (1.5 times one call's, shortened here for the test).
+#[test]
+fn doctor_gives_the_client_calls_one_budget_and_kills_what_they_start() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    let dir = tmp.path();
+    let script = format!(
+        r#"#!/bin/sh
+[ "$1" = "-j" ] && shift
+echo "$*" >> '{d}/hung-calls'
+case "$*" in
+  status) echo '{{"status":"Connected"}}' ;;
+  settings) yes > /dev/null 2>&1 & echo $! > '{d}/yes.pid'; exec sleep 600 ;;
+  vnet) exec sleep 600 ;;
+  *) echo "error: unrecognized subcommand '$1'" >&2; exit 2 ;;
+esac
+"#,
+        d = dir.display()
+    );
+    let exe = warp.bin.join("warp-cli");
+    std::fs::write(&exe, script).unwrap();
+    set_mode(&exe, 0o755);
+    let v = doctor_json_env(&warp, dir, &[("ZSSH_TEST_WARP_TIMEOUT_MS", "400")]);
+    let (status, detail, _) = verdict(&v, "warp mode");
+    assert_eq!(status, "warn", "{detail}");
+    assert!(detail.contains("did not answer within 0.4 s"), "{detail}");
+    assert_eq!(verdict(&v, "warp vnet").0, "warn", "{v:#}");
+    let (status, detail, _) = verdict(&v, "target");
+    assert_eq!(status, "warn", "{detail}");
+    assert!(detail.contains("not asked"), "{detail}");
+    let calls = std::fs::read_to_string(dir.join("hung-calls")).unwrap();
+    assert!(!calls.contains("target"), "{calls}");
+    let pid = std::fs::read_to_string(dir.join("yes.pid")).unwrap();
+    assert!(
+        process_gone(pid.trim()),
+        "the yes warp-cli started survived"
+    );
+}
