@@ -48,13 +48,22 @@ impl Output {
     }
 }
 
-/// `warp-cli` on `PATH`, if there is one (an executable file).
-pub fn find() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
+/// The first executable `warp-cli` on `PATH`, as a shell finds it; when there is none but a
+/// file of that name is there, [`Error::CannotRun`] says so (not "not on PATH").
+pub fn locate() -> Result<PathBuf, Error> {
+    let path = std::env::var_os("PATH").ok_or(Error::NotInstalled)?;
+    let mut files = std::env::split_paths(&path)
         .filter(|d| !d.as_os_str().is_empty())
         .map(|d| d.join(PROGRAM))
-        .find(|p| is_executable(p))
+        .filter(|p| p.is_file());
+    let first = files.next().ok_or(Error::NotInstalled)?;
+    if is_executable(&first) {
+        return Ok(first);
+    }
+    files.find(|p| is_executable(p)).ok_or(Error::CannotRun {
+        path: first,
+        why: "it is not executable".into(),
+    })
 }
 
 fn is_executable(p: &std::path::Path) -> bool {
@@ -92,7 +101,7 @@ pub fn run(args: &[&str], json: bool, by: Option<Instant>) -> Result<Output, Err
         }
         limit = limit.min(left);
     }
-    let program = find().ok_or(Error::NotInstalled)?;
+    let program = locate()?;
     let mut cmd = Command::new(program);
     if json {
         cmd.arg("-j");
@@ -237,14 +246,25 @@ fn wait_bounded(
     }
 }
 
-/// Why the program could not be started.
+/// Why the program could not be started. A file that is there but "not found" when run is a
+/// script whose interpreter (its `#!` line) is missing.
 fn spawn_error(cmd: &Command, e: &std::io::Error) -> Error {
+    let path = PathBuf::from(cmd.get_program());
+    let there = path.components().count() > 1 && path.is_file();
     match e.kind() {
-        std::io::ErrorKind::NotFound => Error::NotInstalled,
-        _ => Error::Failed(format!(
-            "cannot run {}: {e}",
-            super::clean_text(&cmd.get_program().to_string_lossy())
-        )),
+        std::io::ErrorKind::NotFound if !there => Error::NotInstalled,
+        std::io::ErrorKind::NotFound => Error::CannotRun {
+            path,
+            why: "the interpreter its first line (#!) names is missing".into(),
+        },
+        std::io::ErrorKind::PermissionDenied => Error::CannotRun {
+            path,
+            why: "permission denied".into(),
+        },
+        _ => Error::CannotRun {
+            path,
+            why: super::clean_text(&e.to_string()),
+        },
     }
 }
 

@@ -32,6 +32,11 @@ pub use vnet::Vnets;
 pub enum Error {
     /// No `warp-cli` on `PATH`.
     NotInstalled,
+    /// A `warp-cli` is there but cannot be run (not executable, its interpreter missing).
+    CannotRun {
+        path: std::path::PathBuf,
+        why: String,
+    },
     /// The client's daemon is not running (`FailedToConnectToDaemon`); carries what it said.
     DaemonDown(String),
     /// The client answered with its error body `{"code","error"}`.
@@ -52,6 +57,11 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::NotInstalled => write!(f, "{} is not on PATH", exec::PROGRAM),
+            Error::CannotRun { path, why } => write!(
+                f,
+                "cannot run {}: {why}",
+                clean_text(&path.display().to_string())
+            ),
             Error::DaemonDown(said) => write!(
                 f,
                 "the Cloudflare One Client's daemon is not running ({} says: {said})",
@@ -92,6 +102,7 @@ impl Error {
     pub fn hint(&self) -> String {
         match self {
             Error::NotInstalled => "install the Cloudflare One Client (WARP) and enrol this device in your Zero Trust organization (warp-cli must be on PATH)".into(),
+            Error::CannotRun { .. } => "reinstall the Cloudflare One Client, or fix that file (ls -l shows its permissions; its first line names its interpreter)".into(),
             Error::DaemonDown(_) => "start the client's service: sudo systemctl start warp-svc (macOS, Windows: open the Cloudflare One Client app), then try again".into(),
             Error::Refused { .. } | Error::Failed(_) => "run warp-cli status yourself to see what the client needs (a first run asks you to accept its terms once)".into(),
             Error::Timeout(_) | Error::OutOfTime => "the client's service is busy or hung: restart it (sudo systemctl restart warp-svc) and try again".into(),

@@ -1219,14 +1219,14 @@ fn config_warp_targets_uninstall_removes_only_its_stanzas() {
 // never reaches the terminal raw, odd shapes are never read as something else, and doctor
 // stays bounded. No namespaces: the only address touched is 127.0.0.1, on a port just closed.
 
-/// An ssh config that sends 127.0.0.1 to a closed port, with known_hosts inside `dir`.
-fn closed_port_config(dir: &std::path::Path) -> std::path::PathBuf {
+/// An ssh config that sends 127.0.0.1 (as `host`) to a closed port, with known_hosts in `dir`.
+fn closed_port_config(dir: &std::path::Path, host: &str) -> std::path::PathBuf {
     let port = free_port();
     let cfg = dir.join("ssh_config");
     std::fs::write(
         &cfg,
         format!(
-            "Host 127.0.0.1\n  Port {port}\n  UserKnownHostsFile {}\n  GlobalKnownHostsFile /dev/null\n",
+            "Host {host}\n  Port {port}\n  UserKnownHostsFile {}\n  GlobalKnownHostsFile /dev/null\n",
             dir.join("known_hosts").display()
         ),
     )
@@ -1234,20 +1234,22 @@ fn closed_port_config(dir: &std::path::Path) -> std::path::PathBuf {
     cfg
 }
 
-/// `zssh doctor --json 127.0.0.1` (closed port) with extra environment.
-fn doctor_json_env(
+/// `zssh doctor --json HOST` (127.0.0.1 or a way to write it, on a closed port) with extra
+/// environment.
+fn doctor_json_for(
     warp: &WarpCli,
     dir: &std::path::Path,
+    host: &str,
     env: &[(&str, &str)],
 ) -> serde_json::Value {
-    let cfg = closed_port_config(dir);
+    let cfg = closed_port_config(dir, host);
     let mut cmd = Command::new(zssh_bin());
     cmd.env_clear()
         .env("HOME", dir)
         .env("ZSSH_NONINTERACTIVE", "1")
         .env("PATH", warp.path())
         .envs(env.iter().copied())
-        .args(["doctor", "--json", "-F", cfg.to_str().unwrap(), "127.0.0.1"]);
+        .args(["doctor", "--json", "-F", cfg.to_str().unwrap(), host]);
     let out = run(&mut cmd);
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)))
@@ -1296,7 +1298,12 @@ esac
     let exe = warp.bin.join("warp-cli");
     std::fs::write(&exe, script).unwrap();
     set_mode(&exe, 0o755);
-    let v = doctor_json_env(&warp, dir, &[("ZSSH_TEST_WARP_TIMEOUT_MS", "400")]);
+    let v = doctor_json_for(
+        &warp,
+        dir,
+        "127.0.0.1",
+        &[("ZSSH_TEST_WARP_TIMEOUT_MS", "400")],
+    );
     let (status, detail, _) = verdict(&v, "warp mode");
     assert_eq!(status, "warn", "{detail}");
     assert!(detail.contains("did not answer within 0.4 s"), "{detail}");
@@ -1311,4 +1318,129 @@ esac
         process_gone(pid.trim()),
         "the yes warp-cli started survived"
     );
+}
+
+/// A stand-in `ip` first on PATH (next to the warp-cli stand-in): it records each call in
+/// `ip-calls` and runs `body` (by default the real `ip`).
+fn fake_ip(warp: &WarpCli, dir: &std::path::Path, body: Option<&str>) {
+    let real = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("ip"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| "/usr/sbin/ip".into());
+    let body = body.map_or_else(|| format!("exec '{}' \"$@\"", real.display()), String::from);
+    let exe = warp.bin.join("ip");
+    let script = format!(
+        "#!/bin/sh\necho \"$*\" >> '{}/ip-calls'\n{body}\n",
+        dir.display()
+    );
+    std::fs::write(&exe, script).unwrap();
+    set_mode(&exe, 0o755);
+}
+
+/// One address on two ports and a second address: the kernel is asked once per address.
+#[test]
+fn targets_asks_the_kernel_once_per_address() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    fake_ip(&warp, tmp.path(), None);
+    warp.connected(&target_table(
+        &[
+            ("a", 22, "127.0.0.1", "a1net", "alice"),
+            ("a", 2222, "127.0.0.1", "a1net", "bob"),
+            ("b", 22, "127.0.0.2", "a1net", "carol"),
+        ],
+        "Usernames (examples)",
+    ));
+    let out = zssh_with(Some(&warp), tmp.path(), &["targets", "--json"]);
+    assert_ok(&out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().map(Vec::len), Some(3), "{v:#}");
+    let calls = std::fs::read_to_string(tmp.path().join("ip-calls")).unwrap();
+    let per = |ip: &str| calls.lines().filter(|l| l.ends_with(ip)).count();
+    assert_eq!((per(" 127.0.0.1"), per(" 127.0.0.2")), (1, 1), "{calls}");
+}
+
+/// PostureOnly routes no traffic: not an ok mode.
+#[test]
+fn doctor_fails_a_posture_only_mode() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected("").answer(
+        "settings",
+        true,
+        r#"{"settings":{"operation_mode":"PostureOnly","split_tunnel_mode":"Exclude","split_tunnel_ips":[]}}"#,
+        0,
+    );
+    let v = doctor_json_for(&warp, tmp.path(), "127.0.0.1", &[]);
+    let (status, detail, fix) = verdict(&v, "warp mode");
+    assert_eq!(status, "fail", "{detail}");
+    assert!(
+        detail.contains("PostureOnly") && fix.contains("Traffic and DNS"),
+        "{detail} {fix}"
+    );
+}
+
+/// `::ffff:127.0.0.1` is 127.0.0.1 on the wire: the exclude entry 127.0.0.0/8 covers it.
+#[test]
+fn doctor_matches_an_ipv4_mapped_address_against_ipv4_excludes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected("").answer(
+        "settings",
+        true,
+        r#"{"settings":{"operation_mode":"Warp","split_tunnel_mode":"Exclude","split_tunnel_ips":[{"value":"127.0.0.0/8"}]}}"#,
+        0,
+    );
+    let v = doctor_json_for(&warp, tmp.path(), "::ffff:127.0.0.1", &[]);
+    let (status, detail, _) = verdict(&v, "split tunnel");
+    assert_eq!(status, "fail", "{v:#}");
+    assert!(detail.contains("127.0.0.0/8"), "{detail}");
+}
+
+/// A warp-cli that is there but cannot run is reported as such, not as "not on PATH".
+#[test]
+fn a_warp_cli_that_cannot_run_is_named_not_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected("");
+    let exe = warp.bin.join("warp-cli");
+    let script = std::fs::read_to_string(&exe).unwrap();
+    // Not executable.
+    set_mode(&exe, 0o644);
+    let out = zssh_with(Some(&warp), tmp.path(), &["targets"]);
+    assert_zssh_error(&out, 9, "it is not executable");
+    let v = doctor_json_for(&warp, tmp.path(), "127.0.0.1", &[]);
+    let (status, detail, _) = verdict(&v, "warp client");
+    assert_eq!(status, "fail", "{detail}");
+    assert!(detail.contains("not executable"), "{detail}");
+    // Its interpreter is missing.
+    let bad = script.replacen("#!/bin/sh", "#!/nonexistent/interpreter", 1);
+    std::fs::write(&exe, bad).unwrap();
+    set_mode(&exe, 0o755);
+    let out = zssh_with(Some(&warp), tmp.path(), &["targets"]);
+    assert_zssh_error(&out, 9, "interpreter");
+    assert!(
+        !text(&out.stderr).contains("not on PATH"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// When the route lookup fails, the tcp verdict does not claim the address bypasses the client.
+#[test]
+fn doctor_with_an_unknown_route_does_not_say_it_bypasses_the_client() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected("");
+    fake_ip(
+        &warp,
+        tmp.path(),
+        Some("echo 'RTNETLINK answers: Network is unreachable' >&2; exit 2"),
+    );
+    let v = doctor_json_for(&warp, tmp.path(), "127.0.0.1", &[]);
+    assert_eq!(verdict(&v, "route").0, "fail", "{v:#}");
+    let (status, _, fix) = verdict(&v, "tcp");
+    assert_eq!(status, "fail", "{v:#}");
+    assert!(!fix.contains("does not go through the client"), "{fix}");
+    assert!(fix.contains("unknown"), "{fix}");
 }

@@ -58,14 +58,14 @@ pub(super) async fn check(
     args: &DoctorArgs,
     host: &str,
     view: &SshView,
-    program: Option<PathBuf>,
+    program: Result<PathBuf, warp::Error>,
 ) {
     let target = if view.hostname.is_empty() {
         host
     } else {
         &view.hostname
     };
-    let path = if program.is_some() {
+    let path = if program.is_ok() {
         ": the WARP path"
     } else {
         ""
@@ -77,10 +77,13 @@ pub(super) async fn check(
             view.port, view.user
         ),
     );
-    let client = program.map(|p| (p, Client::ask()));
-    match &client {
-        Some((p, c)) => client_verdict(r, p, &c.status),
-        None => r.fail(
+    let client = program.as_ref().ok().map(|p| (p, Client::ask()));
+    match (&client, &program) {
+        (Some((p, c)), _) => client_verdict(r, p, &c.status),
+        (None, Err(e @ warp::Error::CannotRun { .. })) => {
+            r.fail("warp client", format!("the Cloudflare One Client is installed but {e}"), e.hint())
+        }
+        (None, _) => r.fail(
             "warp client",
             format!("no Cloudflare One Client (warp-cli is not on PATH): nothing sends {target} through Access for Infrastructure; ssh goes to it directly"),
             format!("install the Cloudflare One Client and enrol this device (Traffic and DNS mode), then run zssh doctor {host} again; an Access application is reached by its hostname instead (zssh config HOSTNAME)"),
@@ -95,6 +98,8 @@ pub(super) async fn check(
     ) else {
         return;
     };
+    // An IPv4-mapped IPv6 address (::ffff:10.1.2.3) is the IPv4 address on the wire.
+    let ip = ip.to_canonical();
     let mut listed: Vec<&Target> = client
         .as_ref()
         .map(|c| c.targets().iter().filter(|t| t.ip == ip).collect())
@@ -114,16 +119,18 @@ pub(super) async fn check(
         split_verdict(r, c.settings.as_ref(), ip);
         target_verdicts(r, c.targets.as_ref(), ip, &listed, view);
     }
-    let tunnelled = route.is_some_and(|r| r.tunnelled);
+    let tunnelled = route.as_ref().is_some_and(|r| r.tunnelled);
+    let connected = client
+        .as_ref()
+        .is_some_and(|c| c.status.as_ref().is_ok_and(|s| s.connected()));
     let unreached = if tunnelled {
         "the Gateway SSH proxy did not let it through: check the target and username verdicts above, and that the server's tunnel is up"
-    } else if client
-        .as_ref()
-        .is_some_and(|c| c.status.as_ref().is_ok_and(|s| s.connected()))
-    {
-        "it does not go through the client: see route and split tunnel above"
-    } else if client.is_some() {
+    } else if client.is_some() && !connected {
         "the client is not connected: see warp client above"
+    } else if route.is_none() {
+        "the route to it is unknown (see route above), so whether it goes through the client cannot be told"
+    } else if connected {
+        "it does not go through the client: see route and split tunnel above"
     } else {
         "see route above"
     };
@@ -222,7 +229,13 @@ fn mode_verdict(r: &mut Report, settings: Option<&Result<Settings, warp::Error>>
     let Some(mode) = mode else { return };
     let m = mode.to_ascii_lowercase();
     // DNS only (1.1.1.1 / DoH mode) or the local proxy mode route no TCP to the Gateway.
-    if m.contains("proxy") || (m.contains("dns") && !m.contains("warp")) {
+    if m.contains("posture") {
+        r.fail(
+            "warp mode",
+            format!("the client runs in mode {mode}, which only reports device posture and routes no traffic: nothing reaches the Gateway SSH proxy"),
+            "switch the device profile to Traffic and DNS mode (Gateway with WARP), with the Gateway proxy for TCP on",
+        );
+    } else if m.contains("proxy") || (m.contains("dns") && !m.contains("warp")) {
         r.fail(
             "warp mode",
             format!("the client runs in mode {mode}, which sends no SSH traffic to the Gateway SSH proxy"),
@@ -518,9 +531,13 @@ async fn reach_verdicts(
         "tcp",
         format!("{ip} port {port} accepts TCP and shows an SSH host key"),
     );
-    let mut repair = format!("zssh known-hosts repair --direct {port} {host}");
+    let mut repair = format!(
+        "zssh known-hosts repair --direct {port} {}",
+        super::shell_word(host)
+    );
     if let Some(f) = &args.ssh_config {
-        repair.push_str(&format!(" --ssh-config {}", f.display()));
+        let f = super::shell_word(&f.display().to_string());
+        repair.push_str(&format!(" --ssh-config {f}"));
     }
     let new = key.fingerprint();
     if stored.contains(&key) {
