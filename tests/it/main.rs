@@ -25,4 +25,3 @@ mod proxy_faults;
 mod relay;
 mod server;
 mod warp;
-mod warp_hostile;

@@ -1444,3 +1444,140 @@ fn doctor_with_an_unknown_route_does_not_say_it_bypasses_the_client() {
     assert!(!fix.contains("does not go through the client"), "{fix}");
     assert!(fix.contains("unknown"), "{fix}");
 }
+
+/// Control characters other than a newline: what a terminal would act on.
+fn controls(s: &str) -> Vec<char> {
+    s.chars().filter(|c| c.is_control() && *c != '\n').collect()
+}
+
+/// What warp-cli prints reaches the terminal unfiltered (escape sequences, BEL,
+/// carriage returns that overwrite the `zssh: error:` line with a fake hint).
+#[test]
+fn targets_and_doctor_never_print_control_codes_from_warp_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    let table = "│ Target ID │ Protocol │ Port │ Attributes │ IP (Virtual Network) │ Usernames │\n\
+                 │ t1 │ SSH │ 22 │ hostname: web\u{1b}]0;PWNED\u{7} │ 127.0.0.1 (net\u{1b}[31m) │ al\u{1b}[2Jice │\n";
+    warp.connected(table);
+    let out = zssh_with(Some(&warp), tmp.path(), &["targets"]);
+    let shown = text(&out.stdout) + &text(&out.stderr);
+    assert_eq!(controls(&shown), vec![], "zssh targets printed: {shown:?}");
+
+    // The error path: warp-cli's own words, with a carriage return and a fake hint.
+    let said = "\u{1b}[2JStatus garbage\rzssh: hint: run something else\n";
+    warp.answer("status", true, said, 1)
+        .answer("status", false, said, 1);
+    let out = zssh_with(Some(&warp), tmp.path(), &["targets"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(9), "{err}");
+    assert_eq!(controls(&err), vec![], "zssh targets error: {err:?}");
+
+    // Doctor's verdicts: a reason, a mode and an exclude description, escaped in JSON.
+    warp.answer(
+        "status",
+        true,
+        r#"{"status":"Disconnected","reason":{"\u001b[2JManual":"\rzssh: ok \u202e"}}"#,
+        0,
+    )
+    .answer(
+        "settings",
+        true,
+        r#"{"settings":{"operation_mode":"Warp\u0007\u009b","split_tunnel_mode":"Exclude","split_tunnel_ips":[{"value":"127.0.0.0/8","description":"\u001b]0;x\u0007"}]}}"#,
+        0,
+    );
+    let cfg = closed_port_config(tmp.path(), "127.0.0.1");
+    let out = zssh_with(
+        Some(&warp),
+        tmp.path(),
+        &["doctor", "-F", cfg.to_str().unwrap(), "127.0.0.1"],
+    );
+    let shown = text(&out.stdout) + &text(&out.stderr);
+    assert!(shown.contains("Manual"), "{shown}");
+    assert_eq!(controls(&shown), vec![], "zssh doctor printed: {shown:?}");
+    assert!(!shown.contains('\u{202e}'), "{shown:?}");
+}
+
+/// An API-style envelope (`{"errors":[],"messages":[],"result":[…]}`) is read as
+/// an empty target list (the alphabetically first array wins), and the table is never asked for.
+#[test]
+fn targets_reads_the_list_in_an_api_style_json_envelope() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected("").answer(
+        "target list",
+        true,
+        r#"{"success":true,"errors":[],"messages":[],"result":[{"id":"t1","hostname":"web","ip":"127.0.0.1","port":22,"usernames":["alice"]}]}"#,
+        0,
+    );
+    let out = zssh_with(Some(&warp), tmp.path(), &["targets", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v.as_array().map(Vec::len),
+        Some(1),
+        "{v:#} {}",
+        text(&out.stderr)
+    );
+}
+
+/// A wrapped cell is joined with a space, so a wrapped IPv6 address becomes another
+/// address (its second half), a hostname loses its tail and a username splits in two.
+#[test]
+fn targets_never_reads_a_wrapped_ipv6_cell_as_another_address() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected(
+        "│ Target ID │ Protocol │ Port │ Attributes           │ IP (Virtual Network) │ Usernames │\n\
+         │ t1        │ SSH      │ 22   │ hostname: a-very-lon │ 2001:db8:1234:5678:  │ alexandr  │\n\
+         │           │          │      │ g-hostname           │ 9abc::1 (prod)       │ a         │\n",
+    );
+    let out = zssh_with(Some(&warp), tmp.path(), &["targets", "--json"]);
+    let shown = text(&out.stdout);
+    assert!(
+        !shown.contains("\"9abc::1\""),
+        "a target at 9abc::1, which the table never named: {shown}"
+    );
+    assert!(!shown.contains("\"alexandr\""), "{shown}");
+}
+
+/// Two exclude entries that both cover the target (or one entry listed twice) give a
+/// re-add list with every entry of the smaller one twice, and a count that does not match the
+/// `zssh cidr exclude` command printed next to it.
+#[test]
+fn doctor_re_add_list_for_overlapping_excludes_has_no_duplicates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected("").answer(
+        "settings",
+        true,
+        r#"{"settings":{"operation_mode":"WarpWithDnsOverHttps","split_tunnel_mode":"Exclude","split_tunnel_ips":[{"value":"127.0.0.0/8"},{"value":"127.0.0.0/16"}]}}"#,
+        0,
+    );
+    let v = doctor_json_for(&warp, tmp.path(), "127.0.0.1", &[]);
+    let (_, _, fix) = verdict(&v, "split tunnel");
+    let list = fix
+        .split("entries: ")
+        .nth(1)
+        .and_then(|r| r.split(" (").next())
+        .unwrap_or_else(|| panic!("{fix}"));
+    let entries: Vec<&str> = list.split(", ").collect();
+    let mut unique = entries.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(entries.len(), unique.len(), "duplicates in: {fix}");
+    assert_eq!(entries.len(), 24, "{fix}");
+}
+
+/// One target on two ports in another virtual network is named twice.
+#[test]
+fn doctor_names_each_virtual_network_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected(
+        "│ Target ID │ Protocol │ Port │ Attributes  │ IP (Virtual Network) │ Usernames │\n\
+         │ t1        │ SSH      │ 22   │ hostname: a │ 127.0.0.1 (prod)     │ alice     │\n\
+         │ t1        │ SSH      │ 2222 │ hostname: a │ 127.0.0.1 (prod)     │ bob       │\n",
+    );
+    let v = doctor_json_for(&warp, tmp.path(), "127.0.0.1", &[]);
+    let (_, detail, _) = verdict(&v, "warp vnet");
+    assert!(!detail.contains("prod, prod"), "{detail}");
+}
