@@ -74,6 +74,14 @@ impl fmt::Display for Error {
                 write!(f, "{} answered with error {code}: {message}", exec::PROGRAM)
             }
             Error::Failed(said) => write!(f, "{} failed: {said}", exec::PROGRAM),
+            Error::Timeout(limit) if limit.subsec_millis() == 0 => {
+                write!(
+                    f,
+                    "{} did not answer within {} s",
+                    exec::PROGRAM,
+                    limit.as_secs()
+                )
+            }
             Error::Timeout(limit) => write!(
                 f,
                 "{} did not answer within {:.1} s",
@@ -244,6 +252,13 @@ mod tests {
         );
         // What is left is printable and keeps its meaning (letters of any script, the table's bars).
         assert_eq!(clean_text("│ 名前 café │"), "│ 名前 café │");
+    }
+
+    #[test]
+    fn a_timeout_names_the_limit_it_had() {
+        let t = |ms| Error::Timeout(std::time::Duration::from_millis(ms)).to_string();
+        assert_eq!(t(10_000), "warp-cli did not answer within 10 s");
+        assert_eq!(t(400), "warp-cli did not answer within 0.4 s");
     }
 
     #[test]
