@@ -152,19 +152,23 @@ impl Columns {
         (c.id.is_some() && c.ip.is_some()).then_some(c)
     }
 
-    /// The row's target; `Ok(None)` for a row without an ID (not a target).
+    /// The row's target; `Ok(None)` for an empty row. A row with something in it but no ID is
+    /// unreadable (never silently dropped).
     fn target(&self, cells: &[String]) -> Result<Option<Target>, Unreadable> {
         let cell = |i: Option<usize>| i.and_then(|i| cells.get(i)).map_or("", |s| s.as_str());
         let id = bounded(cell(self.id));
-        if id.is_empty() {
-            return Ok(None);
-        }
         let hostname = hostname_attr(cell(self.attributes));
         let unreadable = |why: String| Unreadable {
-            id: Some(id.clone()),
+            id: (!id.is_empty()).then(|| id.clone()),
             hostname: hostname.clone(),
             why,
         };
+        if id.is_empty() {
+            if cells.iter().all(|c| c.trim().is_empty()) {
+                return Ok(None);
+            }
+            return Err(unreadable("no target ID".into()));
+        }
         let Some((ip, vnet)) = ip_cell(cell(self.ip)) else {
             return Err(unreadable(format!(
                 "no IP address in {:?}",
@@ -652,6 +656,20 @@ mod tests {
                 id: Some("01943cff-6130-7989-8bff-cbc02b59a2b1".into()),
                 hostname: Some("az-target".into()),
                 why: "port \"8x\"".into(),
+            }]
+        );
+        // A row with no ID after a rule (not a continuation) is not a target, but it is said.
+        let text = format!(
+            "{DOC_TABLE}├──┤\n│                                      │ SSH      │ 22    │ hostname: lost        │ 10.0.0.9             │ x          │\n"
+        );
+        let l = from_text(&text).unwrap();
+        assert_eq!(l.targets, doc_targets());
+        assert_eq!(
+            l.unreadable,
+            [Unreadable {
+                id: None,
+                hostname: Some("lost".into()),
+                why: "no target ID".into(),
             }]
         );
         let json = serde_json::json!([{"id": "a", "ip": "10.0.0.1"}, {"id": "b", "hostname": "h", "ip": "x"}]);
