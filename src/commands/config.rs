@@ -57,7 +57,7 @@ pub async fn run(args: ConfigArgs) -> Result<Exit, UserError> {
 /// the choices made go to stderr). No target to write is an error: an empty list would
 /// otherwise remove every stanza written before.
 fn warp_stanzas(args: &ConfigArgs, files: &Files, home: &Path) -> Result<WarpRun, UserError> {
-    let warp::targets::List {
+    let warp::TargetList {
         targets,
         unreadable,
     } = warp::target_list()?;

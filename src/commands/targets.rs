@@ -3,6 +3,9 @@
 //! Cloudflare One Client now. The client must be installed, its daemon running and connected:
 //! otherwise one error naming which, with the fix, and exit 9 (`Exit::Warp`).
 
+use std::collections::HashMap;
+use std::net::IpAddr;
+
 use serde::Serialize;
 
 use crate::cli::TargetsArgs;
@@ -22,11 +25,16 @@ struct Row {
 }
 
 impl Row {
-    fn new(target: Target) -> Row {
-        let (tunnelled, route) = match warp::route::lookup(target.ip) {
-            Ok(r) => (Some(r.tunnelled), r.describe()),
-            Err(why) => (None, format!("unknown: {why}")),
-        };
+    /// `routes`: what the kernel said for each address asked so far (several targets, or one
+    /// target on several ports, share an address: it is looked up once).
+    fn new(target: Target, routes: &mut HashMap<IpAddr, (Option<bool>, String)>) -> Row {
+        let (tunnelled, route) = routes
+            .entry(target.ip)
+            .or_insert_with(|| match warp::route::lookup(target.ip) {
+                Ok(r) => (Some(r.tunnelled), r.describe()),
+                Err(why) => (None, format!("unknown: {why}")),
+            })
+            .clone();
         Row {
             target,
             tunnelled,
@@ -76,7 +84,12 @@ pub fn run(args: TargetsArgs) -> Result<Exit, UserError> {
             u.why
         );
     }
-    let rows: Vec<Row> = list.targets.into_iter().map(Row::new).collect();
+    let mut routes = HashMap::new();
+    let rows: Vec<Row> = list
+        .targets
+        .into_iter()
+        .map(|t| Row::new(t, &mut routes))
+        .collect();
     if args.json {
         crate::outln!(
             "{}",
@@ -85,15 +98,19 @@ pub fn run(args: TargetsArgs) -> Result<Exit, UserError> {
         return Ok(Exit::Ok);
     }
     if rows.is_empty() {
-        eprintln!("zssh: note: warp-cli target list shows no targets for this user");
+        if list.unreadable.is_empty() {
+            eprintln!("zssh: note: warp-cli target list shows no targets for this user");
+        }
         return Ok(Exit::Ok);
     }
     crate::out!("{}", table(&rows));
-    let direct: Vec<String> = rows
-        .iter()
-        .filter(|r| r.tunnelled == Some(false))
-        .map(|r| r.target.ip.to_string())
-        .collect();
+    let mut direct: Vec<String> = Vec::new();
+    let mut named = std::collections::HashSet::new();
+    for r in rows.iter().filter(|r| r.tunnelled == Some(false)) {
+        if named.insert(r.target.ip) {
+            direct.push(r.target.ip.to_string());
+        }
+    }
     if let Some(first) = direct.first() {
         eprintln!(
             "zssh: note: not routed through the client: {}; zssh doctor {first} says why and how to fix it",

@@ -46,7 +46,8 @@ pub struct SplitTunnel {
 }
 
 impl SplitTunnel {
-    /// The entries whose range holds `ip`, with their blocks.
+    /// The entries whose range holds `ip` (an IPv4-mapped IPv6 address as its IPv4 address),
+    /// with their blocks.
     pub fn covering(&self, ip: IpAddr) -> Vec<(SplitEntry, Cidr)> {
         let host = host_block(ip);
         self.entries
@@ -57,9 +58,9 @@ impl SplitTunnel {
     }
 }
 
-/// `ip` as a one-address block.
+/// `ip` as a one-address block (`::ffff:10.1.2.3` is 10.1.2.3/32: that is what goes out).
 pub fn host_block(ip: IpAddr) -> Cidr {
-    match ip {
+    match ip.to_canonical() {
         IpAddr::V4(v4) => Cidr {
             family: Family::V4,
             addr: u128::from(u32::from(v4)),
@@ -165,7 +166,7 @@ pub fn from_text(text: &str) -> Option<Settings> {
             && settings.mode.is_none()
             && !v.trim().is_empty()
         {
-            settings.mode = Some(v.trim().chars().take(200).collect());
+            settings.mode = Some(super::printable(v.trim(), 200));
         }
     }
     (settings.mode.is_some() || settings.split.is_some()).then_some(settings)
@@ -179,9 +180,9 @@ fn text_entry(line: &str) -> Option<SplitEntry> {
         .strip_prefix('(')
         .and_then(|r| r.strip_suffix(')'))
         .or((!rest.is_empty()).then_some(rest))
-        .map(|d| d.chars().take(200).collect());
+        .map(|d| super::printable(d, 200));
     (!value.is_empty()).then(|| SplitEntry {
-        value: value.chars().take(200).collect(),
+        value: super::printable(value, 200),
         description,
     })
 }
@@ -256,6 +257,9 @@ mod tests {
             assert_eq!(cover.len(), 1);
             assert_eq!(cover[0].1.to_string(), "172.16.0.0/12");
             assert!(split.covering("198.51.100.7".parse().unwrap()).is_empty());
+            let mapped = split.covering("::ffff:10.1.2.3".parse().unwrap());
+            assert_eq!(mapped.len(), 1);
+            assert_eq!(mapped[0].1.to_string(), "10.0.0.0/8");
             assert_eq!(
                 split.covering("fd12::1".parse().unwrap())[0].0.value,
                 "fd00::/8"

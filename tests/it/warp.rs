@@ -1606,3 +1606,370 @@ fn value<'a>(ssh_g: &'a str, key: &str) -> &'a str {
         .find_map(|l| l.strip_prefix(&format!("{key} ")))
         .unwrap_or("")
 }
+
+// A hostile or broken warp-cli (from the adversarial review of this path): what it prints
+// never reaches the terminal raw, odd shapes are never read as something else, and doctor
+// stays bounded. No namespaces: the only address touched is 127.0.0.1, on a port just closed.
+
+/// An ssh config that sends 127.0.0.1 (as `host`) to a closed port, with known_hosts in `dir`.
+fn closed_port_config(dir: &std::path::Path, host: &str) -> std::path::PathBuf {
+    let port = free_port();
+    let cfg = dir.join("ssh_config");
+    std::fs::write(
+        &cfg,
+        format!(
+            "Host {host}\n  Port {port}\n  UserKnownHostsFile {}\n  GlobalKnownHostsFile /dev/null\n",
+            dir.join("known_hosts").display()
+        ),
+    )
+    .unwrap();
+    cfg
+}
+
+/// `zssh doctor --json HOST` (127.0.0.1 or a way to write it, on a closed port) with extra
+/// environment.
+fn doctor_json_for(
+    warp: &WarpCli,
+    dir: &std::path::Path,
+    host: &str,
+    env: &[(&str, &str)],
+) -> serde_json::Value {
+    let cfg = closed_port_config(dir, host);
+    let mut cmd = Command::new(zssh_bin());
+    cmd.env_clear()
+        .env("HOME", dir)
+        .env("ZSSH_NONINTERACTIVE", "1")
+        .env("PATH", warp.path())
+        .envs(env.iter().copied())
+        .args(["doctor", "--json", "-F", cfg.to_str().unwrap(), host]);
+    let out = run(&mut cmd);
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", text(&out.stdout), text(&out.stderr)))
+}
+
+/// Whether process `pid` is gone (or a zombie not yet reaped). SIGKILL lands asynchronously:
+/// this looks until it has, for at most 20 s.
+fn process_gone(pid: &str) -> bool {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let zombie = stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, r)| r.starts_with('Z'));
+        if stat.is_empty() || zombie {
+            return true;
+        }
+        if std::time::Instant::now() > until {
+            return false;
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// A client whose `settings` hangs (after starting a busy background process) and whose `vnet`
+/// hangs: doctor kills each with what it started, and does not ask `target list` once the
+/// calls together have used their time (1.5 times one call's, shortened here for the test).
+#[test]
+fn doctor_gives_the_client_calls_one_budget_and_kills_what_they_start() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    let dir = tmp.path();
+    let script = format!(
+        r#"#!/bin/sh
+[ "$1" = "-j" ] && shift
+echo "$*" >> '{d}/hung-calls'
+case "$*" in
+  status) echo '{{"status":"Connected"}}' ;;
+  settings) yes > /dev/null 2>&1 & echo $! > '{d}/yes.pid'; exec sleep 600 ;;
+  vnet) exec sleep 600 ;;
+  *) echo "error: unrecognized subcommand '$1'" >&2; exit 2 ;;
+esac
+"#,
+        d = dir.display()
+    );
+    let exe = warp.bin.join("warp-cli");
+    std::fs::write(&exe, script).unwrap();
+    set_mode(&exe, 0o755);
+    let v = doctor_json_for(
+        &warp,
+        dir,
+        "127.0.0.1",
+        &[("ZSSH_TEST_WARP_TIMEOUT_MS", "400")],
+    );
+    let (status, detail, _) = verdict(&v, "warp mode");
+    assert_eq!(status, "warn", "{detail}");
+    assert!(detail.contains("did not answer within 0.4 s"), "{detail}");
+    assert_eq!(verdict(&v, "warp vnet").0, "warn", "{v:#}");
+    let (status, detail, _) = verdict(&v, "target");
+    assert_eq!(status, "warn", "{detail}");
+    assert!(detail.contains("not asked"), "{detail}");
+    let calls = std::fs::read_to_string(dir.join("hung-calls")).unwrap();
+    assert!(!calls.contains("target"), "{calls}");
+    let pid = std::fs::read_to_string(dir.join("yes.pid")).unwrap();
+    assert!(
+        process_gone(pid.trim()),
+        "the yes warp-cli started survived"
+    );
+}
+
+/// A stand-in `ip` first on PATH (next to the warp-cli stand-in): it records each call in
+/// `ip-calls` and runs `body` (by default the real `ip`).
+fn fake_ip(warp: &WarpCli, dir: &std::path::Path, body: Option<&str>) {
+    let real = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("ip"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| "/usr/sbin/ip".into());
+    let body = body.map_or_else(|| format!("exec '{}' \"$@\"", real.display()), String::from);
+    let exe = warp.bin.join("ip");
+    let script = format!(
+        "#!/bin/sh\necho \"$*\" >> '{}/ip-calls'\n{body}\n",
+        dir.display()
+    );
+    std::fs::write(&exe, script).unwrap();
+    set_mode(&exe, 0o755);
+}
+
+/// One address on two ports and a second address: the kernel is asked once per address.
+#[test]
+fn targets_asks_the_kernel_once_per_address() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    fake_ip(&warp, tmp.path(), None);
+    warp.connected(&target_table(
+        &[
+            ("a", 22, "127.0.0.1", "a1net", "alice"),
+            ("a", 2222, "127.0.0.1", "a1net", "bob"),
+            ("b", 22, "127.0.0.2", "a1net", "carol"),
+        ],
+        "Usernames (examples)",
+    ));
+    let out = zssh_with(Some(&warp), tmp.path(), &["targets", "--json"]);
+    assert_ok(&out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v.as_array().map(Vec::len), Some(3), "{v:#}");
+    let calls = std::fs::read_to_string(tmp.path().join("ip-calls")).unwrap();
+    let per = |ip: &str| calls.lines().filter(|l| l.ends_with(ip)).count();
+    assert_eq!((per(" 127.0.0.1"), per(" 127.0.0.2")), (1, 1), "{calls}");
+}
+
+/// PostureOnly routes no traffic: not an ok mode.
+#[test]
+fn doctor_fails_a_posture_only_mode() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected("").answer(
+        "settings",
+        true,
+        r#"{"settings":{"operation_mode":"PostureOnly","split_tunnel_mode":"Exclude","split_tunnel_ips":[]}}"#,
+        0,
+    );
+    let v = doctor_json_for(&warp, tmp.path(), "127.0.0.1", &[]);
+    let (status, detail, fix) = verdict(&v, "warp mode");
+    assert_eq!(status, "fail", "{detail}");
+    assert!(
+        detail.contains("PostureOnly") && fix.contains("Traffic and DNS"),
+        "{detail} {fix}"
+    );
+}
+
+/// `::ffff:127.0.0.1` is 127.0.0.1 on the wire: the exclude entry 127.0.0.0/8 covers it.
+#[test]
+fn doctor_matches_an_ipv4_mapped_address_against_ipv4_excludes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected("").answer(
+        "settings",
+        true,
+        r#"{"settings":{"operation_mode":"Warp","split_tunnel_mode":"Exclude","split_tunnel_ips":[{"value":"127.0.0.0/8"}]}}"#,
+        0,
+    );
+    let v = doctor_json_for(&warp, tmp.path(), "::ffff:127.0.0.1", &[]);
+    let (status, detail, _) = verdict(&v, "split tunnel");
+    assert_eq!(status, "fail", "{v:#}");
+    assert!(detail.contains("127.0.0.0/8"), "{detail}");
+}
+
+/// A warp-cli that is there but cannot run is reported as such, not as "not on PATH".
+#[test]
+fn a_warp_cli_that_cannot_run_is_named_not_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected("");
+    let exe = warp.bin.join("warp-cli");
+    let script = std::fs::read_to_string(&exe).unwrap();
+    // Not executable.
+    set_mode(&exe, 0o644);
+    let out = zssh_with(Some(&warp), tmp.path(), &["targets"]);
+    assert_zssh_error(&out, 9, "it is not executable");
+    let v = doctor_json_for(&warp, tmp.path(), "127.0.0.1", &[]);
+    let (status, detail, _) = verdict(&v, "warp client");
+    assert_eq!(status, "fail", "{detail}");
+    assert!(detail.contains("not executable"), "{detail}");
+    // Its interpreter is missing.
+    let bad = script.replacen("#!/bin/sh", "#!/nonexistent/interpreter", 1);
+    std::fs::write(&exe, bad).unwrap();
+    set_mode(&exe, 0o755);
+    let out = zssh_with(Some(&warp), tmp.path(), &["targets"]);
+    assert_zssh_error(&out, 9, "interpreter");
+    assert!(
+        !text(&out.stderr).contains("not on PATH"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// When the route lookup fails, the tcp verdict does not claim the address bypasses the client.
+#[test]
+fn doctor_with_an_unknown_route_does_not_say_it_bypasses_the_client() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected("");
+    fake_ip(
+        &warp,
+        tmp.path(),
+        Some("echo 'RTNETLINK answers: Network is unreachable' >&2; exit 2"),
+    );
+    let v = doctor_json_for(&warp, tmp.path(), "127.0.0.1", &[]);
+    assert_eq!(verdict(&v, "route").0, "fail", "{v:#}");
+    let (status, _, fix) = verdict(&v, "tcp");
+    assert_eq!(status, "fail", "{v:#}");
+    assert!(!fix.contains("does not go through the client"), "{fix}");
+    assert!(fix.contains("unknown"), "{fix}");
+}
+
+/// Control characters other than a newline: what a terminal would act on.
+fn controls(s: &str) -> Vec<char> {
+    s.chars().filter(|c| c.is_control() && *c != '\n').collect()
+}
+
+/// What warp-cli prints reaches the terminal unfiltered (escape sequences, BEL,
+/// carriage returns that overwrite the `zssh: error:` line with a fake hint).
+#[test]
+fn targets_and_doctor_never_print_control_codes_from_warp_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    let table = "│ Target ID │ Protocol │ Port │ Attributes │ IP (Virtual Network) │ Usernames │\n\
+                 │ t1 │ SSH │ 22 │ hostname: web\u{1b}]0;PWNED\u{7} │ 127.0.0.1 (net\u{1b}[31m) │ al\u{1b}[2Jice │\n";
+    warp.connected(table);
+    let out = zssh_with(Some(&warp), tmp.path(), &["targets"]);
+    let shown = text(&out.stdout) + &text(&out.stderr);
+    assert_eq!(controls(&shown), vec![], "zssh targets printed: {shown:?}");
+
+    // The error path: warp-cli's own words, with a carriage return and a fake hint.
+    let said = "\u{1b}[2JStatus garbage\rzssh: hint: run something else\n";
+    warp.answer("status", true, said, 1)
+        .answer("status", false, said, 1);
+    let out = zssh_with(Some(&warp), tmp.path(), &["targets"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(9), "{err}");
+    assert_eq!(controls(&err), vec![], "zssh targets error: {err:?}");
+
+    // Doctor's verdicts: a reason, a mode and an exclude description, escaped in JSON.
+    warp.answer(
+        "status",
+        true,
+        r#"{"status":"Disconnected","reason":{"\u001b[2JManual":"\rzssh: ok \u202e"}}"#,
+        0,
+    )
+    .answer(
+        "settings",
+        true,
+        r#"{"settings":{"operation_mode":"Warp\u0007\u009b","split_tunnel_mode":"Exclude","split_tunnel_ips":[{"value":"127.0.0.0/8","description":"\u001b]0;x\u0007"}]}}"#,
+        0,
+    );
+    let cfg = closed_port_config(tmp.path(), "127.0.0.1");
+    let out = zssh_with(
+        Some(&warp),
+        tmp.path(),
+        &["doctor", "-F", cfg.to_str().unwrap(), "127.0.0.1"],
+    );
+    let shown = text(&out.stdout) + &text(&out.stderr);
+    assert!(shown.contains("Manual"), "{shown}");
+    assert_eq!(controls(&shown), vec![], "zssh doctor printed: {shown:?}");
+    assert!(!shown.contains('\u{202e}'), "{shown:?}");
+}
+
+/// An API-style envelope (`{"errors":[],"messages":[],"result":[…]}`) is read as
+/// an empty target list (the alphabetically first array wins), and the table is never asked for.
+#[test]
+fn targets_reads_the_list_in_an_api_style_json_envelope() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected("").answer(
+        "target list",
+        true,
+        r#"{"success":true,"errors":[],"messages":[],"result":[{"id":"t1","hostname":"web","ip":"127.0.0.1","port":22,"usernames":["alice"]}]}"#,
+        0,
+    );
+    let out = zssh_with(Some(&warp), tmp.path(), &["targets", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v.as_array().map(Vec::len),
+        Some(1),
+        "{v:#} {}",
+        text(&out.stderr)
+    );
+}
+
+/// A wrapped cell is joined with a space, so a wrapped IPv6 address becomes another
+/// address (its second half), a hostname loses its tail and a username splits in two.
+#[test]
+fn targets_never_reads_a_wrapped_ipv6_cell_as_another_address() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected(
+        "│ Target ID │ Protocol │ Port │ Attributes           │ IP (Virtual Network) │ Usernames │\n\
+         │ t1        │ SSH      │ 22   │ hostname: a-very-lon │ 2001:db8:1234:5678:  │ alexandr  │\n\
+         │           │          │      │ g-hostname           │ 9abc::1 (prod)       │ a         │\n",
+    );
+    let out = zssh_with(Some(&warp), tmp.path(), &["targets", "--json"]);
+    let shown = text(&out.stdout);
+    assert!(
+        !shown.contains("\"9abc::1\""),
+        "a target at 9abc::1, which the table never named: {shown}"
+    );
+    assert!(!shown.contains("\"alexandr\""), "{shown}");
+}
+
+/// Two exclude entries that both cover the target (or one entry listed twice) give a
+/// re-add list with every entry of the smaller one twice, and a count that does not match the
+/// `zssh cidr exclude` command printed next to it.
+#[test]
+fn doctor_re_add_list_for_overlapping_excludes_has_no_duplicates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected("").answer(
+        "settings",
+        true,
+        r#"{"settings":{"operation_mode":"WarpWithDnsOverHttps","split_tunnel_mode":"Exclude","split_tunnel_ips":[{"value":"127.0.0.0/8"},{"value":"127.0.0.0/16"}]}}"#,
+        0,
+    );
+    let v = doctor_json_for(&warp, tmp.path(), "127.0.0.1", &[]);
+    let (_, _, fix) = verdict(&v, "split tunnel");
+    let list = fix
+        .split("entries: ")
+        .nth(1)
+        .and_then(|r| r.split(" (").next())
+        .unwrap_or_else(|| panic!("{fix}"));
+    let entries: Vec<&str> = list.split(", ").collect();
+    let mut unique = entries.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(entries.len(), unique.len(), "duplicates in: {fix}");
+    assert_eq!(entries.len(), 24, "{fix}");
+}
+
+/// One target on two ports in another virtual network is named twice.
+#[test]
+fn doctor_names_each_virtual_network_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected(
+        "│ Target ID │ Protocol │ Port │ Attributes  │ IP (Virtual Network) │ Usernames │\n\
+         │ t1        │ SSH      │ 22   │ hostname: a │ 127.0.0.1 (prod)     │ alice     │\n\
+         │ t1        │ SSH      │ 2222 │ hostname: a │ 127.0.0.1 (prod)     │ bob       │\n",
+    );
+    let v = doctor_json_for(&warp, tmp.path(), "127.0.0.1", &[]);
+    let (_, detail, _) = verdict(&v, "warp vnet");
+    assert!(!detail.contains("prod, prod"), "{detail}");
+}

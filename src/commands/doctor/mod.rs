@@ -184,8 +184,9 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
         .filter(|v| v.proxy_command.is_empty() && v.proxy_jump.is_empty());
     let is_ip = host.parse::<std::net::IpAddr>().is_ok();
     if let Some(v) = &direct_view {
-        let client = crate::warp::exec::find();
-        if client.is_some() || is_ip {
+        let client = crate::warp::exec::locate();
+        // A warp-cli that is there but cannot run is a client to report on, not an absent one.
+        if !matches!(client, Err(crate::warp::Error::NotInstalled)) || is_ip {
             warp::check(&mut r, &args, &host, v, client).await;
             return finish(&args, r);
         }
@@ -665,10 +666,11 @@ fn check_known_hosts(r: &mut Report, host: &str, ssh_config: Option<&std::path::
     }
     let repair = match ssh_config {
         Some(f) => format!(
-            "zssh known-hosts repair {host} --ssh-config {}",
-            f.display()
+            "zssh known-hosts repair {} --ssh-config {}",
+            shell_word(host),
+            shell_word(&f.display().to_string())
         ),
-        None => format!("zssh known-hosts repair {host}"),
+        None => format!("zssh known-hosts repair {}", shell_word(host)),
     };
     if fix {
         // Repair asks the person first (it reads the terminal); without one it refuses.
@@ -729,4 +731,41 @@ fn finish(args: &DoctorArgs, r: Report) -> Result<Exit, UserError> {
     };
     crate::ui::print(&text);
     Ok(if failed { Exit::Failure } else { Exit::Ok })
+}
+
+/// `arg` as one shell word, for the commands doctor prints to be pasted: as it is when it holds
+/// only characters no shell treats specially, else in single quotes (`'` written `'\''`).
+fn shell_word(arg: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
+    if !arg.is_empty() && arg.chars().all(plain) {
+        return arg.to_string();
+    }
+    format!("'{}'", arg.replace('\'', "'\\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn printed_commands_quote_what_a_shell_would_split_or_expand() {
+        let cases = [
+            ("/home/a/.ssh/config", "/home/a/.ssh/config"),
+            ("user@10.0.0.5", "user@10.0.0.5"),
+            ("/home/a/my configs/ssh", "'/home/a/my configs/ssh'"),
+            ("it's $HOME;rm", "'it'\\''s $HOME;rm'"),
+            ("", "''"),
+        ];
+        for (arg, want) in cases {
+            assert_eq!(shell_word(arg), want, "{arg}");
+        }
+        // What sh makes of it is the argument again.
+        for (arg, _) in cases {
+            let out = std::process::Command::new("sh")
+                .args(["-c", &format!("printf %s {}", shell_word(arg))])
+                .output()
+                .unwrap();
+            assert_eq!(String::from_utf8_lossy(&out.stdout), arg);
+        }
+    }
 }

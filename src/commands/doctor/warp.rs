@@ -9,6 +9,7 @@
 
 use std::net::{IpAddr, ToSocketAddrs};
 use std::path::PathBuf;
+use std::time::Instant;
 
 use super::{Report, SshView, Status};
 use crate::cidr::{self, Cidr};
@@ -22,28 +23,31 @@ struct Client {
     status: Result<warp::Status, warp::Error>,
     settings: Option<Result<Settings, warp::Error>>,
     vnets: Option<Result<Vnets, warp::Error>>,
-    targets: Option<Result<Vec<Target>, warp::Error>>,
+    targets: Option<Result<warp::TargetList, warp::Error>>,
 }
 
 impl Client {
+    /// All the calls together get one and a half times one call's time (15 s): a client that
+    /// answers each just in time cannot hold doctor for 40 s; the calls left are not made.
     fn ask() -> Client {
-        let status = warp::status();
+        let by = Some(Instant::now() + warp::exec::timeout() * 3 / 2);
+        let status = warp::status_by(by);
         // Without its daemon the client answers nothing else.
         let daemon = !matches!(
             status,
-            Err(warp::Error::DaemonDown(_) | warp::Error::NotInstalled | warp::Error::Timeout)
+            Err(warp::Error::DaemonDown(_) | warp::Error::NotInstalled | warp::Error::Timeout(_))
         );
         Client {
             status,
-            settings: daemon.then(warp::settings),
-            vnets: daemon.then(warp::vnets),
-            targets: daemon.then(warp::targets),
+            settings: daemon.then(|| warp::settings_by(by)),
+            vnets: daemon.then(|| warp::vnets_by(by)),
+            targets: daemon.then(|| warp::target_list_by(by)),
         }
     }
 
     fn targets(&self) -> &[Target] {
         match &self.targets {
-            Some(Ok(t)) => t,
+            Some(Ok(l)) => &l.targets,
             _ => &[],
         }
     }
@@ -54,14 +58,14 @@ pub(super) async fn check(
     args: &DoctorArgs,
     host: &str,
     view: &SshView,
-    program: Option<PathBuf>,
+    program: Result<PathBuf, warp::Error>,
 ) {
     let target = if view.hostname.is_empty() {
         host
     } else {
         &view.hostname
     };
-    let path = if program.is_some() {
+    let path = if program.is_ok() {
         ": the WARP path"
     } else {
         ""
@@ -73,10 +77,13 @@ pub(super) async fn check(
             view.port, view.user
         ),
     );
-    let client = program.map(|p| (p, Client::ask()));
-    match &client {
-        Some((p, c)) => client_verdict(r, p, &c.status),
-        None => r.fail(
+    let client = program.as_ref().ok().map(|p| (p, Client::ask()));
+    match (&client, &program) {
+        (Some((p, c)), _) => client_verdict(r, p, &c.status),
+        (None, Err(e @ warp::Error::CannotRun { .. })) => {
+            r.fail("warp client", format!("the Cloudflare One Client is installed but {e}"), e.hint())
+        }
+        (None, _) => r.fail(
             "warp client",
             format!("no Cloudflare One Client (warp-cli is not on PATH): nothing sends {target} through Access for Infrastructure; ssh goes to it directly"),
             format!("install the Cloudflare One Client and enrol this device (Traffic and DNS mode), then run zssh doctor {host} again; an Access application is reached by its hostname instead (zssh config HOSTNAME)"),
@@ -91,6 +98,8 @@ pub(super) async fn check(
     ) else {
         return;
     };
+    // An IPv4-mapped IPv6 address (::ffff:10.1.2.3) is the IPv4 address on the wire.
+    let ip = ip.to_canonical();
     let mut listed: Vec<&Target> = client
         .as_ref()
         .map(|c| c.targets().iter().filter(|t| t.ip == ip).collect())
@@ -110,16 +119,18 @@ pub(super) async fn check(
         split_verdict(r, c.settings.as_ref(), ip);
         target_verdicts(r, c.targets.as_ref(), ip, &listed, view);
     }
-    let tunnelled = route.is_some_and(|r| r.tunnelled);
+    let tunnelled = route.as_ref().is_some_and(|r| r.tunnelled);
+    let connected = client
+        .as_ref()
+        .is_some_and(|c| c.status.as_ref().is_ok_and(|s| s.connected()));
     let unreached = if tunnelled {
         "the Gateway SSH proxy did not let it through: check the target and username verdicts above, and that the server's tunnel is up"
-    } else if client
-        .as_ref()
-        .is_some_and(|c| c.status.as_ref().is_ok_and(|s| s.connected()))
-    {
-        "it does not go through the client: see route and split tunnel above"
-    } else if client.is_some() {
+    } else if client.is_some() && !connected {
         "the client is not connected: see warp client above"
+    } else if route.is_none() {
+        "the route to it is unknown (see route above), so whether it goes through the client cannot be told"
+    } else if connected {
+        "it does not go through the client: see route and split tunnel above"
     } else {
         "see route above"
     };
@@ -218,7 +229,13 @@ fn mode_verdict(r: &mut Report, settings: Option<&Result<Settings, warp::Error>>
     let Some(mode) = mode else { return };
     let m = mode.to_ascii_lowercase();
     // DNS only (1.1.1.1 / DoH mode) or the local proxy mode route no TCP to the Gateway.
-    if m.contains("proxy") || (m.contains("dns") && !m.contains("warp")) {
+    if m.contains("posture") {
+        r.fail(
+            "warp mode",
+            format!("the client runs in mode {mode}, which only reports device posture and routes no traffic: nothing reaches the Gateway SSH proxy"),
+            "switch the device profile to Traffic and DNS mode (Gateway with WARP), with the Gateway proxy for TCP on",
+        );
+    } else if m.contains("proxy") || (m.contains("dns") && !m.contains("warp")) {
         r.fail(
             "warp mode",
             format!("the client runs in mode {mode}, which sends no SSH traffic to the Gateway SSH proxy"),
@@ -232,10 +249,20 @@ fn mode_verdict(r: &mut Report, settings: Option<&Result<Settings, warp::Error>>
 fn vnet_verdict(r: &mut Report, vnets: Option<&Result<Vnets, warp::Error>>, listed: &[&Target]) {
     let active = match vnets {
         Some(Ok(v)) => v.active_name(),
+        // Clients without `vnet` are common: only a call cut short is worth a line.
+        Some(Err(e @ (warp::Error::OutOfTime | warp::Error::Timeout(_)))) => {
+            let detail = format!("cannot read the client's virtual networks: {e}");
+            return r.add("warp vnet", Status::Warn, detail, Some(e.hint()));
+        }
         Some(Err(_)) | None => None,
     };
     let Some(active) = active else { return };
-    let wanted: Vec<&str> = listed.iter().filter_map(|t| t.vnet.as_deref()).collect();
+    let mut wanted: Vec<&str> = Vec::new();
+    for v in listed.iter().filter_map(|t| t.vnet.as_deref()) {
+        if !wanted.contains(&v) {
+            wanted.push(v);
+        }
+    }
     if wanted.is_empty() || wanted.contains(&active.as_str()) {
         return r.ok("warp vnet", format!("virtual network {active}"));
     }
@@ -302,16 +329,12 @@ fn split_verdict(r: &mut Report, settings: Option<&Result<Settings, warp::Error>
         ),
         SplitMode::Exclude => {
             let host = warp::settings::host_block(ip);
-            let names: Vec<String> = covering.iter().map(|(_, c)| c.to_string()).collect();
-            let readd: Vec<String> = covering
-                .iter()
-                .flat_map(|(_, c)| cidr::exclude(*c, &[host]))
-                .map(|c| c.to_string())
-                .collect();
+            let blocks: Vec<Cidr> = covering.iter().map(|(_, c)| *c).collect();
+            let plan = ReAdd::new(&blocks, host);
             r.fail(
                 "split tunnel",
-                format!("{ip} is in the Split Tunnels exclude entry {}: the client leaves it to the local network", names.join(" and ")),
-                readd_fix(&names, &readd, host),
+                format!("{ip} is in the Split Tunnels exclude entry {}: the client leaves it to the local network", plan.names.join(" and ")),
+                plan.fix(host),
             );
         }
         SplitMode::Include if covering.is_empty() => r.fail(
@@ -326,20 +349,63 @@ fn split_verdict(r: &mut Report, settings: Option<&Result<Settings, warp::Error>
     }
 }
 
-fn readd_fix(names: &[String], readd: &[String], host: Cidr) -> String {
-    format!(
-        "in Zero Trust (Settings, WARP Client, Device settings, Split Tunnels) delete {} from the exclude list and add back these {} entries: {} (zssh cidr exclude {} --except {host}; to send the target's whole network through the client instead, give --except that network)",
-        names.join(" and "),
-        readd.len(),
-        readd.join(", "),
-        names[0],
-    )
+/// What to do about the exclude entries that cover the target: delete each (named once), and
+/// add back the rest of their union, which is the widest of them (blocks that share an address
+/// are nested): the `zssh cidr exclude` computation.
+struct ReAdd {
+    names: Vec<String>,
+    widest: Cidr,
+    readd: Vec<String>,
+}
+
+impl ReAdd {
+    /// `covering`: not empty, every block holding `host`.
+    fn new(covering: &[Cidr], host: Cidr) -> ReAdd {
+        let mut names: Vec<String> = Vec::new();
+        for c in covering {
+            let name = c.to_string();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        let widest = covering
+            .iter()
+            .copied()
+            .min_by_key(|c| c.len)
+            .unwrap_or(host);
+        let readd = cidr::exclude(widest, &[host])
+            .iter()
+            .map(Cidr::to_string)
+            .collect();
+        ReAdd {
+            names,
+            widest,
+            readd,
+        }
+    }
+
+    fn fix(&self, host: Cidr) -> String {
+        let place = "in Zero Trust (Settings, WARP Client, Device settings, Split Tunnels)";
+        if self.readd.is_empty() {
+            return format!(
+                "{place} delete {} from the exclude list; nothing needs to be added back (the entry is exactly this address)",
+                self.names.join(" and ")
+            );
+        }
+        format!(
+            "{place} delete {} from the exclude list and add back these {} entries: {} (zssh cidr exclude {} --except {host}; to send the target's whole network through the client instead, give --except that network)",
+            self.names.join(" and "),
+            self.readd.len(),
+            self.readd.join(", "),
+            self.widest,
+        )
+    }
 }
 
 /// Listed, on which port, and whether the ssh user is among its usernames.
 fn target_verdicts(
     r: &mut Report,
-    targets: Option<&Result<Vec<Target>, warp::Error>>,
+    targets: Option<&Result<warp::TargetList, warp::Error>>,
     ip: IpAddr,
     listed: &[&Target],
     view: &SshView,
@@ -360,9 +426,13 @@ fn target_verdicts(
         None => return,
     };
     if listed.is_empty() {
+        let unread = match all.unreadable.len() {
+            0 => String::new(),
+            n => format!(" ({n} more entries could not be read)"),
+        };
         return r.fail(
             "target",
-            format!("{ip} is not among the {} targets warp-cli target list shows for you", all.len()),
+            format!("{ip} is not among the {} targets warp-cli target list shows for you{unread}", all.targets.len()),
             format!("ask your administrator for an Access for Infrastructure target for {ip} and a policy that allows you (zssh targets lists what you may reach)"),
         );
     }
@@ -461,9 +531,13 @@ async fn reach_verdicts(
         "tcp",
         format!("{ip} port {port} accepts TCP and shows an SSH host key"),
     );
-    let mut repair = format!("zssh known-hosts repair --direct {port} {host}");
+    let mut repair = format!(
+        "zssh known-hosts repair --direct {port} {}",
+        super::shell_word(host)
+    );
     if let Some(f) = &args.ssh_config {
-        repair.push_str(&format!(" --ssh-config {}", f.display()));
+        let f = super::shell_word(&f.display().to_string());
+        repair.push_str(&format!(" --ssh-config {f}"));
     }
     let new = key.fingerprint();
     if stored.contains(&key) {
@@ -546,4 +620,76 @@ fn limits_verdict(r: &mut Report, view: &SshView) {
         format!("ssh config asks for {}: the Gateway SSH proxy carries no port, agent or X11 forwarding; sessions are also cut after about 10 h", view.forwards.join(", ")),
         Some("drop the forwardings for this host; for long work, ControlMaster auto with ControlPersist reconnects at once".into()),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cidrs(list: &[&str]) -> Vec<Cidr> {
+        list.iter().map(|c| Cidr::parse(c).unwrap()).collect()
+    }
+
+    #[test]
+    fn the_re_add_list_is_the_rest_of_the_union_of_the_covering_entries() {
+        let host = Cidr::parse("10.1.2.3/32").unwrap();
+        // Python: sorted(str(n) for n in ip_network("10.0.0.0/8").address_exclude(ip_network("10.1.2.3/32")))
+        let mut python = vec![
+            "10.0.0.0/16",
+            "10.1.0.0/23",
+            "10.1.128.0/17",
+            "10.1.16.0/20",
+            "10.1.2.0/31",
+            "10.1.2.128/25",
+            "10.1.2.16/28",
+            "10.1.2.2/32",
+            "10.1.2.32/27",
+            "10.1.2.4/30",
+            "10.1.2.64/26",
+            "10.1.2.8/29",
+            "10.1.3.0/24",
+            "10.1.32.0/19",
+            "10.1.4.0/22",
+            "10.1.64.0/18",
+            "10.1.8.0/21",
+            "10.128.0.0/9",
+            "10.16.0.0/12",
+            "10.2.0.0/15",
+            "10.32.0.0/11",
+            "10.4.0.0/14",
+            "10.64.0.0/10",
+            "10.8.0.0/13",
+        ];
+        python.sort();
+        // Nested entries, one listed twice, in any order: each named once, one re-add list.
+        for covering in [
+            vec!["10.0.0.0/8"],
+            vec!["10.1.0.0/16", "10.0.0.0/8", "10.1.2.3/32", "10.0.0.0/8"],
+        ] {
+            let plan = ReAdd::new(&cidrs(&covering), host);
+            let mut got = plan.readd.clone();
+            got.sort();
+            assert_eq!(got, python, "{covering:?}");
+            let mut names = covering.clone();
+            names.truncate(3);
+            assert_eq!(
+                plan.names, names,
+                "each entry named once, in the order listed"
+            );
+            assert_eq!(plan.widest.to_string(), "10.0.0.0/8");
+            let fix = plan.fix(host);
+            assert!(fix.contains("add back these 24 entries: "), "{fix}");
+        }
+        // The target's own /32: delete it, nothing to add back.
+        let plan = ReAdd::new(&cidrs(&["10.1.2.3/32"]), host);
+        let fix = plan.fix(host);
+        assert!(plan.readd.is_empty());
+        assert!(!fix.contains("add back these"), "{fix}");
+        assert!(
+            fix.contains(
+                "delete 10.1.2.3/32 from the exclude list; nothing needs to be added back"
+            ),
+            "{fix}"
+        );
+    }
 }
