@@ -43,6 +43,9 @@ pub fn run(args: LogoutArgs) -> Result<Exit, UserError> {
     let what = host.as_deref().unwrap_or("every application");
     let unreached = store.unreached_keyring();
     if removed.is_empty() && unreached.is_none() {
+        if host.is_none() {
+            store.keyring_emptied();
+        }
         eprintln!("zssh: no cached tokens for {what}; nothing to do");
         return Ok(Exit::Ok);
     }
@@ -52,6 +55,9 @@ pub fn run(args: LogoutArgs) -> Result<Exit, UserError> {
         if removed.len() == 1 { "" } else { "s" }
     );
     let Some(why) = unreached else {
+        if host.is_none() {
+            store.keyring_emptied();
+        }
         eprintln!("zssh: logged out of {what} (removed {count})");
         return finish(&store, host.as_deref(), teams);
     };
@@ -67,7 +73,7 @@ pub fn run(args: LogoutArgs) -> Result<Exit, UserError> {
             "could not reach the keyring ({why}); tokens of {what} stored there may remain, and are used again once it answers"
         ),
         format!(
-            "unlock the keyring (log in to the desktop session, or start gnome-keyring-daemon --unlock), then run `{again}` again"
+            "unlock the keyring (log in to the desktop session, or start gnome-keyring-daemon --unlock), then run `{again}` again; if this machine no longer has a keyring, set ZSSH_TOKEN_STORE=file"
         ),
     ))
 }

@@ -52,10 +52,20 @@ pub fn entries(store: &TokenStore) -> Result<Vec<Entry>, UserError> {
 pub fn run(args: StatusArgs) -> Result<Exit, UserError> {
     let store = TokenStore::open()?;
     let list = entries(&store)?;
+    let unreached = store.unreached_keyring();
+    if let Some(why) = &unreached {
+        eprintln!(
+            "zssh: warning: could not read the keyring ({why}); tokens stored there are not listed"
+        );
+    }
     let text = if args.json {
         serde_json::to_string_pretty(&list).unwrap_or_default() + "\n"
     } else if list.is_empty() {
-        eprintln!("zssh: not logged in anywhere (no cached tokens)");
+        if unreached.is_none() {
+            eprintln!("zssh: not logged in anywhere (no cached tokens)");
+        } else {
+            eprintln!("zssh: no cached tokens in ~/.cloudflared");
+        }
         String::new()
     } else {
         let mut t = format!(

@@ -94,8 +94,9 @@ struct Proxy {
     port: u16,
     /// The variable it came from (`HTTPS_PROXY`, `all_proxy`, ...), named in every message.
     var: &'static str,
-    /// `user:password` for Proxy-Authorization, percent-decoded as URLs define it. Never shown.
-    auth: Option<String>,
+    /// `user:password` for Proxy-Authorization, percent-decoded byte for byte as URLs define it
+    /// (a `%ff` is the byte 0xff, as Go sends it). Never shown.
+    auth: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for Proxy {
@@ -147,10 +148,8 @@ fn redacted(url: &url::Url) -> String {
     )
 }
 
-fn decoded(part: &str) -> String {
-    percent_encoding::percent_decode_str(part)
-        .decode_utf8_lossy()
-        .into_owned()
+fn decoded(part: &str) -> Vec<u8> {
+    percent_encoding::percent_decode_str(part).collect()
 }
 
 fn proxy_from_env() -> Result<Option<Proxy>, String> {
@@ -179,19 +178,26 @@ fn proxy_from(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Proxy>, St
     } else {
         format!("http://{raw}")
     };
+    let (scheme, rest) = with_scheme.split_once("://").unwrap_or(("http", ""));
+    if !explicit && !scheme.eq_ignore_ascii_case("http") {
+        // Desktop proxy settings export socks:// in ALL_PROXY for every program; zssh speaks
+        // only HTTP CONNECT (cloudflared ignores it too), whatever the rest of the URL says.
+        crate::debug!("ignoring {var}: its scheme {scheme}:// is not http:// (CONNECT)");
+        return Ok(None);
+    }
     // The URL parser's own message never quotes the input, so no password can leak through it.
     let url =
         url::Url::parse(&with_scheme).map_err(|e| format!("{var} is not a proxy URL: {e}"))?;
+    // An `@` the parser did not take as the end of credentials: a `#`, `/` or `?` in the user or
+    // password cut the URL short, and what it calls the host (and port) is really the user (and
+    // part of the password), which must never be shown.
+    if rest.contains('@') && url.username().is_empty() && url.password().is_none() {
+        return Err(format!(
+            "{var} holds credentials with a character that must be percent-encoded \
+             (# as %23, / as %2F, ? as %3F, @ as %40)"
+        ));
+    }
     if url.scheme() != "http" {
-        if !explicit {
-            // Desktop proxy settings export socks:// in ALL_PROXY for every program; zssh
-            // speaks only HTTP CONNECT, and cloudflared ignores it too.
-            crate::debug!(
-                "ignoring {var}={}: only http:// proxies (CONNECT) are supported",
-                redacted(&url)
-            );
-            return Ok(None);
-        }
         return Err(format!(
             "{var} is {}, but only http:// proxies (CONNECT) are supported",
             redacted(&url)
@@ -203,11 +209,10 @@ fn proxy_from(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Proxy>, St
         .trim_matches(['[', ']'])
         .to_string();
     let auth = (!url.username().is_empty() || url.password().is_some()).then(|| {
-        format!(
-            "{}:{}",
-            decoded(url.username()),
-            decoded(url.password().unwrap_or(""))
-        )
+        let mut auth = decoded(url.username());
+        auth.push(b':');
+        auth.extend(decoded(url.password().unwrap_or("")));
+        auth
     });
     Ok(Some(Proxy {
         host,
@@ -242,6 +247,9 @@ fn bypasses_proxy(host: &str, port: u16, no_proxy: &str) -> bool {
                 (ip, crate::cidr::Cidr::parse(name), name.contains('/'))
             {
                 return range.contains(ip);
+            }
+            if let (Some(ip), Ok(entry)) = (ip, name.parse::<std::net::IpAddr>()) {
+                return ip == entry;
             }
             let bare = name.trim_start_matches('*').trim_start_matches('.');
             !bare.is_empty() && (host == bare || host.ends_with(&format!(".{bare}")))
@@ -377,10 +385,21 @@ impl Net {
         let fut = self.connect_inner(host, port);
         match tokio::time::timeout(self.timeout, fut).await {
             Ok(r) => r,
-            Err(_) => Err(NetError::Timeout {
-                host: format!("{host}:{port}"),
-                after: self.timeout,
-            }),
+            Err(_) => match &self.proxy {
+                Some(proxy) if !bypasses_proxy(host, port, &self.no_proxy) => {
+                    Err(NetError::Proxy {
+                        proxy: proxy.shown(),
+                        detail: format!(
+                            "no tunnel to {host}:{port} within {}s",
+                            self.timeout.as_secs_f32()
+                        ),
+                    })
+                }
+                _ => Err(NetError::Timeout {
+                    host: format!("{host}:{port}"),
+                    after: self.timeout,
+                }),
+            },
         }
     }
 
@@ -452,7 +471,9 @@ async fn connect_via_proxy(proxy: &Proxy, host: &str, port: u16) -> Result<TcpSt
         proxy: proxy.shown(),
         detail,
     };
-    let mut tcp = connect_tcp(&proxy.host, proxy.port).await?;
+    let mut tcp = connect_tcp(&proxy.host, proxy.port)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
     let authority = if host.contains(':') && !host.starts_with('[') {
         format!("[{host}]:{port}")
     } else {
@@ -472,12 +493,13 @@ async fn connect_via_proxy(proxy: &Proxy, host: &str, port: u16) -> Result<TcpSt
     let line = String::from_utf8_lossy(&head);
     let first = line.lines().next().unwrap_or("").trim();
     let status = first.split_whitespace().nth(1).unwrap_or("");
-    if !(status.len() == 3 && status.starts_with('2')) {
+    let numeric = status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit());
+    if !(numeric && status.starts_with('2')) {
         let first = crate::human::shown(first, 120);
-        let why = if status == "407" {
-            " (the proxy wants credentials: put them in the URL, percent-encoded)"
-        } else {
-            ""
+        let why = match (status, &proxy.auth) {
+            ("407", None) => " (the proxy wants credentials: put them in the URL, percent-encoded)",
+            ("407", Some(_)) => " (the proxy refused the credentials in the URL)",
+            _ => "",
         };
         return Err(fail(format!("CONNECT {authority} answered {first:?}{why}")));
     }
@@ -504,7 +526,7 @@ async fn read_connect_answer(tcp: &mut TcpStream) -> Result<Vec<u8>, String> {
                 "answered CONNECT with something that is not HTTP ({seen:?})"
             ));
         }
-        if head.ends_with(b"\r\n\r\n") || head.ends_with(b"\n\n") {
+        if head.ends_with(b"\n\r\n") || head.ends_with(b"\n\n") {
             return Ok(head);
         }
         if head.len() > 16 * 1024 {
@@ -575,15 +597,26 @@ mod tests {
         )])
         .unwrap()
         .unwrap();
-        assert_eq!(p.auth.as_deref(), Some("al@ice+x&y=z:p@ss:w/rd"));
+        assert_eq!(p.auth.as_deref(), Some(&b"al@ice+x&y=z:p@ss:w/rd"[..]));
         assert_eq!(p.shown(), "proxy.corp:3128 (from HTTPS_PROXY)");
         assert_eq!(format!("{p:?}"), p.shown());
         // A password without a user is kept.
         let p = proxy_with(&[("https_proxy", "http://:s3cret@[::1]:8080")])
             .unwrap()
             .unwrap();
-        assert_eq!(p.auth.as_deref(), Some(":s3cret"));
+        assert_eq!(p.auth.as_deref(), Some(&b":s3cret"[..]));
         assert_eq!(p.shown(), "[::1]:8080 (from https_proxy)");
+        // Byte for byte: %ff is the byte 0xff, not U+FFFD.
+        let p = proxy_with(&[("HTTPS_PROXY", "http://u%ff:p%e4ss@proxy:1")])
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.auth.as_deref(), Some(&b"u\xff:p\xe4ss"[..]));
+        // A delimiter left unencoded in the credentials: refused, and neither part shown.
+        let err = proxy_with(&[("HTTPS_PROXY", "http://alice:1234#5678@proxy:3128")]).unwrap_err();
+        assert!(
+            err.contains("percent-encoded") && !err.contains("alice") && !err.contains("1234"),
+            "{err}"
+        );
         assert!(
             proxy_with(&[("HTTPS_PROXY", "http://proxy:3128")])
                 .unwrap()
@@ -644,6 +677,7 @@ mod tests {
         assert!(!bypasses_proxy("2001:db8::1", 8443, "[2001:db8::1]:443"));
         assert!(!bypasses_proxy("example.com", 443, "*:8443"));
         assert!(!bypasses_proxy("example.com", 443, ":443"));
+        assert!(bypasses_proxy("2001:db8::1", 443, "2001:db8:0:0::1"));
     }
 
     #[test]

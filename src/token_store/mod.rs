@@ -292,9 +292,25 @@ impl TokenStore {
             return None;
         }
         let why = self.keyring.failure()?;
-        let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty());
         let used = paths::keyring_marker().is_ok_and(|m| m.exists());
-        (bus || used).then_some(why)
+        // A session bus that says no Secret Service exists there (a headless server's) cannot
+        // be where tokens are, unless zssh stored one in a keyring before.
+        let absent = ["ServiceUnknown", "was not provided", "no session bus"]
+            .iter()
+            .any(|s| why.contains(s));
+        let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty());
+        (used || (bus && !absent)).then_some(why)
+    }
+
+    /// After a removal of every token that reached the keyring: it holds none of zssh's now, so
+    /// a later failure to reach it hides nothing (see `unreached_keyring`).
+    pub fn keyring_emptied(&self) {
+        if self.mode != Mode::File
+            && self.keyring.usable()
+            && let Ok(marker) = paths::keyring_marker()
+        {
+            let _ = std::fs::remove_file(marker);
+        }
     }
 
     /// Where `prefer = Keyring` would write now (runs the probe if not yet run).

@@ -2,7 +2,6 @@
 
 mod support;
 
-mod adv15;
 mod cached_hostile;
 mod cached_path;
 mod cert;
@@ -14,6 +13,7 @@ mod config;
 mod discovery;
 mod doctor;
 mod fetch_ca;
+mod hostile_env;
 mod impostor;
 mod keyring;
 mod known_hosts;

@@ -1,5 +1,5 @@
-//! Adversarial reproducers for issue 15 (proxies, logout without a keyring). Each asserts the
-//! expected behaviour and fails on the code under test.
+//! Proxies and keyrings as users' machines have them (issue 15's adversarial round): proxy URLs
+//! with odd bytes and delimiters, odd CONNECT answers, a session bus without a Secret Service.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
