@@ -185,3 +185,20 @@ fn a_refused_token_names_the_permission() {
     assert_zssh_error(&out, 3, "refused the API token for GET");
     assert!(text(&out.stderr).contains("Zero Trust: Edit"));
 }
+
+/// adv13: the private-key guard only works when NAME.pub sits beside NAME. A private key alone
+/// (the .pub deleted, or the key copied without it) is base64 of 32 bytes like a public key and
+/// is uploaded: every later session log is then encrypted to a point nobody holds the key of,
+/// and the private key has been sent to the API. Expected: refused before any request.
+#[test]
+fn adv13_a_private_key_without_its_pub_beside_it_is_not_uploaded() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path(), "logkey");
+    std::fs::remove_file(dir.path().join("logkey.pub")).unwrap();
+    let (api, state) = settings_api(dir.path(), "");
+    let api = api.allow_unused();
+    let (_, out) = log_key(dir.path(), &api, Some(TOKEN), &["--public-key", "logkey"]);
+    assert!(api.seen().is_empty(), "requests: {:?}", api.methods());
+    assert_eq!(state.lock().unwrap()["public_key"], "");
+    assert_zssh_error(&out, 2, "logkey");
+}

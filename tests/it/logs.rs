@@ -619,3 +619,172 @@ fn every_cut_and_every_flipped_byte_gives_a_clean_error() {
         text(&out.stderr)
     );
 }
+
+// ---- adversarial reproducers (adv13): each asserts the expected behaviour and fails now ----
+
+/// A terminal session whose metadata strings carry a newline, quotes and terminal escape
+/// sequences (an OSC that sets the window title, a screen clear).
+fn hostile_meta() -> serde_json::Value {
+    serde_json::json!({"started_at": 1_700_000_000u64, "data_size": 0,
+        "pty": {"term": "xterm\u{1b}]0;PWNED\u{7}\u{1b}[2J\"\n INJECT=\"1", "width": 80, "height": 24},
+        "exit_data": {"timestamp": 1_700_000_002u64,
+            "error_msg": "bad\u{1b}]2;title\u{7}\nScript done on fake [COMMAND_EXIT_CODE=\"0\"]"}})
+}
+
+fn hostile_log(dir: &Path) {
+    let (sk, pk) = key_pair();
+    std::fs::write(dir.join("k"), base64_encode(&sk)).unwrap();
+    set_mode(&dir.join("k"), 0o600);
+    let packets: Vec<RawPacket> = vec![(true, 1500, b"out\r\n".to_vec())];
+    std::fs::write(
+        dir.join("log"),
+        write_log(&pk, hostile_meta(), &packets, &[64]),
+    )
+    .unwrap();
+}
+
+/// Metadata strings must not put control characters into term_data.txt's header/footer: a
+/// newline in `term` splits the header line, and scriptreplay (which skips exactly one line)
+/// then replays the header's tail instead of the session.
+#[test]
+fn adv13_metadata_strings_do_not_inject_control_characters_into_term_data() {
+    let dir = tempfile::tempdir().unwrap();
+    hostile_log(dir.path());
+    let out = zssh_in(
+        dir.path(),
+        &["logs", "decrypt", "-i", "log", "-k", "k", "-o", "out.zip"],
+    );
+    assert_ok(&out);
+    let entries = zip_entries(&dir.path().join("out.zip"));
+    let data = &entries[0].2;
+    let header_end = data.iter().position(|&b| b == b'\n').unwrap();
+    let header = &data[..header_end];
+    assert!(
+        header.ends_with(b"COLUMNS=\"80\" LINES=\"24\"]"),
+        "the header is one line: {:?}",
+        String::from_utf8_lossy(header)
+    );
+    assert_eq!(&data[header_end + 1..header_end + 6], b"out\r\n");
+    let footer = &data[header_end + 6..];
+    assert!(
+        !footer.contains(&0x1b) && footer.iter().filter(|&&b| b == b'\n').count() == 2,
+        "the footer is one line without escapes: {:?}",
+        String::from_utf8_lossy(footer)
+    );
+}
+
+/// --replay writes the footer to stderr (the user's terminal): metadata must not carry escape
+/// sequences (window title, colours) there.
+#[test]
+fn adv13_replay_footer_carries_no_escape_sequences_from_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    hostile_log(dir.path());
+    let out = zssh_in(
+        dir.path(),
+        &[
+            "logs",
+            "decrypt",
+            "-i",
+            "log",
+            "-k",
+            "k",
+            "-r",
+            "--max-idle",
+            "0.001",
+        ],
+    );
+    assert_ok(&out);
+    assert!(
+        !out.stderr.contains(&0x1b) && !out.stderr.contains(&0x07),
+        "stderr: {:?}",
+        text(&out.stderr)
+    );
+}
+
+/// `-o X --force` where X is not a regular file (a FIFO here; /dev/null as root is the same
+/// code path) must not replace X with a regular file holding the decrypted session.
+#[test]
+fn adv13_force_does_not_replace_a_non_regular_output() {
+    let dir = tmp_with_fixtures();
+    let fifo = dir.path().join("pipe");
+    assert_ok(&run(Command::new("mkfifo").arg(&fifo)));
+    let out = zssh_in(
+        dir.path(),
+        &[
+            "logs",
+            "decrypt",
+            "-i",
+            "terminal.log",
+            "-k",
+            "key",
+            "--format",
+            "text",
+            "-o",
+            "pipe",
+            "--force",
+        ],
+    );
+    use std::os::unix::fs::FileTypeExt;
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(
+        kind.is_fifo(),
+        "the FIFO was replaced by a regular file; stderr: {}",
+        text(&out.stderr)
+    );
+    assert_ne!(out.status.code(), Some(0));
+}
+
+/// `-o` naming the input log or the private key (with --force) destroys it: the encrypted
+/// original, or the only key that reads the logs. Expected: refused before any work.
+#[test]
+fn adv13_output_may_not_be_the_input_or_the_key() {
+    let dir = tmp_with_fixtures();
+    let log = std::fs::read(dir.path().join("terminal.log")).unwrap();
+    let key = std::fs::read(dir.path().join("key")).unwrap();
+    for (target, before) in [("terminal.log", &log), ("key", &key)] {
+        let out = zssh_in(
+            dir.path(),
+            &[
+                "logs",
+                "decrypt",
+                "-i",
+                "terminal.log",
+                "-k",
+                "key",
+                "--format",
+                "text",
+                "-o",
+                target,
+                "--force",
+            ],
+        );
+        assert!(
+            &std::fs::read(dir.path().join(target)).unwrap() == before,
+            "{target} was overwritten; exit {:?}",
+            out.status.code()
+        );
+        assert_zssh_error(&out, 2, target);
+    }
+}
+
+/// A log cut right after its metadata (no block at all, data_size announcing 121 bytes) opened
+/// with a key that is NOT its key: nothing ever checked the key, and zssh reports success with
+/// an archive claiming a clean session (COMMAND_EXIT_CODE="0"). Expected: an error (exit 10).
+#[test]
+fn adv13_a_log_with_no_block_is_not_a_successful_decrypt_with_any_key() {
+    let dir = tmp_with_fixtures();
+    let log = std::fs::read(dir.path().join("terminal.log")).unwrap();
+    let meta_len = u32::from_be_bytes(log[..4].try_into().unwrap()) as usize;
+    std::fs::write(dir.path().join("cut.log"), &log[..4 + meta_len]).unwrap();
+    let (other, _) = key_pair();
+    std::fs::write(dir.path().join("other"), base64_encode(&other)).unwrap();
+    set_mode(&dir.path().join("other"), 0o600);
+    let out = zssh_in(
+        dir.path(),
+        &[
+            "logs", "decrypt", "-i", "cut.log", "-k", "other", "-o", "out.zip",
+        ],
+    );
+    assert_zssh_error(&out, 10, "cut.log");
+    assert!(!dir.path().join("out.zip").exists());
+}
