@@ -788,3 +788,58 @@ fn adv13_a_log_with_no_block_is_not_a_successful_decrypt_with_any_key() {
     assert_zssh_error(&out, 10, "cut.log");
     assert!(!dir.path().join("out.zip").exists());
 }
+
+/// The ZIP is written 0600 because the session holds what the user typed, but its entries carry
+/// unix mode 0644 in their external attributes, so `unzip` extracts data_from_client.txt (every
+/// keystroke, passwords typed at prompts included) readable by every user. Expected: 0600.
+#[test]
+fn adv13_zip_entries_extract_private() {
+    let dir = tmp_with_fixtures();
+    set_mode(&dir.path().join("key"), 0o600);
+    let out = zssh_in(
+        dir.path(),
+        &["logs", "decrypt", "-i", "exec.log", "-k", "key"],
+    );
+    assert_ok(&out);
+    let script = "import sys, zipfile\n\
+print(' '.join(oct(i.external_attr >> 16) for i in zipfile.ZipFile(sys.argv[1]).infolist()))";
+    let python = which("python3").expect("python3 is installed (.ci/setup)");
+    let out = run(Command::new(python)
+        .args(["-c", script])
+        .arg(dir.path().join("exec.log-decrypted.zip")));
+    assert_ok(&out);
+    for mode in text(&out.stdout).split_whitespace() {
+        let mode = u32::from_str_radix(mode.trim_start_matches("0o"), 8).unwrap();
+        assert_eq!(mode & 0o077, 0, "entry mode {mode:o}");
+    }
+}
+
+/// The reference tool decrypts a log whose server packets go back in time (its delta
+/// underflows); the renderers here already clamp such deltas (saturating_sub, max), but the
+/// reader refuses the whole log (exit 10), so zssh reads fewer files than the tool it
+/// replaces. Expected: decrypted whole (delta 0, perhaps a warning).
+#[test]
+fn adv13_a_packet_stamped_earlier_than_the_one_before_still_decrypts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sk, pk) = key_pair();
+    std::fs::write(dir.path().join("k"), base64_encode(&sk)).unwrap();
+    set_mode(&dir.path().join("k"), 0o600);
+    let packets: Vec<RawPacket> = vec![
+        (true, 5000, b"a".to_vec()),
+        (true, 4000, b"b".to_vec()),
+        (true, 6000, b"c".to_vec()),
+    ];
+    std::fs::write(
+        dir.path().join("log"),
+        write_log(&pk, terminal_meta(), &packets, &[64]),
+    )
+    .unwrap();
+    let out = zssh_in(
+        dir.path(),
+        &[
+            "logs", "decrypt", "-i", "log", "-k", "k", "--format", "text", "-o", "-",
+        ],
+    );
+    assert_ok(&out);
+    assert!(text(&out.stdout).contains("abc"), "{}", text(&out.stdout));
+}
