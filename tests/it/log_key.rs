@@ -202,3 +202,23 @@ fn adv13_a_private_key_without_its_pub_beside_it_is_not_uploaded() {
     assert_eq!(state.lock().unwrap()["public_key"], "");
     assert_zssh_error(&out, 2, "logkey");
 }
+
+/// adv13: an API answer with a long `errors` array (well under the 4 MiB body cap) becomes one
+/// `zssh: error:` line of megabytes: each message is capped at 200 characters, their number
+/// is not. Expected: a bounded error line.
+#[test]
+fn adv13_a_flood_of_api_errors_gives_a_bounded_error_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let errors: Vec<serde_json::Value> = (0..50_000)
+        .map(|i| serde_json::json!({"code": 1000 + i, "message": "x".repeat(40)}))
+        .collect();
+    let body = serde_json::json!({"success": false, "errors": errors}).to_string();
+    let api = FakeApi::start(dir.path(), move |_, _| (500, body.clone()));
+    let (_, out) = log_key(dir.path(), &api, Some(TOKEN), &["--show"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.len() < 16 * 1024,
+        "stderr is {} bytes",
+        out.stderr.len()
+    );
+}
