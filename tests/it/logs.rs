@@ -843,3 +843,73 @@ fn adv13_a_packet_stamped_earlier_than_the_one_before_still_decrypts() {
     assert_ok(&out);
     assert!(text(&out.stdout).contains("abc"), "{}", text(&out.stdout));
 }
+
+/// `keygen -o NAME.pub` writes the private key to NAME.pub (and the public to NAME.pub.pub), but
+/// decrypt refuses `-k NAME.pub` by its name ("is a public key", hint: `-k NAME`, which does not
+/// exist). Expected: keygen refuses such a name, or the pair it wrote decrypts.
+#[test]
+fn adv13_a_pair_keygen_wrote_is_usable_whatever_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = zssh_in(dir.path(), &["logs", "keygen", "-o", "k.pub"]);
+    if made.status.code() == Some(2) {
+        return; // refused up front: fine
+    }
+    assert_ok(&made);
+    let public: [u8; 32] = base64_decode(
+        std::fs::read_to_string(dir.path().join("k.pub.pub"))
+            .unwrap()
+            .trim(),
+    )
+    .try_into()
+    .unwrap();
+    let packets: Vec<RawPacket> = vec![(true, 1, b"hi".to_vec())];
+    std::fs::write(
+        dir.path().join("log"),
+        write_log(&public, terminal_meta(), &packets, &[64]),
+    )
+    .unwrap();
+    let out = zssh_in(
+        dir.path(),
+        &[
+            "logs", "decrypt", "-i", "log", "-k", "k.pub", "--format", "text", "-o", "-",
+        ],
+    );
+    assert_ok(&out);
+}
+
+/// With `-o -`, `--partial` is ignored (render_stream gets `false`): the transcript stops without
+/// its end line, and the hint tells the user to pass the --partial they passed.
+#[test]
+fn adv13_partial_on_stdout_is_honoured() {
+    let dir = tmp_with_fixtures();
+    set_mode(&dir.path().join("key"), 0o600);
+    let log = std::fs::read(dir.path().join("terminal.log")).unwrap();
+    std::fs::write(dir.path().join("cut.log"), &log[..log.len() - 5]).unwrap();
+    let out = zssh_in(
+        dir.path(),
+        &[
+            "logs",
+            "decrypt",
+            "-i",
+            "cut.log",
+            "-k",
+            "key",
+            "--format",
+            "text",
+            "-o",
+            "-",
+            "--partial",
+        ],
+    );
+    assert_zssh_error(&out, 10, "cut.log");
+    assert!(
+        !text(&out.stderr).contains("--partial keeps"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).ends_with("]\n"),
+        "the transcript ends with its end line: {:?}",
+        text(&out.stdout)
+    );
+}
