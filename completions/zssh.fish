@@ -154,7 +154,7 @@ complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from fetch-ca" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from fetch-ca" -s h -l help -d 'Print help'
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l account -d 'The Cloudflare account ID' -r
-complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l public-key -d 'Upload this public key (NAME.pub from `zssh logs generate-key-pair -o NAME`): new sessions\' command logs are encrypted to it' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l public-key -d 'Upload this public key (NAME.pub from `zssh logs generate-key-pair -o NAME`): new sessions\' command logs are encrypted to it. The file name must end in .pub (a private key and its public key look alike, and keygen never names a private key *.pub), and a file that is the private half of a pair is refused' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l show -d 'Print the current settings: public_key, seed_id, created_at, updated_at'

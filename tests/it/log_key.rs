@@ -186,12 +186,12 @@ fn a_refused_token_names_the_permission() {
     assert!(text(&out.stderr).contains("Zero Trust: Edit"));
 }
 
-/// adv13: the private-key guard only works when NAME.pub sits beside NAME. A private key alone
+/// The private-key guard only works when NAME.pub sits beside NAME. A private key alone
 /// (the .pub deleted, or the key copied without it) is base64 of 32 bytes like a public key and
 /// is uploaded: every later session log is then encrypted to a point nobody holds the key of,
 /// and the private key has been sent to the API. Expected: refused before any request.
 #[test]
-fn adv13_a_private_key_without_its_pub_beside_it_is_not_uploaded() {
+fn a_private_key_without_its_pub_beside_it_is_not_uploaded() {
     let dir = tempfile::tempdir().unwrap();
     keygen(dir.path(), "logkey");
     std::fs::remove_file(dir.path().join("logkey.pub")).unwrap();
