@@ -157,12 +157,7 @@ fn target(args: &LogsDecryptArgs) -> Result<Target, UserError> {
         }
         return Ok(Target::Stdout);
     }
-    if !args.force && std::fs::symlink_metadata(&path).is_ok() {
-        return Err(UserError::usage(
-            format!("{} already exists", path.display()),
-            "pass --force to replace it, or choose another name with -o",
-        ));
-    }
+    check_output(args, &path)?;
     let tmp = fsutil::temp_beside(&path, OUTPUT_MODE).map_err(|e| {
         UserError::local(
             format!("cannot write in {}: {e}", fsutil::dir_of(&path).display()),
@@ -170,6 +165,57 @@ fn target(args: &LogsDecryptArgs) -> Result<Target, UserError> {
         )
     })?;
     Ok(Target::File { path, tmp })
+}
+
+/// Whether `a` and `b` name the same file (following links; false when either is missing).
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(a)
+            .ok()
+            .is_some_and(|x| std::fs::canonicalize(b).ok() == Some(x))
+    }
+}
+
+/// The output may not be the input or the key (through any link), may replace only a regular
+/// file, and only with --force: the temp file is renamed over it, which would turn a FIFO, a
+/// device or a symlink into a regular file holding the session.
+fn check_output(args: &LogsDecryptArgs, path: &Path) -> Result<(), UserError> {
+    for (what, other) in [("the input log", &args.input), ("the key file", &args.key)] {
+        if same_file(path, other) {
+            return Err(UserError::usage(
+                format!("-o {} is {what} {}", path.display(), other.display()),
+                "choose another output with -o: decrypting must not overwrite the log or its key",
+            ));
+        }
+    }
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if !args.force {
+        return Err(UserError::usage(
+            format!("{} already exists", path.display()),
+            "pass --force to replace it, or choose another name with -o",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(UserError::usage(
+            format!(
+                "{} exists and is not a regular file (a symlink, FIFO, device or directory): --force replaces only regular files",
+                path.display()
+            ),
+            "choose another output with -o, or -o - for standard output",
+        ));
+    }
+    Ok(())
 }
 
 fn read_key(path: &Path) -> Result<PrivateKey, UserError> {

@@ -704,7 +704,7 @@ fn adv13_replay_footer_carries_no_escape_sequences_from_metadata() {
 /// `-o X --force` where X is not a regular file (a FIFO here; /dev/null as root is the same
 /// code path) must not replace X with a regular file holding the decrypted session.
 #[test]
-fn adv13_force_does_not_replace_a_non_regular_output() {
+fn force_does_not_replace_a_non_regular_output() {
     let dir = tmp_with_fixtures();
     let fifo = dir.path().join("pipe");
     assert_ok(&run(Command::new("mkfifo").arg(&fifo)));
@@ -737,7 +737,7 @@ fn adv13_force_does_not_replace_a_non_regular_output() {
 /// `-o` naming the input log or the private key (with --force) destroys it: the encrypted
 /// original, or the only key that reads the logs. Expected: refused before any work.
 #[test]
-fn adv13_output_may_not_be_the_input_or_the_key() {
+fn output_may_not_be_the_input_or_the_key() {
     let dir = tmp_with_fixtures();
     let log = std::fs::read(dir.path().join("terminal.log")).unwrap();
     let key = std::fs::read(dir.path().join("key")).unwrap();
