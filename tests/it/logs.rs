@@ -647,7 +647,7 @@ fn hostile_log(dir: &Path) {
 /// newline in `term` splits the header line, and scriptreplay (which skips exactly one line)
 /// then replays the header's tail instead of the session.
 #[test]
-fn adv13_metadata_strings_do_not_inject_control_characters_into_term_data() {
+fn metadata_strings_do_not_inject_control_characters_into_term_data() {
     let dir = tempfile::tempdir().unwrap();
     hostile_log(dir.path());
     let out = zssh_in(
@@ -676,7 +676,7 @@ fn adv13_metadata_strings_do_not_inject_control_characters_into_term_data() {
 /// --replay writes the footer to stderr (the user's terminal): metadata must not carry escape
 /// sequences (window title, colours) there.
 #[test]
-fn adv13_replay_footer_carries_no_escape_sequences_from_metadata() {
+fn replay_footer_carries_no_escape_sequences_from_metadata() {
     let dir = tempfile::tempdir().unwrap();
     hostile_log(dir.path());
     let out = zssh_in(
