@@ -200,6 +200,9 @@ pub enum LogError {
         elapsed: u64,
         previous: u64,
     },
+    /// The log ends right after its metadata although `data_size` announces session data: with
+    /// no block, nothing checks the key either.
+    NoData { announced: u64 },
     /// Reading the file failed.
     Io(std::io::Error),
 }
@@ -221,6 +224,10 @@ impl fmt::Display for LogError {
             } => write!(
                 f,
                 "time goes backwards at packet {packet}: {elapsed} µs after the start, the one before it from the same side was at {previous} µs"
+            ),
+            LogError::NoData { announced } => write!(
+                f,
+                "holds no encrypted data (it ends after its metadata, which announces {announced} bytes), so the key cannot be checked either"
             ),
             LogError::Io(e) => write!(f, "read error: {e}"),
         }
@@ -315,7 +322,8 @@ impl<R> fmt::Debug for LogReader<R> {
 
 impl<R: Read> LogReader<R> {
     /// Read the metadata, set up decryption with the raw X25519 `private` key, and open block 0
-    /// (so a wrong key is reported here, before any output is made).
+    /// (so a wrong key is reported here, before any output is made). A log without any block is
+    /// refused when its metadata announces data ([`LogError::NoData`]).
     pub fn open(mut input: R, private: &[u8; KEY_LEN]) -> Result<LogReader<R>, LogError> {
         let meta = read_metadata(&mut input)?;
         let receiver = Receiver::new(private, &meta.encapsulated_key).map_err(|e| match e {
@@ -335,7 +343,10 @@ impl<R: Read> LogReader<R> {
             plaintext: 0,
             last_elapsed: [0; 2],
         };
-        reader.next_block()?;
+        let announced = reader.meta.data_size;
+        if !reader.next_block()? && announced > 0 {
+            return Err(LogError::NoData { announced });
+        }
         Ok(reader)
     }
 
@@ -570,6 +581,16 @@ mod tests {
         let mut r = LogReader::open(TERMINAL, &fixture_key()).unwrap();
         while r.next_packet().unwrap().is_some() {}
         assert_eq!(r.shortfall(), None);
+    }
+
+    #[test]
+    fn a_log_without_blocks_is_refused_when_data_was_announced() {
+        let meta_len = u32::from_be_bytes(TERMINAL[..4].try_into().unwrap()) as usize;
+        let (other, _) = key_pair();
+        assert!(matches!(
+            LogReader::open(&TERMINAL[..4 + meta_len], &other),
+            Err(LogError::NoData { announced: 121 })
+        ));
     }
 
     #[test]
@@ -852,6 +873,7 @@ mod tests {
                         assert!(what.contains("packet"), "cut {cut}: {what}");
                     }
                 }
+                Err(LogError::NoData { .. }) => assert_eq!(cut, 424, "cut {cut}"),
                 Err(LogError::WrongKey) => {
                     panic!("cut {cut}: a truncated block 0 is not a wrong key")
                 }
