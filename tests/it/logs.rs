@@ -794,7 +794,7 @@ fn a_log_with_no_block_is_not_a_successful_decrypt_with_any_key() {
 /// unix mode 0644 in their external attributes, so `unzip` extracts data_from_client.txt (every
 /// keystroke, passwords typed at prompts included) readable by every user. Expected: 0600.
 #[test]
-fn adv13_zip_entries_extract_private() {
+fn zip_entries_extract_private() {
     let dir = tmp_with_fixtures();
     set_mode(&dir.path().join("key"), 0o600);
     let out = zssh_in(
