@@ -353,6 +353,7 @@ async fn decrypt(args: &LogsDecryptArgs) -> Result<Exit, UserError> {
             let mut out = BufWriter::with_capacity(IO_BUFFER, Stdout);
             match render_stream(args.format, &mut reader, &mut out, false) {
                 Ok(()) => {
+                    warn_if_backwards(&args.input, &reader);
                     warn_if_short(&args.input, &reader);
                     Ok(Exit::Ok)
                 }
@@ -420,6 +421,16 @@ fn render_zip(
     result
 }
 
+/// Packets stamped earlier than the one before them: decrypted with the earlier time kept.
+fn warn_if_backwards(input: &Path, reader: &LogReader<BufReader<File>>) {
+    if let Some((first, count)) = reader.time_backwards() {
+        crate::warn!(
+            "{}: {count} packet(s) stamped earlier than the one before them from the same side (the first is packet {first}); their delays were taken as 0",
+            input.display()
+        );
+    }
+}
+
 /// A log that read cleanly but holds less than its metadata announces: probably cut between
 /// blocks.
 fn warn_if_short(input: &Path, reader: &LogReader<BufReader<File>>) {
@@ -468,6 +479,7 @@ fn to_file(
         Err(PumpError::Log(e)) if args.partial => Some(e),
         Err(PumpError::Log(e)) => return Err(log_error(&args.input, &args.key, e, None)),
     };
+    warn_if_backwards(&args.input, reader);
     out.flush().map_err(|e| write_error(path, &e))?;
     drop(out);
     fsutil::commit_temp(tmp, path, args.force).map_err(|e| write_error(path, &e))?;
@@ -508,6 +520,7 @@ async fn replay(
             Err(e) => return Err(write_error(Path::new("standard output"), &e)),
         }
     }
+    warn_if_backwards(&args.input, reader);
     warn_if_short(&args.input, reader);
     let end = render::script_footer(reader.metadata());
     eprintln!("\r\nzssh: replay done: {}", end.trim());

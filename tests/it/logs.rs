@@ -820,7 +820,7 @@ print(' '.join(oct(i.external_attr >> 16) for i in zipfile.ZipFile(sys.argv[1]).
 /// reader refuses the whole log (exit 10), so zssh reads fewer files than the tool it
 /// replaces. Expected: decrypted whole (delta 0, perhaps a warning).
 #[test]
-fn adv13_a_packet_stamped_earlier_than_the_one_before_still_decrypts() {
+fn a_packet_stamped_earlier_than_the_one_before_still_decrypts() {
     let dir = tempfile::tempdir().unwrap();
     let (sk, pk) = key_pair();
     std::fs::write(dir.path().join("k"), base64_encode(&sk)).unwrap();
@@ -843,6 +843,9 @@ fn adv13_a_packet_stamped_earlier_than_the_one_before_still_decrypts() {
     );
     assert_ok(&out);
     assert!(text(&out.stdout).contains("abc"), "{}", text(&out.stdout));
+    let warned = text(&out.stderr);
+    assert_eq!(warned.matches("zssh: warn").count(), 1, "{warned}");
+    assert!(warned.contains("stamped earlier"), "{warned}");
 }
 
 /// `keygen -o NAME.pub` writes the private key to NAME.pub (and the public to NAME.pub.pub), but
