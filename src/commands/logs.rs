@@ -344,25 +344,105 @@ async fn decrypt(args: &LogsDecryptArgs) -> Result<Exit, UserError> {
             )
         })?),
     };
+    // Registered before the temp file exists, so no signal can leave it behind (kill -9 can:
+    // the next run's fsutil::remove_stale_temps removes it, as for every `.zssh-*.tmp`).
+    let mut interrupts = Interrupts::new();
     let target = target(args)?;
     let key = read_key(&args.key)?;
     let mut reader = open_log(args, &key)?;
     match target {
         Target::Replay => replay(args, &mut reader, Pacer::new(args.speed, max_idle)).await,
-        Target::Stdout => {
-            let mut out = BufWriter::with_capacity(IO_BUFFER, Stdout);
-            match render_stream(args.format, &mut reader, &mut out, false) {
-                Ok(()) => {
-                    warn_if_backwards(&args.input, &reader);
-                    warn_if_short(&args.input, &reader);
-                    Ok(Exit::Ok)
+        Target::Stdout => to_stdout(args, &mut reader),
+        Target::File { path, tmp } => {
+            let mut guard = RemoveOnDrop(Some(tmp.path().to_path_buf()));
+            let args = args.clone();
+            let work = tokio::task::spawn_blocking(move || to_file(&args, &mut reader, &path, tmp));
+            tokio::select! {
+                biased;
+                () = interrupts.recv() => Ok(Exit::Interrupted),
+                done = work => {
+                    guard.0 = None;
+                    done.unwrap_or_else(|e| {
+                        Err(UserError::new(
+                            Exit::Failure,
+                            format!("decrypting failed: {e}"),
+                            "this is a bug; please report it",
+                        ))
+                    })
                 }
-                Err(PumpError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Exit::Ok),
-                Err(PumpError::Write(e)) => Err(write_error(Path::new("standard output"), &e)),
-                Err(PumpError::Log(e)) => Err(log_error(&args.input, &args.key, e, None)),
             }
         }
-        Target::File { path, tmp } => to_file(args, &mut reader, &path, tmp),
+    }
+}
+
+fn to_stdout(
+    args: &LogsDecryptArgs,
+    reader: &mut LogReader<BufReader<File>>,
+) -> Result<Exit, UserError> {
+    let mut out = BufWriter::with_capacity(IO_BUFFER, Stdout);
+    match render_stream(args.format, reader, &mut out, false) {
+        Ok(()) => {
+            warn_if_backwards(&args.input, reader);
+            warn_if_short(&args.input, reader);
+            Ok(Exit::Ok)
+        }
+        Err(PumpError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Exit::Ok),
+        Err(PumpError::Write(e)) => Err(write_error(Path::new("standard output"), &e)),
+        Err(PumpError::Log(e)) => Err(log_error(&args.input, &args.key, e, None)),
+    }
+}
+
+/// Removes the output's temp file when the decrypt is abandoned (a signal, or the command's
+/// future dropped on Ctrl-C), even while the worker thread still writes to it.
+struct RemoveOnDrop(Option<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP, caught while a decrypt writes its output (their default action
+/// would kill the process and leave the temp file).
+struct Interrupts {
+    #[cfg(unix)]
+    signals: Vec<tokio::signal::unix::Signal>,
+}
+
+impl Interrupts {
+    fn new() -> Interrupts {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let kinds = [
+                SignalKind::interrupt(),
+                SignalKind::terminate(),
+                SignalKind::hangup(),
+            ];
+            Interrupts {
+                signals: kinds.into_iter().filter_map(|k| signal(k).ok()).collect(),
+            }
+        }
+        #[cfg(not(unix))]
+        Interrupts {}
+    }
+
+    /// Wait for any of them.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            if self.signals.is_empty() {
+                return std::future::pending().await;
+            }
+            let waits = self.signals.iter_mut().map(|s| Box::pin(s.recv()));
+            futures_util::future::select_all(waits).await;
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

@@ -917,3 +917,89 @@ fn adv13_partial_on_stdout_is_honoured() {
         text(&out.stdout)
     );
 }
+
+/// A connected socket pair whose send buffer is already full: a process given the sending end
+/// as stderr blocks at its first write there. Returns (receiving end, sending end).
+fn full_socket() -> (
+    std::os::unix::net::UnixStream,
+    std::os::unix::net::UnixStream,
+) {
+    use std::io::Write;
+    let (read, mut write) = std::os::unix::net::UnixStream::pair().unwrap();
+    write.set_nonblocking(true).unwrap();
+    let chunk = [b'x'; 4096];
+    for size in [chunk.len(), 1] {
+        while write.write(&chunk[..size]).is_ok() {}
+    }
+    write.set_nonblocking(false).unwrap();
+    (read, write)
+}
+
+fn temps_in(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".zssh-"))
+        .collect()
+}
+
+/// SIGINT, SIGTERM or SIGHUP while a decrypt writes its output must leave nothing: not the
+/// output, not the temp file holding the decrypted session. The process is held mid-decrypt
+/// deterministically: its stderr is a full pipe, and the warning about a packet stamped early
+/// is written after the session is decrypted into the temp file and before it is renamed.
+#[test]
+fn a_signal_during_a_decrypt_leaves_no_decrypted_file() {
+    for sig in ["INT", "TERM", "HUP"] {
+        let dir = tempfile::tempdir().unwrap();
+        let (sk, pk) = key_pair();
+        std::fs::write(dir.path().join("k"), base64_encode(&sk)).unwrap();
+        set_mode(&dir.path().join("k"), 0o600);
+        let packets: Vec<RawPacket> = vec![
+            (true, 5000, b"secret".to_vec()),
+            (true, 4000, b"b".to_vec()),
+        ];
+        std::fs::write(
+            dir.path().join("log"),
+            write_log(&pk, terminal_meta(), &packets, &[64]),
+        )
+        .unwrap();
+        let (_read, write) = full_socket();
+        let mut child = Command::new(zssh_bin())
+            .current_dir(dir.path())
+            .args(["logs", "decrypt", "-i", "log", "-k", "k", "-o", "out.zip"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::from(std::os::fd::OwnedFd::from(write)))
+            .spawn()
+            .unwrap();
+        // The temp file is made after the handlers are set; the process then blocks before the
+        // rename, at the warning. Poll for the temp file (a condition, not a delay).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while temps_in(dir.path()).is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no temp file appeared"
+            );
+            assert!(child.try_wait().unwrap().is_none(), "zssh exited early");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_ok(&run(Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(child.id().to_string())));
+        // A process that ignores the signal stays blocked on its stderr: fail, don't hang.
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("signal {sig}: zssh did not exit");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        assert_eq!(status.code(), Some(130), "signal {sig}: {status:?}");
+        let left = temps_in(dir.path());
+        assert!(left.is_empty(), "signal {sig} left {left:?}");
+        assert!(!dir.path().join("out.zip").exists(), "signal {sig}");
+    }
+}
