@@ -290,8 +290,8 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;logs;generate-key-pair' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The private key file to write; the public key goes to NAME.pub')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'The private key file to write; the public key goes to NAME.pub')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The private key file to write (not ending in .pub); the public key goes to NAME.pub')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'The private key file to write (not ending in .pub); the public key goes to NAME.pub')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
@@ -301,8 +301,8 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;logs;keygen' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The private key file to write; the public key goes to NAME.pub')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'The private key file to write; the public key goes to NAME.pub')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The private key file to write (not ending in .pub); the public key goes to NAME.pub')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'The private key file to write (not ending in .pub); the public key goes to NAME.pub')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')

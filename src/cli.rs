@@ -353,7 +353,7 @@ pub enum LogsCommand {
 
 #[derive(Debug, Args, Clone)]
 pub struct LogsKeygenArgs {
-    /// The private key file to write; the public key goes to NAME.pub.
+    /// The private key file to write (not ending in .pub); the public key goes to NAME.pub.
     #[arg(
         short = 'o',
         long = "output",

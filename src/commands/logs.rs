@@ -46,6 +46,15 @@ fn pub_path(path: &Path) -> PathBuf {
 fn keygen(args: &LogsKeygenArgs) -> Result<Exit, UserError> {
     let private_path = &args.output;
     let public_path = pub_path(private_path);
+    if private_path.extension().is_some_and(|e| e == "pub") {
+        return Err(UserError::usage(
+            format!(
+                "-o {} ends in .pub: that name is for the public key",
+                private_path.display()
+            ),
+            "pass the private key's name without .pub: -o NAME writes NAME and NAME.pub",
+        ));
+    }
     let dir = fsutil::dir_of(private_path);
     if !dir.is_dir() {
         return Err(UserError::local(
@@ -380,7 +389,15 @@ fn to_stdout(
     reader: &mut LogReader<BufReader<File>>,
 ) -> Result<Exit, UserError> {
     let mut out = BufWriter::with_capacity(IO_BUFFER, Stdout);
-    match render_stream(args.format, reader, &mut out, false) {
+    let result = render_stream(args.format, reader, &mut out, args.partial);
+    let result = match result {
+        Err(PumpError::Log(e)) => out
+            .flush()
+            .map_err(PumpError::Write)
+            .and(Err(PumpError::Log(e))),
+        other => other,
+    };
+    match result {
         Ok(()) => {
             warn_if_backwards(&args.input, reader);
             warn_if_short(&args.input, reader);
@@ -388,7 +405,10 @@ fn to_stdout(
         }
         Err(PumpError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Exit::Ok),
         Err(PumpError::Write(e)) => Err(write_error(Path::new("standard output"), &e)),
-        Err(PumpError::Log(e)) => Err(log_error(&args.input, &args.key, e, None)),
+        Err(PumpError::Log(e)) => {
+            let kept = args.partial.then_some(Path::new("standard output"));
+            Err(log_error(&args.input, &args.key, e, kept))
+        }
     }
 }
 

@@ -203,11 +203,11 @@ fn a_private_key_without_its_pub_beside_it_is_not_uploaded() {
     assert_zssh_error(&out, 2, "logkey");
 }
 
-/// adv13: an API answer with a long `errors` array (well under the 4 MiB body cap) becomes one
+/// An API answer with a long `errors` array (well under the 4 MiB body cap) becomes one
 /// `zssh: error:` line of megabytes: each message is capped at 200 characters, their number
 /// is not. Expected: a bounded error line.
 #[test]
-fn adv13_a_flood_of_api_errors_gives_a_bounded_error_line() {
+fn a_flood_of_api_errors_gives_a_bounded_error_line() {
     let dir = tempfile::tempdir().unwrap();
     let errors: Vec<serde_json::Value> = (0..50_000)
         .map(|i| serde_json::json!({"code": 1000 + i, "message": "x".repeat(40)}))

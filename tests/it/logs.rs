@@ -621,7 +621,7 @@ fn every_cut_and_every_flipped_byte_gives_a_clean_error() {
     );
 }
 
-// ---- adversarial reproducers (adv13): each asserts the expected behaviour and fails now ----
+// ---- hostile metadata, odd outputs, damaged or odd logs, interruptions ----
 
 /// A terminal session whose metadata strings carry a newline, quotes and terminal escape
 /// sequences (an OSC that sets the window title, a screen clear).
@@ -852,7 +852,7 @@ fn a_packet_stamped_earlier_than_the_one_before_still_decrypts() {
 /// decrypt refuses `-k NAME.pub` by its name ("is a public key", hint: `-k NAME`, which does not
 /// exist). Expected: keygen refuses such a name, or the pair it wrote decrypts.
 #[test]
-fn adv13_a_pair_keygen_wrote_is_usable_whatever_its_name() {
+fn a_pair_keygen_wrote_is_usable_whatever_its_name() {
     let dir = tempfile::tempdir().unwrap();
     let made = zssh_in(dir.path(), &["logs", "keygen", "-o", "k.pub"]);
     if made.status.code() == Some(2) {
@@ -884,7 +884,7 @@ fn adv13_a_pair_keygen_wrote_is_usable_whatever_its_name() {
 /// With `-o -`, `--partial` is ignored (render_stream gets `false`): the transcript stops without
 /// its end line, and the hint tells the user to pass the --partial they passed.
 #[test]
-fn adv13_partial_on_stdout_is_honoured() {
+fn partial_on_stdout_is_honoured() {
     let dir = tmp_with_fixtures();
     set_mode(&dir.path().join("key"), 0o600);
     let log = std::fs::read(dir.path().join("terminal.log")).unwrap();
