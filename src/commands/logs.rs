@@ -206,6 +206,16 @@ fn check_output(args: &LogsDecryptArgs, path: &Path) -> Result<(), UserError> {
             ));
         }
     }
+    let shown = path.as_os_str().to_string_lossy();
+    if shown.ends_with('/') || path.is_dir() {
+        return Err(UserError::usage(
+            format!(
+                "-o {} names a directory: the output is a file",
+                path.display()
+            ),
+            "pass a file name with -o, e.g. -o DIR/session.zip",
+        ));
+    }
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Ok(());
     };
@@ -550,10 +560,11 @@ fn describe(reader: &LogReader<BufReader<File>>) -> String {
         "session without a terminal"
     };
     let started = crate::human::utc(i64::try_from(meta.started_at).unwrap_or(i64::MAX));
+    let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     format!(
-        "{} packets in {} blocks ({kind} started {started})",
-        reader.packets(),
-        reader.blocks()
+        "{} in {} ({kind} started {started})",
+        plural(reader.packets(), "packet"),
+        plural(reader.blocks(), "block")
     )
 }
 

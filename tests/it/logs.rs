@@ -1003,3 +1003,35 @@ fn a_signal_during_a_decrypt_leaves_no_decrypted_file() {
         assert!(!dir.path().join("out.zip").exists(), "signal {sig}");
     }
 }
+
+/// `-o` naming a directory (existing, or a new name ending in /) is refused before any work:
+/// the key here does not exist, and the error is about the output (it was only noticed at the
+/// final rename, after the whole decrypt).
+#[test]
+fn an_output_naming_a_directory_is_refused_first() {
+    let dir = tmp_with_fixtures();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    for (target, force) in [("sub", true), ("sub", false), ("newname/", false)] {
+        let mut args = vec![
+            "logs",
+            "decrypt",
+            "-i",
+            "terminal.log",
+            "-k",
+            "nokey",
+            "-o",
+            target,
+        ];
+        if force {
+            args.push("--force");
+        }
+        let out = zssh_in(dir.path(), &args);
+        assert_zssh_error(&out, 2, target.trim_end_matches('/'));
+        assert!(
+            !text(&out.stderr).contains("nokey"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    assert!(!dir.path().join("newname").exists());
+}
