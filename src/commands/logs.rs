@@ -370,7 +370,10 @@ async fn decrypt(args: &LogsDecryptArgs) -> Result<Exit, UserError> {
     let key = read_key(&args.key)?;
     let mut reader = open_log(args, &key)?;
     match target {
-        Target::Replay => replay(args, &mut reader, Pacer::new(args.speed, max_idle)).await,
+        Target::Replay => {
+            let pacer = Pacer::new(args.speed, max_idle);
+            replay(args, &mut reader, pacer, &mut interrupts).await
+        }
         Target::Stdout => to_stdout(args, &mut reader),
         Target::File { path, tmp } => {
             let mut guard = RemoveOnDrop(Some(tmp.path().to_path_buf()));
@@ -606,12 +609,33 @@ fn to_file(
     Ok(Exit::Ok)
 }
 
+/// What undoes the terminal modes a replayed session may have left on: leave the alternate
+/// screen, show the cursor, stop mouse reporting, reset the attributes.
+const TERMINAL_RESET: &[u8] =
+    b"\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[0m";
+
+/// Writes [`TERMINAL_RESET`] when a replay is cut short (a signal, or the command dropped on
+/// Ctrl-C), so the user's terminal is not left in the session's modes.
+struct ResetOnDrop {
+    armed: bool,
+}
+
+impl Drop for ResetOnDrop {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = crate::ui::write_stdout(TERMINAL_RESET);
+        }
+    }
+}
+
 /// Play the server's bytes with the session's timing, on this terminal.
 async fn replay(
     args: &LogsDecryptArgs,
     reader: &mut LogReader<BufReader<File>>,
     mut pacer: Pacer,
+    interrupts: &mut Interrupts,
 ) -> Result<Exit, UserError> {
+    let mut reset = ResetOnDrop { armed: true };
     loop {
         let packet = match reader.next_packet() {
             Ok(Some(p)) => p,
@@ -623,7 +647,11 @@ async fn replay(
         }
         let wait = pacer.delay(packet.elapsed);
         if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
+            tokio::select! {
+                biased;
+                () = interrupts.recv() => return Ok(Exit::Interrupted),
+                () = tokio::time::sleep(wait) => {}
+            }
         }
         match crate::ui::write_stdout(&packet.data) {
             Ok(()) => {}
@@ -631,6 +659,7 @@ async fn replay(
             Err(e) => return Err(write_error(Path::new("standard output"), &e)),
         }
     }
+    reset.armed = false;
     warn_if_backwards(&args.input, reader);
     warn_if_short(&args.input, reader);
     let end = render::script_footer(reader.metadata());

@@ -1035,3 +1035,56 @@ fn an_output_naming_a_directory_is_refused_first() {
     }
     assert!(!dir.path().join("newname").exists());
 }
+
+/// A replay stopped by a signal in a pause restores the terminal: the session switched to the
+/// alternate screen and hid the cursor; zssh leaves them before exiting (exit 130). The test
+/// signals once the first packet has been read from zssh's stdout, while it waits out an hour.
+#[test]
+fn an_interrupted_replay_resets_the_terminal() {
+    use std::io::Read;
+    for sig in ["INT", "TERM", "HUP"] {
+        let dir = tempfile::tempdir().unwrap();
+        let (sk, pk) = key_pair();
+        std::fs::write(dir.path().join("k"), base64_encode(&sk)).unwrap();
+        set_mode(&dir.path().join("k"), 0o600);
+        let packets: Vec<RawPacket> = vec![
+            (true, 1000, b"\x1b[?1049h\x1b[?25lA".to_vec()),
+            (true, 3_600_000_000, b"B".to_vec()),
+        ];
+        std::fs::write(
+            dir.path().join("log"),
+            write_log(&pk, terminal_meta(), &packets, &[64]),
+        )
+        .unwrap();
+        let mut child = Command::new(zssh_bin())
+            .current_dir(dir.path())
+            .args(["logs", "decrypt", "-i", "log", "-k", "k", "-r"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 256];
+        while !seen.ends_with(b"A") {
+            let n = stdout.read(&mut buf).unwrap();
+            assert!(n > 0, "stdout ended: {seen:?}");
+            seen.extend_from_slice(&buf[..n]);
+        }
+        assert_ok(&run(Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(child.id().to_string())));
+        stdout.read_to_end(&mut seen).unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(130), "signal {sig}");
+        let seen = text(&seen);
+        assert!(!seen.contains('B'), "{seen:?}");
+        assert!(
+            seen.ends_with(
+                "\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[0m"
+            ),
+            "signal {sig}: {seen:?}"
+        );
+    }
+}
