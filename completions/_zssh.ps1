@@ -248,7 +248,7 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
         }
         'zssh;server;log-key' {
             [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'The Cloudflare account ID')
-            [CompletionResult]::new('--public-key', '--public-key', [CompletionResultType]::ParameterName, 'Upload this public key (NAME.pub from `zssh logs generate-key-pair -o NAME`): new sessions'' command logs are encrypted to it')
+            [CompletionResult]::new('--public-key', '--public-key', [CompletionResultType]::ParameterName, 'Upload this public key (NAME.pub from `zssh logs generate-key-pair -o NAME`): new sessions'' command logs are encrypted to it. The file name must end in .pub (a private key and its public key look alike, and keygen never names a private key *.pub), and a file that is the private half of a pair is refused')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
@@ -290,8 +290,8 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;logs;generate-key-pair' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The private key file to write; the public key goes to NAME.pub')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'The private key file to write; the public key goes to NAME.pub')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The private key file to write (not ending in .pub); the public key goes to NAME.pub')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'The private key file to write (not ending in .pub); the public key goes to NAME.pub')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
@@ -301,8 +301,8 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;logs;keygen' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The private key file to write; the public key goes to NAME.pub')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'The private key file to write; the public key goes to NAME.pub')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'The private key file to write (not ending in .pub); the public key goes to NAME.pub')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'The private key file to write (not ending in .pub); the public key goes to NAME.pub')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')

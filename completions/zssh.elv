@@ -229,7 +229,7 @@ set edit:completion:arg-completer[zssh] = {|@words|
         }
         &'zssh;server;log-key'= {
             cand --account 'The Cloudflare account ID'
-            cand --public-key 'Upload this public key (NAME.pub from `zssh logs generate-key-pair -o NAME`): new sessions'' command logs are encrypted to it'
+            cand --public-key 'Upload this public key (NAME.pub from `zssh logs generate-key-pair -o NAME`): new sessions'' command logs are encrypted to it. The file name must end in .pub (a private key and its public key look alike, and keygen never names a private key *.pub), and a file that is the private half of a pair is refused'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'
@@ -267,8 +267,8 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand decrypt 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool''s files), asciicast, a transcript or JSON lines, or replay it here'
         }
         &'zssh;logs;generate-key-pair'= {
-            cand -o 'The private key file to write; the public key goes to NAME.pub'
-            cand --output 'The private key file to write; the public key goes to NAME.pub'
+            cand -o 'The private key file to write (not ending in .pub); the public key goes to NAME.pub'
+            cand --output 'The private key file to write (not ending in .pub); the public key goes to NAME.pub'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'
@@ -277,8 +277,8 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;logs;keygen'= {
-            cand -o 'The private key file to write; the public key goes to NAME.pub'
-            cand --output 'The private key file to write; the public key goes to NAME.pub'
+            cand -o 'The private key file to write (not ending in .pub); the public key goes to NAME.pub'
+            cand --output 'The private key file to write (not ending in .pub); the public key goes to NAME.pub'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'

@@ -272,7 +272,9 @@ pub struct LogKeyArgs {
     pub account: String,
 
     /// Upload this public key (NAME.pub from `zssh logs generate-key-pair -o NAME`): new
-    /// sessions' command logs are encrypted to it.
+    /// sessions' command logs are encrypted to it. The file name must end in .pub (a private key
+    /// and its public key look alike, and keygen never names a private key *.pub), and a file
+    /// that is the private half of a pair is refused.
     #[arg(
         long,
         value_name = "FILE",
@@ -351,7 +353,7 @@ pub enum LogsCommand {
 
 #[derive(Debug, Args, Clone)]
 pub struct LogsKeygenArgs {
-    /// The private key file to write; the public key goes to NAME.pub.
+    /// The private key file to write (not ending in .pub); the public key goes to NAME.pub.
     #[arg(
         short = 'o',
         long = "output",

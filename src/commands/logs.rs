@@ -46,6 +46,15 @@ fn pub_path(path: &Path) -> PathBuf {
 fn keygen(args: &LogsKeygenArgs) -> Result<Exit, UserError> {
     let private_path = &args.output;
     let public_path = pub_path(private_path);
+    if private_path.extension().is_some_and(|e| e == "pub") {
+        return Err(UserError::usage(
+            format!(
+                "-o {} ends in .pub: that name is for the public key",
+                private_path.display()
+            ),
+            "pass the private key's name without .pub: -o NAME writes NAME and NAME.pub",
+        ));
+    }
     let dir = fsutil::dir_of(private_path);
     if !dir.is_dir() {
         return Err(UserError::local(
@@ -157,12 +166,7 @@ fn target(args: &LogsDecryptArgs) -> Result<Target, UserError> {
         }
         return Ok(Target::Stdout);
     }
-    if !args.force && std::fs::symlink_metadata(&path).is_ok() {
-        return Err(UserError::usage(
-            format!("{} already exists", path.display()),
-            "pass --force to replace it, or choose another name with -o",
-        ));
-    }
+    check_output(args, &path)?;
     let tmp = fsutil::temp_beside(&path, OUTPUT_MODE).map_err(|e| {
         UserError::local(
             format!("cannot write in {}: {e}", fsutil::dir_of(&path).display()),
@@ -170,6 +174,67 @@ fn target(args: &LogsDecryptArgs) -> Result<Target, UserError> {
         )
     })?;
     Ok(Target::File { path, tmp })
+}
+
+/// Whether `a` and `b` name the same file (following links; false when either is missing).
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(a)
+            .ok()
+            .is_some_and(|x| std::fs::canonicalize(b).ok() == Some(x))
+    }
+}
+
+/// The output may not be the input or the key (through any link), may replace only a regular
+/// file, and only with --force: the temp file is renamed over it, which would turn a FIFO, a
+/// device or a symlink into a regular file holding the session.
+fn check_output(args: &LogsDecryptArgs, path: &Path) -> Result<(), UserError> {
+    for (what, other) in [("the input log", &args.input), ("the key file", &args.key)] {
+        if same_file(path, other) {
+            return Err(UserError::usage(
+                format!("-o {} is {what} {}", path.display(), other.display()),
+                "choose another output with -o: decrypting must not overwrite the log or its key",
+            ));
+        }
+    }
+    let shown = path.as_os_str().to_string_lossy();
+    if shown.ends_with('/') || path.is_dir() {
+        return Err(UserError::usage(
+            format!(
+                "-o {} names a directory: the output is a file",
+                path.display()
+            ),
+            "pass a file name with -o, e.g. -o DIR/session.zip",
+        ));
+    }
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if !args.force {
+        return Err(UserError::usage(
+            format!("{} already exists", path.display()),
+            "pass --force to replace it, or choose another name with -o",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(UserError::usage(
+            format!(
+                "{} exists and is not a regular file (a symlink, FIFO, device or directory): --force replaces only regular files",
+                path.display()
+            ),
+            "choose another output with -o, or -o - for standard output",
+        ));
+    }
+    Ok(())
 }
 
 fn read_key(path: &Path) -> Result<PrivateKey, UserError> {
@@ -298,24 +363,119 @@ async fn decrypt(args: &LogsDecryptArgs) -> Result<Exit, UserError> {
             )
         })?),
     };
+    // Registered before the temp file exists, so no signal can leave it behind (kill -9 can:
+    // the next run's fsutil::remove_stale_temps removes it, as for every `.zssh-*.tmp`).
+    let mut interrupts = Interrupts::new();
     let target = target(args)?;
     let key = read_key(&args.key)?;
     let mut reader = open_log(args, &key)?;
     match target {
-        Target::Replay => replay(args, &mut reader, Pacer::new(args.speed, max_idle)).await,
-        Target::Stdout => {
-            let mut out = BufWriter::with_capacity(IO_BUFFER, Stdout);
-            match render_stream(args.format, &mut reader, &mut out, false) {
-                Ok(()) => {
-                    warn_if_short(&args.input, &reader);
-                    Ok(Exit::Ok)
+        Target::Replay => {
+            let pacer = Pacer::new(args.speed, max_idle);
+            replay(args, &mut reader, pacer, &mut interrupts).await
+        }
+        Target::Stdout => to_stdout(args, &mut reader),
+        Target::File { path, tmp } => {
+            let mut guard = RemoveOnDrop(Some(tmp.path().to_path_buf()));
+            let args = args.clone();
+            let work = tokio::task::spawn_blocking(move || to_file(&args, &mut reader, &path, tmp));
+            tokio::select! {
+                biased;
+                () = interrupts.recv() => Ok(Exit::Interrupted),
+                done = work => {
+                    guard.0 = None;
+                    done.unwrap_or_else(|e| {
+                        Err(UserError::new(
+                            Exit::Failure,
+                            format!("decrypting failed: {e}"),
+                            "this is a bug; please report it",
+                        ))
+                    })
                 }
-                Err(PumpError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Exit::Ok),
-                Err(PumpError::Write(e)) => Err(write_error(Path::new("standard output"), &e)),
-                Err(PumpError::Log(e)) => Err(log_error(&args.input, &args.key, e, None)),
             }
         }
-        Target::File { path, tmp } => to_file(args, &mut reader, &path, tmp),
+    }
+}
+
+fn to_stdout(
+    args: &LogsDecryptArgs,
+    reader: &mut LogReader<BufReader<File>>,
+) -> Result<Exit, UserError> {
+    let mut out = BufWriter::with_capacity(IO_BUFFER, Stdout);
+    let result = render_stream(args.format, reader, &mut out, args.partial);
+    let result = match result {
+        Err(PumpError::Log(e)) => out
+            .flush()
+            .map_err(PumpError::Write)
+            .and(Err(PumpError::Log(e))),
+        other => other,
+    };
+    match result {
+        Ok(()) => {
+            warn_if_backwards(&args.input, reader);
+            warn_if_short(&args.input, reader);
+            Ok(Exit::Ok)
+        }
+        Err(PumpError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Exit::Ok),
+        Err(PumpError::Write(e)) => Err(write_error(Path::new("standard output"), &e)),
+        Err(PumpError::Log(e)) => {
+            let kept = args.partial.then_some(Path::new("standard output"));
+            Err(log_error(&args.input, &args.key, e, kept))
+        }
+    }
+}
+
+/// Removes the output's temp file when the decrypt is abandoned (a signal, or the command's
+/// future dropped on Ctrl-C), even while the worker thread still writes to it.
+struct RemoveOnDrop(Option<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP, caught while a decrypt writes its output (their default action
+/// would kill the process and leave the temp file).
+struct Interrupts {
+    #[cfg(unix)]
+    signals: Vec<tokio::signal::unix::Signal>,
+}
+
+impl Interrupts {
+    fn new() -> Interrupts {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let kinds = [
+                SignalKind::interrupt(),
+                SignalKind::terminate(),
+                SignalKind::hangup(),
+            ];
+            Interrupts {
+                signals: kinds.into_iter().filter_map(|k| signal(k).ok()).collect(),
+            }
+        }
+        #[cfg(not(unix))]
+        Interrupts {}
+    }
+
+    /// Wait for any of them.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            if self.signals.is_empty() {
+                return std::future::pending().await;
+            }
+            let waits = self.signals.iter_mut().map(|s| Box::pin(s.recv()));
+            futures_util::future::select_all(waits).await;
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -374,6 +534,16 @@ fn render_zip(
     result
 }
 
+/// Packets stamped earlier than the one before them: decrypted with the earlier time kept.
+fn warn_if_backwards(input: &Path, reader: &LogReader<BufReader<File>>) {
+    if let Some((first, count)) = reader.time_backwards() {
+        crate::warn!(
+            "{}: {count} packet(s) stamped earlier than the one before them from the same side (the first is packet {first}); their delays were taken as 0",
+            input.display()
+        );
+    }
+}
+
 /// A log that read cleanly but holds less than its metadata announces: probably cut between
 /// blocks.
 fn warn_if_short(input: &Path, reader: &LogReader<BufReader<File>>) {
@@ -393,10 +563,11 @@ fn describe(reader: &LogReader<BufReader<File>>) -> String {
         "session without a terminal"
     };
     let started = crate::human::utc(i64::try_from(meta.started_at).unwrap_or(i64::MAX));
+    let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     format!(
-        "{} packets in {} blocks ({kind} started {started})",
-        reader.packets(),
-        reader.blocks()
+        "{} in {} ({kind} started {started})",
+        plural(reader.packets(), "packet"),
+        plural(reader.blocks(), "block")
     )
 }
 
@@ -422,6 +593,7 @@ fn to_file(
         Err(PumpError::Log(e)) if args.partial => Some(e),
         Err(PumpError::Log(e)) => return Err(log_error(&args.input, &args.key, e, None)),
     };
+    warn_if_backwards(&args.input, reader);
     out.flush().map_err(|e| write_error(path, &e))?;
     drop(out);
     fsutil::commit_temp(tmp, path, args.force).map_err(|e| write_error(path, &e))?;
@@ -437,12 +609,33 @@ fn to_file(
     Ok(Exit::Ok)
 }
 
+/// What undoes the terminal modes a replayed session may have left on: leave the alternate
+/// screen, show the cursor, stop mouse reporting, reset the attributes.
+const TERMINAL_RESET: &[u8] =
+    b"\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[0m";
+
+/// Writes [`TERMINAL_RESET`] when a replay is cut short (a signal, or the command dropped on
+/// Ctrl-C), so the user's terminal is not left in the session's modes.
+struct ResetOnDrop {
+    armed: bool,
+}
+
+impl Drop for ResetOnDrop {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = crate::ui::write_stdout(TERMINAL_RESET);
+        }
+    }
+}
+
 /// Play the server's bytes with the session's timing, on this terminal.
 async fn replay(
     args: &LogsDecryptArgs,
     reader: &mut LogReader<BufReader<File>>,
     mut pacer: Pacer,
+    interrupts: &mut Interrupts,
 ) -> Result<Exit, UserError> {
+    let mut reset = ResetOnDrop { armed: true };
     loop {
         let packet = match reader.next_packet() {
             Ok(Some(p)) => p,
@@ -454,7 +647,11 @@ async fn replay(
         }
         let wait = pacer.delay(packet.elapsed);
         if !wait.is_zero() {
-            tokio::time::sleep(wait).await;
+            tokio::select! {
+                biased;
+                () = interrupts.recv() => return Ok(Exit::Interrupted),
+                () = tokio::time::sleep(wait) => {}
+            }
         }
         match crate::ui::write_stdout(&packet.data) {
             Ok(()) => {}
@@ -462,6 +659,8 @@ async fn replay(
             Err(e) => return Err(write_error(Path::new("standard output"), &e)),
         }
     }
+    reset.armed = false;
+    warn_if_backwards(&args.input, reader);
     warn_if_short(&args.input, reader);
     let end = render::script_footer(reader.metadata());
     eprintln!("\r\nzssh: replay done: {}", end.trim());

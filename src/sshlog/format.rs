@@ -193,13 +193,9 @@ pub enum LogError {
     Corrupt { block: u64, what: String },
     /// Packet `packet` (counted from 0) is malformed.
     BadPacket { packet: u64, what: String },
-    /// Packet `packet` is stamped earlier than the one before it from the same side. (The two
-    /// sides are not compared: a writer may stamp them on arrival and interleave them a little.)
-    TimeBackwards {
-        packet: u64,
-        elapsed: u64,
-        previous: u64,
-    },
+    /// The log ends right after its metadata although `data_size` announces session data: with
+    /// no block, nothing checks the key either.
+    NoData { announced: u64 },
     /// Reading the file failed.
     Io(std::io::Error),
 }
@@ -214,13 +210,9 @@ impl fmt::Display for LogError {
             LogError::Truncated { block, what } => write!(f, "truncated at block {block}: {what}"),
             LogError::Corrupt { block, what } => write!(f, "damaged at block {block}: {what}"),
             LogError::BadPacket { packet, what } => write!(f, "malformed packet {packet}: {what}"),
-            LogError::TimeBackwards {
-                packet,
-                elapsed,
-                previous,
-            } => write!(
+            LogError::NoData { announced } => write!(
                 f,
-                "time goes backwards at packet {packet}: {elapsed} µs after the start, the one before it from the same side was at {previous} µs"
+                "holds no encrypted data (it ends after its metadata, which announces {announced} bytes), so the key cannot be checked either"
             ),
             LogError::Io(e) => write!(f, "read error: {e}"),
         }
@@ -302,6 +294,9 @@ pub struct LogReader<R> {
     plaintext: u64,
     /// The last `elapsed` of each side: [client, server].
     last_elapsed: [u64; 2],
+    /// Packets stamped earlier than the one before them from the same side (their time is
+    /// clamped to it), and the first such packet's number.
+    backwards: Option<(u64, u64)>,
 }
 
 impl<R> fmt::Debug for LogReader<R> {
@@ -315,7 +310,8 @@ impl<R> fmt::Debug for LogReader<R> {
 
 impl<R: Read> LogReader<R> {
     /// Read the metadata, set up decryption with the raw X25519 `private` key, and open block 0
-    /// (so a wrong key is reported here, before any output is made).
+    /// (so a wrong key is reported here, before any output is made). A log without any block is
+    /// refused when its metadata announces data ([`LogError::NoData`]).
     pub fn open(mut input: R, private: &[u8; KEY_LEN]) -> Result<LogReader<R>, LogError> {
         let meta = read_metadata(&mut input)?;
         let receiver = Receiver::new(private, &meta.encapsulated_key).map_err(|e| match e {
@@ -334,8 +330,12 @@ impl<R: Read> LogReader<R> {
             packets: 0,
             plaintext: 0,
             last_elapsed: [0; 2],
+            backwards: None,
         };
-        reader.next_block()?;
+        let announced = reader.meta.data_size;
+        if !reader.next_block()? && announced > 0 {
+            return Err(LogError::NoData { announced });
+        }
         Ok(reader)
     }
 
@@ -360,6 +360,12 @@ impl<R: Read> LogReader<R> {
     pub fn shortfall(&self) -> Option<(u64, u64)> {
         let announced = self.meta.data_size;
         (announced > self.plaintext).then_some((self.plaintext, announced))
+    }
+
+    /// `Some((first, count))` when `count` packets so far were stamped earlier than the one
+    /// before them from the same side (their times were clamped), `first` the first of them.
+    pub fn time_backwards(&self) -> Option<(u64, u64)> {
+        self.backwards
     }
 
     /// Read and open the next block into `self.block`. `Ok(false)`: the file ended cleanly
@@ -467,14 +473,16 @@ impl<R: Read> LogReader<R> {
         let code = be(field(5, 4)) as u32;
         let elapsed = be(field(9, 8));
         let side = usize::from(source == Source::Server);
+        // A packet stamped before the one ahead of it from the same side (the two sides are not
+        // compared: a writer may stamp them on arrival and interleave them a little) keeps the
+        // earlier time, as the outputs need times that never go back; the reference tool reads
+        // such logs too.
         let previous = self.last_elapsed[side];
         if elapsed < previous {
-            return Err(LogError::TimeBackwards {
-                packet: n,
-                elapsed,
-                previous,
-            });
+            let (first, count) = self.backwards.unwrap_or((n, 0));
+            self.backwards = Some((first, count + 1));
         }
+        let elapsed = elapsed.max(previous);
         let mut data = Vec::new();
         if !self.take(payload as usize, &mut data)? && payload > 0 {
             return Err(LogError::Truncated {
@@ -570,6 +578,16 @@ mod tests {
         let mut r = LogReader::open(TERMINAL, &fixture_key()).unwrap();
         while r.next_packet().unwrap().is_some() {}
         assert_eq!(r.shortfall(), None);
+    }
+
+    #[test]
+    fn a_log_without_blocks_is_refused_when_data_was_announced() {
+        let meta_len = u32::from_be_bytes(TERMINAL[..4].try_into().unwrap()) as usize;
+        let (other, _) = key_pair();
+        assert!(matches!(
+            LogReader::open(&TERMINAL[..4 + meta_len], &other),
+            Err(LogError::NoData { announced: 121 })
+        ));
     }
 
     #[test]
@@ -690,7 +708,7 @@ mod tests {
     }
 
     #[test]
-    fn time_going_backwards_is_reported_with_the_packet() {
+    fn time_going_backwards_is_clamped_and_counted() {
         let (sk, pk) = key_pair();
         // A client packet stamped before the server packet ahead of it is fine (sides interleave);
         // a server packet before the previous server packet is not.
@@ -700,14 +718,13 @@ mod tests {
             (true, 450, b"c".to_vec()),
         ];
         let log = write_log(&pk, meta_json(true, true), &packets, &[7]);
-        match read_all(&log, &sk) {
-            Err(LogError::TimeBackwards {
-                packet: 2,
-                elapsed: 450,
-                previous: 500,
-            }) => {}
-            other => panic!("{other:?}"),
+        let mut r = LogReader::open(&log[..], &sk).unwrap();
+        let mut times = Vec::new();
+        while let Some(p) = r.next_packet().unwrap() {
+            times.push(p.elapsed);
         }
+        assert_eq!(times, [500, 400, 500]);
+        assert_eq!(r.time_backwards(), Some((2, 1)));
     }
 
     #[test]
@@ -852,6 +869,7 @@ mod tests {
                         assert!(what.contains("packet"), "cut {cut}: {what}");
                     }
                 }
+                Err(LogError::NoData { .. }) => assert_eq!(cut, 424, "cut {cut}"),
                 Err(LogError::WrongKey) => {
                     panic!("cut {cut}: a truncated block 0 is not a wrong key")
                 }

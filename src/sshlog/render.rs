@@ -33,13 +33,23 @@ fn date(secs: u64) -> String {
     human::utc_seconds(i64::try_from(secs).unwrap_or(i64::MAX))
 }
 
+/// A metadata string as it goes into the header or footer line: without control characters
+/// (a newline would split the line scriptreplay skips; escapes would reach the terminal that
+/// replays or shows it). Ordinary values are kept byte for byte, as the reference tool writes them.
+fn plain(text: &str) -> String {
+    human::shown(text, MAX_META_TEXT)
+}
+
+/// Longest metadata string kept in a header or footer line, in characters.
+const MAX_META_TEXT: usize = 4096;
+
 /// The first line of `term_data.txt` (and of the text transcript).
 pub fn script_header(meta: &Metadata) -> String {
     let started = date(meta.started_at);
     match &meta.pty {
         Some(pty) => format!(
             "Session started on {started} [TERM=\"{}\" COLUMNS=\"{}\" LINES=\"{}\"]\n",
-            pty.term.as_deref().unwrap_or("unknown"),
+            plain(pty.term.as_deref().unwrap_or("unknown")),
             pty.width,
             pty.height
         ),
@@ -55,6 +65,7 @@ pub fn script_footer(meta: &Metadata) -> String {
     };
     let done = date(exit.timestamp);
     if let Some(msg) = &exit.error_msg {
+        let msg = plain(msg);
         format!("\nScript done on {done} [ERROR=\"{msg}\"]\n")
     } else if exit.core_dumped == Some(true) {
         format!("\nScript done on {done} [CORE DUMPED]\n")

@@ -51,8 +51,10 @@ const END64: u32 = 0x0606_4b50;
 const LOCATOR64: u32 = 0x0706_4b50;
 /// Beyond this a 32-bit field holds 0xFFFFFFFF and the value sits in the ZIP64 extra field.
 const MAX32: u64 = 0xFFFF_FFFF;
-/// A regular file, rw-r--r--, in the high half of the external attributes (made by unix).
-const UNIX_FILE: u32 = 0o100_644 << 16;
+/// A regular file, rw-------, in the high half of the external attributes (made by unix): the
+/// entries hold what the user typed, so unzip extracts them private (the contents stay
+/// byte-identical to the reference tool's; only this mode differs).
+const UNIX_FILE: u32 = 0o100_600 << 16;
 
 /// The MS-DOS time and date of a Unix time (UTC), clamped to the years DOS can hold.
 fn dos_time(epoch: u64) -> (u16, u16) {

@@ -185,3 +185,40 @@ fn a_refused_token_names_the_permission() {
     assert_zssh_error(&out, 3, "refused the API token for GET");
     assert!(text(&out.stderr).contains("Zero Trust: Edit"));
 }
+
+/// The private-key guard only works when NAME.pub sits beside NAME. A private key alone
+/// (the .pub deleted, or the key copied without it) is base64 of 32 bytes like a public key and
+/// is uploaded: every later session log is then encrypted to a point nobody holds the key of,
+/// and the private key has been sent to the API. Expected: refused before any request.
+#[test]
+fn a_private_key_without_its_pub_beside_it_is_not_uploaded() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path(), "logkey");
+    std::fs::remove_file(dir.path().join("logkey.pub")).unwrap();
+    let (api, state) = settings_api(dir.path(), "");
+    let api = api.allow_unused();
+    let (_, out) = log_key(dir.path(), &api, Some(TOKEN), &["--public-key", "logkey"]);
+    assert!(api.seen().is_empty(), "requests: {:?}", api.methods());
+    assert_eq!(state.lock().unwrap()["public_key"], "");
+    assert_zssh_error(&out, 2, "logkey");
+}
+
+/// An API answer with a long `errors` array (well under the 4 MiB body cap) becomes one
+/// `zssh: error:` line of megabytes: each message is capped at 200 characters, their number
+/// is not. Expected: a bounded error line.
+#[test]
+fn a_flood_of_api_errors_gives_a_bounded_error_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let errors: Vec<serde_json::Value> = (0..50_000)
+        .map(|i| serde_json::json!({"code": 1000 + i, "message": "x".repeat(40)}))
+        .collect();
+    let body = serde_json::json!({"success": false, "errors": errors}).to_string();
+    let api = FakeApi::start(dir.path(), move |_, _| (500, body.clone()));
+    let (_, out) = log_key(dir.path(), &api, Some(TOKEN), &["--show"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.len() < 16 * 1024,
+        "stderr is {} bytes",
+        out.stderr.len()
+    );
+}

@@ -606,9 +606,10 @@ fn every_cut_and_every_flipped_byte_gives_a_clean_error() {
             assert_eq!(code, if at < 481 { 11 } else { 10 }, "flip at {at}");
         }
     }
-    // Cuts read cleanly only at block boundaries where a packet ends too: after the metadata
-    // (no block), and after block 1 (74 bytes: three whole packets).
-    assert_eq!(codes.get(&("cut", 0)), Some(&2), "{codes:?}");
+    // Cuts read cleanly only at a block boundary where a packet ends too: after block 1 (74
+    // bytes: three whole packets). Right after the metadata (no block) is an error: data_size
+    // announces data, and no block means the key was never checked.
+    assert_eq!(codes.get(&("cut", 0)), Some(&1), "{codes:?}");
     // The whole file: no warning.
     std::fs::write(dir.path().join("bad.log"), &log).unwrap();
     let out = zssh_in(dir.path(), &args);
@@ -618,4 +619,472 @@ fn every_cut_and_every_flipped_byte_gives_a_clean_error() {
         "{}",
         text(&out.stderr)
     );
+}
+
+// ---- hostile metadata, odd outputs, damaged or odd logs, interruptions ----
+
+/// A terminal session whose metadata strings carry a newline, quotes and terminal escape
+/// sequences (an OSC that sets the window title, a screen clear).
+fn hostile_meta() -> serde_json::Value {
+    serde_json::json!({"started_at": 1_700_000_000u64, "data_size": 0,
+        "pty": {"term": "xterm\u{1b}]0;PWNED\u{7}\u{1b}[2J\"\n INJECT=\"1", "width": 80, "height": 24},
+        "exit_data": {"timestamp": 1_700_000_002u64,
+            "error_msg": "bad\u{1b}]2;title\u{7}\nScript done on fake [COMMAND_EXIT_CODE=\"0\"]"}})
+}
+
+fn hostile_log(dir: &Path) {
+    let (sk, pk) = key_pair();
+    std::fs::write(dir.join("k"), base64_encode(&sk)).unwrap();
+    set_mode(&dir.join("k"), 0o600);
+    let packets: Vec<RawPacket> = vec![(true, 1500, b"out\r\n".to_vec())];
+    std::fs::write(
+        dir.join("log"),
+        write_log(&pk, hostile_meta(), &packets, &[64]),
+    )
+    .unwrap();
+}
+
+/// Metadata strings must not put control characters into term_data.txt's header/footer: a
+/// newline in `term` splits the header line, and scriptreplay (which skips exactly one line)
+/// then replays the header's tail instead of the session.
+#[test]
+fn metadata_strings_do_not_inject_control_characters_into_term_data() {
+    let dir = tempfile::tempdir().unwrap();
+    hostile_log(dir.path());
+    let out = zssh_in(
+        dir.path(),
+        &["logs", "decrypt", "-i", "log", "-k", "k", "-o", "out.zip"],
+    );
+    assert_ok(&out);
+    let entries = zip_entries(&dir.path().join("out.zip"));
+    let data = &entries[0].2;
+    let header_end = data.iter().position(|&b| b == b'\n').unwrap();
+    let header = &data[..header_end];
+    assert!(
+        header.ends_with(b"COLUMNS=\"80\" LINES=\"24\"]"),
+        "the header is one line: {:?}",
+        String::from_utf8_lossy(header)
+    );
+    assert_eq!(&data[header_end + 1..header_end + 6], b"out\r\n");
+    let footer = &data[header_end + 6..];
+    assert!(
+        !footer.contains(&0x1b) && footer.iter().filter(|&&b| b == b'\n').count() == 2,
+        "the footer is one line without escapes: {:?}",
+        String::from_utf8_lossy(footer)
+    );
+}
+
+/// --replay writes the footer to stderr (the user's terminal): metadata must not carry escape
+/// sequences (window title, colours) there.
+#[test]
+fn replay_footer_carries_no_escape_sequences_from_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    hostile_log(dir.path());
+    let out = zssh_in(
+        dir.path(),
+        &[
+            "logs",
+            "decrypt",
+            "-i",
+            "log",
+            "-k",
+            "k",
+            "-r",
+            "--max-idle",
+            "0.001",
+        ],
+    );
+    assert_ok(&out);
+    assert!(
+        !out.stderr.contains(&0x1b) && !out.stderr.contains(&0x07),
+        "stderr: {:?}",
+        text(&out.stderr)
+    );
+}
+
+/// `-o X --force` where X is not a regular file (a FIFO here; /dev/null as root is the same
+/// code path) must not replace X with a regular file holding the decrypted session.
+#[test]
+fn force_does_not_replace_a_non_regular_output() {
+    let dir = tmp_with_fixtures();
+    let fifo = dir.path().join("pipe");
+    assert_ok(&run(Command::new("mkfifo").arg(&fifo)));
+    let out = zssh_in(
+        dir.path(),
+        &[
+            "logs",
+            "decrypt",
+            "-i",
+            "terminal.log",
+            "-k",
+            "key",
+            "--format",
+            "text",
+            "-o",
+            "pipe",
+            "--force",
+        ],
+    );
+    use std::os::unix::fs::FileTypeExt;
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(
+        kind.is_fifo(),
+        "the FIFO was replaced by a regular file; stderr: {}",
+        text(&out.stderr)
+    );
+    assert_ne!(out.status.code(), Some(0));
+}
+
+/// `-o` naming the input log or the private key (with --force) destroys it: the encrypted
+/// original, or the only key that reads the logs. Expected: refused before any work.
+#[test]
+fn output_may_not_be_the_input_or_the_key() {
+    let dir = tmp_with_fixtures();
+    let log = std::fs::read(dir.path().join("terminal.log")).unwrap();
+    let key = std::fs::read(dir.path().join("key")).unwrap();
+    for (target, before) in [("terminal.log", &log), ("key", &key)] {
+        let out = zssh_in(
+            dir.path(),
+            &[
+                "logs",
+                "decrypt",
+                "-i",
+                "terminal.log",
+                "-k",
+                "key",
+                "--format",
+                "text",
+                "-o",
+                target,
+                "--force",
+            ],
+        );
+        assert!(
+            &std::fs::read(dir.path().join(target)).unwrap() == before,
+            "{target} was overwritten; exit {:?}",
+            out.status.code()
+        );
+        assert_zssh_error(&out, 2, target);
+    }
+}
+
+/// A log cut right after its metadata (no block at all, data_size announcing 121 bytes) opened
+/// with a key that is NOT its key: nothing ever checked the key, and zssh reports success with
+/// an archive claiming a clean session (COMMAND_EXIT_CODE="0"). Expected: an error (exit 10).
+#[test]
+fn a_log_with_no_block_is_not_a_successful_decrypt_with_any_key() {
+    let dir = tmp_with_fixtures();
+    let log = std::fs::read(dir.path().join("terminal.log")).unwrap();
+    let meta_len = u32::from_be_bytes(log[..4].try_into().unwrap()) as usize;
+    std::fs::write(dir.path().join("cut.log"), &log[..4 + meta_len]).unwrap();
+    let (other, _) = key_pair();
+    std::fs::write(dir.path().join("other"), base64_encode(&other)).unwrap();
+    set_mode(&dir.path().join("other"), 0o600);
+    let out = zssh_in(
+        dir.path(),
+        &[
+            "logs", "decrypt", "-i", "cut.log", "-k", "other", "-o", "out.zip",
+        ],
+    );
+    assert_zssh_error(&out, 10, "cut.log");
+    assert!(!dir.path().join("out.zip").exists());
+}
+
+/// The ZIP is written 0600 because the session holds what the user typed, but its entries carry
+/// unix mode 0644 in their external attributes, so `unzip` extracts data_from_client.txt (every
+/// keystroke, passwords typed at prompts included) readable by every user. Expected: 0600.
+#[test]
+fn zip_entries_extract_private() {
+    let dir = tmp_with_fixtures();
+    set_mode(&dir.path().join("key"), 0o600);
+    let out = zssh_in(
+        dir.path(),
+        &["logs", "decrypt", "-i", "exec.log", "-k", "key"],
+    );
+    assert_ok(&out);
+    let script = "import sys, zipfile\n\
+print(' '.join(oct(i.external_attr >> 16) for i in zipfile.ZipFile(sys.argv[1]).infolist()))";
+    let python = which("python3").expect("python3 is installed (.ci/setup)");
+    let out = run(Command::new(python)
+        .args(["-c", script])
+        .arg(dir.path().join("exec.log-decrypted.zip")));
+    assert_ok(&out);
+    for mode in text(&out.stdout).split_whitespace() {
+        let mode = u32::from_str_radix(mode.trim_start_matches("0o"), 8).unwrap();
+        assert_eq!(mode & 0o077, 0, "entry mode {mode:o}");
+    }
+}
+
+/// The reference tool decrypts a log whose server packets go back in time (its delta
+/// underflows); the renderers here already clamp such deltas (saturating_sub, max), but the
+/// reader refuses the whole log (exit 10), so zssh reads fewer files than the tool it
+/// replaces. Expected: decrypted whole (delta 0, perhaps a warning).
+#[test]
+fn a_packet_stamped_earlier_than_the_one_before_still_decrypts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sk, pk) = key_pair();
+    std::fs::write(dir.path().join("k"), base64_encode(&sk)).unwrap();
+    set_mode(&dir.path().join("k"), 0o600);
+    let packets: Vec<RawPacket> = vec![
+        (true, 5000, b"a".to_vec()),
+        (true, 4000, b"b".to_vec()),
+        (true, 6000, b"c".to_vec()),
+    ];
+    std::fs::write(
+        dir.path().join("log"),
+        write_log(&pk, terminal_meta(), &packets, &[64]),
+    )
+    .unwrap();
+    let out = zssh_in(
+        dir.path(),
+        &[
+            "logs", "decrypt", "-i", "log", "-k", "k", "--format", "text", "-o", "-",
+        ],
+    );
+    assert_ok(&out);
+    assert!(text(&out.stdout).contains("abc"), "{}", text(&out.stdout));
+    let warned = text(&out.stderr);
+    assert_eq!(warned.matches("zssh: warn").count(), 1, "{warned}");
+    assert!(warned.contains("stamped earlier"), "{warned}");
+}
+
+/// `keygen -o NAME.pub` writes the private key to NAME.pub (and the public to NAME.pub.pub), but
+/// decrypt refuses `-k NAME.pub` by its name ("is a public key", hint: `-k NAME`, which does not
+/// exist). Expected: keygen refuses such a name, or the pair it wrote decrypts.
+#[test]
+fn a_pair_keygen_wrote_is_usable_whatever_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = zssh_in(dir.path(), &["logs", "keygen", "-o", "k.pub"]);
+    if made.status.code() == Some(2) {
+        return; // refused up front: fine
+    }
+    assert_ok(&made);
+    let public: [u8; 32] = base64_decode(
+        std::fs::read_to_string(dir.path().join("k.pub.pub"))
+            .unwrap()
+            .trim(),
+    )
+    .try_into()
+    .unwrap();
+    let packets: Vec<RawPacket> = vec![(true, 1, b"hi".to_vec())];
+    std::fs::write(
+        dir.path().join("log"),
+        write_log(&public, terminal_meta(), &packets, &[64]),
+    )
+    .unwrap();
+    let out = zssh_in(
+        dir.path(),
+        &[
+            "logs", "decrypt", "-i", "log", "-k", "k.pub", "--format", "text", "-o", "-",
+        ],
+    );
+    assert_ok(&out);
+}
+
+/// With `-o -`, `--partial` is ignored (render_stream gets `false`): the transcript stops without
+/// its end line, and the hint tells the user to pass the --partial they passed.
+#[test]
+fn partial_on_stdout_is_honoured() {
+    let dir = tmp_with_fixtures();
+    set_mode(&dir.path().join("key"), 0o600);
+    let log = std::fs::read(dir.path().join("terminal.log")).unwrap();
+    std::fs::write(dir.path().join("cut.log"), &log[..log.len() - 5]).unwrap();
+    let out = zssh_in(
+        dir.path(),
+        &[
+            "logs",
+            "decrypt",
+            "-i",
+            "cut.log",
+            "-k",
+            "key",
+            "--format",
+            "text",
+            "-o",
+            "-",
+            "--partial",
+        ],
+    );
+    assert_zssh_error(&out, 10, "cut.log");
+    assert!(
+        !text(&out.stderr).contains("--partial keeps"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).ends_with("]\n"),
+        "the transcript ends with its end line: {:?}",
+        text(&out.stdout)
+    );
+}
+
+/// A connected socket pair whose send buffer is already full: a process given the sending end
+/// as stderr blocks at its first write there. Returns (receiving end, sending end).
+fn full_socket() -> (
+    std::os::unix::net::UnixStream,
+    std::os::unix::net::UnixStream,
+) {
+    use std::io::Write;
+    let (read, mut write) = std::os::unix::net::UnixStream::pair().unwrap();
+    write.set_nonblocking(true).unwrap();
+    let chunk = [b'x'; 4096];
+    for size in [chunk.len(), 1] {
+        while write.write(&chunk[..size]).is_ok() {}
+    }
+    write.set_nonblocking(false).unwrap();
+    (read, write)
+}
+
+fn temps_in(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".zssh-"))
+        .collect()
+}
+
+/// SIGINT, SIGTERM or SIGHUP while a decrypt writes its output must leave nothing: not the
+/// output, not the temp file holding the decrypted session. The process is held mid-decrypt
+/// deterministically: its stderr is a full pipe, and the warning about a packet stamped early
+/// is written after the session is decrypted into the temp file and before it is renamed.
+#[test]
+fn a_signal_during_a_decrypt_leaves_no_decrypted_file() {
+    for sig in ["INT", "TERM", "HUP"] {
+        let dir = tempfile::tempdir().unwrap();
+        let (sk, pk) = key_pair();
+        std::fs::write(dir.path().join("k"), base64_encode(&sk)).unwrap();
+        set_mode(&dir.path().join("k"), 0o600);
+        let packets: Vec<RawPacket> = vec![
+            (true, 5000, b"secret".to_vec()),
+            (true, 4000, b"b".to_vec()),
+        ];
+        std::fs::write(
+            dir.path().join("log"),
+            write_log(&pk, terminal_meta(), &packets, &[64]),
+        )
+        .unwrap();
+        let (_read, write) = full_socket();
+        let mut child = Command::new(zssh_bin())
+            .current_dir(dir.path())
+            .args(["logs", "decrypt", "-i", "log", "-k", "k", "-o", "out.zip"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::from(std::os::fd::OwnedFd::from(write)))
+            .spawn()
+            .unwrap();
+        // The temp file is made after the handlers are set; the process then blocks before the
+        // rename, at the warning. Poll for the temp file (a condition, not a delay).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while temps_in(dir.path()).is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no temp file appeared"
+            );
+            assert!(child.try_wait().unwrap().is_none(), "zssh exited early");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_ok(&run(Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(child.id().to_string())));
+        // A process that ignores the signal stays blocked on its stderr: fail, don't hang.
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("signal {sig}: zssh did not exit");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        assert_eq!(status.code(), Some(130), "signal {sig}: {status:?}");
+        let left = temps_in(dir.path());
+        assert!(left.is_empty(), "signal {sig} left {left:?}");
+        assert!(!dir.path().join("out.zip").exists(), "signal {sig}");
+    }
+}
+
+/// `-o` naming a directory (existing, or a new name ending in /) is refused before any work:
+/// the key here does not exist, and the error is about the output (it was only noticed at the
+/// final rename, after the whole decrypt).
+#[test]
+fn an_output_naming_a_directory_is_refused_first() {
+    let dir = tmp_with_fixtures();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    for (target, force) in [("sub", true), ("sub", false), ("newname/", false)] {
+        let mut args = vec![
+            "logs",
+            "decrypt",
+            "-i",
+            "terminal.log",
+            "-k",
+            "nokey",
+            "-o",
+            target,
+        ];
+        if force {
+            args.push("--force");
+        }
+        let out = zssh_in(dir.path(), &args);
+        assert_zssh_error(&out, 2, target.trim_end_matches('/'));
+        assert!(
+            !text(&out.stderr).contains("nokey"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    assert!(!dir.path().join("newname").exists());
+}
+
+/// A replay stopped by a signal in a pause restores the terminal: the session switched to the
+/// alternate screen and hid the cursor; zssh leaves them before exiting (exit 130). The test
+/// signals once the first packet has been read from zssh's stdout, while it waits out an hour.
+#[test]
+fn an_interrupted_replay_resets_the_terminal() {
+    use std::io::Read;
+    for sig in ["INT", "TERM", "HUP"] {
+        let dir = tempfile::tempdir().unwrap();
+        let (sk, pk) = key_pair();
+        std::fs::write(dir.path().join("k"), base64_encode(&sk)).unwrap();
+        set_mode(&dir.path().join("k"), 0o600);
+        let packets: Vec<RawPacket> = vec![
+            (true, 1000, b"\x1b[?1049h\x1b[?25lA".to_vec()),
+            (true, 3_600_000_000, b"B".to_vec()),
+        ];
+        std::fs::write(
+            dir.path().join("log"),
+            write_log(&pk, terminal_meta(), &packets, &[64]),
+        )
+        .unwrap();
+        let mut child = Command::new(zssh_bin())
+            .current_dir(dir.path())
+            .args(["logs", "decrypt", "-i", "log", "-k", "k", "-r"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 256];
+        while !seen.ends_with(b"A") {
+            let n = stdout.read(&mut buf).unwrap();
+            assert!(n > 0, "stdout ended: {seen:?}");
+            seen.extend_from_slice(&buf[..n]);
+        }
+        assert_ok(&run(Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(child.id().to_string())));
+        stdout.read_to_end(&mut seen).unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(130), "signal {sig}");
+        let seen = text(&seen);
+        assert!(!seen.contains('B'), "{seen:?}");
+        assert!(
+            seen.ends_with(
+                "\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[0m"
+            ),
+            "signal {sig}: {seen:?}"
+        );
+    }
 }

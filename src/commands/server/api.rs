@@ -98,6 +98,9 @@ pub struct Api {
     pub permissions: &'static str,
 }
 
+/// At most this many of an answer's `errors` go into a message (an answer may list thousands).
+const MAX_ERRORS_SHOWN: usize = 3;
+
 /// What the API said, decoded as far as the envelope.
 pub struct Answer {
     pub status: u16,
@@ -151,10 +154,14 @@ impl Answer {
             }
             return format!("HTTP {} ({hint})", self.status);
         }
-        let parts: Vec<String> = errors
+        let mut parts: Vec<String> = errors
             .iter()
+            .take(MAX_ERRORS_SHOWN)
             .map(|(code, msg)| format!("code {code}: {msg}"))
             .collect();
+        if errors.len() > MAX_ERRORS_SHOWN {
+            parts.push(format!("and {} more", errors.len() - MAX_ERRORS_SHOWN));
+        }
         format!("HTTP {} ({})", self.status, parts.join("; "))
     }
 

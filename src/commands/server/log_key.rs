@@ -8,8 +8,8 @@
 //! * `PUT` the same URL with `{"public_key":"<base64 of 32 bytes>"}` sets the key and answers the
 //!   same object; an empty `public_key` turns command logging off.
 //!
-//! `--public-key FILE` uploads (refusing a file that is the private half of a pair, and anything
-//! that is not base64 of 32 bytes) and checks the answer carries the key sent; `--show` prints
+//! `--public-key FILE` uploads (refusing a file that is the private half of a pair, a name not
+//! ending in `.pub`, and anything that is not base64 of 32 bytes) and checks the answer carries the key sent; `--show` prints
 //! the settings; `--disable` shows the current key, asks (unless `--yes`), then clears it. The
 //! token comes from the environment or the token store as for `fetch-ca` (`api.rs`), never argv.
 
@@ -95,6 +95,16 @@ fn read_public_key(path: &Path) -> Result<String, UserError> {
                 Path::new(&beside).display()
             ),
             format!("pass --public-key {}", Path::new(&beside).display()),
+        ));
+    }
+    // A private key and a public key are both base64 of 32 bytes: only the name tells them
+    // apart when the pair is not side by side. keygen never names a private key *.pub.
+    if path.extension().is_none_or(|e| e != "pub") {
+        return Err(UserError::usage(
+            format!(
+                "{shown} does not end in .pub: it may be a private key, which must never be uploaded"
+            ),
+            "pass the public key NAME.pub that `zssh logs generate-key-pair -o NAME` wrote",
         ));
     }
     Ok(keys::encode(&raw))
