@@ -108,9 +108,12 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
+        // Registered before the command starts: its first steps may create files before it
+        // first waits, and a signal then must already be ours, not the default kill.
+        let stop = stop_signal();
         tokio::select! {
             r = commands::run(cli.command) => r,
-            exit = stop_signal() => Ok(exit),
+            exit = stop => Ok(exit),
         }
     });
     // Don't wait for blocked stdin readers or idle pooled tasks.
@@ -126,22 +129,27 @@ fn main() -> ExitCode {
 
 /// The first of Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal closed): each drops the
 /// running command, whose guards release its locks and remove what it published, and exits with
-/// its own status.
-async fn stop_signal() -> Exit {
+/// its own status. The handlers are installed when this is called, not when first polled.
+fn stop_signal() -> impl std::future::Future<Output = Exit> {
     #[cfg(unix)]
-    {
+    let streams = {
         use tokio::signal::unix::{SignalKind, signal};
-        if let (Ok(mut term), Ok(mut hup)) = (
+        (
+            signal(SignalKind::interrupt()),
             signal(SignalKind::terminate()),
             signal(SignalKind::hangup()),
-        ) {
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        if let (Ok(mut int), Ok(mut term), Ok(mut hup)) = streams {
             return tokio::select! {
-                _ = tokio::signal::ctrl_c() => Exit::Interrupted,
+                _ = int.recv() => Exit::Interrupted,
                 _ = term.recv() => Exit::Terminated,
                 _ = hup.recv() => Exit::HungUp,
             };
         }
+        let _ = tokio::signal::ctrl_c().await;
+        Exit::Interrupted
     }
-    let _ = tokio::signal::ctrl_c().await;
-    Exit::Interrupted
 }

@@ -363,36 +363,32 @@ async fn decrypt(args: &LogsDecryptArgs) -> Result<Exit, UserError> {
             )
         })?),
     };
-    // Registered before the temp file exists, so no signal can leave it behind (kill -9 can:
-    // the next run's fsutil::remove_stale_temps removes it, as for every `.zssh-*.tmp`).
-    let mut interrupts = Interrupts::new();
+    // A stop signal (main's handler) drops this command: the guards below then remove the temp
+    // file and reset the terminal. kill -9 can leave the temp file: the next run's
+    // fsutil::remove_stale_temps removes it, as for every `.zssh-*.tmp`.
     let target = target(args)?;
     let key = read_key(&args.key)?;
     let mut reader = open_log(args, &key)?;
     match target {
         Target::Replay => {
             let pacer = Pacer::new(args.speed, max_idle);
-            replay(args, &mut reader, pacer, &mut interrupts).await
+            replay(args, &mut reader, pacer).await
         }
         Target::Stdout => to_stdout(args, &mut reader),
         Target::File { path, tmp } => {
             let mut guard = RemoveOnDrop(Some(tmp.path().to_path_buf()));
             let args = args.clone();
+            // On a worker thread, so that the runtime stays free to see a stop signal.
             let work = tokio::task::spawn_blocking(move || to_file(&args, &mut reader, &path, tmp));
-            tokio::select! {
-                biased;
-                () = interrupts.recv() => Ok(Exit::Interrupted),
-                done = work => {
-                    guard.0 = None;
-                    done.unwrap_or_else(|e| {
-                        Err(UserError::new(
-                            Exit::Failure,
-                            format!("decrypting failed: {e}"),
-                            "this is a bug; please report it",
-                        ))
-                    })
-                }
-            }
+            let done = work.await;
+            guard.0 = None;
+            done.unwrap_or_else(|e| {
+                Err(UserError::new(
+                    Exit::Failure,
+                    format!("decrypting failed: {e}"),
+                    "this is a bug; please report it",
+                ))
+            })
         }
     }
 }
@@ -433,48 +429,6 @@ impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
         if let Some(path) = self.0.take() {
             let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-/// SIGINT, SIGTERM and SIGHUP, caught while a decrypt writes its output (their default action
-/// would kill the process and leave the temp file).
-struct Interrupts {
-    #[cfg(unix)]
-    signals: Vec<tokio::signal::unix::Signal>,
-}
-
-impl Interrupts {
-    fn new() -> Interrupts {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let kinds = [
-                SignalKind::interrupt(),
-                SignalKind::terminate(),
-                SignalKind::hangup(),
-            ];
-            Interrupts {
-                signals: kinds.into_iter().filter_map(|k| signal(k).ok()).collect(),
-            }
-        }
-        #[cfg(not(unix))]
-        Interrupts {}
-    }
-
-    /// Wait for any of them.
-    async fn recv(&mut self) {
-        #[cfg(unix)]
-        {
-            if self.signals.is_empty() {
-                return std::future::pending().await;
-            }
-            let waits = self.signals.iter_mut().map(|s| Box::pin(s.recv()));
-            futures_util::future::select_all(waits).await;
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
         }
     }
 }
@@ -633,7 +587,6 @@ async fn replay(
     args: &LogsDecryptArgs,
     reader: &mut LogReader<BufReader<File>>,
     mut pacer: Pacer,
-    interrupts: &mut Interrupts,
 ) -> Result<Exit, UserError> {
     let mut reset = ResetOnDrop { armed: true };
     loop {
@@ -647,11 +600,7 @@ async fn replay(
         }
         let wait = pacer.delay(packet.elapsed);
         if !wait.is_zero() {
-            tokio::select! {
-                biased;
-                () = interrupts.recv() => return Ok(Exit::Interrupted),
-                () = tokio::time::sleep(wait) => {}
-            }
+            tokio::time::sleep(wait).await;
         }
         match crate::ui::write_stdout(&packet.data) {
             Ok(()) => {}

@@ -997,7 +997,11 @@ fn a_signal_during_a_decrypt_leaves_no_decrypted_file() {
             }
             std::thread::sleep(std::time::Duration::from_millis(5));
         };
-        assert_eq!(status.code(), Some(130), "signal {sig}: {status:?}");
+        assert_eq!(
+            status.code(),
+            Some(stop_code(sig)),
+            "signal {sig}: {status:?}"
+        );
         let left = temps_in(dir.path());
         assert!(left.is_empty(), "signal {sig} left {left:?}");
         assert!(!dir.path().join("out.zip").exists(), "signal {sig}");
@@ -1037,7 +1041,7 @@ fn an_output_naming_a_directory_is_refused_first() {
 }
 
 /// A replay stopped by a signal in a pause restores the terminal: the session switched to the
-/// alternate screen and hid the cursor; zssh leaves them before exiting (exit 130). The test
+/// alternate screen and hid the cursor; zssh leaves them before exiting (exit 130, 143, 129). The test
 /// signals once the first packet has been read from zssh's stdout, while it waits out an hour.
 #[test]
 fn an_interrupted_replay_resets_the_terminal() {
@@ -1077,7 +1081,7 @@ fn an_interrupted_replay_resets_the_terminal() {
             .arg(child.id().to_string())));
         stdout.read_to_end(&mut seen).unwrap();
         let status = child.wait().unwrap();
-        assert_eq!(status.code(), Some(130), "signal {sig}");
+        assert_eq!(status.code(), Some(stop_code(sig)), "signal {sig}");
         let seen = text(&seen);
         assert!(!seen.contains('B'), "{seen:?}");
         assert!(
@@ -1086,5 +1090,15 @@ fn an_interrupted_replay_resets_the_terminal() {
             ),
             "signal {sig}: {seen:?}"
         );
+    }
+}
+
+/// The exit status zssh documents for a stop signal.
+fn stop_code(sig: &str) -> i32 {
+    match sig {
+        "INT" => 130,
+        "TERM" => 143,
+        "HUP" => 129,
+        other => panic!("no documented status for SIG{other}"),
     }
 }
