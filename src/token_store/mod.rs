@@ -224,6 +224,20 @@ impl TokenStore {
                 debug!("{name} was replaced meanwhile; keeping the new one");
                 Ok(true)
             }
+            Some((_, Location::Keyring)) => {
+                self.delete(name)?;
+                // The keyring answered the read a moment ago; if it failed since, the refused
+                // token is still there, ahead of any file, and would be sent again.
+                match self.keyring.failure() {
+                    Some(why) => Err(UserError::local(
+                        format!(
+                            "the edge refused the token {name} stored in the keyring, and the keyring did not answer to remove it ({why}); it would be sent again"
+                        ),
+                        "check that the keyring is unlocked and answering, then run zssh logout for this host (or try again)",
+                    )),
+                    None => Ok(false),
+                }
+            }
             Some(_) => self.delete(name).map(|_| false),
             None => Ok(false),
         }
@@ -566,6 +580,23 @@ mod tests {
                 .drop_refused("other.example.com-1-token", &refused)
                 .unwrap()
         );
+    }
+
+    /// Issue 15 item 1: a refused token read from the keyring that the keyring then does not let
+    /// go of is an error, not a silent "dropped" (it would be read, sent and refused again).
+    #[test]
+    fn a_refused_keyring_token_that_cannot_be_removed_is_an_error() {
+        let s = setup(Mode::Auto, Behaviour::Works);
+        let refused = secret();
+        assert_eq!(
+            s.store.write(NAME, &refused, Location::Keyring).unwrap(),
+            Location::Keyring
+        );
+        *s.fake.behaviour.lock().unwrap() = Behaviour::ReadOnly;
+        let err = s.store.drop_refused(NAME, &refused).unwrap_err();
+        assert_eq!(err.exit, Exit::Local);
+        assert!(err.message.contains("did not answer to remove it"), "{}", err.message);
+        assert!(s.fake.has(NAME), "still there, as the error says");
     }
 
     #[test]
