@@ -595,7 +595,11 @@ mod tests {
         *s.fake.behaviour.lock().unwrap() = Behaviour::ReadOnly;
         let err = s.store.drop_refused(NAME, &refused).unwrap_err();
         assert_eq!(err.exit, Exit::Local);
-        assert!(err.message.contains("did not answer to remove it"), "{}", err.message);
+        assert!(
+            err.message.contains("did not answer to remove it"),
+            "{}",
+            err.message
+        );
         assert!(s.fake.has(NAME), "still there, as the error says");
     }
 

@@ -141,3 +141,29 @@ fn completions_load_in_real_shells() {
     )));
     assert!(zsh.status.success(), "{}", text(&zsh.stderr));
 }
+
+/// Issue 15 item 5: the docs said tokens go to "Secret Service, Keychain, Credential Manager";
+/// zssh has only a Secret Service backend (macOS and Windows use the token files). The README and
+/// every man page must say what each platform does, and never claim the other two are used.
+#[test]
+fn the_docs_say_which_keyring_each_platform_uses() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut docs = vec![root.join("README.md")];
+    for entry in std::fs::read_dir(root.join("man")).unwrap() {
+        docs.push(entry.unwrap().path());
+    }
+    for doc in docs {
+        let text = std::fs::read_to_string(&doc).unwrap();
+        assert!(
+            !text.contains("Keychain, Credential Manager"),
+            "{} claims keyrings zssh does not use",
+            doc.display()
+        );
+    }
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains("Secret Service")
+            && readme.contains("on macOS and\n  Windows they go to those files"),
+        "the README says what macOS and Windows do"
+    );
+}
