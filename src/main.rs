@@ -45,10 +45,25 @@ fn usage_error(e: &clap::Error) -> UserError {
         .join(" ")
         .trim_start_matches("error: ")
         .to_string();
-    UserError::usage(
-        first,
-        "run `zssh --help` (or `zssh COMMAND --help`) for usage",
-    )
+    // What clap adds after it, kept in the hint: its suggestion for a typo ("tip: a similar
+    // subcommand exists: 'proxy'") and the command's usage line.
+    let line = |prefix: &str| {
+        rendered
+            .lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(str::trim)
+            .map(str::to_string)
+    };
+    let tip = line("tip:");
+    let usage = line("Usage:");
+    let hint = match (tip, usage) {
+        (Some(tip), Some(usage)) => format!("{tip}; usage: {usage}"),
+        (Some(tip), None) => format!("{tip}; run `zssh --help` for the commands"),
+        (None, Some(usage)) => format!("usage: {usage} (`--help` explains every option)"),
+        (None, None) => "run `zssh --help` (or `zssh COMMAND --help`) for usage".to_string(),
+    };
+    UserError::usage(first, hint)
 }
 
 fn main() -> ExitCode {
@@ -59,6 +74,12 @@ fn main() -> ExitCode {
             // --help and --version; a closed stdout is not an error.
             let _ = e.print();
             return ExitCode::SUCCESS;
+        }
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // `zssh` or `zssh cidr` alone: the command list on stderr, not the description
+            // dressed as an error; a usage error all the same (a script called it wrongly).
+            let _ = e.print();
+            return ExitCode::from(Exit::Usage.code());
         }
         Err(e) => {
             error::report(&usage_error(&e));

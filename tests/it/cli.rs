@@ -167,3 +167,34 @@ fn the_docs_say_which_keyring_each_platform_uses() {
         "the README says what macOS and Windows do"
     );
 }
+
+/// Issue 14 item 2: a typo gets clap's suggestion in the hint (it was dropped with the usage
+/// line), and `zssh` or `zssh cidr` alone lists the commands instead of printing the
+/// description as an error.
+#[test]
+fn typos_get_a_suggestion_and_a_bare_command_lists_its_commands() {
+    let out = zssh(&["prxy"]);
+    assert_zssh_error(&out, 2, "unrecognized subcommand 'prxy'");
+    assert!(
+        text(&out.stderr).contains("zssh: hint: a similar subcommand exists: 'proxy'"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = zssh(&["proxy", "--hostnme", "x"]);
+    assert_zssh_error(&out, 2, "--hostnme");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("'--hostname'") && err.contains("usage: zssh proxy --hostname <HOST>"),
+        "{err}"
+    );
+    for args in [&[][..], &["cidr"][..], &["server"][..]] {
+        let out = zssh(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(
+            !err.contains("zssh: error:") && err.contains("Commands:"),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
