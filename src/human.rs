@@ -65,11 +65,17 @@ pub fn ago(epoch: i64) -> String {
 /// line) or the Unicode controls that reorder what follows (bidi overrides and isolates), and at
 /// most `max` characters.
 pub fn shown(text: &str, max: usize) -> String {
-    let reorders = |c: char| matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
     text.chars()
-        .filter(|&c| !c.is_control() && !reorders(c))
+        .filter(|&c| !acts_on_terminal(c))
         .take(max)
         .collect()
+}
+
+/// A character a terminal acts on rather than shows: a control character, or a Unicode control
+/// that reorders what follows (bidi marks, embeddings, overrides, isolates).
+pub fn acts_on_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]

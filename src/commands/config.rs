@@ -414,10 +414,7 @@ fn markers_pair_up(path: &Path, managed: Option<&str>) -> Result<(), UserError> 
             "{} line {}: {}; nothing was written",
             path.display(),
             bad.line,
-            bad.why
-                .chars()
-                .filter(|c| !c.is_control())
-                .collect::<String>()
+            crate::human::shown(&bad.why, usize::MAX)
         ),
         "restore the `# zssh: end NAME` line of that block, or delete the block from its `# zssh: begin NAME` line, then run again",
     ))

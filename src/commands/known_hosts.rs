@@ -325,15 +325,12 @@ fn through_the_client(lookup: &Lookup) -> Result<(), UserError> {
         Ok((ip, r)) => format!(
             "{ip} ({}) goes out {}, not through the Cloudflare One Client: the key there is not the Gateway SSH proxy's",
             lookup.host,
-            r.describe()
-                .chars()
-                .filter(|c| !c.is_control())
-                .collect::<String>()
+            crate::human::shown(&r.describe(), usize::MAX)
         ),
         Err(e) => format!(
             "cannot tell whether {target} ({}) goes through the Cloudflare One Client: {}",
             lookup.host,
-            e.chars().filter(|c| !c.is_control()).collect::<String>()
+            crate::human::shown(e, usize::MAX)
         ),
     };
     crate::outln!("{} (stored as {}): {why}", lookup.host, lookup.name);

@@ -30,13 +30,13 @@ pub use vnet::Vnets;
 /// Text from the client made safe to print and to reason about, for one field (a name, an ID,
 /// an error line): at most `max` characters, each control character (escape sequences, carriage
 /// returns, tabs) and each bidirectional or invisible format control (which reorders what a
-/// terminal shows, see [`is_format_control`]) replaced by `?`. Every parser of `warp-cli` output
+/// terminal shows, see [`crate::human::acts_on_terminal`]) replaced by `?`. Every parser of `warp-cli` output
 /// passes the strings it keeps through here; whole answers go through [`clean_lines`] first.
 pub fn printable(s: &str, max: usize) -> String {
     s.chars()
         .take(max)
         .map(|c| {
-            if c.is_control() || is_format_control(c) {
+            if crate::human::acts_on_terminal(c) {
                 '?'
             } else {
                 c
@@ -144,11 +144,6 @@ impl From<Error> for crate::error::UserError {
     }
 }
 
-/// Bidirectional and other invisible format controls a terminal (or the eye) would act on.
-fn is_format_control(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
 /// A whole answer from the client (or another program) made safe for a terminal, keeping its
 /// line structure: `\r\n` and a lone `\r` end a line (a `\r` can then never overwrite what
 /// came before it), a tab becomes a space, other C0 and C1 control characters and the format
@@ -160,7 +155,7 @@ pub fn clean_lines(s: &str) -> String {
         .filter_map(|c| match c {
             '\n' | '\r' => Some('\n'),
             '\t' => Some(' '),
-            c if c.is_control() || is_format_control(c) => None,
+            c if crate::human::acts_on_terminal(c) => None,
             c => Some(c),
         })
         .collect()
