@@ -370,14 +370,6 @@ fn login_files(w: &World) -> Vec<String> {
     names
 }
 
-fn signal(child: &std::process::Child, sig: &str) {
-    let st = std::process::Command::new("kill")
-        .args([format!("-{sig}"), child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(st.success());
-}
-
 /// Issue 15 item 3: SIGTERM and SIGHUP (the terminal closed) clean up like Ctrl-C. They used to
 /// kill zssh mid-login, leaving cloudflared's lock with a dead pid and the pending URL file, on
 /// which cloudflared sharing ~/.cloudflared then hung. Each signal, once the login is published
@@ -386,7 +378,8 @@ fn signal(child: &std::process::Child, sig: &str) {
 fn every_stop_signal_cleans_up_a_login() {
     let w = World::new();
     let (idle_env, _) = w.browser(false);
-    for (sig, code) in [("INT", 130), ("TERM", 143), ("HUP", 129)] {
+    for sig in ["INT", "TERM", "HUP"] {
+        let code = stop_code(sig);
         for args in [
             vec!["login", SSH_HOST],
             vec!["proxy", "--hostname", SSH_HOST],
@@ -399,7 +392,7 @@ fn every_stop_signal_cleans_up_a_login() {
                 published.iter().any(|n| n.ends_with(".url")),
                 "{args:?}: {published:?}"
             );
-            signal(&child, sig);
+            send_signal(&child, sig);
             let mut rest = String::new();
             let _ = err.read_to_string(&mut rest);
             let status = child.wait().unwrap();
@@ -421,7 +414,7 @@ fn every_stop_signal_cleans_up_a_login() {
             .unwrap()
             .subsec_nanos() as u64;
         std::thread::sleep(std::time::Duration::from_millis((nanos + i * 37) % 250));
-        signal(&child, sig);
+        send_signal(&child, sig);
         child.wait().unwrap();
         assert_eq!(login_files(&w), Vec::<String>::new(), "SIG{sig} #{i}");
     }

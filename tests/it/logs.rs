@@ -10,7 +10,9 @@ use std::process::{Command, Output};
 use proptest::prelude::*;
 
 use crate::support::sshlog_writer::{LogWriter, RawPacket, key_pair, write_log};
-use crate::support::{assert_ok, assert_zssh_error, run, set_mode, text, which, zssh_bin};
+use crate::support::{
+    assert_ok, assert_zssh_error, run, send_signal, set_mode, stop_code, text, which, zssh_bin,
+};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures/sshlog")
@@ -943,6 +945,21 @@ fn temps_in(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// A temp dir holding `k` (a fresh private key, 0600) and `log` (a terminal session of
+/// `packets` in 64-byte blocks, encrypted to it).
+fn terminal_log_dir(packets: &[RawPacket]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let (sk, pk) = key_pair();
+    std::fs::write(dir.path().join("k"), base64_encode(&sk)).unwrap();
+    set_mode(&dir.path().join("k"), 0o600);
+    std::fs::write(
+        dir.path().join("log"),
+        write_log(&pk, terminal_meta(), packets, &[64]),
+    )
+    .unwrap();
+    dir
+}
+
 /// SIGINT, SIGTERM or SIGHUP while a decrypt writes its output must leave nothing: not the
 /// output, not the temp file holding the decrypted session. The process is held mid-decrypt
 /// deterministically: its stderr is a full pipe, and the warning about a packet stamped early
@@ -950,19 +967,11 @@ fn temps_in(dir: &Path) -> Vec<String> {
 #[test]
 fn a_signal_during_a_decrypt_leaves_no_decrypted_file() {
     for sig in ["INT", "TERM", "HUP"] {
-        let dir = tempfile::tempdir().unwrap();
-        let (sk, pk) = key_pair();
-        std::fs::write(dir.path().join("k"), base64_encode(&sk)).unwrap();
-        set_mode(&dir.path().join("k"), 0o600);
         let packets: Vec<RawPacket> = vec![
             (true, 5000, b"secret".to_vec()),
             (true, 4000, b"b".to_vec()),
         ];
-        std::fs::write(
-            dir.path().join("log"),
-            write_log(&pk, terminal_meta(), &packets, &[64]),
-        )
-        .unwrap();
+        let dir = terminal_log_dir(&packets);
         let (_read, write) = full_socket();
         let mut child = Command::new(zssh_bin())
             .current_dir(dir.path())
@@ -983,9 +992,7 @@ fn a_signal_during_a_decrypt_leaves_no_decrypted_file() {
             assert!(child.try_wait().unwrap().is_none(), "zssh exited early");
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
-        assert_ok(&run(Command::new("kill")
-            .arg(format!("-{sig}"))
-            .arg(child.id().to_string())));
+        send_signal(&child, sig);
         // A process that ignores the signal stays blocked on its stderr: fail, don't hang.
         let status = loop {
             if let Some(status) = child.try_wait().unwrap() {
@@ -1047,19 +1054,11 @@ fn an_output_naming_a_directory_is_refused_first() {
 fn an_interrupted_replay_resets_the_terminal() {
     use std::io::Read;
     for sig in ["INT", "TERM", "HUP"] {
-        let dir = tempfile::tempdir().unwrap();
-        let (sk, pk) = key_pair();
-        std::fs::write(dir.path().join("k"), base64_encode(&sk)).unwrap();
-        set_mode(&dir.path().join("k"), 0o600);
         let packets: Vec<RawPacket> = vec![
             (true, 1000, b"\x1b[?1049h\x1b[?25lA".to_vec()),
             (true, 3_600_000_000, b"B".to_vec()),
         ];
-        std::fs::write(
-            dir.path().join("log"),
-            write_log(&pk, terminal_meta(), &packets, &[64]),
-        )
-        .unwrap();
+        let dir = terminal_log_dir(&packets);
         let mut child = Command::new(zssh_bin())
             .current_dir(dir.path())
             .args(["logs", "decrypt", "-i", "log", "-k", "k", "-r"])
@@ -1076,9 +1075,7 @@ fn an_interrupted_replay_resets_the_terminal() {
             assert!(n > 0, "stdout ended: {seen:?}");
             seen.extend_from_slice(&buf[..n]);
         }
-        assert_ok(&run(Command::new("kill")
-            .arg(format!("-{sig}"))
-            .arg(child.id().to_string())));
+        send_signal(&child, sig);
         stdout.read_to_end(&mut seen).unwrap();
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(stop_code(sig)), "signal {sig}");
@@ -1090,15 +1087,5 @@ fn an_interrupted_replay_resets_the_terminal() {
             ),
             "signal {sig}: {seen:?}"
         );
-    }
-}
-
-/// The exit status zssh documents for a stop signal.
-fn stop_code(sig: &str) -> i32 {
-    match sig {
-        "INT" => 130,
-        "TERM" => 143,
-        "HUP" => 129,
-        other => panic!("no documented status for SIG{other}"),
     }
 }

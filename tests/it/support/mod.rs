@@ -661,3 +661,22 @@ fn sshd_retries_when_its_port_was_taken() {
     BufReader::new(conn).read_line(&mut banner).unwrap();
     assert!(banner.starts_with("SSH-2.0-OpenSSH"), "{banner:?}");
 }
+
+/// Send SIG`sig` (`"TERM"`, ...) to `child`.
+pub fn send_signal(child: &std::process::Child, sig: &str) {
+    let st = Command::new("kill")
+        .args([format!("-{sig}"), child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success(), "kill -{sig}");
+}
+
+/// The exit status zssh documents for a stop signal.
+pub fn stop_code(sig: &str) -> i32 {
+    match sig {
+        "INT" => 130,
+        "TERM" => 143,
+        "HUP" => 129,
+        other => panic!("no documented status for SIG{other}"),
+    }
+}
