@@ -505,7 +505,7 @@ impl<R: Read> LogReader<R> {
 mod tests {
     use super::*;
     use crate::sshlog::keys;
-    use crate::sshlog::testwriter::{RawPacket, key_pair, write_log};
+    use crate::sshlog::testwriter::{RawPacket, key_pair, sort_times_per_side, write_log};
     use proptest::prelude::*;
 
     pub const TERMINAL: &[u8] = include_bytes!("../../tests/it/fixtures/sshlog/terminal.log");
@@ -770,21 +770,6 @@ mod tests {
                     assert!(what.contains(want), "{what}")
                 }
                 other => panic!("{other:?}"),
-            }
-        }
-    }
-
-    /// Make each side's stamps non-decreasing (cumulative times), leaving the sides interleaved.
-    fn sort_times_per_side(packets: &mut [RawPacket]) {
-        for side in [false, true] {
-            let mut times: Vec<u64> = packets
-                .iter()
-                .filter(|p| p.0 == side)
-                .map(|p| p.1)
-                .collect();
-            times.sort_unstable();
-            for (p, t) in packets.iter_mut().filter(|p| p.0 == side).zip(times) {
-                p.1 = t;
             }
         }
     }

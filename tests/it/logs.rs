@@ -9,7 +9,9 @@ use std::process::{Command, Output};
 
 use proptest::prelude::*;
 
-use crate::support::sshlog_writer::{LogWriter, RawPacket, key_pair, write_log};
+use crate::support::sshlog_writer::{
+    LogWriter, RawPacket, key_pair, sort_times_per_side, write_log,
+};
 use crate::support::{
     assert_ok, assert_zssh_error, run, send_signal, set_mode, stop_code, text, which, zssh_bin,
 };
@@ -438,21 +440,6 @@ fn asciinema_cat(cast: &Path) -> Vec<u8> {
     let out = run(Command::new(asciinema).arg("cat").arg(cast));
     assert_ok(&out);
     out.stdout
-}
-
-/// Make each side's stamps non-decreasing (cumulative times), leaving the sides interleaved.
-fn sort_times_per_side(packets: &mut [RawPacket]) {
-    for side in [false, true] {
-        let mut times: Vec<u64> = packets
-            .iter()
-            .filter(|p| p.0 == side)
-            .map(|p| p.1)
-            .collect();
-        times.sort_unstable();
-        for (p, t) in packets.iter_mut().filter(|p| p.0 == side).zip(times) {
-            p.1 = t;
-        }
-    }
 }
 
 fn session() -> impl Strategy<Value = (bool, Vec<RawPacket>, Vec<usize>)> {

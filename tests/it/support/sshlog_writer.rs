@@ -137,3 +137,18 @@ pub fn key_pair() -> ([u8; 32], [u8; 32]) {
     public.copy_from_slice(&pk.to_bytes());
     (private, public)
 }
+
+/// Make each side's stamps non-decreasing (cumulative times), leaving the sides interleaved.
+pub fn sort_times_per_side(packets: &mut [RawPacket]) {
+    for side in [false, true] {
+        let mut times: Vec<u64> = packets
+            .iter()
+            .filter(|p| p.0 == side)
+            .map(|p| p.1)
+            .collect();
+        times.sort_unstable();
+        for (p, t) in packets.iter_mut().filter(|p| p.0 == side).zip(times) {
+            p.1 = t;
+        }
+    }
+}
