@@ -41,14 +41,17 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('cidr', 'cidr', [CompletionResultType]::ParameterValue, 'CIDR arithmetic for Split Tunnel lists')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Session command logs of Access for Infrastructure: make the key pair they are encrypted to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags)')
             [CompletionResult]::new('targets', 'targets', [CompletionResultType]::ParameterValue, 'List the Access for Infrastructure targets this user may reach through the Cloudflare One Client (`warp-cli target list`): hostname, IP, virtual network, port, usernames, and whether the kernel routes the IP through the client now')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for SHELL (the files of completions/ in the source)')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page as roff: zssh''s, or a command''s (the files of man/ in the source)')
             [CompletionResult]::new('access', 'access', [CompletionResultType]::ParameterValue, 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Regenerate shell completions and man pages into DIR/completions and DIR/man')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'zssh;proxy' {
-            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
-            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
-            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
@@ -70,22 +73,26 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;login' {
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'URL|HOST, in cloudflared''s spelling')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'URL|HOST, in cloudflared''s spelling')
             [CompletionResult]::new('--app', '--app', [CompletionResultType]::ParameterName, 'The application''s URL (cloudflared''s spelling); prints only the token')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on success')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on success')
-            [CompletionResult]::new('--no-verbose', '--no-verbose', [CompletionResultType]::ParameterName, 'Print only the token (no newline) on stdout')
-            [CompletionResult]::new('--auto-close', '--auto-close', [CompletionResultType]::ParameterName, 'Ask the login page to close itself when done')
             [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Don''t open a browser: print the URL (to open on another machine or a phone)')
             [CompletionResult]::new('--qr', '--qr', [CompletionResultType]::ParameterName, 'Also show the login URL as a QR code')
+            [CompletionResult]::new('--no-verbose', '--no-verbose', [CompletionResultType]::ParameterName, 'Print only the token (no newline) on stdout')
+            [CompletionResult]::new('--auto-close', '--auto-close', [CompletionResultType]::ParameterName, 'Ask the login page to close itself when done')
             [CompletionResult]::new('--fedramp', '--fedramp', [CompletionResultType]::ParameterName, 'Use the FedRAMP login service')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'zssh;logout' {
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
@@ -104,6 +111,8 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;token' {
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'URL|HOST, in cloudflared''s spelling')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'URL|HOST, in cloudflared''s spelling')
             [CompletionResult]::new('--app', '--app', [CompletionResultType]::ParameterName, 'The application''s URL (cloudflared''s spelling)')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
@@ -113,9 +122,9 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;cert' {
-            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
-            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
-            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling')
             [CompletionResult]::new('--key-type', '--key-type', [CompletionResultType]::ParameterName, 'The kind of key to make when a new key is needed: ecdsa (P-256, as cloudflared sends) or ed25519. An existing key is kept whatever its type (see the key''s lifecycle above)')
             [CompletionResult]::new('--public-key', '--public-key', [CompletionResultType]::ParameterName, 'Have your own key signed instead of one zssh makes: FILE is its public key (a FIDO sk- key, a key in ssh-agent, a PIV or PKCS#11 token). The certificate goes beside it, as OpenSSH names it: FILE without .pub, plus -cert.pub')
             [CompletionResult]::new('--margin', '--margin', [CompletionResultType]::ParameterName, 'Reuse the current certificate while it has more than this much validity left')
@@ -159,9 +168,12 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Report whether known_hosts matches the key the host presents now; change nothing')
             [CompletionResult]::new('repair', 'repair', [CompletionResultType]::ParameterValue, 'Replace the host''s known_hosts entries with the key it presents now (asks first)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'zssh;known-hosts;check' {
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling')
             [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP); without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it')
             [CompletionResult]::new('--known-hosts', '--known-hosts', [CompletionResultType]::ParameterName, 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)')
             [CompletionResult]::new('--host-key-alias', '--host-key-alias', [CompletionResultType]::ParameterName, 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config --warp-targets`: one entry for every WARP target)')
@@ -177,6 +189,8 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;known-hosts;repair' {
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling')
             [CompletionResult]::new('--direct', '--direct', [CompletionResultType]::ParameterName, 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP); without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it')
             [CompletionResult]::new('--known-hosts', '--known-hosts', [CompletionResultType]::ParameterName, 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)')
             [CompletionResult]::new('--host-key-alias', '--host-key-alias', [CompletionResultType]::ParameterName, 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config --warp-targets`: one entry for every WARP target)')
@@ -191,7 +205,24 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'zssh;known-hosts;help' {
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Report whether known_hosts matches the key the host presents now; change nothing')
+            [CompletionResult]::new('repair', 'repair', [CompletionResultType]::ParameterValue, 'Replace the host''s known_hosts entries with the key it presents now (asks first)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zssh;known-hosts;help;check' {
+            break
+        }
+        'zssh;known-hosts;help;repair' {
+            break
+        }
+        'zssh;known-hosts;help;help' {
+            break
+        }
         'zssh;doctor' {
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling')
             [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'The ssh config file to inspect (default: ssh''s own choice)')
             [CompletionResult]::new('--ssh-config', '--ssh-config', [CompletionResultType]::ParameterName, 'The ssh config file to inspect (default: ssh''s own choice)')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
@@ -213,6 +244,7 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Report whether sshd trusts the CA and whether the ssh port still answers directly')
             [CompletionResult]::new('fetch-ca', 'fetch-ca', [CompletionResultType]::ParameterValue, 'Get the account''s SSH CA public key through the Cloudflare API (token from the environment)')
             [CompletionResult]::new('log-key', 'log-key', [CompletionResultType]::ParameterValue, 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'zssh;server;trust-ca' {
@@ -260,6 +292,29 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'zssh;server;help' {
+            [CompletionResult]::new('trust-ca', 'trust-ca', [CompletionResultType]::ParameterValue, 'Make sshd trust the Access SSH CA (dry run unless --apply)')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Report whether sshd trusts the CA and whether the ssh port still answers directly')
+            [CompletionResult]::new('fetch-ca', 'fetch-ca', [CompletionResultType]::ParameterValue, 'Get the account''s SSH CA public key through the Cloudflare API (token from the environment)')
+            [CompletionResult]::new('log-key', 'log-key', [CompletionResultType]::ParameterValue, 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zssh;server;help;trust-ca' {
+            break
+        }
+        'zssh;server;help;check' {
+            break
+        }
+        'zssh;server;help;fetch-ca' {
+            break
+        }
+        'zssh;server;help;log-key' {
+            break
+        }
+        'zssh;server;help;help' {
+            break
+        }
         'zssh;cidr' {
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
@@ -267,6 +322,7 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('exclude', 'exclude', [CompletionResultType]::ParameterValue, 'Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'zssh;cidr;exclude' {
@@ -278,6 +334,17 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'zssh;cidr;help' {
+            [CompletionResult]::new('exclude', 'exclude', [CompletionResultType]::ParameterValue, 'Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zssh;cidr;help;exclude' {
+            break
+        }
+        'zssh;cidr;help;help' {
+            break
+        }
         'zssh;logs' {
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
@@ -287,6 +354,7 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('generate-key-pair', 'generate-key-pair', [CompletionResultType]::ParameterValue, 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)')
             [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)')
             [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool''s files), asciicast, a transcript or JSON lines, or replay it here')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'zssh;logs;generate-key-pair' {
@@ -332,11 +400,43 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'zssh;logs;help' {
+            [CompletionResult]::new('generate-key-pair', 'generate-key-pair', [CompletionResultType]::ParameterValue, 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)')
+            [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool''s files), asciicast, a transcript or JSON lines, or replay it here')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zssh;logs;help;generate-key-pair' {
+            break
+        }
+        'zssh;logs;help;decrypt' {
+            break
+        }
+        'zssh;logs;help;help' {
+            break
+        }
         'zssh;targets' {
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;completions' {
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;man' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Write every page into DIR as zssh.1, zssh-proxy.1, … instead (created if missing; existing pages are replaced)')
+            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
+            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
@@ -355,12 +455,13 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached token as `cloudflared access token` does')
             [CompletionResult]::new('ssh-gen', 'ssh-gen', [CompletionResultType]::ParameterValue, 'Get a short-lived certificate into cloudflared''s files (same as `zssh cert`)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'zssh;access;ssh' {
-            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
-            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
-            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
@@ -382,9 +483,9 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;access;tcp' {
-            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
-            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
-            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
@@ -406,9 +507,9 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;access;rdp' {
-            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
-            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
-            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
@@ -430,9 +531,9 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;access;smb' {
-            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
-            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
-            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
@@ -454,6 +555,8 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;access;login' {
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'URL|HOST, in cloudflared''s spelling')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'URL|HOST, in cloudflared''s spelling')
             [CompletionResult]::new('--app', '--app', [CompletionResultType]::ParameterName, 'The application''s URL (cloudflared''s spelling); prints only the token')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
@@ -470,6 +573,8 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;access;token' {
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'URL|HOST, in cloudflared''s spelling')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'URL|HOST, in cloudflared''s spelling')
             [CompletionResult]::new('--app', '--app', [CompletionResultType]::ParameterName, 'The application''s URL (cloudflared''s spelling)')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
@@ -479,9 +584,9 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;access;ssh-gen' {
-            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
-            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
-            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The application''s hostname (in ssh config: %h)')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling')
             [CompletionResult]::new('--key-type', '--key-type', [CompletionResultType]::ParameterName, 'The kind of key to make when a new key is needed: ecdsa (P-256, as cloudflared sends) or ed25519. An existing key is kept whatever its type (see the key''s lifecycle above)')
             [CompletionResult]::new('--public-key', '--public-key', [CompletionResultType]::ParameterName, 'Have your own key signed instead of one zssh makes: FILE is its public key (a FIDO sk- key, a key in ssh-agent, a PIV or PKCS#11 token). The certificate goes beside it, as OpenSSH names it: FILE without .pub, plus -cert.pub')
             [CompletionResult]::new('--margin', '--margin', [CompletionResultType]::ParameterName, 'Reuse the current certificate while it has more than this much validity left')
@@ -498,12 +603,162 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'zssh;access;help' {
+            [CompletionResult]::new('ssh', 'ssh', [CompletionResultType]::ParameterValue, 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached token as `cloudflared access token` does')
+            [CompletionResult]::new('ssh-gen', 'ssh-gen', [CompletionResultType]::ParameterValue, 'Get a short-lived certificate into cloudflared''s files (same as `zssh cert`)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zssh;access;help;ssh' {
+            break
+        }
+        'zssh;access;help;login' {
+            break
+        }
+        'zssh;access;help;token' {
+            break
+        }
+        'zssh;access;help;ssh-gen' {
+            break
+        }
+        'zssh;access;help;help' {
+            break
+        }
         'zssh;generate' {
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'zssh;help' {
+            [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Carry one SSH connection (stdin/stdout) through the edge: ssh''s ProxyCommand')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to an Access application in the browser and cache the token (one browser prompt however many processes need it)')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove cached tokens: for one application, or --all')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List cached tokens: application, identity, expiry, where each is stored')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached token of an application (for scripts); never logs in')
+            [CompletionResult]::new('cert', 'cert', [CompletionResultType]::ParameterValue, 'Get a short-lived SSH certificate for an application (reused while valid; for ssh''s `Match exec`)')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh''s). With --warp-targets, for the targets the Cloudflare One Client lists instead')
+            [CompletionResult]::new('known-hosts', 'known-hosts', [CompletionResultType]::ParameterValue, 'Check or repair known_hosts entries for a host behind the edge (after its host key changed, or after routing through the edge changed the key ssh sees)')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found')
+            [CompletionResult]::new('server', 'server', [CompletionResultType]::ParameterValue, 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA, set the session-log key')
+            [CompletionResult]::new('cidr', 'cidr', [CompletionResultType]::ParameterValue, 'CIDR arithmetic for Split Tunnel lists')
+            [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Session command logs of Access for Infrastructure: make the key pair they are encrypted to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags)')
+            [CompletionResult]::new('targets', 'targets', [CompletionResultType]::ParameterValue, 'List the Access for Infrastructure targets this user may reach through the Cloudflare One Client (`warp-cli target list`): hostname, IP, virtual network, port, usernames, and whether the kernel routes the IP through the client now')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for SHELL (the files of completions/ in the source)')
+            [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page as roff: zssh''s, or a command''s (the files of man/ in the source)')
+            [CompletionResult]::new('access', 'access', [CompletionResultType]::ParameterValue, 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Regenerate shell completions and man pages into DIR/completions and DIR/man')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zssh;help;proxy' {
+            break
+        }
+        'zssh;help;login' {
+            break
+        }
+        'zssh;help;logout' {
+            break
+        }
+        'zssh;help;status' {
+            break
+        }
+        'zssh;help;token' {
+            break
+        }
+        'zssh;help;cert' {
+            break
+        }
+        'zssh;help;config' {
+            break
+        }
+        'zssh;help;known-hosts' {
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Report whether known_hosts matches the key the host presents now; change nothing')
+            [CompletionResult]::new('repair', 'repair', [CompletionResultType]::ParameterValue, 'Replace the host''s known_hosts entries with the key it presents now (asks first)')
+            break
+        }
+        'zssh;help;known-hosts;check' {
+            break
+        }
+        'zssh;help;known-hosts;repair' {
+            break
+        }
+        'zssh;help;doctor' {
+            break
+        }
+        'zssh;help;server' {
+            [CompletionResult]::new('trust-ca', 'trust-ca', [CompletionResultType]::ParameterValue, 'Make sshd trust the Access SSH CA (dry run unless --apply)')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Report whether sshd trusts the CA and whether the ssh port still answers directly')
+            [CompletionResult]::new('fetch-ca', 'fetch-ca', [CompletionResultType]::ParameterValue, 'Get the account''s SSH CA public key through the Cloudflare API (token from the environment)')
+            [CompletionResult]::new('log-key', 'log-key', [CompletionResultType]::ParameterValue, 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)')
+            break
+        }
+        'zssh;help;server;trust-ca' {
+            break
+        }
+        'zssh;help;server;check' {
+            break
+        }
+        'zssh;help;server;fetch-ca' {
+            break
+        }
+        'zssh;help;server;log-key' {
+            break
+        }
+        'zssh;help;cidr' {
+            [CompletionResult]::new('exclude', 'exclude', [CompletionResultType]::ParameterValue, 'Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line')
+            break
+        }
+        'zssh;help;cidr;exclude' {
+            break
+        }
+        'zssh;help;logs' {
+            [CompletionResult]::new('generate-key-pair', 'generate-key-pair', [CompletionResultType]::ParameterValue, 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)')
+            [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool''s files), asciicast, a transcript or JSON lines, or replay it here')
+            break
+        }
+        'zssh;help;logs;generate-key-pair' {
+            break
+        }
+        'zssh;help;logs;decrypt' {
+            break
+        }
+        'zssh;help;targets' {
+            break
+        }
+        'zssh;help;completions' {
+            break
+        }
+        'zssh;help;man' {
+            break
+        }
+        'zssh;help;access' {
+            [CompletionResult]::new('ssh', 'ssh', [CompletionResultType]::ParameterValue, 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached token as `cloudflared access token` does')
+            [CompletionResult]::new('ssh-gen', 'ssh-gen', [CompletionResultType]::ParameterValue, 'Get a short-lived certificate into cloudflared''s files (same as `zssh cert`)')
+            break
+        }
+        'zssh;help;access;ssh' {
+            break
+        }
+        'zssh;help;access;login' {
+            break
+        }
+        'zssh;help;access;token' {
+            break
+        }
+        'zssh;help;access;ssh-gen' {
+            break
+        }
+        'zssh;help;generate' {
+            break
+        }
+        'zssh;help;help' {
             break
         }
     })

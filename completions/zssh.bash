@@ -25,6 +25,9 @@ _zssh() {
             zssh,cidr)
                 cmd="zssh__subcmd__cidr"
                 ;;
+            zssh,completions)
+                cmd="zssh__subcmd__completions"
+                ;;
             zssh,config)
                 cmd="zssh__subcmd__config"
                 ;;
@@ -33,6 +36,9 @@ _zssh() {
                 ;;
             zssh,generate)
                 cmd="zssh__subcmd__generate"
+                ;;
+            zssh,help)
+                cmd="zssh__subcmd__help"
                 ;;
             zssh,known-hosts)
                 cmd="zssh__subcmd__known__subcmd__hosts"
@@ -45,6 +51,9 @@ _zssh() {
                 ;;
             zssh,logs)
                 cmd="zssh__subcmd__logs"
+                ;;
+            zssh,man)
+                cmd="zssh__subcmd__man"
                 ;;
             zssh,proxy)
                 cmd="zssh__subcmd__proxy"
@@ -60,6 +69,9 @@ _zssh() {
                 ;;
             zssh,token)
                 cmd="zssh__subcmd__token"
+                ;;
+            zssh__subcmd__access,help)
+                cmd="zssh__subcmd__access__subcmd__help"
                 ;;
             zssh__subcmd__access,login)
                 cmd="zssh__subcmd__access__subcmd__login"
@@ -82,14 +94,143 @@ _zssh() {
             zssh__subcmd__access,token)
                 cmd="zssh__subcmd__access__subcmd__token"
                 ;;
+            zssh__subcmd__access__subcmd__help,help)
+                cmd="zssh__subcmd__access__subcmd__help__subcmd__help"
+                ;;
+            zssh__subcmd__access__subcmd__help,login)
+                cmd="zssh__subcmd__access__subcmd__help__subcmd__login"
+                ;;
+            zssh__subcmd__access__subcmd__help,ssh)
+                cmd="zssh__subcmd__access__subcmd__help__subcmd__ssh"
+                ;;
+            zssh__subcmd__access__subcmd__help,ssh-gen)
+                cmd="zssh__subcmd__access__subcmd__help__subcmd__ssh__subcmd__gen"
+                ;;
+            zssh__subcmd__access__subcmd__help,token)
+                cmd="zssh__subcmd__access__subcmd__help__subcmd__token"
+                ;;
             zssh__subcmd__cidr,exclude)
                 cmd="zssh__subcmd__cidr__subcmd__exclude"
+                ;;
+            zssh__subcmd__cidr,help)
+                cmd="zssh__subcmd__cidr__subcmd__help"
+                ;;
+            zssh__subcmd__cidr__subcmd__help,exclude)
+                cmd="zssh__subcmd__cidr__subcmd__help__subcmd__exclude"
+                ;;
+            zssh__subcmd__cidr__subcmd__help,help)
+                cmd="zssh__subcmd__cidr__subcmd__help__subcmd__help"
+                ;;
+            zssh__subcmd__help,access)
+                cmd="zssh__subcmd__help__subcmd__access"
+                ;;
+            zssh__subcmd__help,cert)
+                cmd="zssh__subcmd__help__subcmd__cert"
+                ;;
+            zssh__subcmd__help,cidr)
+                cmd="zssh__subcmd__help__subcmd__cidr"
+                ;;
+            zssh__subcmd__help,completions)
+                cmd="zssh__subcmd__help__subcmd__completions"
+                ;;
+            zssh__subcmd__help,config)
+                cmd="zssh__subcmd__help__subcmd__config"
+                ;;
+            zssh__subcmd__help,doctor)
+                cmd="zssh__subcmd__help__subcmd__doctor"
+                ;;
+            zssh__subcmd__help,generate)
+                cmd="zssh__subcmd__help__subcmd__generate"
+                ;;
+            zssh__subcmd__help,help)
+                cmd="zssh__subcmd__help__subcmd__help"
+                ;;
+            zssh__subcmd__help,known-hosts)
+                cmd="zssh__subcmd__help__subcmd__known__subcmd__hosts"
+                ;;
+            zssh__subcmd__help,login)
+                cmd="zssh__subcmd__help__subcmd__login"
+                ;;
+            zssh__subcmd__help,logout)
+                cmd="zssh__subcmd__help__subcmd__logout"
+                ;;
+            zssh__subcmd__help,logs)
+                cmd="zssh__subcmd__help__subcmd__logs"
+                ;;
+            zssh__subcmd__help,man)
+                cmd="zssh__subcmd__help__subcmd__man"
+                ;;
+            zssh__subcmd__help,proxy)
+                cmd="zssh__subcmd__help__subcmd__proxy"
+                ;;
+            zssh__subcmd__help,server)
+                cmd="zssh__subcmd__help__subcmd__server"
+                ;;
+            zssh__subcmd__help,status)
+                cmd="zssh__subcmd__help__subcmd__status"
+                ;;
+            zssh__subcmd__help,targets)
+                cmd="zssh__subcmd__help__subcmd__targets"
+                ;;
+            zssh__subcmd__help,token)
+                cmd="zssh__subcmd__help__subcmd__token"
+                ;;
+            zssh__subcmd__help__subcmd__access,login)
+                cmd="zssh__subcmd__help__subcmd__access__subcmd__login"
+                ;;
+            zssh__subcmd__help__subcmd__access,ssh)
+                cmd="zssh__subcmd__help__subcmd__access__subcmd__ssh"
+                ;;
+            zssh__subcmd__help__subcmd__access,ssh-gen)
+                cmd="zssh__subcmd__help__subcmd__access__subcmd__ssh__subcmd__gen"
+                ;;
+            zssh__subcmd__help__subcmd__access,token)
+                cmd="zssh__subcmd__help__subcmd__access__subcmd__token"
+                ;;
+            zssh__subcmd__help__subcmd__cidr,exclude)
+                cmd="zssh__subcmd__help__subcmd__cidr__subcmd__exclude"
+                ;;
+            zssh__subcmd__help__subcmd__known__subcmd__hosts,check)
+                cmd="zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__check"
+                ;;
+            zssh__subcmd__help__subcmd__known__subcmd__hosts,repair)
+                cmd="zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__repair"
+                ;;
+            zssh__subcmd__help__subcmd__logs,decrypt)
+                cmd="zssh__subcmd__help__subcmd__logs__subcmd__decrypt"
+                ;;
+            zssh__subcmd__help__subcmd__logs,generate-key-pair)
+                cmd="zssh__subcmd__help__subcmd__logs__subcmd__generate__subcmd__key__subcmd__pair"
+                ;;
+            zssh__subcmd__help__subcmd__server,check)
+                cmd="zssh__subcmd__help__subcmd__server__subcmd__check"
+                ;;
+            zssh__subcmd__help__subcmd__server,fetch-ca)
+                cmd="zssh__subcmd__help__subcmd__server__subcmd__fetch__subcmd__ca"
+                ;;
+            zssh__subcmd__help__subcmd__server,log-key)
+                cmd="zssh__subcmd__help__subcmd__server__subcmd__log__subcmd__key"
+                ;;
+            zssh__subcmd__help__subcmd__server,trust-ca)
+                cmd="zssh__subcmd__help__subcmd__server__subcmd__trust__subcmd__ca"
                 ;;
             zssh__subcmd__known__subcmd__hosts,check)
                 cmd="zssh__subcmd__known__subcmd__hosts__subcmd__check"
                 ;;
+            zssh__subcmd__known__subcmd__hosts,help)
+                cmd="zssh__subcmd__known__subcmd__hosts__subcmd__help"
+                ;;
             zssh__subcmd__known__subcmd__hosts,repair)
                 cmd="zssh__subcmd__known__subcmd__hosts__subcmd__repair"
+                ;;
+            zssh__subcmd__known__subcmd__hosts__subcmd__help,check)
+                cmd="zssh__subcmd__known__subcmd__hosts__subcmd__help__subcmd__check"
+                ;;
+            zssh__subcmd__known__subcmd__hosts__subcmd__help,help)
+                cmd="zssh__subcmd__known__subcmd__hosts__subcmd__help__subcmd__help"
+                ;;
+            zssh__subcmd__known__subcmd__hosts__subcmd__help,repair)
+                cmd="zssh__subcmd__known__subcmd__hosts__subcmd__help__subcmd__repair"
                 ;;
             zssh__subcmd__logs,decrypt)
                 cmd="zssh__subcmd__logs__subcmd__decrypt"
@@ -97,8 +238,20 @@ _zssh() {
             zssh__subcmd__logs,generate-key-pair)
                 cmd="zssh__subcmd__logs__subcmd__generate__subcmd__key__subcmd__pair"
                 ;;
+            zssh__subcmd__logs,help)
+                cmd="zssh__subcmd__logs__subcmd__help"
+                ;;
             zssh__subcmd__logs,keygen)
                 cmd="zssh__subcmd__logs__subcmd__generate__subcmd__key__subcmd__pair"
+                ;;
+            zssh__subcmd__logs__subcmd__help,decrypt)
+                cmd="zssh__subcmd__logs__subcmd__help__subcmd__decrypt"
+                ;;
+            zssh__subcmd__logs__subcmd__help,generate-key-pair)
+                cmd="zssh__subcmd__logs__subcmd__help__subcmd__generate__subcmd__key__subcmd__pair"
+                ;;
+            zssh__subcmd__logs__subcmd__help,help)
+                cmd="zssh__subcmd__logs__subcmd__help__subcmd__help"
                 ;;
             zssh__subcmd__server,check)
                 cmd="zssh__subcmd__server__subcmd__check"
@@ -106,11 +259,29 @@ _zssh() {
             zssh__subcmd__server,fetch-ca)
                 cmd="zssh__subcmd__server__subcmd__fetch__subcmd__ca"
                 ;;
+            zssh__subcmd__server,help)
+                cmd="zssh__subcmd__server__subcmd__help"
+                ;;
             zssh__subcmd__server,log-key)
                 cmd="zssh__subcmd__server__subcmd__log__subcmd__key"
                 ;;
             zssh__subcmd__server,trust-ca)
                 cmd="zssh__subcmd__server__subcmd__trust__subcmd__ca"
+                ;;
+            zssh__subcmd__server__subcmd__help,check)
+                cmd="zssh__subcmd__server__subcmd__help__subcmd__check"
+                ;;
+            zssh__subcmd__server__subcmd__help,fetch-ca)
+                cmd="zssh__subcmd__server__subcmd__help__subcmd__fetch__subcmd__ca"
+                ;;
+            zssh__subcmd__server__subcmd__help,help)
+                cmd="zssh__subcmd__server__subcmd__help__subcmd__help"
+                ;;
+            zssh__subcmd__server__subcmd__help,log-key)
+                cmd="zssh__subcmd__server__subcmd__help__subcmd__log__subcmd__key"
+                ;;
+            zssh__subcmd__server__subcmd__help,trust-ca)
+                cmd="zssh__subcmd__server__subcmd__help__subcmd__trust__subcmd__ca"
                 ;;
             *)
                 ;;
@@ -119,7 +290,7 @@ _zssh() {
 
     case "${cmd}" in
         zssh)
-            opts="-h -V --loglevel --log-level --logfile --help --version proxy login logout status token cert config known-hosts doctor server cidr logs targets access generate"
+            opts="-h -V --loglevel --log-level --logfile --help --version proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -145,7 +316,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__access)
-            opts="-h --fedramp --loglevel --log-level --logfile --help ssh tcp rdp smb login token ssh-gen"
+            opts="-h --fedramp --loglevel --log-level --logfile --help ssh tcp rdp smb login token ssh-gen help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -170,13 +341,105 @@ _zssh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        zssh__subcmd__access__subcmd__login)
-            opts="-q -h --app --quiet --no-verbose --auto-close --no-browser --qr --fedramp --loglevel --log-level --logfile --help"
+        zssh__subcmd__access__subcmd__help)
+            opts="ssh login token ssh-gen help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__access__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__access__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__access__subcmd__help__subcmd__ssh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__access__subcmd__help__subcmd__ssh__subcmd__gen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__access__subcmd__help__subcmd__token)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__access__subcmd__login)
+            opts="-T -q -h --hostname --app --quiet --no-verbose --auto-close --no-browser --qr --fedramp --loglevel --log-level --logfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -T)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --app)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -357,12 +620,20 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__access__subcmd__token)
-            opts="-h --app --loglevel --log-level --logfile --help"
+            opts="-T -h --hostname --app --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -T)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --app)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -453,7 +724,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__cidr)
-            opts="-h --loglevel --log-level --logfile --help exclude"
+            opts="-h --loglevel --log-level --logfile --help exclude help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -489,6 +760,74 @@ _zssh() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --loglevel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --logfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__cidr__subcmd__help)
+            opts="exclude help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__cidr__subcmd__help__subcmd__exclude)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__cidr__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__completions)
+            opts="-h --loglevel --log-level --logfile --help bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -551,12 +890,20 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__doctor)
-            opts="-F -h --fix --json --ssh-config --loglevel --log-level --logfile --help"
+            opts="-T -F -h --hostname --fix --json --ssh-config --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -T)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --ssh-config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -610,8 +957,456 @@ _zssh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zssh__subcmd__help)
+            opts="proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__access)
+            opts="ssh login token ssh-gen"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__access__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__access__subcmd__ssh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__access__subcmd__ssh__subcmd__gen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__access__subcmd__token)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__cert)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__cidr)
+            opts="exclude"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__cidr__subcmd__exclude)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__config)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__generate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__known__subcmd__hosts)
+            opts="check repair"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__repair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__logs)
+            opts="generate-key-pair decrypt"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__logs__subcmd__decrypt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__logs__subcmd__generate__subcmd__key__subcmd__pair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__proxy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__server)
+            opts="trust-ca check fetch-ca log-key"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__server__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__server__subcmd__fetch__subcmd__ca)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__server__subcmd__log__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__server__subcmd__trust__subcmd__ca)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__targets)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__token)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zssh__subcmd__known__subcmd__hosts)
-            opts="-h --loglevel --log-level --logfile --help check repair"
+            opts="-h --loglevel --log-level --logfile --help check repair help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -637,12 +1432,20 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__known__subcmd__hosts__subcmd__check)
-            opts="-y -F -h --yes --direct --known-hosts --host-key-alias --ssh-config --loglevel --log-level --logfile --help"
+            opts="-T -y -F -h --hostname --yes --direct --known-hosts --host-key-alias --ssh-config --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -T)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --direct)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -682,13 +1485,77 @@ _zssh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        zssh__subcmd__known__subcmd__hosts__subcmd__repair)
-            opts="-y -F -h --yes --direct --known-hosts --host-key-alias --ssh-config --loglevel --log-level --logfile --help"
+        zssh__subcmd__known__subcmd__hosts__subcmd__help)
+            opts="check repair help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__known__subcmd__hosts__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__known__subcmd__hosts__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__known__subcmd__hosts__subcmd__help__subcmd__repair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__known__subcmd__hosts__subcmd__repair)
+            opts="-T -y -F -h --hostname --yes --direct --known-hosts --host-key-alias --ssh-config --loglevel --log-level --logfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -T)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --direct)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -729,12 +1596,20 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__login)
-            opts="-q -h --app --quiet --no-verbose --auto-close --no-browser --qr --fedramp --loglevel --log-level --logfile --help"
+            opts="-T -q -h --hostname --quiet --no-browser --qr --app --no-verbose --auto-close --fedramp --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -T)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --app)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -759,12 +1634,20 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__logout)
-            opts="-h --all --loglevel --log-level --logfile --help"
+            opts="-T -h --hostname --all --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -T)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --log-level)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -785,7 +1668,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__logs)
-            opts="-h --loglevel --log-level --logfile --help generate-key-pair keygen decrypt"
+            opts="-h --loglevel --log-level --logfile --help generate-key-pair keygen decrypt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -906,6 +1789,92 @@ _zssh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zssh__subcmd__logs__subcmd__help)
+            opts="generate-key-pair decrypt help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__logs__subcmd__help__subcmd__decrypt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__logs__subcmd__help__subcmd__generate__subcmd__key__subcmd__pair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__logs__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__man)
+            opts="-h --dir --loglevel --log-level --logfile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-level)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --loglevel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --logfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zssh__subcmd__proxy)
             opts="-T -L -H -h --tunnel-host --hostname --destination --listener --url --header --id --service-token-id --secret --service-token-secret --keepalive --connect-timeout --log-directory --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -997,7 +1966,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__server)
-            opts="-h --loglevel --log-level --logfile --help trust-ca check fetch-ca log-key"
+            opts="-h --loglevel --log-level --logfile --help trust-ca check fetch-ca log-key help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1079,6 +2048,90 @@ _zssh() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__server__subcmd__help)
+            opts="trust-ca check fetch-ca log-key help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__server__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__server__subcmd__help__subcmd__fetch__subcmd__ca)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__server__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__server__subcmd__help__subcmd__log__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__server__subcmd__help__subcmd__trust__subcmd__ca)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -1211,12 +2264,20 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__token)
-            opts="-h --app --loglevel --log-level --logfile --help"
+            opts="-T -h --hostname --app --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -T)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --app)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

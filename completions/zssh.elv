@@ -38,13 +38,16 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand cidr 'CIDR arithmetic for Split Tunnel lists'
             cand logs 'Session command logs of Access for Infrastructure: make the key pair they are encrypted to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags)'
             cand targets 'List the Access for Infrastructure targets this user may reach through the Cloudflare One Client (`warp-cli target list`): hostname, IP, virtual network, port, usernames, and whether the kernel routes the IP through the client now'
+            cand completions 'Print the completion script for SHELL (the files of completions/ in the source)'
+            cand man 'Print a man page as roff: zssh''s, or a command''s (the files of man/ in the source)'
             cand access 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
             cand generate 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
+            cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zssh;proxy'= {
-            cand -T 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
-            cand --hostname 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
-            cand --tunnel-host 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
+            cand -T 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --hostname 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --tunnel-host 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --destination 'Bastion mode: the host:port the edge''s cloudflared should connect to'
             cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
             cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
@@ -65,21 +68,25 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;login'= {
+            cand -T 'URL|HOST, in cloudflared''s spelling'
+            cand --hostname 'URL|HOST, in cloudflared''s spelling'
             cand --app 'The application''s URL (cloudflared''s spelling); prints only the token'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'
             cand -q 'Print nothing on success'
             cand --quiet 'Print nothing on success'
-            cand --no-verbose 'Print only the token (no newline) on stdout'
-            cand --auto-close 'Ask the login page to close itself when done'
             cand --no-browser 'Don''t open a browser: print the URL (to open on another machine or a phone)'
             cand --qr 'Also show the login URL as a QR code'
+            cand --no-verbose 'Print only the token (no newline) on stdout'
+            cand --auto-close 'Ask the login page to close itself when done'
             cand --fedramp 'Use the FedRAMP login service'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'zssh;logout'= {
+            cand -T 'HOST, in cloudflared''s spelling'
+            cand --hostname 'HOST, in cloudflared''s spelling'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'
@@ -96,6 +103,8 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;token'= {
+            cand -T 'URL|HOST, in cloudflared''s spelling'
+            cand --hostname 'URL|HOST, in cloudflared''s spelling'
             cand --app 'The application''s URL (cloudflared''s spelling)'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
@@ -104,9 +113,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;cert'= {
-            cand -T 'The application''s hostname (in ssh config: %h)'
-            cand --hostname 'The application''s hostname (in ssh config: %h)'
-            cand --tunnel-host 'The application''s hostname (in ssh config: %h)'
+            cand -T 'HOST, in cloudflared''s spelling'
+            cand --hostname 'HOST, in cloudflared''s spelling'
+            cand --tunnel-host 'HOST, in cloudflared''s spelling'
             cand --key-type 'The kind of key to make when a new key is needed: ecdsa (P-256, as cloudflared sends) or ed25519. An existing key is kept whatever its type (see the key''s lifecycle above)'
             cand --public-key 'Have your own key signed instead of one zssh makes: FILE is its public key (a FIDO sk- key, a key in ssh-agent, a PIV or PKCS#11 token). The certificate goes beside it, as OpenSSH names it: FILE without .pub, plus -cert.pub'
             cand --margin 'Reuse the current certificate while it has more than this much validity left'
@@ -148,8 +157,11 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
             cand check 'Report whether known_hosts matches the key the host presents now; change nothing'
             cand repair 'Replace the host''s known_hosts entries with the key it presents now (asks first)'
+            cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zssh;known-hosts;check'= {
+            cand -T 'HOST, in cloudflared''s spelling'
+            cand --hostname 'HOST, in cloudflared''s spelling'
             cand --direct 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP); without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it'
             cand --known-hosts 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)'
             cand --host-key-alias 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config --warp-targets`: one entry for every WARP target)'
@@ -164,6 +176,8 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;known-hosts;repair'= {
+            cand -T 'HOST, in cloudflared''s spelling'
+            cand --hostname 'HOST, in cloudflared''s spelling'
             cand --direct 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP); without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it'
             cand --known-hosts 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)'
             cand --host-key-alias 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config --warp-targets`: one entry for every WARP target)'
@@ -177,7 +191,20 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'zssh;known-hosts;help'= {
+            cand check 'Report whether known_hosts matches the key the host presents now; change nothing'
+            cand repair 'Replace the host''s known_hosts entries with the key it presents now (asks first)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zssh;known-hosts;help;check'= {
+        }
+        &'zssh;known-hosts;help;repair'= {
+        }
+        &'zssh;known-hosts;help;help'= {
+        }
         &'zssh;doctor'= {
+            cand -T 'HOST, in cloudflared''s spelling'
+            cand --hostname 'HOST, in cloudflared''s spelling'
             cand -F 'The ssh config file to inspect (default: ssh''s own choice)'
             cand --ssh-config 'The ssh config file to inspect (default: ssh''s own choice)'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
@@ -198,6 +225,7 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand check 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
             cand fetch-ca 'Get the account''s SSH CA public key through the Cloudflare API (token from the environment)'
             cand log-key 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)'
+            cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zssh;server;trust-ca'= {
             cand --ca-key 'The CA public key file, or - for standard input'
@@ -240,6 +268,23 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'zssh;server;help'= {
+            cand trust-ca 'Make sshd trust the Access SSH CA (dry run unless --apply)'
+            cand check 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
+            cand fetch-ca 'Get the account''s SSH CA public key through the Cloudflare API (token from the environment)'
+            cand log-key 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zssh;server;help;trust-ca'= {
+        }
+        &'zssh;server;help;check'= {
+        }
+        &'zssh;server;help;fetch-ca'= {
+        }
+        &'zssh;server;help;log-key'= {
+        }
+        &'zssh;server;help;help'= {
+        }
         &'zssh;cidr'= {
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
@@ -247,6 +292,7 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
             cand exclude 'Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line'
+            cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zssh;cidr;exclude'= {
             cand --except 'Ranges to take out, comma-separated or repeated'
@@ -255,6 +301,14 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --logfile 'Write logs to this file instead of stderr'
             cand -h 'Print help'
             cand --help 'Print help'
+        }
+        &'zssh;cidr;help'= {
+            cand exclude 'Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zssh;cidr;help;exclude'= {
+        }
+        &'zssh;cidr;help;help'= {
         }
         &'zssh;logs'= {
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
@@ -265,6 +319,7 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand generate-key-pair 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
             cand keygen 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
             cand decrypt 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool''s files), asciicast, a transcript or JSON lines, or replay it here'
+            cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zssh;logs;generate-key-pair'= {
             cand -o 'The private key file to write (not ending in .pub); the public key goes to NAME.pub'
@@ -306,11 +361,37 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'zssh;logs;help'= {
+            cand generate-key-pair 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
+            cand decrypt 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool''s files), asciicast, a transcript or JSON lines, or replay it here'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zssh;logs;help;generate-key-pair'= {
+        }
+        &'zssh;logs;help;decrypt'= {
+        }
+        &'zssh;logs;help;help'= {
+        }
         &'zssh;targets'= {
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'
             cand --json 'Print JSON instead of a table'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;completions'= {
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'zssh;man'= {
+            cand --dir 'Write every page into DIR as zssh.1, zssh-proxy.1, … instead (created if missing; existing pages are replaced)'
+            cand --log-level 'How much to log on stderr: error, warn, info or debug'
+            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
+            cand --logfile 'Write logs to this file instead of stderr'
             cand -h 'Print help'
             cand --help 'Print help'
         }
@@ -328,11 +409,12 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand login 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)'
             cand token 'Print the cached token as `cloudflared access token` does'
             cand ssh-gen 'Get a short-lived certificate into cloudflared''s files (same as `zssh cert`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zssh;access;ssh'= {
-            cand -T 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
-            cand --hostname 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
-            cand --tunnel-host 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
+            cand -T 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --hostname 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --tunnel-host 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --destination 'Bastion mode: the host:port the edge''s cloudflared should connect to'
             cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
             cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
@@ -353,9 +435,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;access;tcp'= {
-            cand -T 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
-            cand --hostname 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
-            cand --tunnel-host 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
+            cand -T 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --hostname 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --tunnel-host 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --destination 'Bastion mode: the host:port the edge''s cloudflared should connect to'
             cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
             cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
@@ -376,9 +458,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;access;rdp'= {
-            cand -T 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
-            cand --hostname 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
-            cand --tunnel-host 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
+            cand -T 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --hostname 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --tunnel-host 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --destination 'Bastion mode: the host:port the edge''s cloudflared should connect to'
             cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
             cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
@@ -399,9 +481,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;access;smb'= {
-            cand -T 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
-            cand --hostname 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
-            cand --tunnel-host 'The Access application''s hostname or URL, e.g. ssh.example.com (in ssh config: %h)'
+            cand -T 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --hostname 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --tunnel-host 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --destination 'Bastion mode: the host:port the edge''s cloudflared should connect to'
             cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
             cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
@@ -422,6 +504,8 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;access;login'= {
+            cand -T 'URL|HOST, in cloudflared''s spelling'
+            cand --hostname 'URL|HOST, in cloudflared''s spelling'
             cand --app 'The application''s URL (cloudflared''s spelling); prints only the token'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
@@ -437,6 +521,8 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;access;token'= {
+            cand -T 'URL|HOST, in cloudflared''s spelling'
+            cand --hostname 'URL|HOST, in cloudflared''s spelling'
             cand --app 'The application''s URL (cloudflared''s spelling)'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
@@ -445,9 +531,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;access;ssh-gen'= {
-            cand -T 'The application''s hostname (in ssh config: %h)'
-            cand --hostname 'The application''s hostname (in ssh config: %h)'
-            cand --tunnel-host 'The application''s hostname (in ssh config: %h)'
+            cand -T 'HOST, in cloudflared''s spelling'
+            cand --hostname 'HOST, in cloudflared''s spelling'
+            cand --tunnel-host 'HOST, in cloudflared''s spelling'
             cand --key-type 'The kind of key to make when a new key is needed: ecdsa (P-256, as cloudflared sends) or ed25519. An existing key is kept whatever its type (see the key''s lifecycle above)'
             cand --public-key 'Have your own key signed instead of one zssh makes: FILE is its public key (a FIDO sk- key, a key in ssh-agent, a PIV or PKCS#11 token). The certificate goes beside it, as OpenSSH names it: FILE without .pub, plus -cert.pub'
             cand --margin 'Reuse the current certificate while it has more than this much validity left'
@@ -463,12 +549,124 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'zssh;access;help'= {
+            cand ssh 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+            cand login 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)'
+            cand token 'Print the cached token as `cloudflared access token` does'
+            cand ssh-gen 'Get a short-lived certificate into cloudflared''s files (same as `zssh cert`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zssh;access;help;ssh'= {
+        }
+        &'zssh;access;help;login'= {
+        }
+        &'zssh;access;help;token'= {
+        }
+        &'zssh;access;help;ssh-gen'= {
+        }
+        &'zssh;access;help;help'= {
+        }
         &'zssh;generate'= {
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'
             cand -h 'Print help'
             cand --help 'Print help'
+        }
+        &'zssh;help'= {
+            cand proxy 'Carry one SSH connection (stdin/stdout) through the edge: ssh''s ProxyCommand'
+            cand login 'Log in to an Access application in the browser and cache the token (one browser prompt however many processes need it)'
+            cand logout 'Remove cached tokens: for one application, or --all'
+            cand status 'List cached tokens: application, identity, expiry, where each is stored'
+            cand token 'Print the cached token of an application (for scripts); never logs in'
+            cand cert 'Get a short-lived SSH certificate for an application (reused while valid; for ssh''s `Match exec`)'
+            cand config 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh''s). With --warp-targets, for the targets the Cloudflare One Client lists instead'
+            cand known-hosts 'Check or repair known_hosts entries for a host behind the edge (after its host key changed, or after routing through the edge changed the key ssh sees)'
+            cand doctor 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found'
+            cand server 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA, set the session-log key'
+            cand cidr 'CIDR arithmetic for Split Tunnel lists'
+            cand logs 'Session command logs of Access for Infrastructure: make the key pair they are encrypted to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags)'
+            cand targets 'List the Access for Infrastructure targets this user may reach through the Cloudflare One Client (`warp-cli target list`): hostname, IP, virtual network, port, usernames, and whether the kernel routes the IP through the client now'
+            cand completions 'Print the completion script for SHELL (the files of completions/ in the source)'
+            cand man 'Print a man page as roff: zssh''s, or a command''s (the files of man/ in the source)'
+            cand access 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
+            cand generate 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zssh;help;proxy'= {
+        }
+        &'zssh;help;login'= {
+        }
+        &'zssh;help;logout'= {
+        }
+        &'zssh;help;status'= {
+        }
+        &'zssh;help;token'= {
+        }
+        &'zssh;help;cert'= {
+        }
+        &'zssh;help;config'= {
+        }
+        &'zssh;help;known-hosts'= {
+            cand check 'Report whether known_hosts matches the key the host presents now; change nothing'
+            cand repair 'Replace the host''s known_hosts entries with the key it presents now (asks first)'
+        }
+        &'zssh;help;known-hosts;check'= {
+        }
+        &'zssh;help;known-hosts;repair'= {
+        }
+        &'zssh;help;doctor'= {
+        }
+        &'zssh;help;server'= {
+            cand trust-ca 'Make sshd trust the Access SSH CA (dry run unless --apply)'
+            cand check 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
+            cand fetch-ca 'Get the account''s SSH CA public key through the Cloudflare API (token from the environment)'
+            cand log-key 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)'
+        }
+        &'zssh;help;server;trust-ca'= {
+        }
+        &'zssh;help;server;check'= {
+        }
+        &'zssh;help;server;fetch-ca'= {
+        }
+        &'zssh;help;server;log-key'= {
+        }
+        &'zssh;help;cidr'= {
+            cand exclude 'Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line'
+        }
+        &'zssh;help;cidr;exclude'= {
+        }
+        &'zssh;help;logs'= {
+            cand generate-key-pair 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
+            cand decrypt 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool''s files), asciicast, a transcript or JSON lines, or replay it here'
+        }
+        &'zssh;help;logs;generate-key-pair'= {
+        }
+        &'zssh;help;logs;decrypt'= {
+        }
+        &'zssh;help;targets'= {
+        }
+        &'zssh;help;completions'= {
+        }
+        &'zssh;help;man'= {
+        }
+        &'zssh;help;access'= {
+            cand ssh 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+            cand login 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)'
+            cand token 'Print the cached token as `cloudflared access token` does'
+            cand ssh-gen 'Get a short-lived certificate into cloudflared''s files (same as `zssh cert`)'
+        }
+        &'zssh;help;access;ssh'= {
+        }
+        &'zssh;help;access;login'= {
+        }
+        &'zssh;help;access;token'= {
+        }
+        &'zssh;help;access;ssh-gen'= {
+        }
+        &'zssh;help;generate'= {
+        }
+        &'zssh;help;help'= {
         }
     ]
     $completions[$command]

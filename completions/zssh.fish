@@ -41,9 +41,12 @@ complete -c zssh -n "__fish_zssh_needs_command" -f -a "server" -d 'Server-side h
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "cidr" -d 'CIDR arithmetic for Split Tunnel lists'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "logs" -d 'Session command logs of Access for Infrastructure: make the key pair they are encrypted to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags)'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "targets" -d 'List the Access for Infrastructure targets this user may reach through the Cloudflare One Client (`warp-cli target list`): hostname, IP, virtual network, port, usernames, and whether the kernel routes the IP through the client now'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "completions" -d 'Print the completion script for SHELL (the files of completions/ in the source)'
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "man" -d 'Print a man page as roff: zssh\'s, or a command\'s (the files of man/ in the source)'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "access" -d 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
 complete -c zssh -n "__fish_zssh_needs_command" -f -a "generate" -d 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
-complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
+complete -c zssh -n "__fish_zssh_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s T -l hostname -l tunnel-host -d 'HOST, in cloudflared\'s spelling [env: TUNNEL_SERVICE_HOSTNAME]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l destination -d 'Bastion mode: the host:port the edge\'s cloudflared should connect to' -r
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s L -l url -l listener -d 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
@@ -55,16 +58,18 @@ complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l log-directory -d 'Ac
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand proxy" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand login" -s T -l hostname -d 'URL|HOST, in cloudflared\'s spelling' -r
 complete -c zssh -n "__fish_zssh_using_subcommand login" -l app -d 'The application\'s URL (cloudflared\'s spelling); prints only the token' -r
 complete -c zssh -n "__fish_zssh_using_subcommand login" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand login" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand login" -s q -l quiet -d 'Print nothing on success'
-complete -c zssh -n "__fish_zssh_using_subcommand login" -l no-verbose -d 'Print only the token (no newline) on stdout'
-complete -c zssh -n "__fish_zssh_using_subcommand login" -l auto-close -d 'Ask the login page to close itself when done'
 complete -c zssh -n "__fish_zssh_using_subcommand login" -l no-browser -d 'Don\'t open a browser: print the URL (to open on another machine or a phone)'
 complete -c zssh -n "__fish_zssh_using_subcommand login" -l qr -d 'Also show the login URL as a QR code'
+complete -c zssh -n "__fish_zssh_using_subcommand login" -l no-verbose -d 'Print only the token (no newline) on stdout'
+complete -c zssh -n "__fish_zssh_using_subcommand login" -l auto-close -d 'Ask the login page to close itself when done'
 complete -c zssh -n "__fish_zssh_using_subcommand login" -l fedramp -d 'Use the FedRAMP login service'
 complete -c zssh -n "__fish_zssh_using_subcommand login" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand logout" -s T -l hostname -d 'HOST, in cloudflared\'s spelling' -r
 complete -c zssh -n "__fish_zssh_using_subcommand logout" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand logout" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand logout" -l all -d 'Remove every cached token (zssh\'s and cloudflared\'s, which are shared)'
@@ -73,11 +78,12 @@ complete -c zssh -n "__fish_zssh_using_subcommand status" -l log-level -l loglev
 complete -c zssh -n "__fish_zssh_using_subcommand status" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand status" -l json -d 'Print JSON instead of a table'
 complete -c zssh -n "__fish_zssh_using_subcommand status" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand token" -s T -l hostname -d 'URL|HOST, in cloudflared\'s spelling' -r
 complete -c zssh -n "__fish_zssh_using_subcommand token" -l app -d 'The application\'s URL (cloudflared\'s spelling)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand token" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand token" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand token" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand cert" -s T -l hostname -l tunnel-host -d 'The application\'s hostname (in ssh config: %h)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand cert" -s T -l hostname -l tunnel-host -d 'HOST, in cloudflared\'s spelling' -r
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -l key-type -d 'The kind of key to make when a new key is needed: ecdsa (P-256, as cloudflared sends) or ed25519. An existing key is kept whatever its type (see the key\'s lifecycle above)' -r -f -a "ecdsa\t''
 ed25519\t''"
 complete -c zssh -n "__fish_zssh_using_subcommand cert" -l public-key -d 'Have your own key signed instead of one zssh makes: FILE is its public key (a FIDO sk- key, a key in ssh-agent, a PIV or PKCS#11 token). The certificate goes beside it, as OpenSSH names it: FILE without .pub, plus -cert.pub' -r -F
@@ -103,11 +109,13 @@ complete -c zssh -n "__fish_zssh_using_subcommand config" -l dry-run -d 'Show wh
 complete -c zssh -n "__fish_zssh_using_subcommand config" -l uninstall -d 'Remove everything zssh added, and nothing else'
 complete -c zssh -n "__fish_zssh_using_subcommand config" -l print -d 'Print cloudflared-style snippets on stdout instead of writing files'
 complete -c zssh -n "__fish_zssh_using_subcommand config" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
-complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair" -l logfile -d 'Write logs to this file instead of stderr' -r -F
-complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair" -f -a "check" -d 'Report whether known_hosts matches the key the host presents now; change nothing'
-complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair" -f -a "repair" -d 'Replace the host\'s known_hosts entries with the key it presents now (asks first)'
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair help" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair help" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair help" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair help" -f -a "check" -d 'Report whether known_hosts matches the key the host presents now; change nothing'
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair help" -f -a "repair" -d 'Replace the host\'s known_hosts entries with the key it presents now (asks first)'
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and not __fish_seen_subcommand_from check repair help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -s T -l hostname -d 'HOST, in cloudflared\'s spelling' -r
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l direct -d 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP); without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it' -r
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l known-hosts -d 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l host-key-alias -d 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config --warp-targets`: one entry for every WARP target)' -r
@@ -116,6 +124,7 @@ complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_s
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -s y -l yes -d 'Don\'t ask before changing known_hosts'
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -s T -l hostname -d 'HOST, in cloudflared\'s spelling' -r
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l direct -d 'Fetch the key directly from HOST:PORT instead of through the edge (routing such as WARP); without PORT, the Port that `ssh -G HOST` shows (22 unless the config says otherwise). A host with a stanza of `zssh config --warp-targets` (HostKeyAlias zssh-warp-proxy, no ProxyCommand) is fetched directly from its HostName and Port without it' -r
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l known-hosts -d 'The known_hosts file to check and repair (default: the UserKnownHostsFile list and GlobalKnownHostsFile that `ssh -G HOST` shows)' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l host-key-alias -d 'The name the entries are stored under (default: the HostKeyAlias that `ssh -G HOST` shows, e.g. HOST.zssh after `zssh config HOST`, zssh-warp-proxy after `zssh config --warp-targets`: one entry for every WARP target)' -r
@@ -124,19 +133,24 @@ complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_s
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -s y -l yes -d 'Don\'t ask before changing known_hosts'
 complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from repair" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from help" -f -a "check" -d 'Report whether known_hosts matches the key the host presents now; change nothing'
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from help" -f -a "repair" -d 'Replace the host\'s known_hosts entries with the key it presents now (asks first)'
+complete -c zssh -n "__fish_zssh_using_subcommand known-hosts; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zssh -n "__fish_zssh_using_subcommand doctor" -s T -l hostname -d 'HOST, in cloudflared\'s spelling' -r
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -s F -l ssh-config -d 'The ssh config file to inspect (default: ssh\'s own choice)' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l fix -d 'Perform the safe repairs (drop bad tokens, clear dead locks, renew the certificate, repair known_hosts after confirmation)'
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l json -d 'Print the verdicts as JSON'
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -l logfile -d 'Write logs to this file instead of stderr' -r -F
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -f -a "trust-ca" -d 'Make sshd trust the Access SSH CA (dry run unless --apply)'
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -f -a "check" -d 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -f -a "fetch-ca" -d 'Get the account\'s SSH CA public key through the Cloudflare API (token from the environment)'
-complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key" -f -a "log-key" -d 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key help" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key help" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key help" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key help" -f -a "trust-ca" -d 'Make sshd trust the Access SSH CA (dry run unless --apply)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key help" -f -a "check" -d 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key help" -f -a "fetch-ca" -d 'Get the account\'s SSH CA public key through the Cloudflare API (token from the environment)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key help" -f -a "log-key" -d 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from trust-ca" -l ca-key -d 'The CA public key file, or - for standard input' -r
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from trust-ca" -l sshd-config -d 'The sshd configuration file' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from trust-ca" -l ca-file -d 'Where trusted CA keys are kept' -r -F
@@ -161,20 +175,29 @@ complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -l disable -d 'Clear the public key, which stops command logging for new sessions (asks first)'
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -s y -l yes -d 'With --disable: don\'t ask'
 complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from log-key" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
-complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude" -l logfile -d 'Write logs to this file instead of stderr' -r -F
-complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude" -f -a "exclude" -d 'Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "trust-ca" -d 'Make sshd trust the Access SSH CA (dry run unless --apply)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "check" -d 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "fetch-ca" -d 'Get the account\'s SSH CA public key through the Cloudflare API (token from the environment)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "log-key" -d 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)'
+complete -c zssh -n "__fish_zssh_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude help" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude help" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude help" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude help" -f -a "exclude" -d 'Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line'
+complete -c zssh -n "__fish_zssh_using_subcommand cidr; and not __fish_seen_subcommand_from exclude help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -l except -d 'Ranges to take out, comma-separated or repeated' -r
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from exclude" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
-complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -l logfile -d 'Write logs to this file instead of stderr' -r -F
-complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -f -a "generate-key-pair" -d 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
-complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -f -a "keygen" -d 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
-complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt" -f -a "decrypt" -d 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool\'s files), asciicast, a transcript or JSON lines, or replay it here'
+complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from help" -f -a "exclude" -d 'Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line'
+complete -c zssh -n "__fish_zssh_using_subcommand cidr; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt help" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt help" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt help" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt help" -f -a "generate-key-pair" -d 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt help" -f -a "keygen" -d 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt help" -f -a "decrypt" -d 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool\'s files), asciicast, a transcript or JSON lines, or replay it here'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and not __fish_seen_subcommand_from generate-key-pair keygen decrypt help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from generate-key-pair" -s o -l output -d 'The private key file to write (not ending in .pub); the public key goes to NAME.pub' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from generate-key-pair" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from generate-key-pair" -l logfile -d 'Write logs to this file instead of stderr' -r -F
@@ -200,22 +223,33 @@ complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcomma
 complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l partial -d 'When the log is truncated or damaged, keep what was decrypted before the damage (the command still fails, with the error)'
 complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -l force -d 'Replace OUT if it exists'
 complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from decrypt" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from help" -f -a "generate-key-pair" -d 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from help" -f -a "decrypt" -d 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool\'s files), asciicast, a transcript or JSON lines, or replay it here'
+complete -c zssh -n "__fish_zssh_using_subcommand logs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zssh -n "__fish_zssh_using_subcommand targets" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand targets" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand targets" -l json -d 'Print JSON instead of a table'
 complete -c zssh -n "__fish_zssh_using_subcommand targets" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l logfile -d 'Write logs to this file instead of stderr' -r -F
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -l fedramp -d 'Use the FedRAMP login service (login.fed.cloudflareaccess.org)'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -f -a "ssh" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -f -a "tcp" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -f -a "rdp" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -f -a "smb" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -f -a "login" -d 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -f -a "token" -d 'Print the cached token as `cloudflared access token` does'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen" -f -a "ssh-gen" -d 'Get a short-lived certificate into cloudflared\'s files (same as `zssh cert`)'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand completions" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand completions" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand man" -l dir -d 'Write every page into DIR as zssh.1, zssh-proxy.1, … instead (created if missing; existing pages are replaced)' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand man" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand man" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand man" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen help" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen help" -l logfile -d 'Write logs to this file instead of stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen help" -l fedramp -d 'Use the FedRAMP login service (login.fed.cloudflareaccess.org)'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen help" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen help" -f -a "ssh" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen help" -f -a "tcp" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen help" -f -a "rdp" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen help" -f -a "smb" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen help" -f -a "login" -d 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen help" -f -a "token" -d 'Print the cached token as `cloudflared access token` does'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen help" -f -a "ssh-gen" -d 'Get a short-lived certificate into cloudflared\'s files (same as `zssh cert`)'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s T -l hostname -l tunnel-host -d 'HOST, in cloudflared\'s spelling [env: TUNNEL_SERVICE_HOSTNAME]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l destination -d 'Bastion mode: the host:port the edge\'s cloudflared should connect to' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s L -l url -l listener -d 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
@@ -227,7 +261,7 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -s T -l hostname -l tunnel-host -d 'HOST, in cloudflared\'s spelling [env: TUNNEL_SERVICE_HOSTNAME]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l destination -d 'Bastion mode: the host:port the edge\'s cloudflared should connect to' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -s L -l url -l listener -d 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
@@ -239,7 +273,7 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -s T -l hostname -l tunnel-host -d 'HOST, in cloudflared\'s spelling [env: TUNNEL_SERVICE_HOSTNAME]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l destination -d 'Bastion mode: the host:port the edge\'s cloudflared should connect to' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -s L -l url -l listener -d 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
@@ -251,7 +285,7 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL, e.g. ssh.example.com (in ssh config: %h)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -s T -l hostname -l tunnel-host -d 'HOST, in cloudflared\'s spelling [env: TUNNEL_SERVICE_HOSTNAME]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l destination -d 'Bastion mode: the host:port the edge\'s cloudflared should connect to' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -s L -l url -l listener -d 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
@@ -263,6 +297,7 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -s T -l hostname -d 'URL|HOST, in cloudflared\'s spelling' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -l app -d 'The application\'s URL (cloudflared\'s spelling); prints only the token' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -l logfile -d 'Write logs to this file instead of stderr' -r -F
@@ -273,11 +308,12 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -l qr -d 'Also show the login URL as a QR code'
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -l fedramp -d 'Use the FedRAMP login service'
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from token" -s T -l hostname -d 'URL|HOST, in cloudflared\'s spelling' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from token" -l app -d 'The application\'s URL (cloudflared\'s spelling)' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from token" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from token" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -s T -l hostname -l tunnel-host -d 'The application\'s hostname (in ssh config: %h)' -r
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -s T -l hostname -l tunnel-host -d 'HOST, in cloudflared\'s spelling' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l key-type -d 'The kind of key to make when a new key is needed: ecdsa (P-256, as cloudflared sends) or ed25519. An existing key is kept whatever its type (see the key\'s lifecycle above)' -r -f -a "ecdsa\t''
 ed25519\t''"
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l public-key -d 'Have your own key signed instead of one zssh makes: FILE is its public key (a FIDO sk- key, a key in ssh-agent, a PIV or PKCS#11 token). The certificate goes beside it, as OpenSSH names it: FILE without .pub, plus -cert.pub' -r -F
@@ -289,6 +325,42 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l agent -d 'Also load the key and certificate into ssh-agent (SSH_AUTH_SOCK) for their remaining lifetime, and remove expired ones zssh added before'
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -l force -d 'Get a new certificate even if the current one is still valid'
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh-gen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "ssh" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "login" -d 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "token" -d 'Print the cached token as `cloudflared access token` does'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "ssh-gen" -d 'Get a short-lived certificate into cloudflared\'s files (same as `zssh cert`)'
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zssh -n "__fish_zssh_using_subcommand generate" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand generate" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand generate" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "proxy" -d 'Carry one SSH connection (stdin/stdout) through the edge: ssh\'s ProxyCommand'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "login" -d 'Log in to an Access application in the browser and cache the token (one browser prompt however many processes need it)'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "logout" -d 'Remove cached tokens: for one application, or --all'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "status" -d 'List cached tokens: application, identity, expiry, where each is stored'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "token" -d 'Print the cached token of an application (for scripts); never logs in'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "cert" -d 'Get a short-lived SSH certificate for an application (reused while valid; for ssh\'s `Match exec`)'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "config" -d 'Write ssh config stanzas for Access hosts into a file zssh manages, included from ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh\'s). With --warp-targets, for the targets the Cloudflare One Client lists instead'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "known-hosts" -d 'Check or repair known_hosts entries for a host behind the edge (after its host key changed, or after routing through the edge changed the key ssh sees)'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "doctor" -d 'Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "server" -d 'Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA, set the session-log key'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "cidr" -d 'CIDR arithmetic for Split Tunnel lists'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "logs" -d 'Session command logs of Access for Infrastructure: make the key pair they are encrypted to, decrypt a downloaded log, replay it (replaces ssh-log-cli: same flags)'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "targets" -d 'List the Access for Infrastructure targets this user may reach through the Cloudflare One Client (`warp-cli target list`): hostname, IP, virtual network, port, usernames, and whether the kernel routes the IP through the client now'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "completions" -d 'Print the completion script for SHELL (the files of completions/ in the source)'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "man" -d 'Print a man page as roff: zssh\'s, or a command\'s (the files of man/ in the source)'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "access" -d 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "generate" -d 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and not __fish_seen_subcommand_from proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and __fish_seen_subcommand_from known-hosts" -f -a "check" -d 'Report whether known_hosts matches the key the host presents now; change nothing'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and __fish_seen_subcommand_from known-hosts" -f -a "repair" -d 'Replace the host\'s known_hosts entries with the key it presents now (asks first)'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "trust-ca" -d 'Make sshd trust the Access SSH CA (dry run unless --apply)'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "check" -d 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "fetch-ca" -d 'Get the account\'s SSH CA public key through the Cloudflare API (token from the environment)'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "log-key" -d 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and __fish_seen_subcommand_from cidr" -f -a "exclude" -d 'Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and __fish_seen_subcommand_from logs" -f -a "generate-key-pair" -d 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and __fish_seen_subcommand_from logs" -f -a "decrypt" -d 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool\'s files), asciicast, a transcript or JSON lines, or replay it here'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "ssh" -d 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "login" -d 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "token" -d 'Print the cached token as `cloudflared access token` does'
+complete -c zssh -n "__fish_zssh_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "ssh-gen" -d 'Get a short-lived certificate into cloudflared\'s files (same as `zssh cert`)'

@@ -30,6 +30,9 @@ new certificate comes last. A process killed at any step leaves one of those sta
 from it. --key-type chooses the type of new keys only. With --public-key the key is yours and zssh never touches \
 it; only the certificate beside it is replaced, atomically.";
 
+/// The heading of the options every command takes, shown after the command's own.
+const GLOBAL: &str = "Global options";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "zssh",
@@ -38,8 +41,7 @@ it; only the certificate beside it is replaced, atomically.";
     long_about = "zssh carries SSH through a zero-trust edge (Cloudflare Access + Tunnel). Use it as ssh's \
 ProxyCommand. It speaks the same protocol and reads the same token files as `cloudflared access`, so an \
 existing ~/.ssh/config keeps working with only the binary path changed.",
-    after_help = "Examples:\n  ssh -o ProxyCommand='zssh proxy --hostname %h' alice@ssh.example.com\n  zssh proxy --hostname ssh.example.com --url 127.0.0.1:2222",
-    disable_help_subcommand = true
+    after_help = "Examples:\n  zssh config ssh.example.com   # once: the ssh config stanza\n  ssh alice@ssh.example.com     # then ssh as usual\n  zssh doctor ssh.example.com   # when it fails: what and why\n  zssh help proxy               # any command's options"
 )]
 pub struct Cli {
     /// How much to log on stderr: error, warn, info or debug.
@@ -48,12 +50,13 @@ pub struct Cli {
         visible_alias = "loglevel",
         global = true,
         env = "ZSSH_LOG",
-        value_name = "LEVEL"
+        value_name = "LEVEL",
+        help_heading = GLOBAL
     )]
     pub log_level: Option<String>,
 
     /// Write logs to this file instead of stderr.
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", help_heading = GLOBAL)]
     pub logfile: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -64,31 +67,40 @@ pub struct Cli {
 pub enum Command {
     /// Carry one SSH connection (stdin/stdout) through the edge: ssh's ProxyCommand.
     #[command(
-        after_help = "Examples:\n  # in ~/.ssh/config\n  Host ssh.example.com\n    ProxyCommand /usr/local/bin/zssh proxy --hostname %h\n\n  # CI, with a service token from the environment\n  TUNNEL_SERVICE_TOKEN_ID=... TUNNEL_SERVICE_TOKEN_SECRET=... ssh -o ProxyCommand='zssh proxy --hostname %h' host"
+        override_usage = "zssh proxy [OPTIONS] <HOST>",
+        after_help = "Examples:\n  # ~/.ssh/config (`zssh config HOST` writes it, with zssh's full path)\n  Host ssh.example.com\n    ProxyCommand zssh proxy %h\n\n  ssh -o ProxyCommand='zssh proxy %h' alice@ssh.example.com\n  zssh proxy ssh.example.com --url 127.0.0.1:2222   # ssh -p 2222 localhost\n\n  # CI, with a service token from the environment\n  export TUNNEL_SERVICE_TOKEN_ID=... TUNNEL_SERVICE_TOKEN_SECRET=...\n  ssh -o ProxyCommand='zssh proxy %h' deploy@ssh.example.com"
     )]
     Proxy(CarrierArgs),
 
     /// Log in to an Access application in the browser and cache the token (one browser prompt
     /// however many processes need it).
     #[command(
-        after_help = "Examples:\n  zssh login ssh.example.com\n  zssh login ssh.example.com --no-browser --qr   # log in from a phone"
+        override_usage = "zssh login [OPTIONS] <URL|HOST>",
+        after_help = "Examples:\n  zssh login ssh.example.com\n  zssh login ssh.example.com --no-browser --qr   # log in from a phone",
+        mut_arg("app", |a| a.hide(true)),
+        mut_arg("no_verbose", |a| a.hide(true)),
+        mut_arg("auto_close", |a| a.hide(true)),
+        mut_arg("fedramp", |a| a.hide(true))
     )]
     Login(LoginArgs),
 
     /// Remove cached tokens: for one application, or --all.
+    #[command(override_usage = "zssh logout <HOST>\n       zssh logout --all")]
     Logout(LogoutArgs),
 
     /// List cached tokens: application, identity, expiry, where each is stored.
     Status(StatusArgs),
 
     /// Print the cached token of an application (for scripts); never logs in.
+    #[command(override_usage = "zssh token <URL|HOST>", mut_arg("app", |a| a.hide(true)))]
     Token(TokenArgs),
 
     /// Get a short-lived SSH certificate for an application (reused while valid; for ssh's
     /// `Match exec`).
     #[command(
         long_about = CERT_LONG_ABOUT,
-        after_help = "Examples:\n  # in ~/.ssh/config\n  Match host ssh.example.com exec \"zssh cert --hostname %h\"\n    ProxyCommand zssh proxy --hostname %h\n    IdentityFile ~/.cloudflared/%h-cf_key\n    CertificateFile ~/.cloudflared/%h-cf_key-cert.pub\n\n  zssh cert --hostname ssh.example.com --agent   # load it into ssh-agent instead\n  zssh cert --hostname ssh.example.com --public-key ~/.ssh/id_ecdsa_sk.pub   # writes ~/.ssh/id_ecdsa_sk-cert.pub"
+        override_usage = "zssh cert [OPTIONS] <HOST>",
+        after_help = "Examples:\n  # ~/.ssh/config (`zssh config HOST --short-lived-cert` writes it)\n  Match host ssh.example.com exec \"zssh cert %h\"\n    ProxyCommand zssh proxy %h\n    IdentityFile ~/.cloudflared/%h-cf_key\n    CertificateFile ~/.cloudflared/%h-cf_key-cert.pub\n\n  zssh cert ssh.example.com --agent   # into ssh-agent instead\n\n  # your own key (writes ~/.ssh/id_ecdsa_sk-cert.pub)\n  zssh cert ssh.example.com --public-key ~/.ssh/id_ecdsa_sk.pub"
     )]
     Cert(CertArgs),
 
@@ -96,7 +108,7 @@ pub enum Command {
     /// ~/.ssh/config (your own lines are kept byte for byte; --uninstall removes only zssh's).
     /// With --warp-targets, for the targets the Cloudflare One Client lists instead.
     #[command(
-        after_help = "Examples:\n  zssh config ssh.example.com --short-lived-cert\n  zssh config --warp-targets --dry-run\n  zssh config --warp-targets --user alice && zssh known-hosts repair web   # then: ssh web\n  zssh config --uninstall --warp-targets"
+        after_help = "Examples:\n  zssh config ssh.example.com   # then: ssh ssh.example.com\n  zssh config ssh.example.com --short-lived-cert\n  zssh config --warp-targets --dry-run\n\n  # the WARP path: a stanza per target, then trust the proxy's key\n  zssh config --warp-targets --user alice\n  zssh known-hosts repair web   # then: ssh web\n\n  zssh config --uninstall --warp-targets"
     )]
     Config(ConfigArgs),
 
@@ -130,6 +142,18 @@ pub enum Command {
     )]
     Targets(TargetsArgs),
 
+    /// Print the completion script for SHELL (the files of completions/ in the source).
+    #[command(
+        after_help = "Examples:\n  zssh completions bash > ~/.local/share/bash-completion/completions/zssh\n  zssh completions zsh > ~/.zfunc/_zssh   # fpath+=(~/.zfunc) in ~/.zshrc\n  zssh completions fish > ~/.config/fish/completions/zssh.fish"
+    )]
+    Completions(CompletionsArgs),
+
+    /// Print a man page as roff: zssh's, or a command's (the files of man/ in the source).
+    #[command(
+        after_help = "Examples:\n  zssh man proxy | man -l -\n  zssh man known-hosts repair | man -l -\n  zssh man --dir ~/.local/share/man/man1   # all pages, for man zssh-proxy"
+    )]
+    Man(ManArgs),
+
     /// cloudflared-compatible commands: `zssh access ssh --hostname %h` works where
     /// `cloudflared access ssh --hostname %h` did.
     Access(AccessArgs),
@@ -141,6 +165,25 @@ pub enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, powershell or elvish.
+    #[arg(value_enum, value_name = "SHELL", hide_possible_values = true)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print, e.g. proxy, or known-hosts repair (none: zssh's own).
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub command: Vec<String>,
+
+    /// Write every page into DIR as zssh.1, zssh-proxy.1, … instead (created if missing;
+    /// existing pages are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -232,7 +275,21 @@ pub struct DoctorArgs {
     /// The host you ssh to. An IP, or a host ssh reaches without a ProxyCommand, is checked on
     /// the WARP path (Access for Infrastructure) when the Cloudflare One Client is installed:
     /// the client, the kernel's route, split tunnels, the target and its usernames, the host key.
-    #[arg(value_name = "HOST")]
+    #[arg(id = "host", value_name = "HOST", required_unless_present = "hostname")]
+    pub host_arg: Option<String>,
+
+    /// HOST, in cloudflared's spelling.
+    #[arg(
+        long,
+        short = 'T',
+        value_name = "HOST",
+        hide = true,
+        conflicts_with = "host"
+    )]
+    pub hostname: Option<String>,
+
+    /// The host, from HOST or --hostname.
+    #[arg(skip)]
     pub host: String,
 
     /// Perform the safe repairs (drop bad tokens, clear dead locks, renew the certificate,
@@ -260,7 +317,7 @@ pub enum ServerCommand {
     /// Set, show or clear the public key that SSH session command logs are encrypted to
     /// (Cloudflare API; token from the environment).
     #[command(
-        after_help = "Examples:\n  zssh logs generate-key-pair -o ~/.ssh/session-logs\n  CLOUDFLARE_API_TOKEN=... zssh server log-key --account ID --public-key ~/.ssh/session-logs.pub\n  zssh server log-key --account ID --show\n  zssh server log-key --account ID --disable"
+        after_help = "Examples:\n  zssh logs generate-key-pair -o ~/.ssh/session-logs\n  export CLOUDFLARE_API_TOKEN=...\n  zssh server log-key --account ID --public-key ~/.ssh/session-logs.pub\n  zssh server log-key --account ID --show\n  zssh server log-key --account ID --disable"
     )]
     LogKey(LogKeyArgs),
 }
@@ -339,14 +396,14 @@ pub enum LogsCommand {
     /// and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`).
     #[command(
         visible_alias = "keygen",
-        after_help = "Examples:\n  zssh logs generate-key-pair -o ~/.ssh/session-logs\n  zssh logs keygen -o sshkey   # sshkey and sshkey.pub, as ssh-log-cli names them"
+        after_help = "Examples:\n  zssh logs generate-key-pair -o ~/.ssh/session-logs\n  zssh logs keygen -o sshkey   # sshkey and sshkey.pub, as ssh-log-cli does"
     )]
     GenerateKeyPair(LogsKeygenArgs),
 
     /// Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the
     /// reference tool's files), asciicast, a transcript or JSON lines, or replay it here.
     #[command(
-        after_help = "Examples:\n  zssh logs decrypt -i sshlog -k sshkey   # writes sshlog-decrypted.zip\n  zssh logs decrypt -i sshlog -k sshkey --format asciicast -o s.cast   # asciinema play s.cast\n  zssh logs decrypt -i sshlog -k sshkey -r --speed 2 --max-idle 1\n  zssh logs decrypt -i sshlog -k sshkey --format jsonl -o - | jq -r .source"
+        after_help = "Examples:\n  zssh logs decrypt -i sshlog -k sshkey   # writes sshlog-decrypted.zip\n  zssh logs decrypt -i sshlog -k sshkey --format asciicast -o s.cast\n  asciinema play s.cast\n  zssh logs decrypt -i sshlog -k sshkey -r --speed 2 --max-idle 1\n  zssh logs decrypt -i sshlog -k sshkey --format jsonl -o - | jq -r .source"
     )]
     Decrypt(LogsDecryptArgs),
 }
@@ -480,7 +537,21 @@ pub enum KnownHostsCommand {
 #[derive(Debug, Args, Clone)]
 pub struct KnownHostsArgs {
     /// The host (as you type it after `ssh`).
-    #[arg(value_name = "HOST")]
+    #[arg(id = "host", value_name = "HOST", required_unless_present = "hostname")]
+    pub host_arg: Option<String>,
+
+    /// HOST, in cloudflared's spelling.
+    #[arg(
+        long,
+        short = 'T',
+        value_name = "HOST",
+        hide = true,
+        conflicts_with = "host"
+    )]
+    pub hostname: Option<String>,
+
+    /// The host, from HOST or --hostname.
+    #[arg(skip)]
     pub host: String,
 
     /// Don't ask before changing known_hosts.
@@ -513,7 +584,21 @@ pub struct KnownHostsArgs {
 #[derive(Debug, Args, Clone)]
 pub struct CertArgs {
     /// The application's hostname (in ssh config: %h).
-    #[arg(long, short = 'T', visible_alias = "tunnel-host", value_name = "HOST")]
+    #[arg(id = "host", value_name = "HOST")]
+    pub host_arg: Option<String>,
+
+    /// HOST, in cloudflared's spelling.
+    #[arg(
+        id = "hostname",
+        long = "hostname",
+        short = 'T',
+        visible_alias = "tunnel-host",
+        value_name = "HOST"
+    )]
+    pub hostname_arg: Option<String>,
+
+    /// The host, from HOST or --hostname ([`CertArgs::resolve`]).
+    #[arg(skip)]
     pub hostname: String,
 
     /// The kind of key to make when a new key is needed: ecdsa (P-256, as cloudflared sends) or
@@ -544,11 +629,54 @@ pub struct CertArgs {
     pub service_token: ServiceTokenArgs,
 }
 
+impl CertArgs {
+    /// Settle the host: HOST or --hostname.
+    pub fn resolve(mut self, compat: bool) -> Result<CertArgs, UserError> {
+        let usage = if compat {
+            "zssh access ssh-gen --hostname HOST"
+        } else {
+            "zssh cert [OPTIONS] HOST"
+        };
+        self.hostname = one_host(self.host_arg.take(), self.hostname_arg.take(), None, usage)?;
+        Ok(self)
+    }
+}
+
+impl DoctorArgs {
+    /// Settle the host: HOST or --hostname (clap requires one of them).
+    pub fn resolve(mut self) -> Result<DoctorArgs, UserError> {
+        self.host = one_host(
+            self.host_arg.take(),
+            self.hostname.take(),
+            None,
+            "zssh doctor HOST",
+        )?;
+        Ok(self)
+    }
+}
+
+impl KnownHostsArgs {
+    /// Settle the host: HOST or --hostname (clap requires one of them).
+    pub fn resolve(mut self) -> Result<KnownHostsArgs, UserError> {
+        self.host = one_host(
+            self.host_arg.take(),
+            self.hostname.take(),
+            None,
+            "zssh known-hosts check|repair HOST",
+        )?;
+        Ok(self)
+    }
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct LoginArgs {
     /// The application's URL or hostname.
-    #[arg(value_name = "URL|HOST", required_unless_present = "app")]
+    #[arg(value_name = "URL|HOST", required_unless_present_any = ["app", "hostname"])]
     pub target: Option<String>,
+
+    /// URL|HOST, in cloudflared's spelling.
+    #[arg(long, short = 'T', value_name = "HOST", hide = true, conflicts_with_all = ["target", "app"])]
+    pub hostname: Option<String>,
 
     /// The application's URL (cloudflared's spelling); prints only the token.
     #[arg(long, value_name = "URL", conflicts_with = "target")]
@@ -584,10 +712,14 @@ pub struct LogoutArgs {
     /// The application's hostname or URL.
     #[arg(
         value_name = "HOST",
-        required_unless_present = "all",
+        required_unless_present_any = ["all", "hostname"],
         conflicts_with = "all"
     )]
     pub host: Option<String>,
+
+    /// HOST, in cloudflared's spelling.
+    #[arg(long, short = 'T', value_name = "HOST", hide = true, conflicts_with_all = ["host", "all"])]
+    pub hostname: Option<String>,
 
     /// Remove every cached token (zssh's and cloudflared's, which are shared).
     #[arg(long)]
@@ -611,8 +743,12 @@ pub struct TargetsArgs {
 #[derive(Debug, Args)]
 pub struct TokenArgs {
     /// The application's URL or hostname.
-    #[arg(value_name = "URL|HOST", required_unless_present = "app")]
+    #[arg(value_name = "URL|HOST", required_unless_present_any = ["app", "hostname"])]
     pub target: Option<String>,
+
+    /// URL|HOST, in cloudflared's spelling.
+    #[arg(long, short = 'T', value_name = "HOST", hide = true, conflicts_with_all = ["target", "app"])]
+    pub hostname: Option<String>,
 
     /// The application's URL (cloudflared's spelling).
     #[arg(long, value_name = "URL", conflicts_with = "target")]
@@ -623,13 +759,21 @@ pub struct TokenArgs {
 #[derive(Debug, Args, Clone)]
 pub struct CarrierArgs {
     /// The Access application's hostname or URL, e.g. ssh.example.com (in ssh config: %h).
+    #[arg(id = "host", value_name = "HOST")]
+    pub host_arg: Option<String>,
+
+    /// HOST, in cloudflared's spelling [env: TUNNEL_SERVICE_HOSTNAME].
     #[arg(
-        long,
+        id = "hostname",
+        long = "hostname",
         short = 'T',
         visible_alias = "tunnel-host",
-        env = "TUNNEL_SERVICE_HOSTNAME",
         value_name = "HOST"
     )]
+    pub hostname_arg: Option<String>,
+
+    /// The host, from HOST, --hostname or TUNNEL_SERVICE_HOSTNAME ([`CarrierArgs::resolve`]).
+    #[arg(skip)]
     pub hostname: String,
 
     /// Bastion mode: the host:port the edge's cloudflared should connect to.
@@ -647,7 +791,8 @@ pub struct CarrierArgs {
     )]
     pub url: Option<String>,
 
-    /// The listener address given as an argument (same as --url).
+    /// The listener address given as an argument after --hostname (cloudflared's form; same as
+    /// --url).
     #[arg(hide = true, value_name = "ADDR")]
     pub listener: Option<String>,
 
@@ -766,12 +911,68 @@ impl ServiceTokenArgs {
     }
 }
 
+/// The host of a command that takes it as HOST or as cloudflared's `--hostname`: one of them,
+/// or `fallback` (an environment variable's value), or a usage error showing `usage`.
+fn one_host(
+    positional: Option<String>,
+    flag: Option<String>,
+    fallback: Option<String>,
+    usage: &str,
+) -> Result<String, UserError> {
+    match (positional, flag) {
+        (Some(h), None) | (None, Some(h)) => Ok(h),
+        (Some(a), Some(b)) if a == b => Ok(a),
+        (Some(a), Some(b)) => Err(UserError::usage(
+            format!(
+                "two hosts given: {} and --hostname {}",
+                crate::human::shown(&a, 200),
+                crate::human::shown(&b, 200)
+            ),
+            format!("give one; usage: {usage}"),
+        )),
+        (None, None) => fallback.ok_or_else(|| {
+            UserError::usage(
+                "no host given",
+                format!("usage: {usage} (in ssh config, HOST is %h)"),
+            )
+        }),
+    }
+}
+
+/// The value of an environment variable, unless unset or empty.
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
 impl CarrierArgs {
+    /// Settle the host: HOST, --hostname or TUNNEL_SERVICE_HOSTNAME. In cloudflared's form
+    /// (`zssh access ssh --hostname H ADDR`) an argument beside --hostname is the listener.
+    pub fn resolve(mut self, compat: bool) -> Result<CarrierArgs, UserError> {
+        let (mut positional, flag) = (self.host_arg.take(), self.hostname_arg.take());
+        if compat && flag.is_some() && self.listener.is_none() {
+            self.listener = positional.take();
+        }
+        let usage = if compat {
+            "zssh access ssh --hostname HOST"
+        } else {
+            "zssh proxy [OPTIONS] HOST"
+        };
+        self.hostname = one_host(
+            positional,
+            flag,
+            env_value("TUNNEL_SERVICE_HOSTNAME"),
+            usage,
+        )?;
+        Ok(self)
+    }
+
     /// What `zssh proxy --hostname HOST` would use with no flags: the service token and bastion
     /// destination from the environment. For commands that open a tunnel themselves.
     pub fn from_env_for(hostname: &str, connect_timeout: Duration) -> CarrierArgs {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         CarrierArgs {
+            host_arg: None,
+            hostname_arg: None,
             hostname: hostname.to_string(),
             destination: env("TUNNEL_SERVICE_DESTINATION"),
             url: None,

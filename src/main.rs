@@ -16,6 +16,7 @@ mod hostkey;
 mod human;
 mod known_hosts;
 mod log;
+mod manual;
 mod paths;
 mod secret;
 mod ssh_config;

@@ -4,6 +4,7 @@
 
 pub mod cert;
 pub mod cidr;
+pub mod completions;
 pub mod config;
 pub mod doctor;
 pub mod generate;
@@ -11,39 +12,61 @@ pub mod known_hosts;
 pub mod login;
 pub mod logout;
 pub mod logs;
+pub mod man;
 pub mod proxy;
 pub mod server;
 pub mod status;
 pub mod targets;
 pub mod token;
 
-use crate::cli::{AccessCommand, Command};
+use crate::cli::{AccessCommand, Command, KnownHostsCommand};
 use crate::error::UserError;
 use crate::exit::Exit;
 
 pub async fn run(command: Command) -> Result<Exit, UserError> {
     match command {
-        Command::Proxy(args) => proxy::run(args, false).await,
-        Command::Login(args) => login::run(args, false).await,
-        Command::Cert(args) => cert::run(args, false).await,
+        Command::Proxy(args) => proxy::run(args.resolve(false)?, false).await,
+        Command::Login(mut args) => {
+            args.target = args.target.or(args.hostname.take());
+            login::run(args, false).await
+        }
+        Command::Cert(args) => cert::run(args.resolve(false)?, false).await,
         Command::Config(args) => config::run(args).await,
-        Command::Doctor(args) => doctor::run(args).await,
+        Command::Doctor(args) => doctor::run(args.resolve()?).await,
         Command::Server(cmd) => server::run(cmd).await,
         Command::Cidr(cmd) => cidr::run(cmd),
         Command::Logs(cmd) => logs::run(cmd).await,
-        Command::KnownHosts(cmd) => known_hosts::run(cmd).await,
-        Command::Logout(args) => logout::run(args),
+        Command::KnownHosts(cmd) => {
+            known_hosts::run(match cmd {
+                KnownHostsCommand::Check(args) => KnownHostsCommand::Check(args.resolve()?),
+                KnownHostsCommand::Repair(args) => KnownHostsCommand::Repair(args.resolve()?),
+            })
+            .await
+        }
+        Command::Logout(mut args) => {
+            args.host = args.host.or(args.hostname.take());
+            logout::run(args)
+        }
         Command::Status(args) => status::run(args),
         Command::Targets(args) => targets::run(args),
-        Command::Token(args) => token::run(args).await,
+        Command::Token(mut args) => {
+            args.target = args.target.or(args.hostname.take());
+            token::run(args).await
+        }
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args),
         Command::Access(access) => match access.command {
-            AccessCommand::Ssh(args) => proxy::run(args, true).await,
+            AccessCommand::Ssh(args) => proxy::run(args.resolve(true)?, true).await,
             AccessCommand::Login(mut args) => {
                 args.fedramp |= access.fedramp;
+                args.target = args.target.or(args.hostname.take());
                 login::run(args, true).await
             }
-            AccessCommand::Token(args) => token::run(args).await,
-            AccessCommand::SshGen(args) => cert::run(args, true).await,
+            AccessCommand::Token(mut args) => {
+                args.target = args.target.or(args.hostname.take());
+                token::run(args).await
+            }
+            AccessCommand::SshGen(args) => cert::run(args.resolve(true)?, true).await,
         },
         Command::Generate { dir } => generate::run(&dir),
     }

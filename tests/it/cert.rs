@@ -13,7 +13,8 @@ fn cert_world() -> World {
 }
 
 /// An ssh config using `Match exec "zssh cert"`, as `cloudflared access ssh-config
-/// --short-lived-cert` writes it (absolute paths: ssh expands `~` from the password database).
+/// --short-lived-cert` writes it (absolute paths: ssh expands `~` from the password database),
+/// with the host given as the README writes it: positionally (`zssh cert %h`, `zssh proxy %h`).
 fn match_exec_config(w: &World, cert_extra: &str) -> std::path::PathBuf {
     let z = zssh_bin().display().to_string();
     let cf = w.cloudflared_dir();
@@ -21,8 +22,8 @@ fn match_exec_config(w: &World, cert_extra: &str) -> std::path::PathBuf {
     std::fs::write(
         &cfg,
         format!(
-            "Match host {SSH_HOST} exec \"{z} cert --hostname %h {cert_extra}\"\n\
-             \x20 ProxyCommand {z} proxy --hostname %h\n\
+            "Match host {SSH_HOST} exec \"{z} cert %h {cert_extra}\"\n\
+             \x20 ProxyCommand {z} proxy %h\n\
              \x20 IdentityFile {cf}/%h-cf_key\n\
              \x20 CertificateFile {cf}/%h-cf_key-cert.pub\n\
              Host *\n\

@@ -46,7 +46,12 @@ fn usage_errors_have_one_error_and_one_hint() {
     let out = zssh(&["proxy", "--no-such-flag"]);
     assert_zssh_error(&out, 2, "--no-such-flag");
     let out = zssh(&["proxy"]);
-    assert_zssh_error(&out, 2, "--hostname");
+    assert_zssh_error(&out, 2, "no host given");
+    assert!(
+        text(&out.stderr).contains("zssh: hint: usage: zssh proxy [OPTIONS] HOST"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = zssh(&["--log-level", "loud", "proxy", "--hostname", "x"]);
     assert_zssh_error(&out, 2, "unknown log level");
 }
@@ -184,7 +189,7 @@ fn typos_get_a_suggestion_and_a_bare_command_lists_its_commands() {
     assert_zssh_error(&out, 2, "--hostnme");
     let err = text(&out.stderr);
     assert!(
-        err.contains("'--hostname'") && err.contains("usage: zssh proxy --hostname <HOST>"),
+        err.contains("'--hostname'") && err.contains("usage: zssh proxy [OPTIONS] <HOST>"),
         "{err}"
     );
     for args in [&[][..], &["cidr"][..], &["server"][..]] {

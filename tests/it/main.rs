@@ -13,6 +13,7 @@ mod config;
 mod discovery;
 mod doctor;
 mod fetch_ca;
+mod first_hour;
 mod hostile_env;
 mod impostor;
 mod keyring;

@@ -1,0 +1,297 @@
+//! Issue 14, a newcomer's first hour: `zssh help`, hosts given positionally or with
+//! cloudflared's `--hostname` everywhere, help that reads well at 80 columns, man pages with
+//! EXAMPLES and real synopses, and `zssh man` / `zssh completions` printing what the source holds.
+
+use std::path::Path;
+
+use crate::support::*;
+
+fn zssh(args: &[&str]) -> std::process::Output {
+    run(std::process::Command::new(zssh_bin())
+        .args(args)
+        .env("COLUMNS", "80"))
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn help_is_a_command_too() {
+    for (help, direct) in [
+        (&["help", "proxy"][..], &["proxy", "--help"][..]),
+        (
+            &["help", "known-hosts", "repair"][..],
+            &["known-hosts", "repair", "--help"][..],
+        ),
+        (&["help"][..], &["--help"][..]),
+    ] {
+        let a = zssh(help);
+        let b = zssh(direct);
+        assert_eq!(a.status.code(), Some(0), "{help:?}: {}", text(&a.stderr));
+        assert!(text(&a.stdout).starts_with(text(&b.stdout).lines().next().unwrap()));
+        assert!(text(&a.stdout).contains("Usage: zssh"), "{help:?}");
+    }
+    let out = zssh(&["help", "prxy"]);
+    assert_zssh_error(&out, 2, "prxy");
+}
+
+/// Every command that takes a host takes it as an argument, and `--hostname` (cloudflared's
+/// spelling) means the same.
+#[test]
+fn a_host_is_an_argument_or_hostname_everywhere() {
+    let w = World::new();
+    let tok = w.seed_token(SSH_HOST, 3600);
+    let want = std::fs::read_to_string(&tok).unwrap();
+    for args in [
+        &["token", SSH_HOST][..],
+        &["token", "--hostname", SSH_HOST][..],
+        &["token", "-T", SSH_HOST][..],
+    ] {
+        let out = run(&mut w.zssh(args));
+        assert_ok(&out);
+        assert_eq!(text(&out.stdout).trim(), want.trim(), "{args:?}");
+    }
+    // login with a valid cached token succeeds without a browser, either way.
+    for args in [
+        &["login", SSH_HOST][..],
+        &["login", "--hostname", SSH_HOST][..],
+    ] {
+        let mut cmd = w.zssh(args);
+        cmd.env("ZSSH_NONINTERACTIVE", "1");
+        assert_ok(&run(&mut cmd));
+    }
+    // ssh with `ProxyCommand zssh proxy %h`, and with the host from TUNNEL_SERVICE_HOSTNAME.
+    w.trust_host(SSH_HOST);
+    let mut cmd = w.tool("ssh");
+    cmd.args(w.ssh_opts(&format!("{} proxy %h", zssh_bin().display())))
+        .arg(format!("{}@{SSH_HOST}", whoami()))
+        .arg("echo positional");
+    let out = run(&mut cmd);
+    assert_ok(&out);
+    assert_eq!(text(&out.stdout), "positional\n");
+    let mut cmd = w.tool("ssh");
+    cmd.args(w.ssh_opts(&format!("{} proxy", zssh_bin().display())))
+        .env("TUNNEL_SERVICE_HOSTNAME", SSH_HOST)
+        .arg(format!("{}@{SSH_HOST}", whoami()))
+        .arg("echo from-env");
+    let out = run(&mut cmd);
+    assert_ok(&out);
+    assert_eq!(text(&out.stdout), "from-env\n");
+    // Two different hosts are refused, naming both; the same one twice is fine.
+    let out = run(&mut w.zssh(&["proxy", "a.example.com", "--hostname", "b.example.com"]));
+    assert_zssh_error(
+        &out,
+        2,
+        "two hosts given: a.example.com and --hostname b.example.com",
+    );
+    let out = run(&mut w.zssh(&["cert", "a.example.com", "-T", "b.example.com"]));
+    assert_zssh_error(&out, 2, "two hosts given");
+    let out = run(&mut w.zssh(&["cert"]));
+    assert_zssh_error(&out, 2, "no host given");
+    assert!(text(&out.stderr).contains("usage: zssh cert [OPTIONS] HOST"));
+    // logout by --hostname removes the token.
+    assert_ok(&run(&mut w.zssh(&["logout", "--hostname", SSH_HOST])));
+    assert!(!tok.exists(), "the token file is gone");
+    let out = run(&mut w.zssh(&["logout"]));
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
+
+/// The options zssh's own commands show are zssh's; cloudflared's extras are accepted but shown
+/// only under `zssh access`; global options come last under their own heading.
+#[test]
+fn help_shows_zssh_options_first_and_hides_compatibility_ones() {
+    let login = text(&zssh(&["login", "--help"]).stdout);
+    for hidden in ["--app", "--no-verbose", "--auto-close", "--fedramp"] {
+        assert!(
+            !login.contains(hidden),
+            "{hidden} in zssh login --help:\n{login}"
+        );
+    }
+    let access = text(&zssh(&["access", "login", "--help"]).stdout);
+    for shown in ["--app", "--no-verbose", "--auto-close"] {
+        assert!(
+            access.contains(shown),
+            "{shown} in zssh access login --help"
+        );
+    }
+    assert!(!text(&zssh(&["token", "--help"]).stdout).contains("--app"));
+    for cmd in ["proxy", "login", "cert", "doctor", "config"] {
+        let help = text(&zssh(&[cmd, "--help"]).stdout);
+        let global = help.find("Global options:").expect(cmd);
+        let own = help.find("Options:").expect(cmd);
+        let help_flag = help.find("--help").expect(cmd);
+        assert!(own < global && help_flag < global, "{cmd}:\n{help}");
+        assert!(help[global..].contains("--log-level") && !help[..global].contains("--log-level"));
+    }
+}
+
+/// The commands each page documents, with the words a user types (`zssh known-hosts repair`).
+fn pages() -> Vec<(String, String)> {
+    let mut pages: Vec<_> = std::fs::read_dir(root().join("man"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_str().unwrap().to_string();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    pages.sort();
+    pages
+}
+
+/// Examples are whole lines at 80 columns (nothing wraps a command in two), and the man pages
+/// carry them under EXAMPLES, unwrapped, with a synopsis that shows option values.
+#[test]
+fn examples_survive_80_columns_and_man_pages_have_examples_and_synopses() {
+    let mut with_examples = 0;
+    for (name, page) in pages() {
+        assert!(!page.contains(".SH EXTRA"), "{name}: EXTRA heading");
+        let synopsis = page
+            .split(".SH SYNOPSIS\n")
+            .nth(1)
+            .and_then(|s| s.split(".SH ").next())
+            .unwrap_or_else(|| panic!("{name}: no SYNOPSIS"));
+        assert!(
+            !synopsis.contains("\\-\\-log\\-level") && synopsis.contains("\\fBzssh"),
+            "{name}: {synopsis}"
+        );
+        let Some(ex) = page.split(".SH EXAMPLES\n").nth(1) else {
+            continue;
+        };
+        with_examples += 1;
+        assert!(ex.starts_with(".nf\n"), "{name}: examples are not filled");
+        let args: Vec<&str> = page_args(&name);
+        let help = text(&zssh(&[&args[..], &["--help"]].concat()).stdout);
+        let examples = help.split("Examples:\n").nth(1).expect(&name);
+        for line in examples.lines().filter(|l| !l.trim().is_empty()) {
+            assert!(line.len() <= 80, "{name}: wrapped or too long: {line:?}");
+            assert!(
+                line.starts_with("  "),
+                "{name}: a wrapped example line: {line:?}"
+            );
+        }
+    }
+    assert!(with_examples >= 10, "{with_examples} pages with examples");
+    let proxy = std::fs::read_to_string(root().join("man/zssh-proxy.1")).unwrap();
+    assert!(
+        proxy.contains("\\fBzssh proxy\\fR [OPTIONS] <HOST>"),
+        "{proxy}"
+    );
+    assert!(
+        !proxy.contains("/usr/local/bin"),
+        "examples hard-code no path"
+    );
+}
+
+/// `zssh-known-hosts-repair` → `known-hosts repair`.
+fn page_args(name: &str) -> Vec<&str> {
+    let rest = name.strip_prefix("zssh").unwrap().trim_start_matches('-');
+    let mut args = Vec::new();
+    let mut rest = rest;
+    while !rest.is_empty() {
+        let cmd = [
+            "known-hosts",
+            "ssh-gen",
+            "generate-key-pair",
+            "fetch-ca",
+            "trust-ca",
+            "log-key",
+        ]
+        .into_iter()
+        .find(|c| rest.starts_with(c))
+        .unwrap_or_else(|| rest.split('-').next().unwrap());
+        args.push(cmd);
+        rest = rest[cmd.len()..].trim_start_matches('-');
+    }
+    args
+}
+
+#[test]
+fn man_and_completions_print_what_the_source_holds() {
+    for (args, file) in [
+        (&["man"][..], "man/zssh.1"),
+        (&["man", "proxy"][..], "man/zssh-proxy.1"),
+        (
+            &["man", "known-hosts", "repair"][..],
+            "man/zssh-known-hosts-repair.1",
+        ),
+        (
+            &["man", "logs", "keygen"][..],
+            "man/zssh-logs-generate-key-pair.1",
+        ),
+        (&["man", "zssh-cert"][..], "man/zssh-cert.1"),
+        (&["completions", "bash"][..], "completions/zssh.bash"),
+        (&["completions", "zsh"][..], "completions/_zssh"),
+        (&["completions", "fish"][..], "completions/zssh.fish"),
+    ] {
+        let out = zssh(args);
+        assert_ok(&out);
+        assert!(
+            out.stdout == std::fs::read(root().join(file)).unwrap(),
+            "{args:?} differs from {file}"
+        );
+    }
+    let out = zssh(&["man", "bogus"]);
+    assert_zssh_error(&out, 2, "no man page for \"bogus\"");
+    assert!(text(&out.stderr).contains("proxy, login"));
+    let out = zssh(&["completions", "tcsh"]);
+    assert_zssh_error(&out, 2, "tcsh");
+    // As the README installs them: the pages under ../share/man beside the binary's directory on
+    // PATH (man looks there), the fish completions where fish loads them on demand.
+    let home = tempfile::tempdir().unwrap();
+    let bin = home.path().join(".cargo/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(zssh_bin(), bin.join("zssh")).unwrap();
+    let dir = home.path().join(".cargo/share/man/man1");
+    let out = zssh(&["man", "--dir", dir.to_str().unwrap()]);
+    assert_ok(&out);
+    let pages = pages();
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), pages.len());
+    for (name, page) in &pages {
+        let written = std::fs::read_to_string(dir.join(format!("{name}.1"))).unwrap();
+        assert!(written == *page, "{name} differs");
+    }
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let out = run(std::process::Command::new("man")
+        .args(["-P", "cat", "zssh-proxy"])
+        .env_remove("MANPATH")
+        .env("HOME", home.path())
+        .env("PATH", &path)
+        .env("MANWIDTH", "80"));
+    assert_ok(&out);
+    let page = text(&out.stdout);
+    assert!(
+        page.contains("EXAMPLES") && page.contains("zssh proxy [OPTIONS] <HOST>"),
+        "{page}"
+    );
+    let fish_dir = home.path().join(".config/fish/completions");
+    std::fs::create_dir_all(&fish_dir).unwrap();
+    std::fs::write(
+        fish_dir.join("zssh.fish"),
+        zssh(&["completions", "fish"]).stdout,
+    )
+    .unwrap();
+    let out = run(std::process::Command::new("fish")
+        .args(["-c", "complete -C 'zssh pro'"])
+        .env("HOME", home.path())
+        .env("PATH", &path)
+        .env("XDG_CONFIG_HOME", home.path().join(".config")));
+    assert_ok(&out);
+    assert!(text(&out.stdout).contains("proxy"), "{}", text(&out.stdout));
+}
+
+/// The README takes a newcomer from install to ssh without a made-up path.
+#[test]
+fn the_readme_installs_and_never_guesses_a_path() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(readme.contains("cargo install --locked --path ."));
+    assert!(readme.contains("zssh config "));
+    assert!(readme.contains("zssh completions") && readme.contains("zssh man"));
+    assert!(
+        !readme.contains("/usr/local/bin/zssh"),
+        "a path the install never creates"
+    );
+    let help = text(&zssh(&["--help"]).stdout) + &text(&zssh(&["proxy", "--help"]).stdout);
+    assert!(!help.contains("/usr/local/bin"));
+}
