@@ -86,13 +86,21 @@ pub enum Command {
 
     /// Remove cached tokens: for one application, or --all.
     #[command(override_usage = "zssh logout <HOST>\n       zssh logout --all")]
+    #[command(
+        after_help = "Examples:\n  zssh logout ssh.example.com\n  zssh logout --all   # every application, zssh's and cloudflared's"
+    )]
     Logout(LogoutArgs),
 
     /// List cached tokens: application, identity, expiry, where each is stored.
+    #[command(after_help = "Examples:\n  zssh status\n  zssh status --json")]
     Status(StatusArgs),
 
     /// Print the cached token of an application (for scripts); never logs in.
-    #[command(override_usage = "zssh token <URL|HOST>", mut_arg("app", |a| a.hide(true)))]
+    #[command(
+        override_usage = "zssh token <URL|HOST>",
+        mut_arg("app", |a| a.hide(true)),
+        after_help = "Examples:\n  curl -H \"cf-access-token: $(zssh token ssh.example.com)\" \\\n    https://ssh.example.com/"
+    )]
     Token(TokenArgs),
 
     /// Get a short-lived SSH certificate for an application (reused while valid; for ssh's
@@ -118,6 +126,9 @@ pub enum Command {
     KnownHosts(KnownHostsCommand),
 
     /// Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found.
+    #[command(
+        after_help = "Examples:\n  zssh doctor ssh.example.com\n  zssh doctor ssh.example.com --fix   # and make the safe repairs\n  zssh doctor 10.0.0.5                # the WARP path: an IP\n  zssh doctor ssh.example.com --json"
+    )]
     Doctor(DoctorArgs),
 
     /// Server-side helpers: trust the Access SSH CA in sshd, check it, fetch the CA, set the
@@ -199,7 +210,10 @@ pub struct AccessArgs {
 #[derive(Debug, Subcommand)]
 pub enum AccessCommand {
     /// Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb.
-    #[command(visible_aliases = ["tcp", "rdp", "smb"])]
+    #[command(
+        visible_aliases = ["tcp", "rdp", "smb"],
+        after_help = "Examples:\n  # ~/.ssh/config, as cloudflared writes it\n  Host ssh.example.com\n    ProxyCommand zssh access ssh --hostname %h\n\n  zssh access tcp --hostname db.example.com --url 127.0.0.1:5432"
+    )]
     Ssh(CarrierArgs),
 
     /// Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared).
@@ -209,7 +223,11 @@ pub enum AccessCommand {
     Token(TokenArgs),
 
     /// Get a short-lived certificate into cloudflared's files (same as `zssh cert`).
-    #[command(name = "ssh-gen", long_about = CERT_LONG_ABOUT)]
+    #[command(
+        name = "ssh-gen",
+        long_about = CERT_LONG_ABOUT,
+        after_help = "Examples:\n  Match host ssh.example.com exec \"zssh access ssh-gen --hostname %h\"\n    ProxyCommand zssh access ssh --hostname %h"
+    )]
     SshGen(CertArgs),
 }
 
@@ -309,10 +327,17 @@ pub struct DoctorArgs {
 #[derive(Debug, Subcommand)]
 pub enum ServerCommand {
     /// Make sshd trust the Access SSH CA (dry run unless --apply).
+    #[command(
+        after_help = "Examples:\n  zssh server fetch-ca --account ID > ca.pub\n  sudo zssh server trust-ca --ca-key ca.pub           # shows the change\n  sudo zssh server trust-ca --ca-key ca.pub --apply   # makes it"
+    )]
     TrustCa(TrustCaArgs),
     /// Report whether sshd trusts the CA and whether the ssh port still answers directly.
+    #[command(after_help = "Examples:\n  sudo zssh server check --ca-key ca.pub")]
     Check(ServerCheckArgs),
     /// Get the account's SSH CA public key through the Cloudflare API (token from the environment).
+    #[command(
+        after_help = "Examples:\n  export CLOUDFLARE_API_TOKEN=...\n  zssh server fetch-ca --account ID > ca.pub"
+    )]
     FetchCa(FetchCaArgs),
     /// Set, show or clear the public key that SSH session command logs are encrypted to
     /// (Cloudflare API; token from the environment).
@@ -512,6 +537,9 @@ pub struct LogsDecryptArgs {
 #[derive(Debug, Subcommand)]
 pub enum CidrCommand {
     /// Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line.
+    #[command(
+        after_help = "Examples:\n  zssh cidr exclude 172.16.0.0/12 --except 172.31.0.0/16,172.28.0.0/15"
+    )]
     Exclude(CidrExcludeArgs),
 }
 
@@ -529,8 +557,14 @@ pub struct CidrExcludeArgs {
 #[derive(Debug, Subcommand)]
 pub enum KnownHostsCommand {
     /// Report whether known_hosts matches the key the host presents now; change nothing.
+    #[command(
+        after_help = "Examples:\n  zssh known-hosts check ssh.example.com\n  zssh known-hosts check 10.0.0.5 --direct"
+    )]
     Check(KnownHostsArgs),
     /// Replace the host's known_hosts entries with the key it presents now (asks first).
+    #[command(
+        after_help = "Examples:\n  zssh known-hosts repair ssh.example.com\n  zssh known-hosts repair web -y   # a WARP target, without asking"
+    )]
     Repair(KnownHostsArgs),
 }
 
