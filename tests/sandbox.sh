@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-say "building zssh and the test edge"
-cargo build --quiet --workspace --bins
+say "building zssh and the test edge (debug build: about 3 minutes on 2 cores the first time, seconds after)"
+cargo build --workspace --bins
 ZSSH="$PWD/target/debug/zssh"
 EDGE="$PWD/target/debug/zssh-test-edge"
 SSHD=$(command -v sshd || echo /usr/sbin/sshd)
@@ -81,6 +81,9 @@ BROWSER
 chmod +x "$T/browser.sh"
 
 say "1. zssh login: discovery, browser login, tokens sealed to a one-time key, token check"
+echo "No real browser here: BROWSER is a stand-in script ($T/browser.sh) that fetches the login URL"
+echo "with curl, which the local edge takes as a finished login. When zssh says a browser window"
+echo "should have opened, that script is what it opened, and it completes the login by itself."
 echo "\$ zssh login ssh.test.example"
 BROWSER="$T/browser.sh %s" "$ZSSH" login ssh.test.example
 

@@ -63,6 +63,7 @@ fn a_fifo_in_place_of_the_identity_means_the_full_flow() {
 /// An identity file owned by another user (root runs the tests: chown to nobody) is not used.
 #[test]
 fn an_identity_owned_by_another_user_is_not_used() {
+    needs_root("it gives a file to another user");
     let w = World::new();
     w.seed_token(SSH_HOST, 3600);
     assert_ok(&run(&mut proxy(&w)));

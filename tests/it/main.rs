@@ -10,6 +10,7 @@ mod chromium;
 mod cidr;
 mod cli;
 mod config;
+mod deb;
 mod discovery;
 mod doctor;
 mod fetch_ca;

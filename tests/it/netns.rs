@@ -14,6 +14,7 @@ fn production_defaults_in_a_network_namespace() {
     if std::env::var_os(INNER).is_some() {
         return inner();
     }
+    needs_root("it creates a network namespace");
     let tmp = tempfile::tempdir().unwrap();
     let hosts = tmp.path().join("hosts");
     std::fs::write(

@@ -165,6 +165,7 @@ fn inside_namespace(name: &str) -> bool {
     if std::env::var_os(INNER).is_some() {
         return true;
     }
+    needs_root("it creates network namespaces");
     let me = std::env::current_exe().unwrap();
     let out = run(Command::new("unshare")
         .args(["--net", "--mount", "--", "sh", "-ec"])

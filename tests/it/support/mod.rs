@@ -485,6 +485,27 @@ pub fn set_mode(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
+/// Fails the test at once, with one line saying so, unless it runs as root (CI runs the suite as
+/// root). `why` names what needs root, e.g. "it creates network namespaces". A test never skips
+/// itself: without root it fails with this line instead of `unshare: Operation not permitted`.
+#[track_caller]
+pub fn needs_root(why: &str) {
+    if effective_uid() != 0 {
+        panic!("this test needs root ({why}): run the suite as root, as CI does");
+    }
+}
+
+/// The effective user id, from /proc/self/status (`Uid: real effective saved fs`).
+pub fn effective_uid() -> u32 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1))
+        .and_then(|euid| euid.parse().ok())
+        .unwrap_or_else(|| panic!("no effective uid in /proc/self/status:\n{status}"))
+}
+
 pub fn whoami() -> String {
     let out = run(Command::new("id").arg("-un"));
     text(&out.stdout).trim().to_string()
