@@ -44,7 +44,6 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for SHELL (the files of completions/ in the source)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page as roff: zssh''s, or a command''s (the files of man/ in the source)')
             [CompletionResult]::new('access', 'access', [CompletionResultType]::ParameterValue, 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did')
-            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Regenerate shell completions and man pages into DIR/completions and DIR/man')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -53,9 +52,9 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
-            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
-            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
-            [CompletionResult]::new('--listener', '--listener', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
+            [CompletionResult]::new('--listener', '--listener', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
             [CompletionResult]::new('--service-token-id', '--service-token-id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
@@ -463,9 +462,9 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
-            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
-            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
-            [CompletionResult]::new('--listener', '--listener', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
+            [CompletionResult]::new('--listener', '--listener', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
             [CompletionResult]::new('--service-token-id', '--service-token-id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
@@ -487,9 +486,9 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
-            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
-            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
-            [CompletionResult]::new('--listener', '--listener', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
+            [CompletionResult]::new('--listener', '--listener', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
             [CompletionResult]::new('--service-token-id', '--service-token-id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
@@ -511,9 +510,9 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
-            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
-            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
-            [CompletionResult]::new('--listener', '--listener', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
+            [CompletionResult]::new('--listener', '--listener', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
             [CompletionResult]::new('--service-token-id', '--service-token-id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
@@ -535,9 +534,9 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
-            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
-            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
-            [CompletionResult]::new('--listener', '--listener', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
+            [CompletionResult]::new('--listener', '--listener', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'An extra request header, "Name: value"; repeatable')
             [CompletionResult]::new('--service-token-id', '--service-token-id', [CompletionResultType]::ParameterName, 'Service token client ID (for CI; no browser is ever opened when a service token is given)')
@@ -626,14 +625,6 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
         'zssh;access;help;help' {
             break
         }
-        'zssh;generate' {
-            [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
-            [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
-            [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            break
-        }
         'zssh;help' {
             [CompletionResult]::new('proxy', 'proxy', [CompletionResultType]::ParameterValue, 'Carry one SSH connection (stdin/stdout) through the edge: ssh''s ProxyCommand')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to an Access application in the browser and cache the token (one browser prompt however many processes need it)')
@@ -651,7 +642,6 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the completion script for SHELL (the files of completions/ in the source)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page as roff: zssh''s, or a command''s (the files of man/ in the source)')
             [CompletionResult]::new('access', 'access', [CompletionResultType]::ParameterValue, 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did')
-            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Regenerate shell completions and man pages into DIR/completions and DIR/man')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -679,12 +669,28 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
         'zssh;help;known-hosts' {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Report whether known_hosts matches the key the host presents now; change nothing')
             [CompletionResult]::new('repair', 'repair', [CompletionResultType]::ParameterValue, 'Replace the host''s known_hosts entries with the key it presents now (asks first)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'zssh;help;known-hosts;check' {
             break
         }
         'zssh;help;known-hosts;repair' {
+            break
+        }
+        'zssh;help;known-hosts;help' {
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Report whether known_hosts matches the key the host presents now; change nothing')
+            [CompletionResult]::new('repair', 'repair', [CompletionResultType]::ParameterValue, 'Replace the host''s known_hosts entries with the key it presents now (asks first)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zssh;help;known-hosts;help;check' {
+            break
+        }
+        'zssh;help;known-hosts;help;repair' {
+            break
+        }
+        'zssh;help;known-hosts;help;help' {
             break
         }
         'zssh;help;doctor' {
@@ -695,6 +701,7 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Report whether sshd trusts the CA and whether the ssh port still answers directly')
             [CompletionResult]::new('fetch-ca', 'fetch-ca', [CompletionResultType]::ParameterValue, 'Get the account''s SSH CA public key through the Cloudflare API (token from the environment)')
             [CompletionResult]::new('log-key', 'log-key', [CompletionResultType]::ParameterValue, 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'zssh;help;server;trust-ca' {
@@ -709,22 +716,73 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
         'zssh;help;server;log-key' {
             break
         }
+        'zssh;help;server;help' {
+            [CompletionResult]::new('trust-ca', 'trust-ca', [CompletionResultType]::ParameterValue, 'Make sshd trust the Access SSH CA (dry run unless --apply)')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Report whether sshd trusts the CA and whether the ssh port still answers directly')
+            [CompletionResult]::new('fetch-ca', 'fetch-ca', [CompletionResultType]::ParameterValue, 'Get the account''s SSH CA public key through the Cloudflare API (token from the environment)')
+            [CompletionResult]::new('log-key', 'log-key', [CompletionResultType]::ParameterValue, 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zssh;help;server;help;trust-ca' {
+            break
+        }
+        'zssh;help;server;help;check' {
+            break
+        }
+        'zssh;help;server;help;fetch-ca' {
+            break
+        }
+        'zssh;help;server;help;log-key' {
+            break
+        }
+        'zssh;help;server;help;help' {
+            break
+        }
         'zssh;help;cidr' {
             [CompletionResult]::new('exclude', 'exclude', [CompletionResultType]::ParameterValue, 'Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'zssh;help;cidr;exclude' {
             break
         }
+        'zssh;help;cidr;help' {
+            [CompletionResult]::new('exclude', 'exclude', [CompletionResultType]::ParameterValue, 'Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zssh;help;cidr;help;exclude' {
+            break
+        }
+        'zssh;help;cidr;help;help' {
+            break
+        }
         'zssh;help;logs' {
             [CompletionResult]::new('generate-key-pair', 'generate-key-pair', [CompletionResultType]::ParameterValue, 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)')
             [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool''s files), asciicast, a transcript or JSON lines, or replay it here')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'zssh;help;logs;generate-key-pair' {
             break
         }
         'zssh;help;logs;decrypt' {
+            break
+        }
+        'zssh;help;logs;help' {
+            [CompletionResult]::new('generate-key-pair', 'generate-key-pair', [CompletionResultType]::ParameterValue, 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)')
+            [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool''s files), asciicast, a transcript or JSON lines, or replay it here')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zssh;help;logs;help;generate-key-pair' {
+            break
+        }
+        'zssh;help;logs;help;decrypt' {
+            break
+        }
+        'zssh;help;logs;help;help' {
             break
         }
         'zssh;help;targets' {
@@ -741,6 +799,7 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached token as `cloudflared access token` does')
             [CompletionResult]::new('ssh-gen', 'ssh-gen', [CompletionResultType]::ParameterValue, 'Get a short-lived certificate into cloudflared''s files (same as `zssh cert`)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'zssh;help;access;ssh' {
@@ -755,7 +814,27 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
         'zssh;help;access;ssh-gen' {
             break
         }
-        'zssh;help;generate' {
+        'zssh;help;access;help' {
+            [CompletionResult]::new('ssh', 'ssh', [CompletionResultType]::ParameterValue, 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the cached token as `cloudflared access token` does')
+            [CompletionResult]::new('ssh-gen', 'ssh-gen', [CompletionResultType]::ParameterValue, 'Get a short-lived certificate into cloudflared''s files (same as `zssh cert`)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zssh;help;access;help;ssh' {
+            break
+        }
+        'zssh;help;access;help;login' {
+            break
+        }
+        'zssh;help;access;help;token' {
+            break
+        }
+        'zssh;help;access;help;ssh-gen' {
+            break
+        }
+        'zssh;help;access;help;help' {
             break
         }
         'zssh;help;help' {

@@ -34,9 +34,6 @@ _zssh() {
             zssh,doctor)
                 cmd="zssh__subcmd__doctor"
                 ;;
-            zssh,generate)
-                cmd="zssh__subcmd__generate"
-                ;;
             zssh,help)
                 cmd="zssh__subcmd__help"
                 ;;
@@ -139,9 +136,6 @@ _zssh() {
             zssh__subcmd__help,doctor)
                 cmd="zssh__subcmd__help__subcmd__doctor"
                 ;;
-            zssh__subcmd__help,generate)
-                cmd="zssh__subcmd__help__subcmd__generate"
-                ;;
             zssh__subcmd__help,help)
                 cmd="zssh__subcmd__help__subcmd__help"
                 ;;
@@ -175,6 +169,9 @@ _zssh() {
             zssh__subcmd__help,token)
                 cmd="zssh__subcmd__help__subcmd__token"
                 ;;
+            zssh__subcmd__help__subcmd__access,help)
+                cmd="zssh__subcmd__help__subcmd__access__subcmd__help"
+                ;;
             zssh__subcmd__help__subcmd__access,login)
                 cmd="zssh__subcmd__help__subcmd__access__subcmd__login"
                 ;;
@@ -187,14 +184,50 @@ _zssh() {
             zssh__subcmd__help__subcmd__access,token)
                 cmd="zssh__subcmd__help__subcmd__access__subcmd__token"
                 ;;
+            zssh__subcmd__help__subcmd__access__subcmd__help,help)
+                cmd="zssh__subcmd__help__subcmd__access__subcmd__help__subcmd__help"
+                ;;
+            zssh__subcmd__help__subcmd__access__subcmd__help,login)
+                cmd="zssh__subcmd__help__subcmd__access__subcmd__help__subcmd__login"
+                ;;
+            zssh__subcmd__help__subcmd__access__subcmd__help,ssh)
+                cmd="zssh__subcmd__help__subcmd__access__subcmd__help__subcmd__ssh"
+                ;;
+            zssh__subcmd__help__subcmd__access__subcmd__help,ssh-gen)
+                cmd="zssh__subcmd__help__subcmd__access__subcmd__help__subcmd__ssh__subcmd__gen"
+                ;;
+            zssh__subcmd__help__subcmd__access__subcmd__help,token)
+                cmd="zssh__subcmd__help__subcmd__access__subcmd__help__subcmd__token"
+                ;;
             zssh__subcmd__help__subcmd__cidr,exclude)
                 cmd="zssh__subcmd__help__subcmd__cidr__subcmd__exclude"
+                ;;
+            zssh__subcmd__help__subcmd__cidr,help)
+                cmd="zssh__subcmd__help__subcmd__cidr__subcmd__help"
+                ;;
+            zssh__subcmd__help__subcmd__cidr__subcmd__help,exclude)
+                cmd="zssh__subcmd__help__subcmd__cidr__subcmd__help__subcmd__exclude"
+                ;;
+            zssh__subcmd__help__subcmd__cidr__subcmd__help,help)
+                cmd="zssh__subcmd__help__subcmd__cidr__subcmd__help__subcmd__help"
                 ;;
             zssh__subcmd__help__subcmd__known__subcmd__hosts,check)
                 cmd="zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__check"
                 ;;
+            zssh__subcmd__help__subcmd__known__subcmd__hosts,help)
+                cmd="zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__help"
+                ;;
             zssh__subcmd__help__subcmd__known__subcmd__hosts,repair)
                 cmd="zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__repair"
+                ;;
+            zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__help,check)
+                cmd="zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__help__subcmd__check"
+                ;;
+            zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__help,help)
+                cmd="zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__help__subcmd__help"
+                ;;
+            zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__help,repair)
+                cmd="zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__help__subcmd__repair"
                 ;;
             zssh__subcmd__help__subcmd__logs,decrypt)
                 cmd="zssh__subcmd__help__subcmd__logs__subcmd__decrypt"
@@ -202,17 +235,47 @@ _zssh() {
             zssh__subcmd__help__subcmd__logs,generate-key-pair)
                 cmd="zssh__subcmd__help__subcmd__logs__subcmd__generate__subcmd__key__subcmd__pair"
                 ;;
+            zssh__subcmd__help__subcmd__logs,help)
+                cmd="zssh__subcmd__help__subcmd__logs__subcmd__help"
+                ;;
+            zssh__subcmd__help__subcmd__logs__subcmd__help,decrypt)
+                cmd="zssh__subcmd__help__subcmd__logs__subcmd__help__subcmd__decrypt"
+                ;;
+            zssh__subcmd__help__subcmd__logs__subcmd__help,generate-key-pair)
+                cmd="zssh__subcmd__help__subcmd__logs__subcmd__help__subcmd__generate__subcmd__key__subcmd__pair"
+                ;;
+            zssh__subcmd__help__subcmd__logs__subcmd__help,help)
+                cmd="zssh__subcmd__help__subcmd__logs__subcmd__help__subcmd__help"
+                ;;
             zssh__subcmd__help__subcmd__server,check)
                 cmd="zssh__subcmd__help__subcmd__server__subcmd__check"
                 ;;
             zssh__subcmd__help__subcmd__server,fetch-ca)
                 cmd="zssh__subcmd__help__subcmd__server__subcmd__fetch__subcmd__ca"
                 ;;
+            zssh__subcmd__help__subcmd__server,help)
+                cmd="zssh__subcmd__help__subcmd__server__subcmd__help"
+                ;;
             zssh__subcmd__help__subcmd__server,log-key)
                 cmd="zssh__subcmd__help__subcmd__server__subcmd__log__subcmd__key"
                 ;;
             zssh__subcmd__help__subcmd__server,trust-ca)
                 cmd="zssh__subcmd__help__subcmd__server__subcmd__trust__subcmd__ca"
+                ;;
+            zssh__subcmd__help__subcmd__server__subcmd__help,check)
+                cmd="zssh__subcmd__help__subcmd__server__subcmd__help__subcmd__check"
+                ;;
+            zssh__subcmd__help__subcmd__server__subcmd__help,fetch-ca)
+                cmd="zssh__subcmd__help__subcmd__server__subcmd__help__subcmd__fetch__subcmd__ca"
+                ;;
+            zssh__subcmd__help__subcmd__server__subcmd__help,help)
+                cmd="zssh__subcmd__help__subcmd__server__subcmd__help__subcmd__help"
+                ;;
+            zssh__subcmd__help__subcmd__server__subcmd__help,log-key)
+                cmd="zssh__subcmd__help__subcmd__server__subcmd__help__subcmd__log__subcmd__key"
+                ;;
+            zssh__subcmd__help__subcmd__server__subcmd__help,trust-ca)
+                cmd="zssh__subcmd__help__subcmd__server__subcmd__help__subcmd__trust__subcmd__ca"
                 ;;
             zssh__subcmd__known__subcmd__hosts,check)
                 cmd="zssh__subcmd__known__subcmd__hosts__subcmd__check"
@@ -290,7 +353,7 @@ _zssh() {
 
     case "${cmd}" in
         zssh)
-            opts="-h -V --loglevel --log-level --logfile --help --version proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help"
+            opts="-h -V --loglevel --log-level --logfile --help --version proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -931,34 +994,8 @@ _zssh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        zssh__subcmd__generate)
-            opts="-h --loglevel --log-level --logfile --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --log-level)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --loglevel)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --logfile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         zssh__subcmd__help)
-            opts="proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access generate help"
+            opts="proxy login logout status token cert config known-hosts doctor server cidr logs targets completions man access help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -972,8 +1009,92 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__help__subcmd__access)
-            opts="ssh login token ssh-gen"
+            opts="ssh login token ssh-gen help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__access__subcmd__help)
+            opts="ssh login token ssh-gen help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__access__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__access__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__access__subcmd__help__subcmd__ssh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__access__subcmd__help__subcmd__ssh__subcmd__gen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__access__subcmd__help__subcmd__token)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1056,7 +1177,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__help__subcmd__cidr)
-            opts="exclude"
+            opts="exclude help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1072,6 +1193,48 @@ _zssh() {
         zssh__subcmd__help__subcmd__cidr__subcmd__exclude)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__cidr__subcmd__help)
+            opts="exclude help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__cidr__subcmd__help__subcmd__exclude)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__cidr__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1125,20 +1288,6 @@ _zssh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        zssh__subcmd__help__subcmd__generate)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         zssh__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1154,7 +1303,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__help__subcmd__known__subcmd__hosts)
-            opts="check repair"
+            opts="check repair help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1170,6 +1319,62 @@ _zssh() {
         zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__check)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__help)
+            opts="check repair help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__known__subcmd__hosts__subcmd__help__subcmd__repair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1224,7 +1429,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__help__subcmd__logs)
-            opts="generate-key-pair decrypt"
+            opts="generate-key-pair decrypt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1265,6 +1470,62 @@ _zssh() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zssh__subcmd__help__subcmd__logs__subcmd__help)
+            opts="generate-key-pair decrypt help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__logs__subcmd__help__subcmd__decrypt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__logs__subcmd__help__subcmd__generate__subcmd__key__subcmd__pair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__logs__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zssh__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1294,7 +1555,7 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__help__subcmd__server)
-            opts="trust-ca check fetch-ca log-key"
+            opts="trust-ca check fetch-ca log-key help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1324,6 +1585,90 @@ _zssh() {
         zssh__subcmd__help__subcmd__server__subcmd__fetch__subcmd__ca)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__server__subcmd__help)
+            opts="trust-ca check fetch-ca log-key help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__server__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__server__subcmd__help__subcmd__fetch__subcmd__ca)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__server__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__server__subcmd__help__subcmd__log__subcmd__key)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zssh__subcmd__help__subcmd__server__subcmd__help__subcmd__trust__subcmd__ca)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

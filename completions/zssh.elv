@@ -41,7 +41,6 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand completions 'Print the completion script for SHELL (the files of completions/ in the source)'
             cand man 'Print a man page as roff: zssh''s, or a command''s (the files of man/ in the source)'
             cand access 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
-            cand generate 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zssh;proxy'= {
@@ -49,9 +48,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --hostname 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --tunnel-host 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --destination 'Bastion mode: the host:port the edge''s cloudflared should connect to'
-            cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
-            cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
-            cand --listener 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
+            cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
+            cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
+            cand --listener 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
             cand -H 'An extra request header, "Name: value"; repeatable'
             cand --header 'An extra request header, "Name: value"; repeatable'
             cand --service-token-id 'Service token client ID (for CI; no browser is ever opened when a service token is given)'
@@ -416,9 +415,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --hostname 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --tunnel-host 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --destination 'Bastion mode: the host:port the edge''s cloudflared should connect to'
-            cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
-            cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
-            cand --listener 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
+            cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
+            cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
+            cand --listener 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
             cand -H 'An extra request header, "Name: value"; repeatable'
             cand --header 'An extra request header, "Name: value"; repeatable'
             cand --service-token-id 'Service token client ID (for CI; no browser is ever opened when a service token is given)'
@@ -439,9 +438,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --hostname 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --tunnel-host 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --destination 'Bastion mode: the host:port the edge''s cloudflared should connect to'
-            cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
-            cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
-            cand --listener 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
+            cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
+            cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
+            cand --listener 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
             cand -H 'An extra request header, "Name: value"; repeatable'
             cand --header 'An extra request header, "Name: value"; repeatable'
             cand --service-token-id 'Service token client ID (for CI; no browser is ever opened when a service token is given)'
@@ -462,9 +461,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --hostname 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --tunnel-host 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --destination 'Bastion mode: the host:port the edge''s cloudflared should connect to'
-            cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
-            cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
-            cand --listener 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
+            cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
+            cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
+            cand --listener 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
             cand -H 'An extra request header, "Name: value"; repeatable'
             cand --header 'An extra request header, "Name: value"; repeatable'
             cand --service-token-id 'Service token client ID (for CI; no browser is ever opened when a service token is given)'
@@ -485,9 +484,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --hostname 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --tunnel-host 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --destination 'Bastion mode: the host:port the edge''s cloudflared should connect to'
-            cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
-            cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
-            cand --listener 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222)'
+            cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
+            cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
+            cand --listener 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
             cand -H 'An extra request header, "Name: value"; repeatable'
             cand --header 'An extra request header, "Name: value"; repeatable'
             cand --service-token-id 'Service token client ID (for CI; no browser is ever opened when a service token is given)'
@@ -566,13 +565,6 @@ set edit:completion:arg-completer[zssh] = {|@words|
         }
         &'zssh;access;help;help'= {
         }
-        &'zssh;generate'= {
-            cand --log-level 'How much to log on stderr: error, warn, info or debug'
-            cand --loglevel 'How much to log on stderr: error, warn, info or debug'
-            cand --logfile 'Write logs to this file instead of stderr'
-            cand -h 'Print help'
-            cand --help 'Print help'
-        }
         &'zssh;help'= {
             cand proxy 'Carry one SSH connection (stdin/stdout) through the edge: ssh''s ProxyCommand'
             cand login 'Log in to an Access application in the browser and cache the token (one browser prompt however many processes need it)'
@@ -590,7 +582,6 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand completions 'Print the completion script for SHELL (the files of completions/ in the source)'
             cand man 'Print a man page as roff: zssh''s, or a command''s (the files of man/ in the source)'
             cand access 'cloudflared-compatible commands: `zssh access ssh --hostname %h` works where `cloudflared access ssh --hostname %h` did'
-            cand generate 'Regenerate shell completions and man pages into DIR/completions and DIR/man'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zssh;help;proxy'= {
@@ -610,10 +601,22 @@ set edit:completion:arg-completer[zssh] = {|@words|
         &'zssh;help;known-hosts'= {
             cand check 'Report whether known_hosts matches the key the host presents now; change nothing'
             cand repair 'Replace the host''s known_hosts entries with the key it presents now (asks first)'
+            cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zssh;help;known-hosts;check'= {
         }
         &'zssh;help;known-hosts;repair'= {
+        }
+        &'zssh;help;known-hosts;help'= {
+            cand check 'Report whether known_hosts matches the key the host presents now; change nothing'
+            cand repair 'Replace the host''s known_hosts entries with the key it presents now (asks first)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zssh;help;known-hosts;help;check'= {
+        }
+        &'zssh;help;known-hosts;help;repair'= {
+        }
+        &'zssh;help;known-hosts;help;help'= {
         }
         &'zssh;help;doctor'= {
         }
@@ -622,6 +625,7 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand check 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
             cand fetch-ca 'Get the account''s SSH CA public key through the Cloudflare API (token from the environment)'
             cand log-key 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)'
+            cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zssh;help;server;trust-ca'= {
         }
@@ -631,18 +635,56 @@ set edit:completion:arg-completer[zssh] = {|@words|
         }
         &'zssh;help;server;log-key'= {
         }
+        &'zssh;help;server;help'= {
+            cand trust-ca 'Make sshd trust the Access SSH CA (dry run unless --apply)'
+            cand check 'Report whether sshd trusts the CA and whether the ssh port still answers directly'
+            cand fetch-ca 'Get the account''s SSH CA public key through the Cloudflare API (token from the environment)'
+            cand log-key 'Set, show or clear the public key that SSH session command logs are encrypted to (Cloudflare API; token from the environment)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zssh;help;server;help;trust-ca'= {
+        }
+        &'zssh;help;server;help;check'= {
+        }
+        &'zssh;help;server;help;fetch-ca'= {
+        }
+        &'zssh;help;server;help;log-key'= {
+        }
+        &'zssh;help;server;help;help'= {
+        }
         &'zssh;help;cidr'= {
             cand exclude 'Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line'
+            cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zssh;help;cidr;exclude'= {
+        }
+        &'zssh;help;cidr;help'= {
+            cand exclude 'Print BASE minus the EXCEPT ranges as a minimal list of CIDRs, one per line'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zssh;help;cidr;help;exclude'= {
+        }
+        &'zssh;help;cidr;help;help'= {
         }
         &'zssh;help;logs'= {
             cand generate-key-pair 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
             cand decrypt 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool''s files), asciicast, a transcript or JSON lines, or replay it here'
+            cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zssh;help;logs;generate-key-pair'= {
         }
         &'zssh;help;logs;decrypt'= {
+        }
+        &'zssh;help;logs;help'= {
+            cand generate-key-pair 'Make the X25519 key pair that session logs are encrypted to: NAME (the private key, 0600) and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`)'
+            cand decrypt 'Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the reference tool''s files), asciicast, a transcript or JSON lines, or replay it here'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zssh;help;logs;help;generate-key-pair'= {
+        }
+        &'zssh;help;logs;help;decrypt'= {
+        }
+        &'zssh;help;logs;help;help'= {
         }
         &'zssh;help;targets'= {
         }
@@ -655,6 +697,7 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand login 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)'
             cand token 'Print the cached token as `cloudflared access token` does'
             cand ssh-gen 'Get a short-lived certificate into cloudflared''s files (same as `zssh cert`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zssh;help;access;ssh'= {
         }
@@ -664,7 +707,22 @@ set edit:completion:arg-completer[zssh] = {|@words|
         }
         &'zssh;help;access;ssh-gen'= {
         }
-        &'zssh;help;generate'= {
+        &'zssh;help;access;help'= {
+            cand ssh 'Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb'
+            cand login 'Log in as `cloudflared access login` does (same output; tokens in ~/.cloudflared)'
+            cand token 'Print the cached token as `cloudflared access token` does'
+            cand ssh-gen 'Get a short-lived certificate into cloudflared''s files (same as `zssh cert`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zssh;help;access;help;ssh'= {
+        }
+        &'zssh;help;access;help;login'= {
+        }
+        &'zssh;help;access;help;token'= {
+        }
+        &'zssh;help;access;help;ssh-gen'= {
+        }
+        &'zssh;help;access;help;help'= {
         }
         &'zssh;help;help'= {
         }

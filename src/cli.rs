@@ -68,7 +68,7 @@ pub enum Command {
     /// Carry one SSH connection (stdin/stdout) through the edge: ssh's ProxyCommand.
     #[command(
         override_usage = "zssh proxy [OPTIONS] <HOST>",
-        after_help = "Examples:\n  # ~/.ssh/config (`zssh config HOST` writes it, with zssh's full path)\n  Host ssh.example.com\n    ProxyCommand zssh proxy %h\n\n  ssh -o ProxyCommand='zssh proxy %h' alice@ssh.example.com\n  zssh proxy ssh.example.com --url 127.0.0.1:2222   # ssh -p 2222 localhost\n\n  # CI, with a service token from the environment\n  export TUNNEL_SERVICE_TOKEN_ID=... TUNNEL_SERVICE_TOKEN_SECRET=...\n  ssh -o ProxyCommand='zssh proxy %h' deploy@ssh.example.com"
+        after_help = "Examples:\n  # ~/.ssh/config (zssh config HOST writes it)\n  Host ssh.example.com\n    ProxyCommand zssh proxy %h\n\n  ssh -o ProxyCommand='zssh proxy %h' alice@ssh.example.com\n  zssh proxy ssh.example.com --url 127.0.0.1:2222  # ssh -p 2222 localhost\n\n  # CI, with a service token from the environment\n  export TUNNEL_SERVICE_TOKEN_ID=... TUNNEL_SERVICE_TOKEN_SECRET=...\n  ssh -o ProxyCommand='zssh proxy %h' deploy@ssh.example.com"
     )]
     Proxy(CarrierArgs),
 
@@ -108,7 +108,7 @@ pub enum Command {
     #[command(
         long_about = CERT_LONG_ABOUT,
         override_usage = "zssh cert [OPTIONS] <HOST>",
-        after_help = "Examples:\n  # ~/.ssh/config (`zssh config HOST --short-lived-cert` writes it)\n  Match host ssh.example.com exec \"zssh cert %h\"\n    ProxyCommand zssh proxy %h\n    IdentityFile ~/.cloudflared/%h-cf_key\n    CertificateFile ~/.cloudflared/%h-cf_key-cert.pub\n\n  zssh cert ssh.example.com --agent   # into ssh-agent instead\n\n  # your own key (writes ~/.ssh/id_ecdsa_sk-cert.pub)\n  zssh cert ssh.example.com --public-key ~/.ssh/id_ecdsa_sk.pub"
+        after_help = "Examples:\n  # ~/.ssh/config (zssh config HOST --short-lived-cert writes it)\n  Host ssh.example.com\n    ProxyCommand zssh proxy %h\n  Match host ssh.example.com exec \"zssh cert %h\"\n    IdentityFile ~/.cloudflared/%h-cf_key\n    CertificateFile ~/.cloudflared/%h-cf_key-cert.pub\n\n  zssh cert ssh.example.com --agent   # into ssh-agent instead\n\n  # your own key (writes ~/.ssh/id_ecdsa_sk-cert.pub)\n  zssh cert ssh.example.com --public-key ~/.ssh/id_ecdsa_sk.pub"
     )]
     Cert(CertArgs),
 
@@ -127,6 +127,7 @@ pub enum Command {
 
     /// Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found.
     #[command(
+        override_usage = "zssh doctor [OPTIONS] <HOST>",
         after_help = "Examples:\n  zssh doctor ssh.example.com\n  zssh doctor ssh.example.com --fix   # and make the safe repairs\n  zssh doctor 10.0.0.5                # the WARP path: an IP\n  zssh doctor ssh.example.com --json"
     )]
     Doctor(DoctorArgs),
@@ -226,7 +227,7 @@ pub enum AccessCommand {
     #[command(
         name = "ssh-gen",
         long_about = CERT_LONG_ABOUT,
-        after_help = "Examples:\n  Match host ssh.example.com exec \"zssh access ssh-gen --hostname %h\"\n    ProxyCommand zssh access ssh --hostname %h"
+        after_help = "Examples:\n  Host ssh.example.com\n    ProxyCommand zssh access ssh --hostname %h\n  Match host ssh.example.com exec \"zssh access ssh-gen --hostname %h\"\n    IdentityFile ~/.cloudflared/%h-cf_key\n    CertificateFile ~/.cloudflared/%h-cf_key-cert.pub"
     )]
     SshGen(CertArgs),
 }
@@ -421,14 +422,14 @@ pub enum LogsCommand {
     /// and NAME.pub (the public key, for the dashboard or `PUT .../gateway/audit_ssh_settings`).
     #[command(
         visible_alias = "keygen",
-        after_help = "Examples:\n  zssh logs generate-key-pair -o ~/.ssh/session-logs\n  zssh logs keygen -o sshkey   # sshkey and sshkey.pub, as ssh-log-cli does"
+        after_help = "Examples:\n  zssh logs generate-key-pair -o ~/.ssh/session-logs\n  zssh logs keygen -o sshkey   # as ssh-log-cli: sshkey and sshkey.pub"
     )]
     GenerateKeyPair(LogsKeygenArgs),
 
     /// Decrypt a session log downloaded from the dashboard (Logs > Access) into a ZIP (the
     /// reference tool's files), asciicast, a transcript or JSON lines, or replay it here.
     #[command(
-        after_help = "Examples:\n  zssh logs decrypt -i sshlog -k sshkey   # writes sshlog-decrypted.zip\n  zssh logs decrypt -i sshlog -k sshkey --format asciicast -o s.cast\n  asciinema play s.cast\n  zssh logs decrypt -i sshlog -k sshkey -r --speed 2 --max-idle 1\n  zssh logs decrypt -i sshlog -k sshkey --format jsonl -o - | jq -r .source"
+        after_help = "Examples:\n  zssh logs decrypt -i sshlog -k sshkey   # writes sshlog-decrypted.zip\n  zssh logs decrypt -i sshlog -k sshkey --format asciicast -o s.cast\n  asciinema play s.cast\n  zssh logs decrypt -i sshlog -k sshkey -r --speed 2 --max-idle 1\n  zssh logs decrypt -i sshlog -k sshkey --format jsonl -o - | jq .source"
     )]
     Decrypt(LogsDecryptArgs),
 }
@@ -558,11 +559,13 @@ pub struct CidrExcludeArgs {
 pub enum KnownHostsCommand {
     /// Report whether known_hosts matches the key the host presents now; change nothing.
     #[command(
+        override_usage = "zssh known-hosts check [OPTIONS] <HOST>",
         after_help = "Examples:\n  zssh known-hosts check ssh.example.com\n  zssh known-hosts check 10.0.0.5 --direct"
     )]
     Check(KnownHostsArgs),
     /// Replace the host's known_hosts entries with the key it presents now (asks first).
     #[command(
+        override_usage = "zssh known-hosts repair [OPTIONS] <HOST>",
         after_help = "Examples:\n  zssh known-hosts repair ssh.example.com\n  zssh known-hosts repair web -y   # a WARP target, without asking"
     )]
     Repair(KnownHostsArgs),
@@ -815,18 +818,12 @@ pub struct CarrierArgs {
     pub destination: Option<String>,
 
     /// Listen on this local address instead of using stdin/stdout; every accepted connection gets
-    /// its own tunnel (e.g. 127.0.0.1:2222).
-    #[arg(
-        long,
-        short = 'L',
-        visible_alias = "listener",
-        env = "TUNNEL_SERVICE_URL",
-        value_name = "ADDR"
-    )]
+    /// its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL].
+    #[arg(long, short = 'L', visible_alias = "listener", value_name = "ADDR")]
     pub url: Option<String>,
 
-    /// The listener address given as an argument after --hostname (cloudflared's form; same as
-    /// --url).
+    /// A second argument. `zssh access ssh` takes its arguments as the listener address, as
+    /// cloudflared does ([`CarrierArgs::resolve`]); `zssh proxy` refuses it.
     #[arg(hide = true, value_name = "ADDR")]
     pub listener: Option<String>,
 
@@ -979,24 +976,54 @@ fn env_value(name: &str) -> Option<String> {
 }
 
 impl CarrierArgs {
-    /// Settle the host: HOST, --hostname or TUNNEL_SERVICE_HOSTNAME. In cloudflared's form
-    /// (`zssh access ssh --hostname H ADDR`) an argument beside --hostname is the listener.
+    /// Settle the host and the listener. `zssh proxy`: HOST, else --hostname, else
+    /// TUNNEL_SERVICE_HOSTNAME; no second argument. `zssh access ssh` (cloudflared's form): an
+    /// argument is the listener address, the host comes from --hostname or the environment. An
+    /// address typed as an argument beats TUNNEL_SERVICE_URL; with --url too, it is refused.
+    /// Empty TUNNEL_SERVICE_* variables count as unset.
     pub fn resolve(mut self, compat: bool) -> Result<CarrierArgs, UserError> {
-        let (mut positional, flag) = (self.host_arg.take(), self.hostname_arg.take());
-        if compat && flag.is_some() && self.listener.is_none() {
-            self.listener = positional.take();
-        }
+        let (first, second) = (self.host_arg.take(), self.listener.take());
         let usage = if compat {
-            "zssh access ssh --hostname HOST"
+            "zssh access ssh --hostname HOST [--url ADDR]"
         } else {
             "zssh proxy [OPTIONS] HOST"
         };
+        let (positional_host, positional_addr) = match (compat, first, second) {
+            (_, None, _) => (None, None),
+            (true, Some(addr), None) => (None, Some(addr)),
+            (false, host, None) => (host, None),
+            (_, Some(_), Some(extra)) => {
+                return Err(UserError::usage(
+                    format!("unexpected argument {:?}", crate::human::shown(&extra, 200)),
+                    if compat {
+                        format!("give one listener address; usage: {usage}")
+                    } else {
+                        format!("to listen on a local port, use --url ADDR; usage: {usage}")
+                    },
+                ));
+            }
+        };
         self.hostname = one_host(
-            positional,
-            flag,
+            positional_host,
+            self.hostname_arg.take(),
             env_value("TUNNEL_SERVICE_HOSTNAME"),
             usage,
         )?;
+        self.url = match (self.url.take(), positional_addr) {
+            (Some(flag), Some(arg)) if flag != arg => {
+                return Err(UserError::usage(
+                    format!(
+                        "two listener addresses given: --url {} and {}",
+                        crate::human::shown(&flag, 200),
+                        crate::human::shown(&arg, 200)
+                    ),
+                    format!("give one; usage: {usage}"),
+                ));
+            }
+            (Some(addr), _) | (None, Some(addr)) => Some(addr),
+            (None, None) => env_value("TUNNEL_SERVICE_URL"),
+        };
+        self.destination = self.destination.take().filter(|d| !d.is_empty());
         Ok(self)
     }
 

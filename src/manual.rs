@@ -108,13 +108,38 @@ pub const SHELLS: &[(Shell, &str)] = &[
     (Shell::Elvish, "zssh.elv"),
 ];
 
-/// The completion script for `shell`.
+/// The completion script for `shell`, without the hidden commands.
 pub fn completion(shell: Shell) -> Vec<u8> {
-    let mut cmd = Cli::command();
-    cmd.build();
+    let mut full = Cli::command();
+    full.build();
+    let mut cmd = visible(&full);
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut cmd, "zssh", &mut buf);
     buf
+}
+
+/// A copy of the built root command without its hidden subcommands (`generate`), which clap's
+/// generators would offer: clap cannot remove a subcommand, so the copy is assembled, and gets
+/// a `help` subcommand of its own that knows only the visible ones. (Hidden
+/// options, cloudflared's spellings, stay: they are tied to the others by their rules.)
+fn visible(root: &clap::Command) -> clap::Command {
+    let mut out = clap::Command::new(root.get_name().to_string())
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .subcommand_required(root.is_subcommand_required_set())
+        .args(root.get_arguments().cloned())
+        .subcommands(
+            root.get_subcommands()
+                .filter(|c| !c.is_hide_set() && c.get_name() != "help")
+                .cloned(),
+        );
+    if let Some(about) = root.get_about() {
+        out = out.about(about.clone());
+    }
+    if let Some(version) = root.get_version() {
+        out = out.version(version.to_string());
+    }
+    out
 }
 
 /// Every man page: (`zssh-proxy`, its roff), zssh's own first, then each visible command and
@@ -178,19 +203,36 @@ fn synopsis(cmd: &clap::Command, words: &str) -> String {
     s
 }
 
+/// The pages of the subcommands (clap_mangen's own list names `help` too, which has none).
+fn subcommands(cmd: &clap::Command, name: &str) -> String {
+    let mut s = String::new();
+    for sub in documented(cmd) {
+        if s.is_empty() {
+            s.push_str(".SH SUBCOMMANDS\n");
+        }
+        let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+        s.push_str(&format!(
+            ".TP\n\\fB{}\\fR(1)\n{}\n",
+            roff_escape(&format!("{name}-{}", sub.get_name())),
+            roff_line(&about.replace('\n', " "))
+        ));
+    }
+    s
+}
+
 /// The examples of `--help` (the text after "Examples:"), unwrapped, one per line.
 fn examples(cmd: &clap::Command) -> String {
     let Some(after) = cmd.get_after_help().map(|h| h.to_string()) else {
         return String::new();
     };
     let body = after.strip_prefix("Examples:\n").unwrap_or(&after);
-    let mut s = String::from(".SH EXAMPLES\n.nf\n.RS 4\n");
+    let mut s = String::from(".SH EXAMPLES\n.nf\n");
     for line in body.lines() {
         let line = line.strip_prefix("  ").unwrap_or(line);
         s.push_str(&roff_line(line));
         s.push('\n');
     }
-    s.push_str(".RE\n.fi\n");
+    s.push_str(".fi\n");
     s
 }
 
@@ -212,9 +254,7 @@ fn page(cmd: &clap::Command, words: &str) -> std::io::Result<Vec<u8>> {
     buf.write_all(synopsis(cmd, words).as_bytes())?;
     man.render_description_section(&mut buf)?;
     man.render_options_section(&mut buf)?;
-    if documented(cmd).next().is_some() {
-        man.render_subcommands_section(&mut buf)?;
-    }
+    buf.write_all(subcommands(cmd, &name).as_bytes())?;
     buf.write_all(examples(cmd).as_bytes())?;
     buf.write_all(tables_sections().as_bytes())?;
     man.render_version_section(&mut buf)?;

@@ -156,6 +156,15 @@ pub fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
     out.flush()
 }
 
+/// [`write_stdout`] for a command's whole output, where a reader that went away (`| head`)
+/// simply did not want the rest: only other failures (a full disk) are errors.
+pub fn write_all_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    match write_stdout(bytes) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 /// [`write_stdout`] for text, where a reader that went away (`| head`) is not an error worth a
 /// line: the command's result simply had nobody to read it.
 pub fn print(text: &str) {

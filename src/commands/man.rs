@@ -21,7 +21,7 @@ pub fn run(args: &ManArgs) -> Result<Exit, UserError> {
         .find(|(n, _)| *n == name)
         .map(|(_, roff)| roff)
         .ok_or_else(|| unknown(&args.command.join(" ")))?;
-    crate::ui::write_stdout(roff).map_err(|e| {
+    crate::ui::write_all_stdout(roff).map_err(|e| {
         UserError::local(
             format!("cannot write the man page: {e}"),
             "pipe it to a pager: zssh man COMMAND | man -l -",
@@ -37,6 +37,9 @@ fn page_name(words: &[String], pages: &[(String, Vec<u8>)]) -> Result<String, Us
         && pages.iter().any(|(n, _)| n == one)
     {
         return Ok(one.clone());
+    }
+    if words.iter().any(|w| w.trim().is_empty()) {
+        return Err(unknown(&words.join(" ")));
     }
     let mut words: Vec<&str> = words.iter().flat_map(|w| w.split_whitespace()).collect();
     if words.first() == Some(&"zssh") {

