@@ -412,3 +412,79 @@ fn known_hosts_verdict_follows_every_file_ssh_reads() {
     let fix = kh["fix"].as_str().unwrap();
     assert!(fix.contains("--ssh-config"), "{fix}");
 }
+
+/// ZSSH_CONNECT_TO sending the app host to a name the resolver refuses without asking anyone (a
+/// label longer than DNS allows): DNS fails here, with no packet leaving the machine.
+fn unresolvable(w: &World) -> String {
+    format!(
+        "{SSH_HOST}:443:{}.test:443,{}",
+        "a".repeat(70),
+        w.connect_to()
+    )
+}
+
+/// ZSSH_CONNECT_TO sending the app host to a loopback port where nothing listens.
+fn closed_port(w: &World) -> String {
+    format!(
+        "{SSH_HOST}:443:127.0.0.1:{},{}",
+        free_port(),
+        w.connect_to()
+    )
+}
+
+/// What no user-facing text of doctor, proxy, login or cert says (issue 14 item 4):
+/// cloudflared's jargon, the WebSocket scheme, an unfilled placeholder.
+fn assert_plain_words(shown: &str) {
+    for jargon in [
+        "app info",
+        "wss://",
+        "failed to get",
+        " HOST ",
+        " HOST)",
+        "HOST explains",
+    ] {
+        assert!(!shown.contains(jargon), "{jargon:?} in:\n{shown}");
+    }
+}
+
+/// Issue 14 item 4: proxy, login and cert name an unreachable application as the user knows it
+/// (https://HOST), in plain words, with the hint's host filled in.
+#[test]
+fn unreachable_hosts_are_named_as_https_with_the_host_in_the_hint() {
+    let w = World::new();
+    let commands: [&[&str]; 3] = [
+        &["proxy", "--hostname", SSH_HOST],
+        &["login", SSH_HOST],
+        &["cert", "--hostname", SSH_HOST],
+    ];
+    let cases = [
+        (
+            closed_port(&w),
+            "cannot connect to ",
+            "check your network connection and that the host is reachable on its port",
+        ),
+        (
+            unresolvable(&w),
+            "cannot resolve ",
+            "check the hostname's spelling and your DNS",
+        ),
+    ];
+    for args in commands {
+        for (connect_to, what, hint) in &cases {
+            let mut cmd = w.zssh(args);
+            cmd.env("ZSSH_CONNECT_TO", connect_to)
+                .stdin(std::process::Stdio::null());
+            let out = run(&mut cmd);
+            let err = text(&out.stderr);
+            assert_zssh_error(&out, 5, &format!("cannot reach https://{SSH_HOST}: {what}"));
+            assert!(
+                err.contains(&format!(
+                    "zssh: hint: {hint} (zssh doctor {SSH_HOST} explains more)\n"
+                )),
+                "{args:?}: {err}"
+            );
+            assert_plain_words(&err);
+            assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
+        }
+    }
+}

@@ -29,8 +29,9 @@ use crate::edge::pool::{Client, ClientError};
 use crate::edge::tunnel::{self, Dialed};
 use crate::error::UserError;
 use crate::exit::Exit;
+use crate::human::{self, shell_word};
+use crate::paths;
 use crate::token_store::TokenStore;
-use crate::{human, paths};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -77,8 +78,14 @@ impl Report {
     fn fail(&mut self, check: &'static str, detail: impl Into<String>, fix: impl Into<String>) {
         self.add(check, Status::Fail, detail, Some(fix.into()));
     }
+    /// A failure as the rest of zssh reports it, without the hint's pointer to `zssh doctor`:
+    /// that is where the user is.
     fn failed_with(&mut self, check: &'static str, e: &UserError) {
-        self.fail(check, e.message.clone(), e.hint.clone());
+        self.fail(
+            check,
+            e.message.clone(),
+            crate::error::without_doctor(&e.hint),
+        );
     }
 }
 
@@ -165,7 +172,7 @@ fn openssh_version() -> Option<(u32, u32, String)> {
 
 fn carrier_for(app: &AppUrl) -> Result<Carrier, UserError> {
     Carrier::from_args(&CarrierArgs::from_env_for(
-        &app.https(),
+        &app.shown(),
         Duration::from_secs(10),
     ))
 }
@@ -219,7 +226,7 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
         if v.uses_cert()
             && let Some(tok) = &good_token
         {
-            check_signing(&mut r, &mut edge.client, tok, &info.auth_domain).await;
+            check_signing(&mut r, &mut edge.client, tok, &info.auth_domain, &edge.app).await;
         }
         check_certificate(&mut r, &edge.app.host, v, args.fix).await;
     }
@@ -440,7 +447,7 @@ async fn check_token(
     info: &AppInfo,
     fix: bool,
 ) -> Result<Option<crate::secret::Secret>, UserError> {
-    let login = format!("zssh login {}", app.authority());
+    let login = format!("zssh login {}", shell_word(&app.authority()));
     let lookup = match token::app_token(store, info) {
         Ok(l) => l,
         Err(e) => {
@@ -486,7 +493,7 @@ async fn check_token(
                     store.delete_at(&token::app_name(info), location)?;
                     r.add("token", Status::Fixed, format!("the edge rejected the cached token for {who}; removed it"), Some(login));
                 }
-                Ok(false) => r.fail("token", format!("the edge rejects the cached token for {who} (revoked, a binding cookie, or a policy change)"), format!("zssh doctor {} --fix, then {login}", app.authority())),
+                Ok(false) => r.fail("token", format!("the edge rejects the cached token for {who} (revoked, a binding cookie, or a policy change)"), format!("add --fix to remove it, then {login}")),
                 Err(why) => r.add("token", Status::Warn, format!("could not check the token at the edge: {why}"), None),
             }
         }
@@ -526,7 +533,7 @@ fn check_locks(r: &mut Report, info: &AppInfo, fix: bool) -> Result<(), UserErro
                 "a dead cloudflared lock file ({reason}) makes cloudflared wait minutes: {}.lock",
                 token_file.display()
             ),
-            "zssh doctor HOST --fix (zssh itself is not blocked by it)",
+            "add --fix to remove it (zssh itself is not blocked by it)",
         ),
     }
     Ok(())
@@ -539,15 +546,17 @@ async fn check_signing(
     client: &mut Client,
     tok: &crate::secret::Secret,
     team: &str,
+    app: &AppUrl,
 ) {
-    if let Err(e) = crate::access::cert_sign::check_issuer(tok, team) {
+    let host = app.authority();
+    if let Err(e) = crate::access::cert_sign::check_issuer(tok, team, &host) {
         r.failed_with("signing", &e);
         return;
     }
     let Ok(key) = cert_store::generate(cert_store::KeyType::Ecdsa) else {
         return;
     };
-    match crate::access::cert_sign::sign(client, tok, &cert_store::public_line(&key)).await {
+    match crate::access::cert_sign::sign(client, tok, &cert_store::public_line(&key), &host).await {
         Ok(signed) => match cert_store::check(
             &signed.certificate,
             key.public_key().key_data(),
@@ -584,7 +593,7 @@ async fn check_certificate(r: &mut Report, host: &str, view: &SshView, fix: bool
         );
         return;
     }
-    let renew = format!("zssh cert --hostname {host} --force");
+    let renew = format!("zssh cert --hostname {} --force", shell_word(host));
     let Some(current) = cert_store::load(&files) else {
         r.fail("certificate", format!("no usable key and certificate pair in {} (missing, or the certificate is for another key)", files.cert.display()), renew);
         return;
@@ -731,41 +740,4 @@ fn finish(args: &DoctorArgs, r: Report) -> Result<Exit, UserError> {
     };
     crate::ui::print(&text);
     Ok(if failed { Exit::Failure } else { Exit::Ok })
-}
-
-/// `arg` as one shell word, for the commands doctor prints to be pasted: as it is when it holds
-/// only characters no shell treats specially, else in single quotes (`'` written `'\''`).
-fn shell_word(arg: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
-    if !arg.is_empty() && arg.chars().all(plain) {
-        return arg.to_string();
-    }
-    format!("'{}'", arg.replace('\'', "'\\''"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shell_word;
-
-    #[test]
-    fn printed_commands_quote_what_a_shell_would_split_or_expand() {
-        let cases = [
-            ("/home/a/.ssh/config", "/home/a/.ssh/config"),
-            ("user@10.0.0.5", "user@10.0.0.5"),
-            ("/home/a/my configs/ssh", "'/home/a/my configs/ssh'"),
-            ("it's $HOME;rm", "'it'\\''s $HOME;rm'"),
-            ("", "''"),
-        ];
-        for (arg, want) in cases {
-            assert_eq!(shell_word(arg), want, "{arg}");
-        }
-        // What sh makes of it is the argument again.
-        for (arg, _) in cases {
-            let out = std::process::Command::new("sh")
-                .args(["-c", &format!("printf %s {}", shell_word(arg))])
-                .output()
-                .unwrap();
-            assert_eq!(String::from_utf8_lossy(&out.stdout), arg);
-        }
-    }
 }

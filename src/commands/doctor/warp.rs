@@ -86,7 +86,7 @@ pub(super) async fn check(
         (None, _) => r.fail(
             "warp client",
             format!("no Cloudflare One Client (warp-cli is not on PATH): nothing sends {target} through Access for Infrastructure; ssh goes to it directly"),
-            format!("install the Cloudflare One Client and enrol this device (Traffic and DNS mode), then run zssh doctor {host} again; an Access application is reached by its hostname instead (zssh config HOSTNAME)"),
+            "install the Cloudflare One Client and enrol this device (Traffic and DNS mode), then run this check again; an Access application is reached by its hostname instead (zssh config with the application's hostname)",
         ),
     }
     let client = client.map(|(_, c)| c);
@@ -533,10 +533,10 @@ async fn reach_verdicts(
     );
     let mut repair = format!(
         "zssh known-hosts repair --direct {port} {}",
-        super::shell_word(host)
+        crate::human::shell_word(host)
     );
     if let Some(f) = &args.ssh_config {
-        let f = super::shell_word(&f.display().to_string());
+        let f = crate::human::shell_word(&f.display().to_string());
         repair.push_str(&format!(" --ssh-config {f}"));
     }
     let new = key.fingerprint();
