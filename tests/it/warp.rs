@@ -354,7 +354,7 @@ fn in_ns(ns: &str, addr: &str) -> Listen {
 
 /// The verdict for `check` (status, detail, fix).
 fn verdict(v: &serde_json::Value, check: &str) -> (String, String, String) {
-    let c = v
+    let c = v["checks"]
         .as_array()
         .unwrap()
         .iter()
@@ -397,7 +397,7 @@ fn doctor_names_the_exclude_entry_and_the_entries_to_add_back() {
     d.warp
         .connected(&targets_table(&[("legacy", EXCLUDED, "root")]));
     let (code, v) = d.doctor(EXCLUDED);
-    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(code, Some(12), "{v:#}");
     let (status, detail, fix) = verdict(&v, "split tunnel");
     assert_eq!(status, "fail", "{v:#}");
     assert!(detail.contains("exclude entry 172.16.0.0/12"), "{detail}");
@@ -476,7 +476,7 @@ fn doctor_names_the_proxy_key_change_and_the_repair_works() {
         text(&out.stderr)
     );
     let (code, v) = d.doctor(TUNNELLED);
-    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(code, Some(12), "{v:#}");
     let (status, detail, fix) = verdict(&v, "host key");
     assert_eq!(status, "fail", "{v:#}");
     let (old, new) = (
@@ -517,13 +517,17 @@ fn doctor_names_the_proxy_key_change_and_the_repair_works() {
     let (code, v) = d.doctor(TUNNELLED);
     assert_eq!(code, Some(0), "{v:#}");
     assert!(
-        v.as_array().unwrap().iter().all(|c| c["status"] == "ok"),
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] == "ok"),
         "{v:#}"
     );
     // The account's proxy key is rotated: the pinned one no longer matches.
     d.start_gateway();
     let (code, v) = d.doctor(TUNNELLED);
-    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(code, Some(12), "{v:#}");
     assert!(
         verdict(&v, "host key")
             .1
@@ -562,7 +566,7 @@ fn doctor_names_the_usernames_the_policy_allows() {
     d.warp
         .connected(&targets_table(&[("web.test", TUNNELLED, "alice, bob")]));
     let (code, v) = d.doctor(TUNNELLED);
-    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(code, Some(12), "{v:#}");
     let (status, detail, fix) = verdict(&v, "username");
     assert_eq!(status, "fail", "{v:#}");
     assert!(
@@ -582,7 +586,7 @@ fn doctor_names_the_usernames_the_policy_allows() {
     assert_eq!(verdict(&v, "username").0, "ok", "{v:#}");
     // The target's hostname is a label of the list, not a name ssh can resolve.
     let (code, v) = d.doctor("web.test");
-    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(code, Some(12), "{v:#}");
     let (status, detail, fix) = verdict(&v, "hostname");
     assert_eq!(status, "fail", "{v:#}");
     assert!(
@@ -605,7 +609,7 @@ fn doctor_names_the_usernames_the_policy_allows() {
         .connected(&targets_table(&[("other", "198.51.100.99", "alice")]));
     let (code, v) = d.doctor(TUNNELLED);
     let (status, detail, _) = verdict(&v, "target");
-    assert_eq!((code, status.as_str()), (Some(1), "fail"), "{v:#}");
+    assert_eq!((code, status.as_str()), (Some(12), "fail"), "{v:#}");
     assert!(detail.contains("is not among the 1 targets"), "{detail}");
     // A jump host: ssh does not connect from this machine, so this is not the WARP path.
     let jump = d.tmp.path().join("jump_config");
@@ -617,7 +621,8 @@ fn doctor_names_the_usernames_the_policy_allows() {
     let out = d.zssh(&["doctor", TUNNELLED, "--json", "-F", jump.to_str().unwrap()]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
-        v.as_array()
+        v["checks"]
+            .as_array()
             .unwrap()
             .iter()
             .all(|c| c["check"] != "warp client"),
@@ -630,7 +635,7 @@ fn doctor_names_the_usernames_the_policy_allows() {
     ));
     let (code, v) = d.doctor(TUNNELLED);
     let (status, detail, fix) = verdict(&v, "target");
-    assert_eq!((code, status.as_str()), (Some(1), "fail"), "{v:#}");
+    assert_eq!((code, status.as_str()), (Some(12), "fail"), "{v:#}");
     assert!(
         detail.contains("ssh connects to port 22, but target web.test allows SSH on port 2222"),
         "{detail}"
@@ -658,7 +663,7 @@ fn doctor_on_a_disconnected_client_and_a_stopped_daemon() {
     );
     d.routes_down();
     let (code, v) = d.doctor(TUNNELLED);
-    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(code, Some(12), "{v:#}");
     let (status, detail, fix) = verdict(&v, "warp client");
     assert_eq!(status, "fail", "{v:#}");
     assert!(
@@ -675,7 +680,7 @@ fn doctor_on_a_disconnected_client_and_a_stopped_daemon() {
     );
     d.warp.daemon_down();
     let (code, v) = d.doctor(TUNNELLED);
-    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(code, Some(12), "{v:#}");
     let (status, detail, fix) = verdict(&v, "warp client");
     assert_eq!(status, "fail", "{v:#}");
     assert!(
@@ -685,7 +690,11 @@ fn doctor_on_a_disconnected_client_and_a_stopped_daemon() {
     assert!(fix.contains("systemctl start warp-svc"), "{fix}");
     // Nothing else is asked of a stopped daemon.
     assert!(
-        v.as_array().unwrap().iter().all(|c| c["check"] != "target"),
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["check"] != "target"),
         "{v:#}"
     );
     assert!(
@@ -715,7 +724,7 @@ fn doctor_on_a_bare_ip_without_a_client_gives_no_proxycommand_advice() {
         ],
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(1), "{v:#}");
+    assert_eq!(out.status.code(), Some(12), "{v:#}");
     let (status, detail, _) = verdict(&v, "warp client");
     assert_eq!(status, "fail");
     assert!(detail.contains("warp-cli is not on PATH"), "{detail}");
@@ -724,9 +733,10 @@ fn doctor_on_a_bare_ip_without_a_client_gives_no_proxycommand_advice() {
         !all.contains("ProxyCommand=") && !all.contains("zssh config 198") && !all.contains("443"),
         "{v:#}"
     );
-    for c in v.as_array().unwrap() {
+    for c in v["checks"].as_array().unwrap() {
         assert!(
-            !["network", "handshake", "discovery", "token"].contains(&c["check"].as_str().unwrap()),
+            !["dns", "tls", "handshake", "discovery", "token"]
+                .contains(&c["check"].as_str().unwrap()),
             "{v:#}"
         );
     }
@@ -810,7 +820,7 @@ fn doctor_on_include_mode_another_network_and_a_dns_only_mode() {
             0,
         );
     let (code, v) = d.doctor(TUNNELLED);
-    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(code, Some(12), "{v:#}");
     assert_eq!(verdict(&v, "warp client").0, "ok", "{v:#}");
     let (status, detail, fix) = verdict(&v, "warp mode");
     assert_eq!(status, "fail", "{v:#}");
