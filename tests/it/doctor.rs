@@ -702,3 +702,50 @@ fn unreachable_hosts_are_named_as_https_with_the_host_in_the_hint() {
         }
     }
 }
+
+/// Through an HTTP proxy the proxy resolves the name and its tunnel is the tcp layer: doctor says
+/// so when it works, and when the proxy refuses, dns is not claimed to have failed or passed.
+#[test]
+fn through_a_proxy_the_tcp_layer_is_its_tunnel() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    w.trust_host(SSH_HOST);
+    let proxy = ConnectProxy::start();
+    let shown = format!("{} (from HTTPS_PROXY)", proxy.addr);
+    let mut cmd = w.zssh(&["doctor", SSH_HOST, "--json"]);
+    cmd.env("HTTPS_PROXY", format!("http://{}", proxy.addr));
+    let out = run(&mut cmd);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dns = verdict(&v, "dns");
+    assert_eq!(dns["status"], "ok", "{v:#}");
+    assert_eq!(
+        dns["detail"],
+        format!("{SSH_HOST} is resolved by the proxy {shown}")
+    );
+    let tcp = verdict(&v, "tcp");
+    assert_eq!(tcp["status"], "ok", "{v:#}");
+    assert!(
+        tcp["detail"].as_str().unwrap().contains("opened a tunnel"),
+        "{tcp:#}"
+    );
+    assert_eq!(verdict(&v, "tls")["status"], "ok", "{v:#}");
+    assert!(proxy.connects() >= 1);
+    // A proxy that refuses the CONNECT.
+    let refusing = ConnectProxy::start_with(None, b"HTTP/1.1 403 Forbidden\r\n\r\n");
+    let shown = format!("{} (from HTTPS_PROXY)", refusing.addr);
+    let mut cmd = w.zssh(&["doctor", SSH_HOST, "--json"]);
+    cmd.env("HTTPS_PROXY", format!("http://{}", refusing.addr));
+    let out = run(&mut cmd);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(12), "{v:#}");
+    let dns = verdict(&v, "dns");
+    assert_eq!(dns["status"], "skip", "{v:#}");
+    assert_eq!(
+        dns["detail"],
+        format!("the proxy {shown} resolves {SSH_HOST}; its answer is under tcp")
+    );
+    let tcp = verdict(&v, "tcp");
+    assert_eq!(tcp["status"], "fail", "{v:#}");
+    assert!(tcp["detail"].as_str().unwrap().contains("403"), "{tcp:#}");
+    assert_eq!(verdict(&v, "tls")["status"], "skip", "{v:#}");
+}
