@@ -500,7 +500,7 @@ impl Carrier {
 fn login_hint(app: &AppUrl) -> String {
     format!(
         "run `zssh login {}` where a browser is available, or use a service token",
-        app.authority()
+        crate::human::shell_word(&app.authority())
     )
 }
 

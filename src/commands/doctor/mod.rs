@@ -413,13 +413,16 @@ fn check_ssh_config(r: &mut Report, args: &DoctorArgs, host: &str) -> Option<Ssh
             "ssh config",
             Status::Warn,
             format!("ssh {host} runs cloudflared: {}", v.proxy_command),
-            Some(format!("zssh is a drop-in: zssh config {host}")),
+            Some(format!(
+                "zssh is a drop-in: zssh config {}",
+                shell_word(host)
+            )),
         );
     } else {
         r.fail(
             "ssh config",
             format!("ssh {host} connects directly, not through the edge (no ProxyCommand)"),
-            format!("zssh config {host}"),
+            format!("zssh config {}", shell_word(host)),
         );
     }
     Some(v)
