@@ -688,15 +688,25 @@ fn doctor_on_a_disconnected_client_and_a_stopped_daemon() {
         "{detail}"
     );
     assert!(fix.contains("systemctl start warp-svc"), "{fix}");
-    // Nothing else is asked of a stopped daemon.
-    assert!(
-        v["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["check"] != "target"),
-        "{v:#}"
-    );
+    // Nothing else is asked of a stopped daemon: what it would have answered is listed as
+    // skipped, with why (issue 14 item 5).
+    for check in [
+        "warp mode",
+        "warp vnet",
+        "split tunnel",
+        "target",
+        "username",
+    ] {
+        let (status, detail, _) = verdict(&v, check);
+        assert_eq!(
+            (status.as_str(), detail.as_str()),
+            (
+                "skip",
+                "the client's daemon does not answer (see warp client), so it was not asked"
+            ),
+            "{check}: {v:#}"
+        );
+    }
     assert!(
         d.warp.calls().ends_with(".json status\n"),
         "{}",
@@ -743,6 +753,24 @@ fn doctor_on_a_bare_ip_without_a_client_gives_no_proxycommand_advice() {
     // The local facts still hold: the kernel's route (here the client's rule is still up).
     assert_eq!(verdict(&v, "route").0, "ok", "{v:#}");
     assert_eq!(verdict(&v, "tcp").0, "ok", "{v:#}");
+    // What only the client could say is listed as skipped, with why (issue 14 item 5).
+    for check in [
+        "warp mode",
+        "warp vnet",
+        "split tunnel",
+        "target",
+        "username",
+    ] {
+        let (status, detail, _) = verdict(&v, check);
+        assert_eq!(
+            (status.as_str(), detail.as_str()),
+            (
+                "skip",
+                "there is no Cloudflare One Client to ask (see warp client)"
+            ),
+            "{check}: {v:#}"
+        );
+    }
 }
 
 /// `zssh targets` against the stand-in, with the kernel's routes made by the test.
@@ -1797,6 +1825,62 @@ fn doctor_matches_an_ipv4_mapped_address_against_ipv4_excludes() {
     let (status, detail, _) = verdict(&v, "split tunnel");
     assert_eq!(status, "fail", "{v:#}");
     assert!(detail.contains("127.0.0.0/8"), "{detail}");
+}
+
+/// Issue 14 item 5 on the WARP path: a failed layer lists the ones it kept from being checked.
+/// No target for the address: no usernames to compare; a closed port: no host key; a name that
+/// resolves nowhere (a label longer than DNS allows: refused without a packet): nothing past
+/// the client's own verdicts.
+#[test]
+fn doctor_on_the_warp_path_lists_what_a_failure_kept_it_from_checking() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected(&targets_table(&[("other", "198.51.100.99", "alice")])).answer(
+        "settings",
+        true,
+        r#"{"settings":{"operation_mode":"Warp","split_tunnel_mode":"Exclude","split_tunnel_ips":[]}}"#,
+        0,
+    );
+    let v = doctor_json_for(&warp, tmp.path(), "127.0.0.1", &[]);
+    assert_eq!(
+        (&v["result"], &v["exit"]),
+        (&"fail".into(), &12.into()),
+        "{v:#}"
+    );
+    assert_eq!(verdict(&v, "target").0, "fail", "{v:#}");
+    let (status, detail, _) = verdict(&v, "username");
+    assert_eq!(status, "skip", "{v:#}");
+    assert!(detail.contains("(see target)"), "{detail}");
+    assert_eq!(verdict(&v, "tcp").0, "fail", "{v:#}");
+    let (status, detail, _) = verdict(&v, "host key");
+    assert_eq!(status, "skip", "{v:#}");
+    assert!(
+        detail.starts_with("no TCP connection to 127.0.0.1 port ") && detail.contains("(see tcp)"),
+        "{detail}"
+    );
+    let nowhere = format!("{}.test", "a".repeat(70));
+    let v = doctor_json_for(&warp, tmp.path(), &nowhere, &[]);
+    assert_eq!(verdict(&v, "hostname").0, "fail", "{v:#}");
+    assert_eq!(verdict(&v, "warp mode").0, "ok", "{v:#}");
+    for check in [
+        "route",
+        "split tunnel",
+        "target",
+        "username",
+        "tcp",
+        "host key",
+    ] {
+        let (status, detail, _) = verdict(&v, check);
+        assert_eq!(
+            (status.as_str(), detail.as_str()),
+            (
+                "skip",
+                format!("{nowhere} has no address (see hostname), so there is nothing to check")
+                    .as_str()
+            ),
+            "{check}: {v:#}"
+        );
+    }
 }
 
 /// A warp-cli that is there but cannot run is reported as such, not as "not on PATH".
