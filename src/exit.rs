@@ -16,6 +16,7 @@ pub enum Exit {
     Warp,
     BadLog,
     WrongKey,
+    CheckFailed,
     Interrupted,
     HungUp,
     Terminated,
@@ -36,6 +37,7 @@ impl Exit {
             Exit::Warp => 9,
             Exit::BadLog => 10,
             Exit::WrongKey => 11,
+            Exit::CheckFailed => 12,
             Exit::Interrupted => 130,
             Exit::HungUp => 129,
             Exit::Terminated => 143,
@@ -92,6 +94,10 @@ pub const TABLE: &[(Exit, &str)] = &[
     (
         Exit::WrongKey,
         "logs decrypt: the private key does not open the log (it was encrypted to another public key)",
+    ),
+    (
+        Exit::CheckFailed,
+        "doctor: a check failed; each failed layer is marked FAIL with its fix, and the layers it kept from being checked are marked skip with why (warnings and skips alone exit 0)",
     ),
     (
         Exit::HungUp,

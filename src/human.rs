@@ -78,6 +78,16 @@ pub fn acts_on_terminal(c: char) -> bool {
         || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// `arg` as one shell word, for the commands zssh prints to be pasted: as it is when it holds
+/// only characters no shell treats specially, else in single quotes (`'` written `'\''`).
+pub fn shell_word(arg: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
+    if !arg.is_empty() && arg.chars().all(plain) {
+        return arg.to_string();
+    }
+    format!("'{}'", arg.replace('\'', "'\\''"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +109,27 @@ mod tests {
         assert_eq!(span(-600), "10 min");
         assert_eq!(span(3 * 3600), "3 h");
         assert_eq!(span(3 * 86_400), "3 days");
+    }
+
+    #[test]
+    fn printed_commands_quote_what_a_shell_would_split_or_expand() {
+        let cases = [
+            ("/home/a/.ssh/config", "/home/a/.ssh/config"),
+            ("user@10.0.0.5", "user@10.0.0.5"),
+            ("/home/a/my configs/ssh", "'/home/a/my configs/ssh'"),
+            ("it's $HOME;rm", "'it'\\''s $HOME;rm'"),
+            ("", "''"),
+        ];
+        for (arg, want) in cases {
+            assert_eq!(shell_word(arg), want, "{arg}");
+        }
+        // What sh makes of it is the argument again.
+        for (arg, _) in cases {
+            let out = std::process::Command::new("sh")
+                .args(["-c", &format!("printf %s {}", shell_word(arg))])
+                .output()
+                .unwrap();
+            assert_eq!(String::from_utf8_lossy(&out.stdout), arg);
+        }
     }
 }

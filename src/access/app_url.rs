@@ -109,7 +109,17 @@ impl AppUrl {
         (if self.has_path { path } else { "" }, query)
     }
 
-    /// `https://authority/target`, as shown to users and used for discovery.
+    /// `https://authority`, with the path and query when the user gave them: the URL as the
+    /// user knows it, for messages (no `wss://`, no `/` they did not type).
+    pub fn shown(&self) -> String {
+        if self.has_path || self.target.contains('?') {
+            self.https()
+        } else {
+            format!("https://{}", self.authority())
+        }
+    }
+
+    /// `https://authority/target`, as used for discovery.
     pub fn https(&self) -> String {
         format!("https://{}{}", self.authority(), self.target)
     }

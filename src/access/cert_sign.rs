@@ -12,6 +12,7 @@ use super::{jwt, user_agent};
 use crate::edge::pool::{Client, Target};
 use crate::error::UserError;
 use crate::exit::Exit;
+use crate::human::shell_word;
 use crate::secret::Secret;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -36,21 +37,28 @@ struct Refusal {
 /// The team URL to POST to: the token's `iss`, which must be exactly `https://<team>` (a
 /// Cloudflare Access domain, port 443, no path, query or user part): nothing else in a token
 /// may steer where it is posted.
-pub fn issuer(token: &Secret) -> Result<String, UserError> {
+/// `host`: the application's, as hints name it.
+pub fn issuer(token: &Secret, host: &str) -> Result<String, UserError> {
     let bad = |why: &str| {
         UserError::new(
             Exit::Auth,
             format!("the cached token cannot be used for certificates: {why}"),
-            "log in again with `zssh login HOST`",
+            format!("log in again: zssh login {}", shell_word(host)),
         )
     };
-    let peeked = jwt::peek(token.expose()).ok_or_else(|| bad("failed to parse JWT"))?;
+    let peeked = jwt::peek(token.expose()).ok_or_else(|| bad("it is not a token zssh can read"))?;
     let iss = peeked
         .claim_str("iss")
         .ok_or_else(|| bad("it has no issuer (iss)"))?;
     let host =
         team_of(iss).ok_or_else(|| bad("its issuer is not https://<team>.cloudflareaccess.com"))?;
     Ok(format!("https://{host}"))
+}
+
+/// The commands that replace the token for `host`.
+fn relogin(host: &str) -> String {
+    let host = shell_word(host);
+    format!("zssh logout {host}; zssh login {host}")
 }
 
 /// The team host of an issuer URL, if it is exactly `https://<host>[/]` with a Cloudflare
@@ -70,27 +78,29 @@ pub fn team_of(iss: &str) -> Option<String> {
 
 /// The token's issuer must be the team that verified metadata named for this application: a
 /// token (or a hostile token file) naming another team must not make zssh post it there.
-pub fn check_issuer(token: &Secret, auth_domain: &str) -> Result<(), UserError> {
-    let iss = issuer(token)?;
+pub fn check_issuer(token: &Secret, auth_domain: &str, host: &str) -> Result<(), UserError> {
+    let iss = issuer(token, host)?;
     if !iss.eq_ignore_ascii_case(&format!("https://{auth_domain}")) {
         return Err(UserError::new(
             Exit::Auth,
             format!(
                 "the token for this application was issued by {iss}, not by its team {auth_domain}; it was not sent"
             ),
-            "log in again with `zssh logout HOST; zssh login HOST`",
+            relogin(host),
         ));
     }
     Ok(())
 }
 
 /// POST the public key (an authorized_keys line) to `<iss>/cdn-cgi/access/cert_sign`.
+/// `host`: the application's, as hints name it.
 pub async fn sign(
     client: &mut Client,
     token: &Secret,
     public_key_line: &str,
+    host: &str,
 ) -> Result<Signed, UserError> {
-    let iss = issuer(token)?;
+    let iss = issuer(token, host)?;
     let url = format!("{iss}/cdn-cgi/access/cert_sign");
     let target = Target::parse(&url).expect("validated issuer");
     let body = serde_json::json!({
@@ -109,11 +119,11 @@ pub async fn sign(
         .map_err(|e| {
             super::discovery::unreachable_doing("cannot ask for a certificate at", &url, &e)
         })?;
-    answer(&iss, &resp)
+    answer(&iss, &resp, host)
 }
 
 /// Read cert_sign's answer (any status, any body) into the certificate or an error.
-fn answer(iss: &str, resp: &crate::edge::http::Response) -> Result<Signed, UserError> {
+fn answer(iss: &str, resp: &crate::edge::http::Response, host: &str) -> Result<Signed, UserError> {
     let edge_time = resp
         .header("date")
         .and_then(|d| httpdate::parse_http_date(d).ok());
@@ -132,11 +142,15 @@ fn answer(iss: &str, resp: &crate::edge::http::Response) -> Result<Signed, UserE
             let (exit, hint) = match status {
                 401 | 403 => (
                     Exit::Auth,
-                    "the edge refused the token for certificates; log in again (zssh logout HOST; zssh login HOST), or ask the administrator whether short-lived certificates are enabled for this application",
+                    format!(
+                        "the edge refused the token for certificates; log in again ({}), or ask the administrator whether short-lived certificates are enabled for this application",
+                        relogin(host)
+                    ),
                 ),
                 _ => (
                     Exit::Refused,
-                    "the signing service failed; try again, and ask the administrator if it persists",
+                    "the signing service failed; try again, and ask the administrator if it persists"
+                        .to_string(),
                 ),
             };
             Err(UserError::new(
@@ -228,8 +242,8 @@ mod tests {
     #[test]
     fn the_issuer_must_be_the_proven_team() {
         let team = "team.cloudflareaccess.com";
-        assert!(check_issuer(&token("https://team.cloudflareaccess.com"), team).is_ok());
-        assert!(check_issuer(&token("https://TEAM.cloudflareaccess.com/"), team).is_ok());
+        assert!(check_issuer(&token("https://team.cloudflareaccess.com"), team, "h").is_ok());
+        assert!(check_issuer(&token("https://TEAM.cloudflareaccess.com/"), team, "h").is_ok());
         for bad in [
             "https://team.cloudflareaccess.com:8443",
             "https://team.cloudflareaccess.com/evil/path",
@@ -241,7 +255,7 @@ mod tests {
             "https://evil.example",
             "",
         ] {
-            let e = check_issuer(&token(bad), team).expect_err(bad);
+            let e = check_issuer(&token(bad), team, "ssh.example.com").expect_err(bad);
             assert!(!e.message.contains(".sig"), "{}", e.message);
         }
     }
@@ -266,19 +280,31 @@ mod tests {
         let ok = answer(
             iss,
             &resp(200, vec![], br#"{"certificate":" c \n"}"#.to_vec()),
+            "ssh.example.com",
         )
         .unwrap();
         assert_eq!(ok.certificate, "c");
         let e = answer(
             iss,
             &resp(401, vec![], br#"{"status":401,"message":"no"}"#.to_vec()),
+            "ssh.example.com",
         )
         .err()
         .unwrap();
         assert_eq!(e.exit, Exit::Auth);
-        let e = answer(iss, &resp(502, vec![], b"upstream".to_vec()))
-            .err()
-            .unwrap();
+        assert!(
+            e.hint
+                .contains("zssh logout ssh.example.com; zssh login ssh.example.com"),
+            "{}",
+            e.hint
+        );
+        let e = answer(
+            iss,
+            &resp(502, vec![], b"upstream".to_vec()),
+            "ssh.example.com",
+        )
+        .err()
+        .unwrap();
         assert_eq!(e.exit, Exit::Protocol);
     }
 
@@ -297,9 +323,9 @@ mod tests {
         ) {
             let iss = "https://team.cloudflareaccess.com";
             let headers = vec![("Date".to_string(), date)];
-            let _ = answer(iss, &resp(status, headers.clone(), body));
+            let _ = answer(iss, &resp(status, headers.clone(), body), "ssh.example.com");
             let json = serde_json::json!({"status": json_status, "message": message, "certificate": cert});
-            let _ = answer(iss, &resp(status, headers, json.to_string().into_bytes()));
+            let _ = answer(iss, &resp(status, headers, json.to_string().into_bytes()), "ssh.example.com");
         }
     }
 }

@@ -25,17 +25,19 @@ fn protocol(message: String, hint: &str) -> UserError {
     UserError::new(Exit::Protocol, message, hint)
 }
 
-/// Map a transport failure during discovery to a user error naming the URL.
-pub fn unreachable(url: &str, e: &ClientError) -> UserError {
-    unreachable_doing("failed to get app info from", url, e)
+/// Map a transport failure on the way to `app` to a user error: "cannot reach https://HOST: what
+/// failed", the URL as the user knows it, and a hint that points at `zssh doctor HOST`.
+pub fn unreachable(app: &AppUrl, e: &ClientError) -> UserError {
+    let mut err = unreachable_doing("cannot reach", &app.shown(), e);
+    err.hint
+        .push_str(&crate::error::see_doctor(&app.authority()));
+    err
 }
 
 /// Map a transport failure to a user error: "`doing` URL: what failed".
 pub fn unreachable_doing(doing: &str, url: &str, e: &ClientError) -> UserError {
     let hint = match e {
-        ClientError::Net(NetError::Dns { .. }) => {
-            "check the hostname's spelling and your DNS (zssh doctor HOST explains more)"
-        }
+        ClientError::Net(NetError::Dns { .. }) => "check the hostname's spelling and your DNS",
         ClientError::Net(NetError::Tls { .. }) => {
             "the certificate was not valid for this name; a TLS-intercepting proxy needs its CA in SSL_CERT_FILE"
         }
@@ -45,7 +47,7 @@ pub fn unreachable_doing(doing: &str, url: &str, e: &ClientError) -> UserError {
         ClientError::Http { .. } => {
             "something other than the Access edge answered; check the hostname and any proxy in between"
         }
-        _ => "check your network connection and that the host is reachable on port 443",
+        _ => "check your network connection and that the host is reachable on its port",
     };
     let exit = match e {
         ClientError::Http { .. } => Exit::Protocol,
@@ -115,7 +117,7 @@ pub async fn discover_proof(
     let resp = client
         .request("HEAD", &target, &headers, None, TIMEOUT)
         .await
-        .map_err(|e| unreachable(&app.https(), &e))?;
+        .map_err(|e| unreachable(app, &e))?;
     match resp.header("cf-access-metadata").filter(|v| !v.is_empty()) {
         Some(jws) => current(client, app, jws).await,
         None => Err(untrusted(app, &resp)),
@@ -215,7 +217,10 @@ fn without_port(hostport: &str) -> &str {
 
 /// The claim checks of spec 1.2 step 6, in order.
 fn check_claims(claims: &Value, app: &AppUrl, now: i64) -> Result<(), UserError> {
-    let hint = "the edge's application metadata is inconsistent; check the hostname, and your clock (zssh doctor HOST)";
+    let hint = &format!(
+        "the edge's application metadata is inconsistent; check the hostname, and your clock{}",
+        crate::error::see_doctor(&app.authority())
+    );
     let hostname = claims.get("hostname").and_then(Value::as_str).unwrap_or("");
     let bare = without_port(hostname);
     if !bare.eq_ignore_ascii_case(&app.host) {

@@ -56,8 +56,8 @@ async fn fetch(client: &mut Client, auth_host: &str) -> Result<Vec<Value>, UserE
         .map_err(|e| {
             UserError::new(
                 Exit::Unreachable,
-                format!("failed to fetch JWKS from {url}: {e}"),
-                "check that the team domain is reachable (zssh doctor HOST explains more)",
+                format!("cannot get the team's signing keys from {url}: {e}"),
+                format!("check that the team domain {auth_host} is reachable from here"),
             )
         })?;
     if resp.status != 200 {

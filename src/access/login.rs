@@ -67,7 +67,7 @@ pub fn not_interactive_error(app: &AppUrl) -> UserError {
         ),
         format!(
             "run `zssh login {}` where a browser is available, or use a service token",
-            app.authority()
+            crate::human::shell_word(&app.authority())
         ),
     )
 }

@@ -131,7 +131,7 @@ struct Sealed {
 fn failed(message: String, hint: &str) -> UserError {
     UserError::new(
         Exit::Protocol,
-        format!("failed to run transfer service: {message}"),
+        format!("cannot read the login service's answer: {message}"),
         hint,
     )
 }
@@ -158,13 +158,9 @@ pub fn open(transfer: &Transfer, body: &[u8], server_key: &str) -> Result<Tokens
     let cipher = SalsaBox::new(&PublicKey::from(key_bytes), &transfer.secret);
     let plain = cipher
         .decrypt(nonce.into(), sealed)
-        .map_err(|_| failed("failed to decrypt message".into(), hint))?;
-    let tokens: Sealed = serde_json::from_slice(&plain).map_err(|e| {
-        failed(
-            format!("failed to unmarshal transfer service response: {e}"),
-            hint,
-        )
-    })?;
+        .map_err(|_| failed("it does not open with this login's key".into(), hint))?;
+    let tokens: Sealed = serde_json::from_slice(&plain)
+        .map_err(|e| failed(format!("it is not the JSON expected: {e}"), hint))?;
     Ok(Tokens {
         app: Secret::new(tokens.app_token),
         org: Secret::new(tokens.org_token),
@@ -191,7 +187,7 @@ pub async fn poll(
             return Err(UserError::new(
                 Exit::Refused,
                 format!(
-                    "failed to run transfer service: error on request {}: {}",
+                    "the login service {host} failed: HTTP {}: {}",
                     resp.status,
                     resp.body_hint()
                 ),
@@ -206,8 +202,7 @@ pub async fn poll(
     }
     Err(UserError::new(
         Exit::Auth,
-        "failed to run transfer service: the login was not finished in the browser in time"
-            .to_string(),
+        "the login was not finished in the browser in time".to_string(),
         "run the login again and finish it in the browser (the URL stays valid for about 10 minutes)",
     ))
 }
@@ -215,7 +210,7 @@ pub async fn poll(
 fn poll_error(host: &str, e: &ClientError) -> UserError {
     UserError::new(
         Exit::Unreachable,
-        format!("failed to run transfer service: {e}"),
+        format!("cannot reach the login service https://{host}: {e}"),
         format!("check that {host} is reachable (HTTPS_PROXY, firewall)"),
     )
 }
@@ -277,7 +272,7 @@ mod tests {
         assert!(e.message.contains("too short"));
         let wrong = URL_SAFE.encode(SecretKey::generate(&mut OsRng).public_key().as_bytes());
         let e = open(&t, body.as_bytes(), &wrong).err().unwrap();
-        assert!(e.message.contains("failed to decrypt"));
+        assert!(e.message.contains("does not open with this login's key"));
     }
 
     proptest::proptest! {

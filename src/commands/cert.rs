@@ -333,8 +333,8 @@ async fn sign_with_service_token(
     // host may receive it (and the key to sign).
     let info = discovery::discover(client, app).await?;
     let jwt = cert_sign::service_token_jwt(client, app, id, secret).await?;
-    cert_sign::check_issuer(&jwt, &info.auth_domain)?;
-    cert_sign::sign(client, &jwt, public).await.map_err(|e| {
+    cert_sign::check_issuer(&jwt, &info.auth_domain, &app.authority())?;
+    cert_sign::sign(client, &jwt, public, &app.authority()).await.map_err(|e| {
         if e.exit == Exit::Auth {
             UserError::new(
                 Exit::Auth,
@@ -358,10 +358,12 @@ async fn sign_with_login(
     let (mut info, mut remembered) = discovery::proven(client, app).await?;
     loop {
         let (failed, used) = match token_for(client, app, &info, session).await {
-            Ok((tok, source)) => match cert_sign::sign(client, &tok, public).await {
-                Ok(signed) => return Ok(signed),
-                Err(e) => (e, Some((tok, source))),
-            },
+            Ok((tok, source)) => {
+                match cert_sign::sign(client, &tok, public, &app.authority()).await {
+                    Ok(signed) => return Ok(signed),
+                    Err(e) => (e, Some((tok, source))),
+                }
+            }
             Err(e) => (e, None),
         };
         // Whatever failed at a remembered team (a refusal, a team renamed away, an answer that is
@@ -393,7 +395,7 @@ async fn sign_with_login(
         );
         session.store.drop_refused(&token::app_name(&info), &tok)?;
         let (tok, _) = token_for(client, app, &info, session).await?;
-        return cert_sign::sign(client, &tok, public).await;
+        return cert_sign::sign(client, &tok, public, &app.authority()).await;
     }
 }
 
@@ -409,7 +411,7 @@ async fn token_for(
     let (tok, source) =
         login::get_token(client, store, app, info, opts, &mut |e: Event| ui.event(e)).await?;
     ui.finish();
-    cert_sign::check_issuer(&tok, &info.auth_domain)?;
+    cert_sign::check_issuer(&tok, &info.auth_domain, &app.authority())?;
     Ok((tok, source))
 }
 

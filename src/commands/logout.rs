@@ -65,7 +65,7 @@ pub fn run(args: LogoutArgs) -> Result<Exit, UserError> {
         eprintln!("zssh: removed {count} of {what} from ~/.cloudflared");
     }
     let again = match &args.host {
-        Some(h) => format!("zssh logout {h}"),
+        Some(h) => format!("zssh logout {}", crate::human::shell_word(h)),
         None => "zssh logout --all".to_string(),
     };
     Err(UserError::local(

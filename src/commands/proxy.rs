@@ -203,7 +203,7 @@ async fn serve(
 ) -> Result<Exit, UserError> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         UserError::local(
-            format!("failed to start forwarding server on {addr}: {e}"),
+            format!("cannot listen on {addr}: {e}"),
             "pick a free port, or a port above 1024 when not root",
         )
     })?;

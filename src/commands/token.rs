@@ -29,7 +29,10 @@ pub async fn run(args: TokenArgs) -> Result<Exit, UserError> {
                 "Unable to find token for provided application {}. Please run login command to generate token.",
                 app.authority()
             ),
-            format!("run `zssh login {}`", app.authority()),
+            format!(
+                "run `zssh login {}`",
+                crate::human::shell_word(&app.authority())
+            ),
         ))
     };
     match token::app_token(&store, &info)? {
@@ -49,7 +52,10 @@ pub async fn run(args: TokenArgs) -> Result<Exit, UserError> {
                     "the token for {} expired and was removed; Please run login command to generate token.",
                     app.authority()
                 ),
-                format!("run `zssh login {}`", app.authority()),
+                format!(
+                    "run `zssh login {}`",
+                    crate::human::shell_word(&app.authority())
+                ),
             ));
             Ok(Exit::Ok)
         }

@@ -19,7 +19,7 @@ use crate::edge::dial::NetError;
 use crate::edge::http::Response;
 use crate::edge::pool::{Client, ClientError};
 use crate::edge::tunnel::{self, Dialed, Ws};
-use crate::error::UserError;
+use crate::error::{UserError, see_doctor};
 use crate::exit::Exit;
 use crate::secret::Secret;
 use crate::token_store::{Location, TokenStore};
@@ -84,7 +84,9 @@ fn parse_header(raw: &str) -> Result<(String, String), UserError> {
                     "pass a service token with TUNNEL_SERVICE_TOKEN_ID and TUNNEL_SERVICE_TOKEN_SECRET"
                 }
                 "cf-access-jump-destination" => "use --destination HOST:PORT",
-                "cf-access-token" => "zssh sends your token itself; log in with `zssh login HOST`",
+                "cf-access-token" => {
+                    "zssh sends your token itself, the one `zssh login` with the same hostname stores; drop this -H"
+                }
                 _ => "drop this -H",
             },
         ));
@@ -179,15 +181,14 @@ impl Carrier {
         };
         let resp = match self.dial_with(client, usable).await? {
             Dialed::Open(ws) => {
-                debug!("wss://{}{} answered 101", self.host(), self.app.target);
+                debug!("the upgrade at {} answered 101", self.app.https());
                 return Ok(*ws);
             }
             Dialed::Refused(resp) => resp,
         };
         debug!(
-            "wss://{}{} answered {} {}",
-            self.host(),
-            self.app.target,
+            "the upgrade at {} answered {} {}",
+            self.app.https(),
             resp.status,
             resp.header("location").unwrap_or("")
         );
@@ -285,7 +286,10 @@ impl Carrier {
             UserError::new(
                 Exit::Auth,
                 format!("{} refuses even a freshly issued token", self.host()),
-                "the application probably requires a binding cookie, or a policy denies you; ask its administrator (zssh doctor HOST explains more)",
+                format!(
+                    "the application probably requires a binding cookie, or a policy denies you; ask its administrator{}",
+                    see_doctor(&self.host())
+                ),
             )
         };
         let replaced = session
@@ -414,12 +418,16 @@ impl Carrier {
             ClientError::Net(NetError::Timeout { after, .. }) => UserError::new(
                 Exit::Unreachable,
                 format!(
-                    "cannot connect to {host}: no answer within {}s",
+                    "cannot reach {}: no answer within {}s",
+                    self.app.shown(),
                     after.as_secs_f32()
                 ),
-                "check your network and that the host is reachable on its port",
+                format!(
+                    "check your network and that the host is reachable on its port{}",
+                    see_doctor(&host)
+                ),
             ),
-            _ => unreachable(&format!("wss://{host}{}", self.app.target), e),
+            _ => unreachable(&self.app, e),
         }
     }
 
@@ -454,7 +462,14 @@ impl Carrier {
                 "Access refused without a login redirect: the app may require a service token (--service-token-id/--service-token-secret), or answers 401 to non-browser requests"
             }
             403 => {
-                "blocked before Access: a WAF rule, Bot Fight Mode or a country block; ask the administrator to allow this client (zssh doctor HOST explains more)"
+                return UserError::new(
+                    Exit::Refused,
+                    what,
+                    format!(
+                        "blocked before Access: a WAF rule, Bot Fight Mode or a country block; ask the administrator to allow this client{}",
+                        see_doctor(&host)
+                    ),
+                );
             }
             404 => {
                 "no tunnel route serves this hostname; check the hostname and the tunnel's ingress rules"
@@ -465,7 +480,13 @@ impl Carrier {
             500..=599 => {
                 "the edge failed; try again, and check the Cloudflare status page if it persists"
             }
-            _ => "check the hostname; zssh doctor HOST explains more",
+            _ => {
+                return UserError::new(
+                    Exit::Refused,
+                    what,
+                    format!("check the hostname{}", see_doctor(&host)),
+                );
+            }
         };
         let exit = if status == 200 {
             Exit::Protocol
@@ -479,7 +500,7 @@ impl Carrier {
 fn login_hint(app: &AppUrl) -> String {
     format!(
         "run `zssh login {}` where a browser is available, or use a service token",
-        app.authority()
+        crate::human::shell_word(&app.authority())
     )
 }
 

@@ -8,6 +8,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -42,6 +43,25 @@ impl std::fmt::Display for NetError {
                 write!(f, "no answer from {host} within {}s", after.as_secs_f32())
             }
             NetError::NoRoots(detail) => write!(f, "no trusted root certificates: {detail}"),
+        }
+    }
+}
+
+/// The step of a connection: resolving the name, reaching it over TCP (through the proxy's
+/// tunnel when there is one: the proxy resolves the name then), the TLS handshake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Dns = 0,
+    Tcp = 1,
+    Tls = 2,
+}
+
+impl Step {
+    fn from_u8(v: u8) -> Step {
+        match v {
+            0 => Step::Dns,
+            1 => Step::Tcp,
+            _ => Step::Tls,
         }
     }
 }
@@ -382,35 +402,61 @@ impl Net {
 
     /// Open a verified TLS connection to `host:port` (name used for SNI and verification).
     pub async fn connect(&self, host: &str, port: u16) -> Result<Stream, NetError> {
-        let fut = self.connect_inner(host, port);
+        self.connect_stepped(host, port).await.map_err(|(_, e)| e)
+    }
+
+    /// [`Net::connect`], with the step a failure stopped at (a timeout included): what
+    /// `zssh doctor` needs to give each layer its own verdict.
+    pub async fn connect_stepped(&self, host: &str, port: u16) -> Result<Stream, (Step, NetError)> {
+        let step = AtomicU8::new(Step::Dns as u8);
+        let fut = self.connect_inner(host, port, &step);
+        let reached = |step: &AtomicU8| Step::from_u8(step.load(Ordering::Relaxed));
         match tokio::time::timeout(self.timeout, fut).await {
-            Ok(r) => r,
-            Err(_) => match &self.proxy {
-                Some(proxy) if !bypasses_proxy(host, port, &self.no_proxy) => {
-                    Err(NetError::Proxy {
-                        proxy: proxy.shown(),
+            Ok(r) => r.map_err(|e| (reached(&step), e)),
+            Err(_) => Err((
+                reached(&step),
+                match self.proxy_for(host, port) {
+                    Some(proxy) => NetError::Proxy {
+                        proxy,
                         detail: format!(
                             "no tunnel to {host}:{port} within {}s",
                             self.timeout.as_secs_f32()
                         ),
-                    })
-                }
-                _ => Err(NetError::Timeout {
-                    host: format!("{host}:{port}"),
-                    after: self.timeout,
-                }),
-            },
+                    },
+                    None => NetError::Timeout {
+                        host: format!("{host}:{port}"),
+                        after: self.timeout,
+                    },
+                },
+            )),
         }
     }
 
-    async fn connect_inner(&self, host: &str, port: u16) -> Result<Stream, NetError> {
+    /// The proxy (`host:port (from VAR)`, no credentials) connections to `host:port` go
+    /// through, or `None` when they go directly.
+    pub fn proxy_for(&self, host: &str, port: u16) -> Option<String> {
+        self.proxy
+            .as_ref()
+            .filter(|_| !bypasses_proxy(host, port, &self.no_proxy))
+            .map(Proxy::shown)
+    }
+
+    async fn connect_inner(
+        &self,
+        host: &str,
+        port: u16,
+        step: &AtomicU8,
+    ) -> Result<Stream, NetError> {
         let (to_host, to_port) = self.target(host, port);
         let tcp = match &self.proxy {
             Some(proxy) if !bypasses_proxy(host, port, &self.no_proxy) => {
+                // The proxy resolves the name and connects: its tunnel is the TCP step.
+                step.store(Step::Tcp as u8, Ordering::Relaxed);
                 connect_via_proxy(proxy, &to_host, to_port).await?
             }
-            _ => connect_tcp(&to_host, to_port).await?,
+            _ => connect_tcp(&to_host, to_port, step).await?,
         };
+        step.store(Step::Tls as u8, Ordering::Relaxed);
         let _ = tcp.set_nodelay(true);
         let config = tls_config()?;
         let name =
@@ -438,7 +484,8 @@ fn tls_detail(e: &io::Error) -> String {
     }
 }
 
-async fn connect_tcp(host: &str, port: u16) -> Result<TcpStream, NetError> {
+/// `step` is set to [`Step::Tcp`] once the name resolved.
+async fn connect_tcp(host: &str, port: u16, step: &AtomicU8) -> Result<TcpStream, NetError> {
     let bare = host.trim_matches(['[', ']']);
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((bare, port))
         .await
@@ -447,6 +494,9 @@ async fn connect_tcp(host: &str, port: u16) -> Result<TcpStream, NetError> {
             source,
         })?
         .collect();
+    if !addrs.is_empty() {
+        step.store(Step::Tcp as u8, Ordering::Relaxed);
+    }
     let mut last = None;
     for addr in &addrs {
         match TcpStream::connect(addr).await {
@@ -471,7 +521,7 @@ async fn connect_via_proxy(proxy: &Proxy, host: &str, port: u16) -> Result<TcpSt
         proxy: proxy.shown(),
         detail,
     };
-    let mut tcp = connect_tcp(&proxy.host, proxy.port)
+    let mut tcp = connect_tcp(&proxy.host, proxy.port, &AtomicU8::new(0))
         .await
         .map_err(|e| fail(e.to_string()))?;
     let authority = if host.contains(':') && !host.starts_with('[') {

@@ -26,8 +26,9 @@ fn doctor(w: &World, extra: &[&str]) -> (std::process::Output, serde_json::Value
 }
 
 fn verdict<'a>(v: &'a serde_json::Value, check: &str) -> &'a serde_json::Value {
-    v.as_array()
-        .unwrap()
+    v["checks"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no checks in {v:#}"))
         .iter()
         .find(|c| c["check"] == check)
         .unwrap_or_else(|| panic!("no {check} verdict in {v:#}"))
@@ -40,9 +41,17 @@ fn a_healthy_path_passes_every_check() {
     w.trust_host(SSH_HOST);
     let (out, v) = doctor(&w, &[]);
     assert_eq!(out.status.code(), Some(0), "{v:#}");
+    assert_eq!(
+        (&v["result"], &v["exit"]),
+        (&"ok".into(), &0.into()),
+        "{v:#}"
+    );
     for check in [
         "ssh config",
-        "network",
+        "dns",
+        "tcp",
+        "tls",
+        "clock",
         "handshake",
         "discovery",
         "token",
@@ -58,7 +67,7 @@ fn token_faults_are_diagnosed_and_fixed() {
     let w = World::new();
     w.trust_host(SSH_HOST);
     let (out, v) = doctor(&w, &[]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(12));
     assert_eq!(verdict(&v, "token")["status"], "fail");
     assert!(
         verdict(&v, "token")["fix"]
@@ -103,10 +112,25 @@ fn edge_refusals_are_explained() {
     ] {
         w.edge.knobs.upgrade_status.store(status, Ordering::SeqCst);
         let (out, v) = doctor(&w, &[]);
-        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(out.status.code(), Some(12));
         let h = verdict(&v, "handshake");
         assert_eq!(h["status"], "fail");
-        assert!(h["fix"].as_str().unwrap().contains(want), "{status}: {h:#}");
+        let fix = h["fix"].as_str().unwrap();
+        assert!(fix.contains(want), "{status}: {h:#}");
+        // Issue 14: doctor's hints never send the user to doctor.
+        assert!(!fix.contains("doctor"), "{status}: {fix}");
+        // Discovery is a request of its own: it still runs, and the token is checked here.
+        assert_eq!(verdict(&v, "discovery")["status"], "ok", "{status}: {v:#}");
+        let t = verdict(&v, "token");
+        assert_eq!(t["status"], "ok", "{status}: {v:#}");
+        assert!(
+            t["detail"]
+                .as_str()
+                .unwrap()
+                .contains("not tried at the edge: it refused the upgrade"),
+            "{status}: {t:#}"
+        );
+        assert_eq!(verdict(&v, "known_hosts")["status"], "skip", "{v:#}");
     }
 }
 
@@ -118,13 +142,14 @@ fn network_faults_are_explained() {
     let out = run(&mut cmd);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
-        verdict(&v, "network")["detail"]
+        verdict(&v, "tls")["detail"]
             .as_str()
             .unwrap()
             .contains("TLS"),
         "{v:#}"
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(verdict(&v, "tcp")["status"], "ok", "{v:#}");
+    assert_eq!(out.status.code(), Some(12));
 }
 
 #[test]
@@ -156,7 +181,7 @@ fn dead_cloudflared_locks_are_found_and_cleared() {
         .join(format!("{SSH_HOST}-{}-token.lock", w.edge.aud(SSH_HOST)));
     std::fs::write(&lock, "{\"pid\":999999,\"start_time\":1}\n").unwrap();
     let (out, v) = doctor(&w, &[]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(12));
     assert_eq!(verdict(&v, "locks")["status"], "fail", "{v:#}");
     let (out, v) = doctor(&w, &["--fix"]);
     assert_eq!(verdict(&v, "locks")["status"], "fixed", "{v:#}");
@@ -264,7 +289,7 @@ fn fixes_leave_a_working_ssh() {
     let lock = cf.join(format!("{SSH_HOST}-{}-token.lock", w.edge.aud(SSH_HOST)));
     std::fs::write(&lock, "").unwrap();
     let (out, v) = doctor(&w, &[]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(12));
     assert_eq!(verdict(&v, "certificate")["status"], "fail", "{v:#}");
     assert!(
         verdict(&v, "certificate")["detail"]
@@ -350,7 +375,7 @@ fn cert_sign_failures_are_verdicts() {
     assert_eq!(verdict(&v, "signing")["status"], "ok", "{v:#}");
     w.edge.knobs.sign_fail.store(true, Ordering::SeqCst);
     let (out, v) = doctor(&w, &[]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(12));
     assert!(
         verdict(&v, "signing")["detail"]
             .as_str()
@@ -411,4 +436,316 @@ fn known_hosts_verdict_follows_every_file_ssh_reads() {
     assert_eq!(kh["status"], "fail", "{v:#}");
     let fix = kh["fix"].as_str().unwrap();
     assert!(fix.contains("--ssh-config"), "{fix}");
+}
+
+/// ZSSH_CONNECT_TO sending the app host to a name the resolver refuses without asking anyone (a
+/// label longer than DNS allows): DNS fails here, with no packet leaving the machine.
+fn unresolvable(w: &World) -> String {
+    format!(
+        "{SSH_HOST}:443:{}.test:443,{}",
+        "a".repeat(70),
+        w.connect_to()
+    )
+}
+
+/// ZSSH_CONNECT_TO sending the app host to a loopback port where nothing listens.
+fn closed_port(w: &World) -> String {
+    format!(
+        "{SSH_HOST}:443:127.0.0.1:{},{}",
+        free_port(),
+        w.connect_to()
+    )
+}
+
+/// Every verdict: (check, status, detail, fix).
+fn verdicts(v: &serde_json::Value) -> Vec<(String, String, String, String)> {
+    let s = |c: &serde_json::Value, k: &str| c[k].as_str().unwrap_or("").to_string();
+    v["checks"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no checks in {v:#}"))
+        .iter()
+        .map(|c| (s(c, "check"), s(c, "status"), s(c, "detail"), s(c, "fix")))
+        .collect()
+}
+
+/// What no user-facing text of doctor, proxy, login or cert says (issue 14 item 4):
+/// cloudflared's jargon, the WebSocket scheme, an unfilled placeholder.
+fn assert_plain_words(shown: &str) {
+    for jargon in [
+        "app info",
+        "wss://",
+        "failed to get",
+        " HOST ",
+        " HOST)",
+        "HOST explains",
+    ] {
+        assert!(!shown.contains(jargon), "{jargon:?} in:\n{shown}");
+    }
+}
+
+/// Issue 14 item 5: a name that does not resolve fails the dns layer, and every layer above it is
+/// listed as skipped with why, in the text and in --json, with exit 12 (not 1, "unexpected").
+#[test]
+fn dns_failure_lists_the_layers_it_kept_from_being_checked() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    w.trust_host(SSH_HOST);
+    let mut cmd = w.zssh(&["doctor", SSH_HOST, "--json"]);
+    cmd.env("ZSSH_CONNECT_TO", unresolvable(&w));
+    let out = run(&mut cmd);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&out.stdout), text(&out.stderr)));
+    assert_eq!(out.status.code(), Some(12), "{v:#}");
+    assert_eq!(
+        (&v["result"], &v["exit"]),
+        (&"fail".into(), &12.into()),
+        "{v:#}"
+    );
+    assert_eq!(v["host"], SSH_HOST, "{v:#}");
+    let dns = verdict(&v, "dns");
+    assert_eq!(dns["status"], "fail", "{v:#}");
+    let detail = dns["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with(&format!("cannot reach https://{SSH_HOST}: cannot resolve ")),
+        "{detail}"
+    );
+    assert_eq!(
+        dns["fix"], "check the hostname's spelling and your DNS",
+        "{v:#}"
+    );
+    let want = [
+        ("tcp", "DNS failed, so no TCP connection was tried"),
+        ("tls", "no TCP connection, so no TLS handshake was tried"),
+        (
+            "handshake",
+            "the edge was not reached (dns failed), so no WebSocket upgrade was tried",
+        ),
+        ("clock", "the edge was not reached (dns failed)"),
+        (
+            "discovery",
+            "the edge was not reached (dns failed), so no application was asked for",
+        ),
+        ("known_hosts", "which was not reached (dns failed)"),
+    ];
+    for (check, why) in want {
+        let c = verdict(&v, check);
+        assert_eq!(c["status"], "skip", "{check}: {v:#}");
+        assert!(
+            c["detail"].as_str().unwrap().contains(why),
+            "{check}: {c:#}"
+        );
+    }
+    // No identity was ever proven here: which token to look at is unknown, and said so.
+    for check in ["token", "locks"] {
+        let c = verdict(&v, check);
+        assert_eq!(c["status"], "skip", "{check}: {v:#}");
+        assert!(
+            c["detail"]
+                .as_str()
+                .unwrap()
+                .contains("comes from discovery"),
+            "{c:#}"
+        );
+    }
+    for (check, status, _, fix) in verdicts(&v) {
+        assert!(
+            !fix.contains("doctor"),
+            "{check} ({status}) sends the user to doctor: {fix}"
+        );
+    }
+    assert_plain_words(&text(&out.stdout));
+    // The text report: one line per layer, the skipped ones with why.
+    let mut cmd = w.zssh(&["doctor", SSH_HOST]);
+    cmd.env("ZSSH_CONNECT_TO", unresolvable(&w));
+    let out = run(&mut cmd);
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(12), "{report}");
+    assert!(
+        report.lines().any(|l| l.starts_with("FAIL  dns ")),
+        "{report}"
+    );
+    assert!(
+        report.lines().any(|l| l.starts_with("skip  tcp ")
+            && l.ends_with("DNS failed, so no TCP connection was tried")),
+        "{report}"
+    );
+    assert!(
+        report.lines().any(|l| l.starts_with("skip  known_hosts ")),
+        "{report}"
+    );
+    assert!(!report.contains("doctor"), "{report}");
+    assert_plain_words(&report);
+}
+
+/// Issue 14 item 5: a closed port fails the tcp layer; what does not need the edge still runs:
+/// the cached token (for the application proven earlier) and the locks, whose own failure shows.
+#[test]
+fn a_closed_port_fails_tcp_and_the_local_layers_still_run() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    // An ssh through zssh proves the application (and remembers it).
+    let out = run(&mut w.ssh(SSH_HOST, "", "true"));
+    assert_ok(&out);
+    let lock = w
+        .cloudflared_dir()
+        .join(format!("{SSH_HOST}-{}-token.lock", w.edge.aud(SSH_HOST)));
+    std::fs::write(&lock, "{\"pid\":999999,\"start_time\":1}\n").unwrap();
+    let cfg = w.tmp.path().join("doctor_ssh_config");
+    std::fs::write(
+        &cfg,
+        format!(
+            "Host {SSH_HOST}\n  ProxyCommand {} proxy --hostname %h\n  UserKnownHostsFile {}\n",
+            zssh_bin().display(),
+            w.known_hosts.display()
+        ),
+    )
+    .unwrap();
+    let mut cmd = w.zssh(&["doctor", SSH_HOST, "--json", "-F", cfg.to_str().unwrap()]);
+    cmd.env("ZSSH_CONNECT_TO", closed_port(&w));
+    let out = run(&mut cmd);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", text(&out.stdout), text(&out.stderr)));
+    assert_eq!(out.status.code(), Some(12), "{v:#}");
+    assert_eq!(v["exit"], 12, "{v:#}");
+    let got: Vec<(String, String)> = verdicts(&v)
+        .into_iter()
+        .map(|(c, s, _, _)| (c, s))
+        .collect();
+    let want = [
+        ("ssh config", "ok"),
+        ("openssh", "ok"),
+        ("proxy", "ok"),
+        ("dns", "ok"),
+        ("tcp", "fail"),
+        ("tls", "skip"),
+        ("handshake", "skip"),
+        ("clock", "skip"),
+        ("discovery", "skip"),
+        ("token", "ok"),
+        ("locks", "fail"),
+        ("certificate", "skip"),
+        ("known_hosts", "skip"),
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(c, s)| (c.to_string(), s.to_string()))
+        .collect();
+    assert_eq!(got, want, "{v:#}");
+    let tcp = verdict(&v, "tcp");
+    assert!(
+        tcp["detail"].as_str().unwrap().starts_with(&format!(
+            "cannot reach https://{SSH_HOST}: cannot connect to "
+        )),
+        "{tcp:#}"
+    );
+    assert!(
+        verdict(&v, "discovery")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("as its signed metadata proved it earlier"),
+        "{v:#}"
+    );
+    assert!(
+        verdict(&v, "token")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not tried at the edge: it was not reached (tcp failed)"),
+        "{v:#}"
+    );
+    for (check, status, _, fix) in verdicts(&v) {
+        assert!(
+            !fix.contains("doctor"),
+            "{check} ({status}) sends the user to doctor: {fix}"
+        );
+    }
+    assert_plain_words(&text(&out.stdout));
+}
+
+/// Issue 14 item 4: proxy, login and cert name an unreachable application as the user knows it
+/// (https://HOST), in plain words, with the hint's host filled in.
+#[test]
+fn unreachable_hosts_are_named_as_https_with_the_host_in_the_hint() {
+    let w = World::new();
+    let commands: [&[&str]; 3] = [
+        &["proxy", "--hostname", SSH_HOST],
+        &["login", SSH_HOST],
+        &["cert", "--hostname", SSH_HOST],
+    ];
+    let cases = [
+        (
+            closed_port(&w),
+            "cannot connect to ",
+            "check your network connection and that the host is reachable on its port",
+        ),
+        (
+            unresolvable(&w),
+            "cannot resolve ",
+            "check the hostname's spelling and your DNS",
+        ),
+    ];
+    for args in commands {
+        for (connect_to, what, hint) in &cases {
+            let mut cmd = w.zssh(args);
+            cmd.env("ZSSH_CONNECT_TO", connect_to)
+                .stdin(std::process::Stdio::null());
+            let out = run(&mut cmd);
+            let err = text(&out.stderr);
+            assert_zssh_error(&out, 5, &format!("cannot reach https://{SSH_HOST}: {what}"));
+            assert!(
+                err.contains(&format!(
+                    "zssh: hint: {hint} (zssh doctor {SSH_HOST} explains more)\n"
+                )),
+                "{args:?}: {err}"
+            );
+            assert_plain_words(&err);
+            assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
+        }
+    }
+}
+
+/// Through an HTTP proxy the proxy resolves the name and its tunnel is the tcp layer: doctor says
+/// so when it works, and when the proxy refuses, dns is not claimed to have failed or passed.
+#[test]
+fn through_a_proxy_the_tcp_layer_is_its_tunnel() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    w.trust_host(SSH_HOST);
+    let proxy = ConnectProxy::start();
+    let shown = format!("{} (from HTTPS_PROXY)", proxy.addr);
+    let mut cmd = w.zssh(&["doctor", SSH_HOST, "--json"]);
+    cmd.env("HTTPS_PROXY", format!("http://{}", proxy.addr));
+    let out = run(&mut cmd);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dns = verdict(&v, "dns");
+    assert_eq!(dns["status"], "ok", "{v:#}");
+    assert_eq!(
+        dns["detail"],
+        format!("{SSH_HOST} is resolved by the proxy {shown}")
+    );
+    let tcp = verdict(&v, "tcp");
+    assert_eq!(tcp["status"], "ok", "{v:#}");
+    assert!(
+        tcp["detail"].as_str().unwrap().contains("opened a tunnel"),
+        "{tcp:#}"
+    );
+    assert_eq!(verdict(&v, "tls")["status"], "ok", "{v:#}");
+    assert!(proxy.connects() >= 1);
+    // A proxy that refuses the CONNECT.
+    let refusing = ConnectProxy::start_with(None, b"HTTP/1.1 403 Forbidden\r\n\r\n");
+    let shown = format!("{} (from HTTPS_PROXY)", refusing.addr);
+    let mut cmd = w.zssh(&["doctor", SSH_HOST, "--json"]);
+    cmd.env("HTTPS_PROXY", format!("http://{}", refusing.addr));
+    let out = run(&mut cmd);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(12), "{v:#}");
+    let dns = verdict(&v, "dns");
+    assert_eq!(dns["status"], "skip", "{v:#}");
+    assert_eq!(
+        dns["detail"],
+        format!("the proxy {shown} resolves {SSH_HOST}; its answer is under tcp")
+    );
+    let tcp = verdict(&v, "tcp");
+    assert_eq!(tcp["status"], "fail", "{v:#}");
+    assert!(tcp["detail"].as_str().unwrap().contains("403"), "{tcp:#}");
+    assert_eq!(verdict(&v, "tls")["status"], "skip", "{v:#}");
 }

@@ -141,7 +141,8 @@ fn token_known_hosts_and_doctor_refuse_an_impostor_too() {
     let out = run(&mut v.w.zssh(&["doctor", EVIL, "--json"]));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("doctor --json: {e}: {}", text(&out.stdout)));
-    let discovery = report
+    assert_eq!(out.status.code(), Some(12), "{report:#}");
+    let discovery = report["checks"]
         .as_array()
         .unwrap()
         .iter()
@@ -327,7 +328,7 @@ fn a_token_from_another_team_or_issuer_url_is_never_sent() {
         assert_zssh_error(&out, 3, SSH_HOST);
         let out = run(&mut w.zssh(&["doctor", SSH_HOST, "--json"]));
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let token = report
+        let token = report["checks"]
             .as_array()
             .unwrap()
             .iter()

@@ -308,7 +308,7 @@ fn transfer_store_failure_is_reported() {
         .store(true, std::sync::atomic::Ordering::SeqCst);
     let (env, _) = w.browser(true);
     let out = run(&mut with_env(w.zssh(&["login", SSH_HOST]), &env));
-    assert_zssh_error(&out, 4, "error on request 503");
+    assert_zssh_error(&out, 4, "failed: HTTP 503");
 }
 
 #[test]

@@ -355,7 +355,7 @@ fn in_ns(ns: &str, addr: &str) -> Listen {
 
 /// The verdict for `check` (status, detail, fix).
 fn verdict(v: &serde_json::Value, check: &str) -> (String, String, String) {
-    let c = v
+    let c = v["checks"]
         .as_array()
         .unwrap()
         .iter()
@@ -398,7 +398,7 @@ fn doctor_names_the_exclude_entry_and_the_entries_to_add_back() {
     d.warp
         .connected(&targets_table(&[("legacy", EXCLUDED, "root")]));
     let (code, v) = d.doctor(EXCLUDED);
-    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(code, Some(12), "{v:#}");
     let (status, detail, fix) = verdict(&v, "split tunnel");
     assert_eq!(status, "fail", "{v:#}");
     assert!(detail.contains("exclude entry 172.16.0.0/12"), "{detail}");
@@ -477,7 +477,7 @@ fn doctor_names_the_proxy_key_change_and_the_repair_works() {
         text(&out.stderr)
     );
     let (code, v) = d.doctor(TUNNELLED);
-    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(code, Some(12), "{v:#}");
     let (status, detail, fix) = verdict(&v, "host key");
     assert_eq!(status, "fail", "{v:#}");
     let (old, new) = (
@@ -518,13 +518,17 @@ fn doctor_names_the_proxy_key_change_and_the_repair_works() {
     let (code, v) = d.doctor(TUNNELLED);
     assert_eq!(code, Some(0), "{v:#}");
     assert!(
-        v.as_array().unwrap().iter().all(|c| c["status"] == "ok"),
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] == "ok"),
         "{v:#}"
     );
     // The account's proxy key is rotated: the pinned one no longer matches.
     d.start_gateway();
     let (code, v) = d.doctor(TUNNELLED);
-    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(code, Some(12), "{v:#}");
     assert!(
         verdict(&v, "host key")
             .1
@@ -563,7 +567,7 @@ fn doctor_names_the_usernames_the_policy_allows() {
     d.warp
         .connected(&targets_table(&[("web.test", TUNNELLED, "alice, bob")]));
     let (code, v) = d.doctor(TUNNELLED);
-    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(code, Some(12), "{v:#}");
     let (status, detail, fix) = verdict(&v, "username");
     assert_eq!(status, "fail", "{v:#}");
     assert!(
@@ -583,7 +587,7 @@ fn doctor_names_the_usernames_the_policy_allows() {
     assert_eq!(verdict(&v, "username").0, "ok", "{v:#}");
     // The target's hostname is a label of the list, not a name ssh can resolve.
     let (code, v) = d.doctor("web.test");
-    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(code, Some(12), "{v:#}");
     let (status, detail, fix) = verdict(&v, "hostname");
     assert_eq!(status, "fail", "{v:#}");
     assert!(
@@ -606,7 +610,7 @@ fn doctor_names_the_usernames_the_policy_allows() {
         .connected(&targets_table(&[("other", "198.51.100.99", "alice")]));
     let (code, v) = d.doctor(TUNNELLED);
     let (status, detail, _) = verdict(&v, "target");
-    assert_eq!((code, status.as_str()), (Some(1), "fail"), "{v:#}");
+    assert_eq!((code, status.as_str()), (Some(12), "fail"), "{v:#}");
     assert!(detail.contains("is not among the 1 targets"), "{detail}");
     // A jump host: ssh does not connect from this machine, so this is not the WARP path.
     let jump = d.tmp.path().join("jump_config");
@@ -618,7 +622,8 @@ fn doctor_names_the_usernames_the_policy_allows() {
     let out = d.zssh(&["doctor", TUNNELLED, "--json", "-F", jump.to_str().unwrap()]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
-        v.as_array()
+        v["checks"]
+            .as_array()
             .unwrap()
             .iter()
             .all(|c| c["check"] != "warp client"),
@@ -631,7 +636,7 @@ fn doctor_names_the_usernames_the_policy_allows() {
     ));
     let (code, v) = d.doctor(TUNNELLED);
     let (status, detail, fix) = verdict(&v, "target");
-    assert_eq!((code, status.as_str()), (Some(1), "fail"), "{v:#}");
+    assert_eq!((code, status.as_str()), (Some(12), "fail"), "{v:#}");
     assert!(
         detail.contains("ssh connects to port 22, but target web.test allows SSH on port 2222"),
         "{detail}"
@@ -659,7 +664,7 @@ fn doctor_on_a_disconnected_client_and_a_stopped_daemon() {
     );
     d.routes_down();
     let (code, v) = d.doctor(TUNNELLED);
-    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(code, Some(12), "{v:#}");
     let (status, detail, fix) = verdict(&v, "warp client");
     assert_eq!(status, "fail", "{v:#}");
     assert!(
@@ -676,7 +681,7 @@ fn doctor_on_a_disconnected_client_and_a_stopped_daemon() {
     );
     d.warp.daemon_down();
     let (code, v) = d.doctor(TUNNELLED);
-    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(code, Some(12), "{v:#}");
     let (status, detail, fix) = verdict(&v, "warp client");
     assert_eq!(status, "fail", "{v:#}");
     assert!(
@@ -684,11 +689,25 @@ fn doctor_on_a_disconnected_client_and_a_stopped_daemon() {
         "{detail}"
     );
     assert!(fix.contains("systemctl start warp-svc"), "{fix}");
-    // Nothing else is asked of a stopped daemon.
-    assert!(
-        v.as_array().unwrap().iter().all(|c| c["check"] != "target"),
-        "{v:#}"
-    );
+    // Nothing else is asked of a stopped daemon: what it would have answered is listed as
+    // skipped, with why (issue 14 item 5).
+    for check in [
+        "warp mode",
+        "warp vnet",
+        "split tunnel",
+        "target",
+        "username",
+    ] {
+        let (status, detail, _) = verdict(&v, check);
+        assert_eq!(
+            (status.as_str(), detail.as_str()),
+            (
+                "skip",
+                "the client's daemon does not answer (see warp client), so it was not asked"
+            ),
+            "{check}: {v:#}"
+        );
+    }
     assert!(
         d.warp.calls().ends_with(".json status\n"),
         "{}",
@@ -716,7 +735,7 @@ fn doctor_on_a_bare_ip_without_a_client_gives_no_proxycommand_advice() {
         ],
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(1), "{v:#}");
+    assert_eq!(out.status.code(), Some(12), "{v:#}");
     let (status, detail, _) = verdict(&v, "warp client");
     assert_eq!(status, "fail");
     assert!(detail.contains("warp-cli is not on PATH"), "{detail}");
@@ -725,15 +744,34 @@ fn doctor_on_a_bare_ip_without_a_client_gives_no_proxycommand_advice() {
         !all.contains("ProxyCommand=") && !all.contains("zssh config 198") && !all.contains("443"),
         "{v:#}"
     );
-    for c in v.as_array().unwrap() {
+    for c in v["checks"].as_array().unwrap() {
         assert!(
-            !["network", "handshake", "discovery", "token"].contains(&c["check"].as_str().unwrap()),
+            !["dns", "tls", "handshake", "discovery", "token"]
+                .contains(&c["check"].as_str().unwrap()),
             "{v:#}"
         );
     }
     // The local facts still hold: the kernel's route (here the client's rule is still up).
     assert_eq!(verdict(&v, "route").0, "ok", "{v:#}");
     assert_eq!(verdict(&v, "tcp").0, "ok", "{v:#}");
+    // What only the client could say is listed as skipped, with why (issue 14 item 5).
+    for check in [
+        "warp mode",
+        "warp vnet",
+        "split tunnel",
+        "target",
+        "username",
+    ] {
+        let (status, detail, _) = verdict(&v, check);
+        assert_eq!(
+            (status.as_str(), detail.as_str()),
+            (
+                "skip",
+                "there is no Cloudflare One Client to ask (see warp client)"
+            ),
+            "{check}: {v:#}"
+        );
+    }
 }
 
 /// `zssh targets` against the stand-in, with the kernel's routes made by the test.
@@ -811,7 +849,7 @@ fn doctor_on_include_mode_another_network_and_a_dns_only_mode() {
             0,
         );
     let (code, v) = d.doctor(TUNNELLED);
-    assert_eq!(code, Some(1), "{v:#}");
+    assert_eq!(code, Some(12), "{v:#}");
     assert_eq!(verdict(&v, "warp client").0, "ok", "{v:#}");
     let (status, detail, fix) = verdict(&v, "warp mode");
     assert_eq!(status, "fail", "{v:#}");
@@ -1788,6 +1826,62 @@ fn doctor_matches_an_ipv4_mapped_address_against_ipv4_excludes() {
     let (status, detail, _) = verdict(&v, "split tunnel");
     assert_eq!(status, "fail", "{v:#}");
     assert!(detail.contains("127.0.0.0/8"), "{detail}");
+}
+
+/// Issue 14 item 5 on the WARP path: a failed layer lists the ones it kept from being checked.
+/// No target for the address: no usernames to compare; a closed port: no host key; a name that
+/// resolves nowhere (a label longer than DNS allows: refused without a packet): nothing past
+/// the client's own verdicts.
+#[test]
+fn doctor_on_the_warp_path_lists_what_a_failure_kept_it_from_checking() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected(&targets_table(&[("other", "198.51.100.99", "alice")])).answer(
+        "settings",
+        true,
+        r#"{"settings":{"operation_mode":"Warp","split_tunnel_mode":"Exclude","split_tunnel_ips":[]}}"#,
+        0,
+    );
+    let v = doctor_json_for(&warp, tmp.path(), "127.0.0.1", &[]);
+    assert_eq!(
+        (&v["result"], &v["exit"]),
+        (&"fail".into(), &12.into()),
+        "{v:#}"
+    );
+    assert_eq!(verdict(&v, "target").0, "fail", "{v:#}");
+    let (status, detail, _) = verdict(&v, "username");
+    assert_eq!(status, "skip", "{v:#}");
+    assert!(detail.contains("(see target)"), "{detail}");
+    assert_eq!(verdict(&v, "tcp").0, "fail", "{v:#}");
+    let (status, detail, _) = verdict(&v, "host key");
+    assert_eq!(status, "skip", "{v:#}");
+    assert!(
+        detail.starts_with("no TCP connection to 127.0.0.1 port ") && detail.contains("(see tcp)"),
+        "{detail}"
+    );
+    let nowhere = format!("{}.test", "a".repeat(70));
+    let v = doctor_json_for(&warp, tmp.path(), &nowhere, &[]);
+    assert_eq!(verdict(&v, "hostname").0, "fail", "{v:#}");
+    assert_eq!(verdict(&v, "warp mode").0, "ok", "{v:#}");
+    for check in [
+        "route",
+        "split tunnel",
+        "target",
+        "username",
+        "tcp",
+        "host key",
+    ] {
+        let (status, detail, _) = verdict(&v, check);
+        assert_eq!(
+            (status.as_str(), detail.as_str()),
+            (
+                "skip",
+                format!("{nowhere} has no address (see hostname), so there is nothing to check")
+                    .as_str()
+            ),
+            "{check}: {v:#}"
+        );
+    }
 }
 
 /// A warp-cli that is there but cannot run is reported as such, not as "not on PATH".

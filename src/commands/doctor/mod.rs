@@ -1,7 +1,12 @@
 //! `zssh doctor HOST`: walk the path `ssh HOST` takes, layer by layer — ssh's effective config,
 //! OpenSSH version, proxy settings, DNS/TCP/TLS to the edge, the WebSocket upgrade, app discovery,
 //! the cached token, login locks, the clock, the certificate, known_hosts — and give one verdict
-//! line each, with the fix. `--fix` performs the safe repairs. Exit 0 only when nothing failed.
+//! line each, with the fix. `--fix` performs the safe repairs. A layer that fails does not end
+//! the walk: the layers it keeps from being checked are listed as skipped, with why, and the ones
+//! that do not depend on it (this machine's config, the cached token and locks when the
+//! application's identity is remembered, the certificate) are still checked. Exit 0 when nothing
+//! failed (warnings and skips allowed), [`Exit::CheckFailed`] when a check failed; `--json` gives
+//! the same verdicts and the result.
 //! Every failure the carrier can report (spec section 9's catalogue) surfaces here as a verdict,
 //! because the checks call the same code `zssh proxy` runs.
 //!
@@ -24,13 +29,14 @@ use crate::access::{AppInfo, discovery, exchange};
 use crate::cert_store::{self, Files};
 use crate::cli::{CarrierArgs, DoctorArgs};
 use crate::edge::carrier::Carrier;
-use crate::edge::dial::Net;
+use crate::edge::dial::{Net, Step};
 use crate::edge::pool::{Client, ClientError};
 use crate::edge::tunnel::{self, Dialed};
 use crate::error::UserError;
 use crate::exit::Exit;
+use crate::human::{self, shell_word};
+use crate::paths;
 use crate::token_store::TokenStore;
-use crate::{human, paths};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -77,9 +83,32 @@ impl Report {
     fn fail(&mut self, check: &'static str, detail: impl Into<String>, fix: impl Into<String>) {
         self.add(check, Status::Fail, detail, Some(fix.into()));
     }
+    /// A failure as the rest of zssh reports it, without the hint's pointer to `zssh doctor`:
+    /// that is where the user is.
     fn failed_with(&mut self, check: &'static str, e: &UserError) {
-        self.fail(check, e.message.clone(), e.hint.clone());
+        self.fail(
+            check,
+            e.message.clone(),
+            crate::error::without_doctor(&e.hint),
+        );
     }
+    /// A layer not checked, and why.
+    fn skip(&mut self, check: &'static str, why: impl Into<String>) {
+        self.add(check, Status::Skip, why, None);
+    }
+}
+
+/// How the WebSocket upgrade went: what the checks after it may rely on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Upgrade {
+    /// The edge asked for a login, as it should before a token.
+    Login,
+    /// The edge opened the tunnel without a login (service token, or no Access in front).
+    Open,
+    /// Refused, or no answer (see the handshake verdict).
+    Failed,
+    /// Not tried: the edge was not reached (the named network layer failed).
+    NotTried(&'static str),
 }
 
 /// What `ssh -G HOST` says ssh will do.
@@ -165,7 +194,7 @@ fn openssh_version() -> Option<(u32, u32, String)> {
 
 fn carrier_for(app: &AppUrl) -> Result<Carrier, UserError> {
     Carrier::from_args(&CarrierArgs::from_env_for(
-        &app.https(),
+        &app.shown(),
         Duration::from_secs(10),
     ))
 }
@@ -188,7 +217,7 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
         // A warp-cli that is there but cannot run is a client to report on, not an absent one.
         if !matches!(client, Err(crate::warp::Error::NotInstalled)) || is_ip {
             warp::check(&mut r, &args, &host, v, client).await;
-            return finish(&args, r);
+            return finish(&args, &host, r);
         }
         r.add(
             "warp client",
@@ -201,41 +230,163 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
     let view = check_ssh_config(&mut r, &args, &host);
     check_openssh(&mut r);
     check_proxy(&mut r);
-    // The edge, layer by layer: a layer that fails hides the ones above it.
+    // The edge, layer by layer. A layer that fails does not end the walk: the layers above it
+    // are listed as skipped, with why, and the ones that do not need it are still checked.
     let mut edge = Edge::new(&host)?;
-    if !check_network(&mut r, &mut edge).await || !check_handshake(&mut r, &mut edge).await {
-        return finish(&args, r);
-    }
-    let Some(info) = check_discovery(&mut r, &mut edge).await else {
-        return finish(&args, r);
+    let upgrade = match check_network(&mut r, &mut edge).await {
+        Ok(()) => check_handshake(&mut r, &mut edge).await,
+        Err(layer) => {
+            let why = format!("the edge was not reached ({layer} failed)");
+            r.skip(
+                "handshake",
+                format!("{why}, so no WebSocket upgrade was tried"),
+            );
+            r.skip(
+                "clock",
+                format!("{why}: the clock is compared with the time the edge's answer carries"),
+            );
+            Upgrade::NotTried(layer)
+        }
+    };
+    // The application's identity: from discovery, or (the edge not reached) as remembered.
+    let info = match upgrade {
+        Upgrade::Login | Upgrade::Failed => check_discovery(&mut r, &mut edge).await,
+        Upgrade::Open => {
+            r.skip(
+                "discovery",
+                "the edge opened the tunnel without a login, so there is no Access login to discover",
+            );
+            None
+        }
+        Upgrade::NotTried(layer) => remembered(&mut r, &edge.app, layer),
     };
     // The login and what it gives ssh.
-    let store = TokenStore::open()?;
-    let good_token =
-        check_token(&mut r, &mut edge.client, &store, &edge.app, &info, args.fix).await?;
-    check_locks(&mut r, &info, args.fix)?;
-    // Certificate (only if ssh is set up to use one).
-    if let Some(v) = &view {
-        if v.uses_cert()
-            && let Some(tok) = &good_token
-        {
-            check_signing(&mut r, &mut edge.client, tok, &info.auth_domain).await;
-        }
-        check_certificate(&mut r, &edge.app.host, v, args.fix).await;
-    }
+    let good_token = check_login(&mut r, &args, &mut edge, info.as_ref(), upgrade).await?;
+    let team = info.as_ref().map(|i| i.auth_domain.as_str()).unwrap_or("");
+    check_certificates(
+        &mut r,
+        &args,
+        &mut edge,
+        view.as_ref(),
+        (good_token.as_ref(), team),
+        upgrade,
+    )
+    .await;
     // known_hosts: fetching the key opens a tunnel, which needs a token the edge accepts
     // (and would drop a rejected one: doctor changes nothing without --fix).
-    if good_token.is_some() {
-        check_known_hosts(&mut r, &host, args.ssh_config.as_deref(), args.fix);
-    } else {
-        r.add(
+    match (upgrade, &good_token) {
+        (Upgrade::Open, _) | (_, Some(_)) => {
+            check_known_hosts(&mut r, &host, args.ssh_config.as_deref(), args.fix)
+        }
+        (Upgrade::NotTried(layer), None) => r.skip(
             "known_hosts",
-            Status::Skip,
-            "needs a token the edge accepts (see above)",
-            None,
-        );
+            format!(
+                "the host key is fetched through the edge, which was not reached ({layer} failed)"
+            ),
+        ),
+        (_, None) => r.skip(
+            "known_hosts",
+            "fetching the host key needs a token the edge accepts (see token)",
+        ),
     }
-    finish(&args, r)
+    finish(&args, &host, r)
+}
+
+/// The cached token and the login locks, for the application `info` names (none: skipped, with
+/// why). The token when the edge accepts it.
+async fn check_login(
+    r: &mut Report,
+    args: &DoctorArgs,
+    edge: &mut Edge,
+    info: Option<&AppInfo>,
+    upgrade: Upgrade,
+) -> Result<Option<crate::secret::Secret>, UserError> {
+    let Some(info) = info else {
+        let why = if upgrade == Upgrade::Open {
+            "the edge opened the tunnel without a login, so no token is needed"
+        } else {
+            "which application's token to look at comes from discovery (see above)"
+        };
+        r.skip("token", why);
+        r.skip("locks", why);
+        return Ok(None);
+    };
+    let store = TokenStore::open()?;
+    let not_at_edge = match upgrade {
+        Upgrade::Login => None,
+        Upgrade::NotTried(layer) => Some(format!(
+            "not tried at the edge: it was not reached ({layer} failed)"
+        )),
+        _ => Some("not tried at the edge: it refused the upgrade (see handshake)".into()),
+    };
+    let tok = check_token(
+        r,
+        &mut edge.client,
+        &store,
+        &edge.app,
+        info,
+        args.fix,
+        not_at_edge,
+    )
+    .await?;
+    check_locks(r, info, args.fix)?;
+    Ok(tok)
+}
+
+/// The certificate ssh offers (if it is set up to offer one): whether the edge signs one (that
+/// needs the edge and a token it accepts), and the stored one (checked here).
+async fn check_certificates(
+    r: &mut Report,
+    args: &DoctorArgs,
+    edge: &mut Edge,
+    view: Option<&SshView>,
+    (good_token, team): (Option<&crate::secret::Secret>, &str),
+    upgrade: Upgrade,
+) {
+    let Some(v) = view else {
+        return r.skip(
+            "certificate",
+            "ssh -G failed (see ssh config), so which certificate ssh offers is unknown",
+        );
+    };
+    if v.uses_cert() {
+        match (good_token, upgrade) {
+            (Some(tok), _) => check_signing(r, &mut edge.client, tok, team, &edge.app).await,
+            (None, Upgrade::NotTried(layer)) => r.skip(
+                "signing",
+                format!(
+                    "the edge was not reached ({layer} failed), so no certificate was asked for"
+                ),
+            ),
+            (None, _) => r.skip(
+                "signing",
+                "asking for a certificate needs a token the edge accepts (see token)",
+            ),
+        }
+    }
+    check_certificate(r, &edge.app.host, v, args.fix).await;
+}
+
+/// The identity signed metadata proved for `app` before, when the edge cannot be asked now:
+/// enough to check the cached token and the locks here.
+fn remembered(r: &mut Report, app: &AppUrl, layer: &str) -> Option<AppInfo> {
+    let why = format!("the edge was not reached ({layer} failed), so no application was asked for");
+    match crate::access::verified_apps::recall(app, cert_store::now_secs() as i64) {
+        Some(info) => {
+            r.skip(
+                "discovery",
+                format!(
+                    "{why}; checking what is cached for application {} of team {}, as its signed metadata proved it earlier",
+                    info.app_hostname, info.auth_domain
+                ),
+            );
+            Some(info)
+        }
+        None => {
+            r.skip("discovery", why);
+            None
+        }
+    }
 }
 
 /// What ssh will run: zssh, cloudflared, or nothing (a direct connection).
@@ -262,13 +413,16 @@ fn check_ssh_config(r: &mut Report, args: &DoctorArgs, host: &str) -> Option<Ssh
             "ssh config",
             Status::Warn,
             format!("ssh {host} runs cloudflared: {}", v.proxy_command),
-            Some(format!("zssh is a drop-in: zssh config {host}")),
+            Some(format!(
+                "zssh is a drop-in: zssh config {}",
+                shell_word(host)
+            )),
         );
     } else {
         r.fail(
             "ssh config",
             format!("ssh {host} connects directly, not through the edge (no ProxyCommand)"),
-            format!("zssh config {host}"),
+            format!("zssh config {}", shell_word(host)),
         );
     }
     Some(v)
@@ -326,36 +480,61 @@ impl Edge {
     }
 }
 
-/// DNS, TCP, TLS. True when the edge can be reached.
-async fn check_network(r: &mut Report, edge: &mut Edge) -> bool {
+/// DNS, TCP and TLS to the edge, one verdict each, over the connection `zssh proxy` would open.
+/// A step that fails leaves the ones after it untried: each is marked skipped, with why. The
+/// name of the failed layer when one failed.
+async fn check_network(r: &mut Report, edge: &mut Edge) -> Result<(), &'static str> {
     let app = &edge.app;
-    match edge
-        .client
-        .net
-        .connect(&app.host, app.port_or_default())
-        .await
-    {
-        Ok(_) => {
-            r.ok(
-                "network",
+    let (host, port) = (app.host.as_str(), app.port_or_default());
+    let shown = app.authority();
+    let net = &edge.client.net;
+    let via = net.proxy_for(host, port);
+    let failed = match net.connect_stepped(host, port).await {
+        Ok(_) => None,
+        Err((step, e)) => Some((step, edge.carrier.dial_error(&ClientError::Net(e)))),
+    };
+    for (step, check) in [(Step::Dns, "dns"), (Step::Tcp, "tcp"), (Step::Tls, "tls")] {
+        match &failed {
+            Some((at, e)) if *at == step => r.failed_with(check, e),
+            Some((at, _)) if (*at as u8) < (step as u8) => r.skip(
+                check,
+                match (at, step) {
+                    (Step::Dns, Step::Tcp) => "DNS failed, so no TCP connection was tried",
+                    _ => "no TCP connection, so no TLS handshake was tried",
+                },
+            ),
+            // The proxy resolves the name: whether it could is in its answer (see tcp).
+            Some(_) if step == Step::Dns && via.is_some() => r.skip(
+                check,
                 format!(
-                    "{} resolves, accepts TCP and presents a valid TLS certificate",
-                    app.authority()
+                    "the proxy {} resolves {host}; its answer is under tcp",
+                    via.as_deref().unwrap_or("")
                 ),
-            );
-            true
+            ),
+            _ => r.ok(
+                check,
+                match (step, &via) {
+                    (Step::Dns, None) => format!("{host} resolves"),
+                    (Step::Dns, Some(p)) => format!("{host} is resolved by the proxy {p}"),
+                    (Step::Tcp, None) => format!("{shown} accepts TCP on port {port}"),
+                    (Step::Tcp, Some(p)) => {
+                        format!("the proxy {p} opened a tunnel to {host} port {port}")
+                    }
+                    (Step::Tls, _) => format!("{shown} presents a valid TLS certificate"),
+                },
+            ),
         }
-        Err(e) => {
-            let err = edge.carrier.dial_error(&ClientError::Net(e));
-            r.failed_with("network", &err);
-            false
-        }
+    }
+    match failed {
+        None => Ok(()),
+        Some((Step::Dns, _)) => Err("dns"),
+        Some((Step::Tcp, _)) => Err("tcp"),
+        Some((Step::Tls, _)) => Err("tls"),
     }
 }
 
-/// The WebSocket upgrade, and the clock. True when the edge asks for a login, as it should
-/// before a token: the checks of the login follow only then.
-async fn check_handshake(r: &mut Report, edge: &mut Edge) -> bool {
+/// The WebSocket upgrade, and the clock against the time the edge's answer carries.
+async fn check_handshake(r: &mut Report, edge: &mut Edge) -> Upgrade {
     let carrier = &edge.carrier;
     let resp = match tunnel::dial(&mut edge.client, carrier.app(), carrier.headers(), None).await {
         Ok(Dialed::Refused(resp)) => resp,
@@ -364,29 +543,40 @@ async fn check_handshake(r: &mut Report, edge: &mut Edge) -> bool {
                 "handshake",
                 "the edge opened the tunnel without a login (service token, or no Access in front)",
             );
-            return false;
+            r.skip(
+                "clock",
+                "the opened tunnel carries no time to compare this machine's clock with",
+            );
+            return Upgrade::Open;
         }
         Err(e) => {
             r.failed_with("handshake", &carrier.dial_error(&e));
-            return false;
+            r.skip(
+                "clock",
+                "the upgrade got no answer (see handshake), so there is no time to compare this machine's clock with",
+            );
+            return Upgrade::Failed;
         }
     };
     check_clock(r, resp.header("date"));
     if !carrier.is_access_redirect(&resp) {
         r.failed_with("handshake", &carrier.refused(&resp));
-        return false;
+        return Upgrade::Failed;
     }
     r.ok(
         "handshake",
         "the edge answers the upgrade with the Access login redirect, as expected before a token",
     );
-    true
+    Upgrade::Login
 }
 
 /// This machine's clock against the edge's `Date` header (when it sent one).
 fn check_clock(r: &mut Report, date: Option<&str>) {
     let Some(edge) = date.and_then(|d| httpdate::parse_http_date(d).ok()) else {
-        return;
+        return r.skip(
+            "clock",
+            "the edge's answer had no Date header to compare this machine's clock with",
+        );
     };
     let edge = edge
         .duration_since(UNIX_EPOCH)
@@ -431,7 +621,8 @@ async fn check_discovery(r: &mut Report, edge: &mut Edge) -> Option<AppInfo> {
 }
 
 /// The cached token, and whether the edge still accepts it (a rejected one is removed with
-/// --fix). Returns the token when the edge accepts it.
+/// --fix). Returns the token when the edge accepts it. `not_at_edge`: why the edge is not asked
+/// (it was not reached, or refused the upgrade): the token is checked here only.
 async fn check_token(
     r: &mut Report,
     client: &mut Client,
@@ -439,8 +630,9 @@ async fn check_token(
     app: &AppUrl,
     info: &AppInfo,
     fix: bool,
+    not_at_edge: Option<String>,
 ) -> Result<Option<crate::secret::Secret>, UserError> {
-    let login = format!("zssh login {}", app.authority());
+    let login = format!("zssh login {}", shell_word(&app.authority()));
     let lookup = match token::app_token(store, info) {
         Ok(l) => l,
         Err(e) => {
@@ -477,6 +669,17 @@ async fn check_token(
         ),
         Lookup::Usable(tok, location) => {
             let (who, exp, _) = token::identity(&tok);
+            if let Some(why) = not_at_edge {
+                r.ok(
+                    "token",
+                    format!(
+                        "a cached token for {who}, expires {}, stored in {}; {why}",
+                        exp.map(human::ago).unwrap_or_default(),
+                        location.describe()
+                    ),
+                );
+                return Ok(None);
+            }
             match exchange::token_accepted(client, app, &tok).await {
                 Ok(true) => {
                     r.ok("token", format!("logged in as {who}, expires {}, stored in {}", exp.map(human::ago).unwrap_or_default(), location.describe()));
@@ -486,7 +689,7 @@ async fn check_token(
                     store.delete_at(&token::app_name(info), location)?;
                     r.add("token", Status::Fixed, format!("the edge rejected the cached token for {who}; removed it"), Some(login));
                 }
-                Ok(false) => r.fail("token", format!("the edge rejects the cached token for {who} (revoked, a binding cookie, or a policy change)"), format!("zssh doctor {} --fix, then {login}", app.authority())),
+                Ok(false) => r.fail("token", format!("the edge rejects the cached token for {who} (revoked, a binding cookie, or a policy change)"), format!("add --fix to remove it, then {login}")),
                 Err(why) => r.add("token", Status::Warn, format!("could not check the token at the edge: {why}"), None),
             }
         }
@@ -526,7 +729,7 @@ fn check_locks(r: &mut Report, info: &AppInfo, fix: bool) -> Result<(), UserErro
                 "a dead cloudflared lock file ({reason}) makes cloudflared wait minutes: {}.lock",
                 token_file.display()
             ),
-            "zssh doctor HOST --fix (zssh itself is not blocked by it)",
+            "add --fix to remove it (zssh itself is not blocked by it)",
         ),
     }
     Ok(())
@@ -539,15 +742,17 @@ async fn check_signing(
     client: &mut Client,
     tok: &crate::secret::Secret,
     team: &str,
+    app: &AppUrl,
 ) {
-    if let Err(e) = crate::access::cert_sign::check_issuer(tok, team) {
+    let host = app.authority();
+    if let Err(e) = crate::access::cert_sign::check_issuer(tok, team, &host) {
         r.failed_with("signing", &e);
         return;
     }
     let Ok(key) = cert_store::generate(cert_store::KeyType::Ecdsa) else {
         return;
     };
-    match crate::access::cert_sign::sign(client, tok, &cert_store::public_line(&key)).await {
+    match crate::access::cert_sign::sign(client, tok, &cert_store::public_line(&key), &host).await {
         Ok(signed) => match cert_store::check(
             &signed.certificate,
             key.public_key().key_data(),
@@ -584,7 +789,7 @@ async fn check_certificate(r: &mut Report, host: &str, view: &SshView, fix: bool
         );
         return;
     }
-    let renew = format!("zssh cert --hostname {host} --force");
+    let renew = format!("zssh cert --hostname {} --force", shell_word(host));
     let Some(current) = cert_store::load(&files) else {
         r.fail("certificate", format!("no usable key and certificate pair in {} (missing, or the certificate is for another key)", files.cert.display()), renew);
         return;
@@ -706,10 +911,34 @@ fn to_stderr() -> std::process::Stdio {
     std::process::Stdio::null()
 }
 
-fn finish(args: &DoctorArgs, r: Report) -> Result<Exit, UserError> {
-    let failed = r.verdicts.iter().any(|v| v.status == Status::Fail);
+/// What `--json` prints: the verdicts, and the result they add up to.
+#[derive(Serialize)]
+struct Summary<'a> {
+    host: &'a str,
+    /// `ok`, `warn` (warnings, nothing failed) or `fail`.
+    result: &'static str,
+    /// The exit status: 0, or [`Exit::CheckFailed`]'s when a check failed.
+    exit: u8,
+    checks: &'a [Verdict],
+}
+
+fn finish(args: &DoctorArgs, host: &str, r: Report) -> Result<Exit, UserError> {
+    let has = |s: Status| r.verdicts.iter().any(|v| v.status == s);
+    let (result, exit) = if has(Status::Fail) {
+        ("fail", Exit::CheckFailed)
+    } else if has(Status::Warn) {
+        ("warn", Exit::Ok)
+    } else {
+        ("ok", Exit::Ok)
+    };
     let text = if args.json {
-        serde_json::to_string_pretty(&r.verdicts).unwrap_or_default() + "\n"
+        let summary = Summary {
+            host,
+            result,
+            exit: exit.code(),
+            checks: &r.verdicts,
+        };
+        serde_json::to_string_pretty(&summary).unwrap_or_default() + "\n"
     } else {
         let mut t = String::new();
         for v in &r.verdicts {
@@ -730,42 +959,5 @@ fn finish(args: &DoctorArgs, r: Report) -> Result<Exit, UserError> {
         t
     };
     crate::ui::print(&text);
-    Ok(if failed { Exit::Failure } else { Exit::Ok })
-}
-
-/// `arg` as one shell word, for the commands doctor prints to be pasted: as it is when it holds
-/// only characters no shell treats specially, else in single quotes (`'` written `'\''`).
-fn shell_word(arg: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
-    if !arg.is_empty() && arg.chars().all(plain) {
-        return arg.to_string();
-    }
-    format!("'{}'", arg.replace('\'', "'\\''"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shell_word;
-
-    #[test]
-    fn printed_commands_quote_what_a_shell_would_split_or_expand() {
-        let cases = [
-            ("/home/a/.ssh/config", "/home/a/.ssh/config"),
-            ("user@10.0.0.5", "user@10.0.0.5"),
-            ("/home/a/my configs/ssh", "'/home/a/my configs/ssh'"),
-            ("it's $HOME;rm", "'it'\\''s $HOME;rm'"),
-            ("", "''"),
-        ];
-        for (arg, want) in cases {
-            assert_eq!(shell_word(arg), want, "{arg}");
-        }
-        // What sh makes of it is the argument again.
-        for (arg, _) in cases {
-            let out = std::process::Command::new("sh")
-                .args(["-c", &format!("printf %s {}", shell_word(arg))])
-                .output()
-                .unwrap();
-            assert_eq!(String::from_utf8_lossy(&out.stdout), arg);
-        }
-    }
+    Ok(exit)
 }

@@ -77,25 +77,33 @@ pub(super) async fn check(
             view.port, view.user
         ),
     );
-    let client = program.as_ref().ok().map(|p| (p, Client::ask()));
-    match (&client, &program) {
-        (Some((p, c)), _) => client_verdict(r, p, &c.status),
-        (None, Err(e @ warp::Error::CannotRun { .. })) => {
-            r.fail("warp client", format!("the Cloudflare One Client is installed but {e}"), e.hint())
+    let (client, unasked) = ask_client(r, target, &program);
+    if let Some(why) = unasked {
+        for check in ["warp mode", "warp vnet"] {
+            r.skip(check, why);
         }
-        (None, _) => r.fail(
-            "warp client",
-            format!("no Cloudflare One Client (warp-cli is not on PATH): nothing sends {target} through Access for Infrastructure; ssh goes to it directly"),
-            format!("install the Cloudflare One Client and enrol this device (Traffic and DNS mode), then run zssh doctor {host} again; an Access application is reached by its hostname instead (zssh config HOSTNAME)"),
-        ),
     }
-    let client = client.map(|(_, c)| c);
     let Some(ip) = resolve(
         r,
         target,
         client.as_ref().map_or(&[], Client::targets),
         &view.user,
     ) else {
+        if let Some(c) = client.as_ref().filter(|_| unasked.is_none()) {
+            mode_verdict(r, c.settings.as_ref());
+            vnet_verdict(r, c.vnets.as_ref(), &[]);
+        }
+        let why = format!("{target} has no address (see hostname), so there is nothing to check");
+        for check in [
+            "route",
+            "split tunnel",
+            "target",
+            "username",
+            "tcp",
+            "host key",
+        ] {
+            r.skip(check, why.clone());
+        }
         return;
     };
     // An IPv4-mapped IPv6 address (::ffff:10.1.2.3) is the IPv4 address on the wire.
@@ -110,14 +118,21 @@ pub(super) async fn check(
         _ => None,
     });
     listed.sort_by_key(|t| t.vnet.is_none() || t.vnet != active);
-    if let Some(c) = &client {
+    if let Some(c) = client.as_ref().filter(|_| unasked.is_none()) {
         mode_verdict(r, c.settings.as_ref());
         vnet_verdict(r, c.vnets.as_ref(), &listed);
     }
     let route = route_verdict(r, ip, client.is_some());
-    if let Some(c) = &client {
-        split_verdict(r, c.settings.as_ref(), ip);
-        target_verdicts(r, c.targets.as_ref(), ip, &listed, view);
+    match (&client, unasked) {
+        (Some(c), None) => {
+            split_verdict(r, c.settings.as_ref(), ip);
+            target_verdicts(r, c.targets.as_ref(), ip, &listed, view);
+        }
+        (_, why) => {
+            for check in ["split tunnel", "target", "username"] {
+                r.skip(check, why.unwrap_or_default());
+            }
+        }
     }
     let tunnelled = route.as_ref().is_some_and(|r| r.tunnelled);
     let connected = client
@@ -138,6 +153,40 @@ pub(super) async fn check(
     if client.is_some() {
         limits_verdict(r, view);
     }
+}
+
+/// The client's verdict, and what it answered (`None` without one), with why its other answers
+/// are missing when they are (their layers are then skipped with that reason).
+fn ask_client(
+    r: &mut Report,
+    target: &str,
+    program: &Result<PathBuf, warp::Error>,
+) -> (Option<Client>, Option<&'static str>) {
+    let client = program.as_ref().ok().map(|p| (p, Client::ask()));
+    match (&client, &program) {
+        (Some((p, c)), _) => client_verdict(r, p, &c.status),
+        (None, Err(e @ warp::Error::CannotRun { .. })) => {
+            r.fail("warp client", format!("the Cloudflare One Client is installed but {e}"), e.hint())
+        }
+        (None, _) => r.fail(
+            "warp client",
+            format!("no Cloudflare One Client (warp-cli is not on PATH): nothing sends {target} through Access for Infrastructure; ssh goes to it directly"),
+            "install the Cloudflare One Client and enrol this device (Traffic and DNS mode), then run this check again; an Access application is reached by its hostname instead (zssh config with the application's hostname)",
+        ),
+    }
+    let client = client.map(|(_, c)| c);
+    // Why the client's own answers are missing, when they are: their layers are skipped.
+    let unasked = match (&client, &program) {
+        (None, Err(warp::Error::CannotRun { .. })) => {
+            Some("the client cannot be run (see warp client), so it was not asked")
+        }
+        (None, _) => Some("there is no Cloudflare One Client to ask (see warp client)"),
+        (Some(c), _) if c.settings.is_none() => {
+            Some("the client's daemon does not answer (see warp client), so it was not asked")
+        }
+        (Some(_), _) => None,
+    };
+    (client, unasked)
 }
 
 fn client_verdict(
@@ -410,10 +459,11 @@ fn target_verdicts(
     listed: &[&Target],
     view: &SshView,
 ) {
+    let no_usernames = "no target of the list allows SSH to this address and port (see target), so there are no usernames to compare";
     let all = match targets {
         Some(Ok(t)) => t,
         Some(Err(e)) => {
-            return r.add(
+            r.add(
                 "target",
                 Status::Warn,
                 format!("cannot list the targets: {e}"),
@@ -421,6 +471,10 @@ fn target_verdicts(
                     "warp-cli target list needs client 2024.9.346.0 or later (not on mobile)"
                         .into(),
                 ),
+            );
+            return r.skip(
+                "username",
+                "the target list could not be read (see target), so there are no usernames to compare",
             );
         }
         None => return,
@@ -430,16 +484,17 @@ fn target_verdicts(
             0 => String::new(),
             n => format!(" ({n} more entries could not be read)"),
         };
-        return r.fail(
+        r.fail(
             "target",
             format!("{ip} is not among the {} targets warp-cli target list shows for you{unread}", all.targets.len()),
             format!("ask your administrator for an Access for Infrastructure target for {ip} and a policy that allows you (zssh targets lists what you may reach)"),
         );
+        return r.skip("username", no_usernames);
     }
     let name = listed[0].hostname.clone().unwrap_or_else(|| ip.to_string());
     let Some(on_port) = listed.iter().find(|t| t.port == view.port) else {
         let ports: Vec<String> = listed.iter().map(|t| t.port.to_string()).collect();
-        return r.fail(
+        r.fail(
             "target",
             format!(
                 "ssh connects to port {}, but target {name} allows SSH on port {}",
@@ -451,6 +506,7 @@ fn target_verdicts(
                 ports[0], ports[0]
             ),
         );
+        return r.skip("username", no_usernames);
     };
     r.ok(
         "target",
@@ -517,13 +573,21 @@ async fn reach_verdicts(
         Ok(key) => key,
         Err(FetchError::Handshake(why)) => {
             let detail = format!("{ip} port {port} accepts TCP but shows no SSH host key: {why}");
-            return r.fail("tcp", detail, unreached);
+            r.fail("tcp", detail, unreached);
+            return r.skip(
+                "host key",
+                "no SSH handshake completed (see tcp), so there is no host key to compare with known_hosts",
+            );
         }
         Err(e) => {
-            return r.fail(
+            r.fail(
                 "tcp",
                 format!("cannot reach {ip} port {port}: {e}"),
                 unreached,
+            );
+            return r.skip(
+                "host key",
+                format!("no TCP connection to {ip} port {port} (see tcp), so there is no host key to compare with known_hosts"),
             );
         }
     };
@@ -533,10 +597,10 @@ async fn reach_verdicts(
     );
     let mut repair = format!(
         "zssh known-hosts repair --direct {port} {}",
-        super::shell_word(host)
+        crate::human::shell_word(host)
     );
     if let Some(f) = &args.ssh_config {
-        let f = super::shell_word(&f.display().to_string());
+        let f = crate::human::shell_word(&f.display().to_string());
         repair.push_str(&format!(" --ssh-config {f}"));
     }
     let new = key.fingerprint();
