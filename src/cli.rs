@@ -316,7 +316,8 @@ pub struct DoctorArgs {
     #[arg(long)]
     pub fix: bool,
 
-    /// Print the verdicts as JSON.
+    /// Print the verdicts as JSON: {host, result (ok, warn or fail), exit, checks: [{check,
+    /// status (ok, warn, fail, skip or fixed), detail, fix}]}; a skip's detail says why.
     #[arg(long)]
     pub json: bool,
 
