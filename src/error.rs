@@ -69,9 +69,9 @@ pub fn report(err: &UserError) {
     // Multi-line causes are folded so the error stays one line.
     let message = err.message.replace('\n', " ");
     let hint = err.hint.replace('\n', " ");
-    eprintln!("zssh: error: {message}");
+    crate::errln!("zssh: error: {message}");
     if !hint.is_empty() {
-        eprintln!("zssh: hint: {hint}");
+        crate::errln!("zssh: hint: {hint}");
     }
 }
 

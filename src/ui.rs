@@ -37,19 +37,19 @@ impl LoginUi {
             return;
         }
         if let Some(s) = &self.spinner {
-            s.suspend(|| eprintln!("  {url}"));
+            s.suspend(|| crate::errln!("  {url}"));
         } else {
-            eprintln!("  {url}");
+            crate::errln!("  {url}");
         }
         if self.qr {
             match qrcode::QrCode::new(url.as_bytes()) {
-                Ok(code) => eprintln!(
+                Ok(code) => crate::errln!(
                     "{}",
                     code.render::<qrcode::render::unicode::Dense1x2>()
                         .quiet_zone(true)
                         .build()
                 ),
-                Err(e) => eprintln!("zssh: cannot draw a QR code for this URL: {e}"),
+                Err(e) => crate::errln!("zssh: cannot draw a QR code for this URL: {e}"),
             }
         }
     }
@@ -76,12 +76,12 @@ impl Progress for LoginUi {
         match e {
             Event::BrowserLogin { url, opened } => {
                 if opened {
-                    eprintln!(
+                    crate::errln!(
                         "zssh: a browser window should have opened to log in to {}; if not, open this URL:",
                         self.host
                     );
                 } else {
-                    eprintln!(
+                    crate::errln!(
                         "zssh: to log in to {}, open this URL in a browser:",
                         self.host
                     );
@@ -94,7 +94,7 @@ impl Progress for LoginUi {
                     self.waited = true;
                     let who = if cloudflared { "cloudflared" } else { "zssh" };
                     let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
-                    eprintln!(
+                    crate::errln!(
                         "zssh: another {who} process{pid} is logging in to {}; waiting for it",
                         self.host
                     );
@@ -103,7 +103,7 @@ impl Progress for LoginUi {
             }
             Event::OtherLogin(Waiting::Url(url)) => {
                 if !self.seen.contains(&url) {
-                    eprintln!("zssh: if no browser window opened, finish that login at:");
+                    crate::errln!("zssh: if no browser window opened, finish that login at:");
                 }
                 self.show_url(&url);
             }
@@ -184,6 +184,29 @@ macro_rules! outln {
         let mut line = format!($($arg)*);
         line.push('\n');
         $crate::ui::print(&line)
+    }};
+}
+
+/// Text on stderr, for people. A stderr that went away or is full (`2>&-`, `2>/dev/full`,
+/// `2>&1 | head`) loses the text, never the exit status: `eprint!` would panic (exit 101).
+pub fn eprint(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+/// `eprint!` through [`eprint`].
+#[macro_export]
+macro_rules! err {
+    ($($arg:tt)*) => { $crate::ui::eprint(&format!($($arg)*)) };
+}
+
+/// `eprintln!` through [`eprint`].
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        let mut line = format!($($arg)*);
+        line.push('\n');
+        $crate::ui::eprint(&line)
     }};
 }
 

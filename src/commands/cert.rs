@@ -233,14 +233,14 @@ async fn store(
                 cert_store::install_key(files, &key)?;
             }
             cert_store::save_cert(files, &key, text)?;
-            eprintln!("zssh: new certificate for {host}: {}", describe(&cert));
+            crate::errln!("zssh: new certificate for {host}: {}", describe(&cert));
             if agent {
                 load_into_agent(host, &Current { key: *key, cert }, true).await?;
             }
         }
         Plan::Own(own) => {
             own.save_cert(text)?;
-            eprintln!(
+            crate::errln!(
                 "zssh: new certificate for {host} in {}: {}",
                 own.cert.display(),
                 describe(&cert)
@@ -259,7 +259,7 @@ fn edge_clock(signed: &cert_sign::Signed, now: u64) -> u64 {
         .map_or(now, |d| d.as_secs());
     let skew = now as i64 - edge_now as i64;
     if skew.abs() > MAX_SKEW_SECS {
-        eprintln!(
+        crate::errln!(
             "zssh: warning: this machine's clock is {} {} the edge's; certificates will look {} to sshd",
             human::span(skew),
             if skew > 0 { "ahead of" } else { "behind" },
@@ -269,7 +269,7 @@ fn edge_clock(signed: &cert_sign::Signed, now: u64) -> u64 {
                 "not yet valid"
             }
         );
-        eprintln!("zssh: hint: enable time synchronisation (e.g. timedatectl set-ntp true)");
+        crate::errln!("zssh: hint: enable time synchronisation (e.g. timedatectl set-ntp true)");
     }
     edge_now
 }
@@ -293,7 +293,7 @@ async fn renewal_lock(host: &str) -> Result<flock::Flock, UserError> {
             if !told && waited >= SHOW_WAIT_AFTER {
                 told = true;
                 let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
-                eprintln!(
+                crate::errln!(
                     "zssh: another zssh process{pid} is renewing the certificate for {host}; waiting for it"
                 );
             }

@@ -45,14 +45,14 @@ fn exclude(args: CidrExcludeArgs) -> Result<Exit, UserError> {
             ));
         }
         if !base.overlaps(&e) {
-            eprintln!("zssh: note: --except {e} is outside {base}; ignored");
+            crate::errln!("zssh: note: --except {e} is outside {base}; ignored");
             continue;
         }
         except.push(e);
     }
     let out = cidr::exclude(base, &except);
     if out.is_empty() {
-        eprintln!("zssh: note: nothing is left of {base}");
+        crate::errln!("zssh: note: nothing is left of {base}");
     }
     let mut text = String::new();
     for c in &out {

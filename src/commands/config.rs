@@ -62,7 +62,7 @@ fn warp_stanzas(args: &ConfigArgs, files: &Files, home: &Path) -> Result<WarpRun
         unreadable,
     } = warp::target_list()?;
     for u in &unreadable {
-        eprintln!(
+        crate::errln!(
             "zssh: note: a row of warp-cli target list could not be read ({}{}: {}); it gets no stanza",
             u.id.as_deref()
                 .map_or_else(|| "no target ID".to_string(), |id| format!("target {id}")),
@@ -77,7 +77,7 @@ fn warp_stanzas(args: &ConfigArgs, files: &Files, home: &Path) -> Result<WarpRun
     let active = warp::vnets().ok().and_then(|v| v.active_name());
     let mut choice = warp::hosts::choose(&targets, active.as_deref(), args.user.as_deref());
     for note in &choice.notes {
-        eprintln!("zssh: note: {note}");
+        crate::errln!("zssh: note: {note}");
     }
     // zssh's Include comes first in the user's config, so a stanza of its own would override
     // the user's own `Host` of that name: that target is left to the user's stanza.
@@ -86,7 +86,7 @@ fn warp_stanzas(args: &ConfigArgs, files: &Files, home: &Path) -> Result<WarpRun
         let Some((file, line, _)) = own.iter().find(|(_, _, n)| *n == s.host) else {
             return true;
         };
-        eprintln!(
+        crate::errln!(
             "zssh: note: {} is a Host of your own ({} line {line}); the WARP target ({} port {}) gets no stanza, so ssh {} keeps going where yours says (rename or remove yours to let zssh write one)",
             s.host,
             file.display(),
@@ -150,7 +150,7 @@ fn kept_unreadable(
         .cloned()
         .collect();
     for p in &kept {
-        eprintln!(
+        crate::errln!(
             "zssh: note: {p}: its target's row could not be read this time; its stanza is kept as it was"
         );
     }
@@ -309,7 +309,7 @@ async fn wait_for_other_runs() -> Result<impl Sized, UserError> {
             if !told && waited >= std::time::Duration::from_secs(2) {
                 told = true;
                 let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
-                eprintln!(
+                crate::errln!(
                     "zssh: another zssh config run{pid} is editing the ssh config; waiting for it"
                 );
             }
@@ -426,7 +426,7 @@ fn say_replaced(old_managed: Option<&str>, written: &[String], warp_before: &[St
     let before = ssh_config::managed_patterns(old_managed.unwrap_or_default());
     for p in written {
         if before.contains(p) && !warp_before.contains(p) {
-            eprintln!(
+            crate::errln!(
                 "zssh: note: {p} had a stanza of zssh config {p}; the WARP target's replaces it"
             );
         }
@@ -515,7 +515,7 @@ fn show_diff(files: &Files, plan: &Plan) -> Exit {
         ));
     }
     if out.is_empty() {
-        eprintln!("zssh: nothing to change");
+        crate::errln!("zssh: nothing to change");
     }
     print_stdout(&out);
     Exit::Ok
@@ -523,12 +523,12 @@ fn show_diff(files: &Files, plan: &Plan) -> Exit {
 
 fn say_up_to_date(args: &ConfigArgs, files: &Files) {
     if args.uninstall {
-        eprintln!(
+        crate::errln!(
             "zssh: nothing of zssh's to remove from {}; nothing changed",
             files.config.display()
         );
     } else {
-        eprintln!(
+        crate::errln!(
             "zssh: {} and {} are up to date; nothing changed",
             files.config.display(),
             files.managed.display()
@@ -556,13 +556,13 @@ fn uninstall(files: &Files, plan: &Plan) -> Result<Exit, UserError> {
         None => remove_file(&files.managed)?,
     }
     if patterns.is_empty() || plan.new_managed.is_none() {
-        eprintln!(
+        crate::errln!(
             "zssh: removed zssh's Include from {} and deleted {}",
             files.config.display(),
             files.managed.display()
         );
     } else {
-        eprintln!(
+        crate::errln!(
             "zssh: removed {} from {}",
             patterns.join(", "),
             files.managed.display()
@@ -585,14 +585,14 @@ fn install(files: &Files, plan: &Plan) -> Result<Exit, UserError> {
             ssh_config::add_include(now, &files.include)
         })?;
     }
-    eprintln!(
+    crate::errln!(
         "zssh: wrote {} to {} (included from {})",
         patterns.join(", "),
         files.managed.display(),
         files.config.display()
     );
     if !plan.stale.is_empty() {
-        eprintln!(
+        crate::errln!(
             "zssh: removed {} (no longer in warp-cli target list)",
             plan.stale.join(", ")
         );

@@ -317,7 +317,7 @@ fn through_the_client(lookup: &Lookup) -> Result<(), UserError> {
         Ok((_, r)) if r.tunnelled => return Ok(()),
         // No route lookup there (`ip`/`route` are Linux and macOS tools): as before, with a note.
         Err(e) if cfg!(windows) => {
-            eprintln!(
+            crate::errln!(
                 "zssh: note: cannot tell whether {target} goes through the Cloudflare One Client ({e}); zssh doctor {target} checks the client"
             );
             return Ok(());

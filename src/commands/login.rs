@@ -121,7 +121,7 @@ pub async fn run(args: LoginArgs, cloudflared_output: bool) -> Result<Exit, User
             .read(&token::app_name(&info))?
             .map(|(_, l)| l.describe())
             .unwrap_or("nowhere");
-        eprintln!(
+        crate::errln!(
             "zssh: {how} to {} as {who}; the token expires {until}; stored in {place}",
             app.authority()
         );

@@ -46,7 +46,7 @@ pub fn run(args: LogoutArgs) -> Result<Exit, UserError> {
         if host.is_none() {
             store.keyring_emptied();
         }
-        eprintln!("zssh: no cached tokens for {what}; nothing to do");
+        crate::errln!("zssh: no cached tokens for {what}; nothing to do");
         return Ok(Exit::Ok);
     }
     let count = format!(
@@ -58,11 +58,11 @@ pub fn run(args: LogoutArgs) -> Result<Exit, UserError> {
         if host.is_none() {
             store.keyring_emptied();
         }
-        eprintln!("zssh: logged out of {what} (removed {count})");
+        crate::errln!("zssh: logged out of {what} (removed {count})");
         return finish(&store, host.as_deref(), teams);
     };
     if !removed.is_empty() {
-        eprintln!("zssh: removed {count} of {what} from ~/.cloudflared");
+        crate::errln!("zssh: removed {count} of {what} from ~/.cloudflared");
     }
     let again = match &args.host {
         Some(h) => format!("zssh logout {}", crate::human::shell_word(h)),
@@ -91,7 +91,7 @@ fn finish(
         for team in teams {
             let org = crate::access::token::org_name(&team);
             if store.read(&org)?.is_some() {
-                eprintln!(
+                crate::errln!(
                     "zssh: your team session with {team} remains (it logs you in again without a browser); `zssh logout --all` ends it"
                 );
             }

@@ -99,12 +99,12 @@ fn keygen(args: &LogsKeygenArgs) -> Result<Exit, UserError> {
     };
     write(private_path, &keys::encode(&private.0), 0o600)?;
     write(&public_path, &public_text, 0o644)?;
-    eprintln!(
+    crate::errln!(
         "zssh: wrote the private key {} (0600; keep it: it is the only way to read the logs) and the public key {}",
         private_path.display(),
         public_path.display()
     );
-    eprintln!(
+    crate::errln!(
         "zssh: upload the public key (printed below): zssh server log-key --account ID --public-key {}, or paste it into the dashboard's \"SSH encryption public key\" field",
         public_path.display()
     );
@@ -555,7 +555,7 @@ fn to_file(
         return Err(log_error(&args.input, &args.key, e, Some(path)));
     }
     warn_if_short(&args.input, reader);
-    eprintln!(
+    crate::errln!(
         "zssh: decrypted {} into {}",
         describe(reader),
         path.display()
@@ -612,6 +612,6 @@ async fn replay(
     warn_if_backwards(&args.input, reader);
     warn_if_short(&args.input, reader);
     let end = render::script_footer(reader.metadata());
-    eprintln!("\r\nzssh: replay done: {}", end.trim());
+    crate::errln!("\r\nzssh: replay done: {}", end.trim());
     Ok(Exit::Ok)
 }

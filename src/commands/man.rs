@@ -86,7 +86,7 @@ fn write_all(dir: &Path, pages: &[(String, Vec<u8>)]) -> Result<Exit, UserError>
         crate::fsutil::replace_atomically(&path, roff, 0o644)
             .map_err(|e| fail(&path.display().to_string(), e))?;
     }
-    eprintln!(
+    crate::errln!(
         "zssh: wrote {} man pages to {}; man finds them when it is the man1 of a directory in \
          man's search path (manpath shows it)",
         pages.len(),

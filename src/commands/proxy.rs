@@ -212,7 +212,7 @@ async fn serve(
         .map(|a| a.to_string())
         .unwrap_or_else(|_| addr.to_string());
     info!("listening on {local} for {}", carrier.host());
-    eprintln!(
+    crate::errln!(
         "zssh: listening on {local}, forwarding to {}",
         carrier.host()
     );

@@ -54,7 +54,7 @@ pub fn run(args: StatusArgs) -> Result<Exit, UserError> {
     let list = entries(&store)?;
     let unreached = store.unreached_keyring();
     if let Some(why) = &unreached {
-        eprintln!(
+        crate::errln!(
             "zssh: warning: could not read the keyring ({why}); tokens stored there are not listed"
         );
     }
@@ -62,9 +62,9 @@ pub fn run(args: StatusArgs) -> Result<Exit, UserError> {
         serde_json::to_string_pretty(&list).unwrap_or_default() + "\n"
     } else if list.is_empty() {
         if unreached.is_none() {
-            eprintln!("zssh: not logged in anywhere (no cached tokens)");
+            crate::errln!("zssh: not logged in anywhere (no cached tokens)");
         } else {
-            eprintln!("zssh: no cached tokens in ~/.cloudflared");
+            crate::errln!("zssh: no cached tokens in ~/.cloudflared");
         }
         String::new()
     } else {

@@ -79,7 +79,7 @@ pub fn run(args: TargetsArgs) -> Result<Exit, UserError> {
     })?;
     for u in &list.unreadable {
         let id = u.id.as_deref().unwrap_or("with no target ID");
-        eprintln!(
+        crate::errln!(
             "zssh: note: a row of warp-cli target list could not be read (target {id}: {}); not shown",
             u.why
         );
@@ -99,7 +99,7 @@ pub fn run(args: TargetsArgs) -> Result<Exit, UserError> {
     }
     if rows.is_empty() {
         if list.unreadable.is_empty() {
-            eprintln!("zssh: note: warp-cli target list shows no targets for this user");
+            crate::errln!("zssh: note: warp-cli target list shows no targets for this user");
         }
         return Ok(Exit::Ok);
     }
@@ -112,7 +112,7 @@ pub fn run(args: TargetsArgs) -> Result<Exit, UserError> {
         }
     }
     if let Some(first) = direct.first() {
-        eprintln!(
+        crate::errln!(
             "zssh: note: not routed through the client: {}; zssh doctor {first} says why and how to fix it",
             direct.join(", ")
         );

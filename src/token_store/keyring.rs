@@ -517,7 +517,7 @@ mod tests {
                 "the inner test did not run:\n{so}\n{se}"
             );
             for line in se.lines().filter(|l| l.starts_with("live:")) {
-                eprintln!("{line}");
+                crate::errln!("{line}");
             }
         }
 
@@ -548,7 +548,7 @@ mod tests {
             assert!(!dir.join(NAME).exists());
             let (back, warm) = timed(|| store.read(NAME).unwrap());
             assert_eq!(back, Some((secret(), Location::Keyring)));
-            eprintln!(
+            crate::errln!(
                 "live: first read (connect + search) {cold:?}, probe {probe:?}, write {write:?}, \
                  warm read {warm:?}"
             );
@@ -556,7 +556,7 @@ mod tests {
             let other = TokenStore::with_parts(dir.clone(), Mode::Auto, real_keyring());
             let (seen, fresh) = timed(|| other.read(NAME).unwrap());
             assert_eq!(seen, Some((secret(), Location::Keyring)));
-            eprintln!("live: read on a new connection {fresh:?}");
+            crate::errln!("live: read on a new connection {fresh:?}");
             // Other tools see a labelled entry of service zssh; the probe left nothing behind.
             let out = Command::new("secret-tool")
                 .args(["search", "--all", "service", "zssh"])
@@ -648,7 +648,7 @@ mod tests {
                 "{}",
                 err.message
             );
-            eprintln!(
+            crate::errln!(
                 "live: {what}: read {read:?}, write fell back to a file in {write:?}; \
                  keyring mode failed in {failed:?}: {}",
                 err.message

@@ -452,3 +452,32 @@ fn the_cloudflared_form_takes_its_argument_as_the_listener() {
     assert_zssh_error(&out, 2, "unexpected argument \"127.0.0.1:2222\"");
     assert!(text(&out.stderr).contains("use --url ADDR"));
 }
+
+/// A stderr that is full or gone loses the text, not the exit status (`eprintln!` panicked with
+/// 101, a code the exit table does not have).
+#[test]
+fn a_broken_stderr_keeps_the_exit_status() {
+    let home = tempfile::tempdir().unwrap();
+    for (args, code) in [
+        (&["prxy"][..], 2),
+        (&["proxy"][..], 2),
+        (&["logout", "--all"][..], 0),
+        (&["status"][..], 0),
+    ] {
+        let cmd = || {
+            let mut c = std::process::Command::new(zssh_bin());
+            c.args(args)
+                .env("HOME", home.path())
+                .env("ZSSH_TOKEN_STORE", "file")
+                .env_remove("TUNNEL_SERVICE_HOSTNAME");
+            c
+        };
+        let full = std::fs::File::create("/dev/full").unwrap();
+        let out = run(cmd().stderr(full));
+        assert_eq!(out.status.code(), Some(code), "{args:?} 2>/dev/full");
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = run(cmd().stderr(writer));
+        assert_eq!(out.status.code(), Some(code), "{args:?} with stderr closed");
+    }
+}

@@ -40,7 +40,7 @@ pub async fn run(args: LogKeyArgs) -> Result<Exit, UserError> {
         if settings.public_key != key {
             return Err(api.garbage("PUT", "the public_key it answered is not the one sent"));
         }
-        eprintln!(
+        crate::errln!(
             "zssh: SSH command logs of account {} are now encrypted to {key}; decrypt them with `zssh logs decrypt -i LOG -k PRIVATE_KEY`",
             api.account
         );
@@ -173,7 +173,7 @@ fn print_settings(s: &Settings) {
 async fn disable(api: &mut Api, yes: bool) -> Result<Exit, UserError> {
     let current = get(api).await?;
     if current.public_key.is_empty() {
-        eprintln!(
+        crate::errln!(
             "zssh: account {} has no session-log public key: command logging is already off",
             api.account
         );
@@ -194,7 +194,7 @@ async fn disable(api: &mut Api, yes: bool) -> Result<Exit, UserError> {
             )
         })?;
         if !answer {
-            eprintln!("zssh: nothing changed");
+            crate::errln!("zssh: nothing changed");
             return Ok(Exit::Ok);
         }
     }
@@ -202,7 +202,7 @@ async fn disable(api: &mut Api, yes: bool) -> Result<Exit, UserError> {
     if !after.public_key.is_empty() {
         return Err(api.garbage("PUT", "it still shows a public_key after clearing it"));
     }
-    eprintln!(
+    crate::errln!(
         "zssh: cleared the session-log public key of account {}: command logging is off",
         api.account
     );
