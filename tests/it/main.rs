@@ -1,5 +1,9 @@
 //! zssh's integration tests: one binary, real processes, real sockets on loopback, real OpenSSH.
 
+// Test code reports on a captured stderr: zssh's rule (no eprintln!, which panics on a
+// broken stderr) is for the binary people run.
+#![allow(clippy::disallowed_macros)]
+
 mod support;
 
 mod cached_hostile;
