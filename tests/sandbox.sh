@@ -68,7 +68,7 @@ echo "ssh.test.example $(cat "$T/host_key.pub")" > "$T/known_hosts"
 ssh_through_zssh() {
   ssh -F none -o BatchMode=yes -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes \
     -o UserKnownHostsFile="$T/known_hosts" -i "$T/id_ed25519" \
-    -o ProxyCommand="$ZSSH --log-level debug proxy --hostname %h" \
+    -o ProxyCommand="$ZSSH --log-level debug proxy %h" \
     "$(id -un)@ssh.test.example" "$@"
 }
 
@@ -90,9 +90,19 @@ BROWSER="$T/browser.sh %s" "$ZSSH" login ssh.test.example
 say "2. zssh status"
 "$ZSSH" status
 
-say "3. ssh through zssh with the cached token (Access redirect -> discovery -> token -> tunnel)"
-echo "\$ ssh -o ProxyCommand='zssh proxy --hostname %h' ssh.test.example 'echo ...'"
-ssh_through_zssh 'echo "  remote says: hello from $(uname -n) as $(id -un) at $(date -u +%T) UTC"'
+say "3. the way in: zssh config writes the ssh config, known-hosts records the key seen through the edge, then plain ssh"
+# ssh finds ~ in the password database, not in HOME: the sandbox's files are named with -F and
+# --known-hosts so nothing outside $T is read or written.
+echo "\$ zssh config ssh.test.example"
+"$ZSSH" config ssh.test.example --ssh-config "$HOME/.ssh/config"
+echo "\$ zssh known-hosts repair ssh.test.example --yes"
+"$ZSSH" known-hosts repair ssh.test.example --yes -F "$HOME/.ssh/config" \
+  --known-hosts "$T/known_hosts.config"
+echo "\$ ssh ssh.test.example 'echo ...'   # ZSSH_LOG=debug shows each step"
+ZSSH_LOG=debug ssh -F "$HOME/.ssh/config" -o BatchMode=yes -o StrictHostKeyChecking=yes \
+  -o UserKnownHostsFile="$T/known_hosts.config" -o IdentitiesOnly=yes -i "$T/id_ed25519" \
+  "$(id -un)@ssh.test.example" \
+  'echo "  remote says: hello from $(uname -n) as $(id -un) at $(date -u +%T) UTC"'
 
 say "4. ssh with a service token (TUNNEL_SERVICE_TOKEN_ID/SECRET; no discovery, no files)"
 TUNNEL_SERVICE_TOKEN_ID=sandbox-ci.access TUNNEL_SERVICE_TOKEN_SECRET=$SECRET \
@@ -101,14 +111,14 @@ TUNNEL_SERVICE_TOKEN_ID=sandbox-ci.access TUNNEL_SERVICE_TOKEN_SECRET=$SECRET \
 say "5. a wrong service token: one error line, one hint line, exit code 3"
 set +e
 TUNNEL_SERVICE_TOKEN_ID=sandbox-ci.access TUNNEL_SERVICE_TOKEN_SECRET=wrong \
-  "$ZSSH" proxy --hostname ssh.test.example </dev/null
+  "$ZSSH" proxy ssh.test.example </dev/null
 code=$?
 set -e
 echo "  (zssh exited with $code)"
 
 say "6. a host that imitates Access (redirects to ssh.test.example's login, signs nothing) gets no token"
 set +e
-"$ZSSH" proxy --hostname evil.test.example </dev/null
+"$ZSSH" proxy evil.test.example </dev/null
 code=$?
 set -e
 echo "  (zssh exited with $code; the cached token was not sent and is still there:)"
