@@ -211,8 +211,8 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --logfile 'Write logs to this file instead of stderr'
             cand --fix 'Perform the safe repairs (drop bad tokens, clear dead locks, renew the certificate, repair known_hosts after confirmation)'
             cand --json 'Print the verdicts as JSON: {host, result (ok, warn or fail), exit, checks: [{check, status (ok, warn, fail, skip or fixed), detail, fix}]}; a skip''s detail says why'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'zssh;server'= {
             cand --log-level 'How much to log on stderr: error, warn, info or debug'

@@ -141,7 +141,7 @@ complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l log-level -l loglev
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l fix -d 'Perform the safe repairs (drop bad tokens, clear dead locks, renew the certificate, repair known_hosts after confirmation)'
 complete -c zssh -n "__fish_zssh_using_subcommand doctor" -l json -d 'Print the verdicts as JSON: {host, result (ok, warn or fail), exit, checks: [{check, status (ok, warn, fail, skip or fixed), detail, fix}]}; a skip\'s detail says why'
-complete -c zssh -n "__fish_zssh_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c zssh -n "__fish_zssh_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key help" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key help" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand server; and not __fish_seen_subcommand_from trust-ca check fetch-ca log-key help" -s h -l help -d 'Print help'

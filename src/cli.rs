@@ -127,6 +127,10 @@ pub enum Command {
 
     /// Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem found.
     #[command(
+        long_about = "Diagnose why ssh to HOST fails, layer by layer, with the fix for each problem \
+found. An IP, or a host ssh reaches without a ProxyCommand, is checked on the WARP path (Access for \
+Infrastructure) when the Cloudflare One Client is installed: the client, the kernel's route, split \
+tunnels, the target and its usernames, the host key.",
         override_usage = "zssh doctor [OPTIONS] <HOST>",
         after_help = "Examples:\n  zssh doctor ssh.example.com\n  zssh doctor ssh.example.com --fix   # and make the safe repairs\n  zssh doctor 10.0.0.5                # the WARP path: an IP\n  zssh doctor ssh.example.com --json"
     )]
@@ -289,11 +293,10 @@ pub struct ConfigArgs {
     pub ssh_config: String,
 }
 
+/// A required host: HOST as an argument, or cloudflared's spelling `--hostname` (hidden).
 #[derive(Debug, Args, Clone)]
-pub struct DoctorArgs {
-    /// The host you ssh to. An IP, or a host ssh reaches without a ProxyCommand, is checked on
-    /// the WARP path (Access for Infrastructure) when the Cloudflare One Client is installed:
-    /// the client, the kernel's route, split tunnels, the target and its usernames, the host key.
+pub struct GivenHost {
+    /// The host, as you type it after `ssh`.
     #[arg(id = "host", value_name = "HOST", required_unless_present = "hostname")]
     pub host_arg: Option<String>,
 
@@ -306,8 +309,14 @@ pub struct DoctorArgs {
         conflicts_with = "host"
     )]
     pub hostname: Option<String>,
+}
 
-    /// The host, from HOST or --hostname.
+#[derive(Debug, Args, Clone)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub given: GivenHost,
+
+    /// The host, from HOST or --hostname ([`DoctorArgs::resolve`]).
     #[arg(skip)]
     pub host: String,
 
@@ -574,21 +583,10 @@ pub enum KnownHostsCommand {
 
 #[derive(Debug, Args, Clone)]
 pub struct KnownHostsArgs {
-    /// The host (as you type it after `ssh`).
-    #[arg(id = "host", value_name = "HOST", required_unless_present = "hostname")]
-    pub host_arg: Option<String>,
+    #[command(flatten)]
+    pub given: GivenHost,
 
-    /// HOST, in cloudflared's spelling.
-    #[arg(
-        long,
-        short = 'T',
-        value_name = "HOST",
-        hide = true,
-        conflicts_with = "host"
-    )]
-    pub hostname: Option<String>,
-
-    /// The host, from HOST or --hostname.
+    /// The host, from HOST or --hostname ([`KnownHostsArgs::resolve`]).
     #[arg(skip)]
     pub host: String,
 
@@ -680,28 +678,28 @@ impl CertArgs {
     }
 }
 
+impl GivenHost {
+    /// The one host given (clap requires one of the two).
+    fn resolve(self, usage: &str) -> Result<String, UserError> {
+        one_host(self.host_arg, self.hostname, None, usage)
+    }
+}
+
 impl DoctorArgs {
-    /// Settle the host: HOST or --hostname (clap requires one of them).
+    /// Settle the host: HOST or --hostname.
     pub fn resolve(mut self) -> Result<DoctorArgs, UserError> {
-        self.host = one_host(
-            self.host_arg.take(),
-            self.hostname.take(),
-            None,
-            "zssh doctor HOST",
-        )?;
+        self.host = self.given.clone().resolve("zssh doctor HOST")?;
         Ok(self)
     }
 }
 
 impl KnownHostsArgs {
-    /// Settle the host: HOST or --hostname (clap requires one of them).
+    /// Settle the host: HOST or --hostname.
     pub fn resolve(mut self) -> Result<KnownHostsArgs, UserError> {
-        self.host = one_host(
-            self.host_arg.take(),
-            self.hostname.take(),
-            None,
-            "zssh known-hosts check|repair HOST",
-        )?;
+        self.host = self
+            .given
+            .clone()
+            .resolve("zssh known-hosts check|repair HOST")?;
         Ok(self)
     }
 }

@@ -470,6 +470,17 @@ fn verdicts(v: &serde_json::Value) -> Vec<(String, String, String, String)> {
 
 /// What no user-facing text of doctor, proxy, login or cert says (issue 14 item 4):
 /// cloudflared's jargon, the WebSocket scheme, an unfilled placeholder.
+/// Doctor's report in plain words, and no fix that sends the user to doctor itself.
+fn assert_plain_report(v: &serde_json::Value, shown: &str) {
+    for (check, status, _, fix) in verdicts(v) {
+        assert!(
+            !fix.contains("doctor"),
+            "{check} ({status}) sends the user to doctor: {fix}"
+        );
+    }
+    assert_plain_words(shown);
+}
+
 fn assert_plain_words(shown: &str) {
     for jargon in [
         "app info",
@@ -547,13 +558,7 @@ fn dns_failure_lists_the_layers_it_kept_from_being_checked() {
             "{c:#}"
         );
     }
-    for (check, status, _, fix) in verdicts(&v) {
-        assert!(
-            !fix.contains("doctor"),
-            "{check} ({status}) sends the user to doctor: {fix}"
-        );
-    }
-    assert_plain_words(&text(&out.stdout));
+    assert_plain_report(&v, &text(&out.stdout));
     // The text report: one line per layer, the skipped ones with why.
     let mut cmd = w.zssh(&["doctor", SSH_HOST]);
     cmd.env("ZSSH_CONNECT_TO", unresolvable(&w));
@@ -652,13 +657,7 @@ fn a_closed_port_fails_tcp_and_the_local_layers_still_run() {
             .contains("not tried at the edge: it was not reached (tcp failed)"),
         "{v:#}"
     );
-    for (check, status, _, fix) in verdicts(&v) {
-        assert!(
-            !fix.contains("doctor"),
-            "{check} ({status}) sends the user to doctor: {fix}"
-        );
-    }
-    assert_plain_words(&text(&out.stdout));
+    assert_plain_report(&v, &text(&out.stdout));
 }
 
 /// Issue 14 item 4: proxy, login and cert name an unreachable application as the user knows it
