@@ -24,7 +24,7 @@ impl AppUrl {
         let bad = |why: &str| {
             UserError::usage(
                 format!("invalid hostname {input:?}: {why}"),
-                "pass the application's hostname, e.g. --hostname ssh.example.com",
+                "give the application's hostname or URL, e.g. ssh.example.com or https://ssh.example.com",
             )
         };
         if raw.is_empty() {

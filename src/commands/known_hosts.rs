@@ -714,7 +714,7 @@ fn parse_host(raw: &str) -> Result<String, UserError> {
     {
         return Err(UserError::usage(
             format!("invalid host {raw:?}"),
-            "pass the host as you type it after ssh, e.g. zssh known-hosts check ssh.example.com",
+            "give the host as you type it after ssh, e.g. ssh.example.com or alice@ssh.example.com",
         ));
     }
     Ok(host.to_ascii_lowercase())

@@ -481,3 +481,24 @@ fn a_broken_stderr_keeps_the_exit_status() {
         assert_eq!(out.status.code(), Some(code), "{args:?} with stderr closed");
     }
 }
+
+/// An empty or malformed host is named, and the hint shows the form the help teaches (HOST as an
+/// argument), not the hidden cloudflared spelling.
+#[test]
+fn a_bad_host_gets_a_hint_in_the_taught_form() {
+    for args in [
+        &["doctor", ""][..],
+        &["login", ""][..],
+        &["proxy", ""][..],
+        &["cert", "bad host"][..],
+        &["known-hosts", "repair", ""][..],
+    ] {
+        let out = zssh(args);
+        assert_zssh_error(&out, 2, "invalid host");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("e.g. ssh.example.com") && !err.contains("--hostname"),
+            "{args:?}: {err}"
+        );
+    }
+}
