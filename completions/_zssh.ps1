@@ -458,9 +458,6 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;access;ssh' {
-            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
-            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
-            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
@@ -474,6 +471,9 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Send a WebSocket ping this often so idle sessions survive the edge''s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up on connecting to the edge after this long')
             [CompletionResult]::new('--log-directory', '--log-directory', [CompletionResultType]::ParameterName, 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
@@ -482,9 +482,6 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;access;tcp' {
-            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
-            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
-            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
@@ -498,6 +495,9 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Send a WebSocket ping this often so idle sessions survive the edge''s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up on connecting to the edge after this long')
             [CompletionResult]::new('--log-directory', '--log-directory', [CompletionResultType]::ParameterName, 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
@@ -506,9 +506,6 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;access;rdp' {
-            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
-            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
-            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
@@ -522,6 +519,9 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Send a WebSocket ping this often so idle sessions survive the edge''s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up on connecting to the edge after this long')
             [CompletionResult]::new('--log-directory', '--log-directory', [CompletionResultType]::ParameterName, 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')
@@ -530,9 +530,6 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             break
         }
         'zssh;access;smb' {
-            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
-            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
-            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--destination', '--destination', [CompletionResultType]::ParameterName, 'Bastion mode: the host:port the edge''s cloudflared should connect to')
             [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]')
@@ -546,6 +543,9 @@ Register-ArgumentCompleter -Native -CommandName 'zssh' -ScriptBlock {
             [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Send a WebSocket ping this often so idle sessions survive the edge''s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both')
             [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Give up on connecting to the edge after this long')
             [CompletionResult]::new('--log-directory', '--log-directory', [CompletionResultType]::ParameterName, 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--hostname', '--hostname', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]')
+            [CompletionResult]::new('--tunnel-host', '--tunnel-host', [CompletionResultType]::ParameterName, 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]')
             [CompletionResult]::new('--log-level', '--log-level', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--loglevel', '--loglevel', [CompletionResultType]::ParameterName, 'How much to log on stderr: error, warn, info or debug')
             [CompletionResult]::new('--logfile', '--logfile', [CompletionResultType]::ParameterName, 'Write logs to this file instead of stderr')

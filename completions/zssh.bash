@@ -527,24 +527,12 @@ _zssh() {
             return 0
             ;;
         zssh__subcmd__access__subcmd__ssh)
-            opts="-T -L -H -h --tunnel-host --hostname --destination --listener --url --header --id --service-token-id --secret --service-token-secret --keepalive --connect-timeout --log-directory --loglevel --log-level --logfile --help"
+            opts="-L -H -T -h --destination --listener --url --header --id --service-token-id --secret --service-token-secret --keepalive --connect-timeout --log-directory --tunnel-host --hostname --loglevel --log-level --logfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --hostname)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --tunnel-host)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -T)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --destination)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -594,6 +582,18 @@ _zssh() {
                     return 0
                     ;;
                 --log-directory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tunnel-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -T)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

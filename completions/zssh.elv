@@ -411,9 +411,6 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zssh;access;ssh'= {
-            cand -T 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
-            cand --hostname 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
-            cand --tunnel-host 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --destination 'Bastion mode: the host:port the edge''s cloudflared should connect to'
             cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
             cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
@@ -427,6 +424,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --keepalive 'Send a WebSocket ping this often so idle sessions survive the edge''s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both'
             cand --connect-timeout 'Give up on connecting to the edge after this long'
             cand --log-directory 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr'
+            cand -T 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --hostname 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --tunnel-host 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'
@@ -434,9 +434,6 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;access;tcp'= {
-            cand -T 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
-            cand --hostname 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
-            cand --tunnel-host 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --destination 'Bastion mode: the host:port the edge''s cloudflared should connect to'
             cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
             cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
@@ -450,6 +447,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --keepalive 'Send a WebSocket ping this often so idle sessions survive the edge''s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both'
             cand --connect-timeout 'Give up on connecting to the edge after this long'
             cand --log-directory 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr'
+            cand -T 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --hostname 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --tunnel-host 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'
@@ -457,9 +457,6 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;access;rdp'= {
-            cand -T 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
-            cand --hostname 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
-            cand --tunnel-host 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --destination 'Bastion mode: the host:port the edge''s cloudflared should connect to'
             cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
             cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
@@ -473,6 +470,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --keepalive 'Send a WebSocket ping this often so idle sessions survive the edge''s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both'
             cand --connect-timeout 'Give up on connecting to the edge after this long'
             cand --log-directory 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr'
+            cand -T 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --hostname 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --tunnel-host 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'
@@ -480,9 +480,6 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --help 'Print help'
         }
         &'zssh;access;smb'= {
-            cand -T 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
-            cand --hostname 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
-            cand --tunnel-host 'HOST, in cloudflared''s spelling [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --destination 'Bastion mode: the host:port the edge''s cloudflared should connect to'
             cand -L 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
             cand --url 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]'
@@ -496,6 +493,9 @@ set edit:completion:arg-completer[zssh] = {|@words|
             cand --keepalive 'Send a WebSocket ping this often so idle sessions survive the edge''s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both'
             cand --connect-timeout 'Give up on connecting to the edge after this long'
             cand --log-directory 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr'
+            cand -T 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --hostname 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]'
+            cand --tunnel-host 'The Access application''s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]'
             cand --log-level 'How much to log on stderr: error, warn, info or debug'
             cand --loglevel 'How much to log on stderr: error, warn, info or debug'
             cand --logfile 'Write logs to this file instead of stderr'

@@ -248,7 +248,6 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_su
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen help" -f -a "token" -d 'Print the cached token as `cloudflared access token` does'
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen help" -f -a "ssh-gen" -d 'Get a short-lived certificate into cloudflared\'s files (same as `zssh cert`)'
 complete -c zssh -n "__fish_zssh_using_subcommand access; and not __fish_seen_subcommand_from ssh tcp rdp smb login token ssh-gen help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s T -l hostname -l tunnel-host -d 'HOST, in cloudflared\'s spelling [env: TUNNEL_SERVICE_HOSTNAME]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l destination -d 'Bastion mode: the host:port the edge\'s cloudflared should connect to' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s L -l url -l listener -d 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
@@ -257,10 +256,10 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l connect-timeout -d 'Give up on connecting to the edge after this long' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l log-directory -d 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from ssh" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -s T -l hostname -l tunnel-host -d 'HOST, in cloudflared\'s spelling [env: TUNNEL_SERVICE_HOSTNAME]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l destination -d 'Bastion mode: the host:port the edge\'s cloudflared should connect to' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -s L -l url -l listener -d 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
@@ -269,10 +268,10 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l connect-timeout -d 'Give up on connecting to the edge after this long' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l log-directory -d 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from tcp" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -s T -l hostname -l tunnel-host -d 'HOST, in cloudflared\'s spelling [env: TUNNEL_SERVICE_HOSTNAME]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l destination -d 'Bastion mode: the host:port the edge\'s cloudflared should connect to' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -s L -l url -l listener -d 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
@@ -281,10 +280,10 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l connect-timeout -d 'Give up on connecting to the edge after this long' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l log-directory -d 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from rdp" -s h -l help -d 'Print help'
-complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -s T -l hostname -l tunnel-host -d 'HOST, in cloudflared\'s spelling [env: TUNNEL_SERVICE_HOSTNAME]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l destination -d 'Bastion mode: the host:port the edge\'s cloudflared should connect to' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -s L -l url -l listener -d 'Listen on this local address instead of using stdin/stdout; every accepted connection gets its own tunnel (e.g. 127.0.0.1:2222) [env: TUNNEL_SERVICE_URL]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -s H -l header -d 'An extra request header, "Name: value"; repeatable' -r
@@ -293,6 +292,7 @@ complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcom
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l keepalive -d 'Send a WebSocket ping this often so idle sessions survive the edge\'s idle cut, and end the session with an error when nothing comes back for 3 periods; 0 disables both' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l connect-timeout -d 'Give up on connecting to the edge after this long' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l log-directory -d 'Accepted for compatibility with cloudflared; logs go to --logfile or stderr' -r -F
+complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -s T -l hostname -l tunnel-host -d 'The Access application\'s hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l log-level -l loglevel -d 'How much to log on stderr: error, warn, info or debug' -r
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -l logfile -d 'Write logs to this file instead of stderr' -r -F
 complete -c zssh -n "__fish_zssh_using_subcommand access; and __fish_seen_subcommand_from smb" -s h -l help -d 'Print help'

@@ -217,6 +217,13 @@ pub enum AccessCommand {
     /// Carry a TCP stream through the edge (same as `zssh proxy`); also spelled tcp, rdp, smb.
     #[command(
         visible_aliases = ["tcp", "rdp", "smb"],
+        override_usage = "zssh access ssh --hostname <HOST> [OPTIONS] [ADDR]",
+        mut_arg("host", |a| a
+            .value_name("ADDR")
+            .help("The local address to listen on, as cloudflared takes it (same as --url)")),
+        mut_arg("hostname", |a| a.help(
+            "The Access application's hostname or URL (in ssh config: %h) [env: TUNNEL_SERVICE_HOSTNAME]"
+        )),
         after_help = "Examples:\n  # ~/.ssh/config, as cloudflared writes it\n  Host ssh.example.com\n    ProxyCommand zssh access ssh --hostname %h\n\n  zssh access tcp --hostname db.example.com --url 127.0.0.1:5432"
     )]
     Ssh(CarrierArgs),
@@ -986,6 +993,12 @@ impl CarrierArgs {
             "zssh access ssh --hostname HOST [--url ADDR]"
         } else {
             "zssh proxy [OPTIONS] HOST"
+        };
+        // (Under `access ssh` the two positionals may come in either order: its help renames
+        // the first, which clap then places after the other.)
+        let (first, second) = match (first, second) {
+            (None, Some(only)) => (Some(only), None),
+            pair => pair,
         };
         let (positional_host, positional_addr) = match (compat, first, second) {
             (_, None, _) => (None, None),

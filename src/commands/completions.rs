@@ -6,11 +6,6 @@ use crate::exit::Exit;
 use crate::manual;
 
 pub fn run(args: &CompletionsArgs) -> Result<Exit, UserError> {
-    crate::ui::write_all_stdout(&manual::completion(args.shell)).map_err(|e| {
-        UserError::local(
-            format!("cannot write the completion script: {e}"),
-            "redirect it to a file: zssh completions SHELL > FILE",
-        )
-    })?;
+    crate::ui::write_result(&manual::completion(args.shell))?;
     Ok(Exit::Ok)
 }

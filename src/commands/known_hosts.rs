@@ -692,7 +692,12 @@ fn rewrite(
 
 /// Test-only: with `ZSSH_TEST_KNOWN_HOSTS_HOOK` set to a shell command, it runs after each
 /// re-read, before the replacement (the integration tests append to the file there, as ssh
-/// may, to show the rewrite starts over instead of losing the lines). Not for users.
+/// may, to show the rewrite starts over instead of losing the lines). Only in debug builds,
+/// which the tests use: a release binary never runs a command from its environment.
+#[cfg(not(debug_assertions))]
+fn test_hook_after_read() {}
+
+#[cfg(debug_assertions)]
 fn test_hook_after_read() {
     if let Some(cmd) = std::env::var_os("ZSSH_TEST_KNOWN_HOSTS_HOOK").filter(|c| !c.is_empty()) {
         let _ = Command::new("sh")

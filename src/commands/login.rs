@@ -87,25 +87,12 @@ pub async fn run(args: LoginArgs, cloudflared_output: bool) -> Result<Exit, User
         store.write(&token::app_name(&info), &tok, Location::File)?;
     }
     let token_only = args.no_verbose || args.app.is_some();
-    let printed = if args.quiet {
-        Ok(())
-    } else if token_only {
-        crate::ui::write_stdout(tok.expose().as_bytes())
-    } else if cloudflared_output {
-        crate::ui::write_stdout(
+    if !args.quiet && token_only {
+        crate::ui::write_result(tok.expose().as_bytes())?;
+    } else if !args.quiet && cloudflared_output {
+        crate::ui::write_result(
             format!("Successfully fetched your token:\n\n{}\n\n", tok.expose()).as_bytes(),
-        )
-    } else {
-        Ok(())
-    };
-    if let Err(e) = printed
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(UserError::new(
-            Exit::Failure,
-            format!("cannot write to stdout: {e}"),
-            "",
-        ));
+        )?;
     }
     if !cloudflared_output && !args.quiet {
         let (who, exp, _) = token::identity(&tok);

@@ -21,12 +21,7 @@ pub fn run(args: &ManArgs) -> Result<Exit, UserError> {
         .find(|(n, _)| *n == name)
         .map(|(_, roff)| roff)
         .ok_or_else(|| unknown(&args.command.join(" ")))?;
-    crate::ui::write_all_stdout(roff).map_err(|e| {
-        UserError::local(
-            format!("cannot write the man page: {e}"),
-            "pipe it to a pager: zssh man COMMAND | man -l -",
-        )
-    })?;
+    crate::ui::write_result(roff)?;
     Ok(Exit::Ok)
 }
 

@@ -51,7 +51,7 @@ pub async fn run(command: Command) -> Result<Exit, UserError> {
         Command::Targets(args) => targets::run(args),
         Command::Token(mut args) => {
             args.target = args.target.or(args.hostname.take());
-            token::run(args).await
+            token::run(args, false).await
         }
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
@@ -64,7 +64,7 @@ pub async fn run(command: Command) -> Result<Exit, UserError> {
             }
             AccessCommand::Token(mut args) => {
                 args.target = args.target.or(args.hostname.take());
-                token::run(args).await
+                token::run(args, true).await
             }
             AccessCommand::SshGen(args) => cert::run(args.resolve(true)?, true).await,
         },

@@ -89,12 +89,8 @@ pub fn run(args: StatusArgs) -> Result<Exit, UserError> {
         }
         t
     };
-    match crate::ui::write_stdout(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(UserError::new(
-            Exit::Failure,
-            format!("cannot write to stdout: {e}"),
-            "",
-        )),
-        _ => Ok(Exit::Ok),
+    match crate::ui::write_result(text.as_bytes()) {
+        Err(e) => Err(e),
+        Ok(()) => Ok(Exit::Ok),
     }
 }

@@ -374,6 +374,21 @@ fn a_closed_stdout_is_not_an_error_but_a_full_disk_is() {
             .stdout(full));
         assert_zssh_error(&out, 7, "No space left on device");
     }
+    // Every command's result goes the same way: status on a full disk is exit 7 (was 1).
+    let home = tempfile::tempdir().unwrap();
+    let full = std::fs::File::create("/dev/full").unwrap();
+    let out = run(std::process::Command::new(zssh_bin())
+        .args(["status", "--json"])
+        .env("HOME", home.path())
+        .env("ZSSH_TOKEN_STORE", "file")
+        .stdout(full));
+    assert_zssh_error(&out, 7, "cannot write the result to standard output");
+    // `zssh access ssh` documents its argument as what it is: the listener address.
+    let help = text(&zssh(&["help", "access", "ssh"]).stdout);
+    assert!(
+        help.contains("[ADDR]") && !help.contains("[HOST]"),
+        "{help}"
+    );
 }
 
 /// `zssh man ""` names nothing: an error, not zssh's own page. The hidden `generate` is offered

@@ -85,6 +85,9 @@ fn login_then_ssh_then_status_then_logout() {
         text(&out.stderr)
     );
     let out = run(&mut w.zssh(&["token", SSH_HOST]));
+    assert_zssh_error(&out, 3, &format!("no cached token for {SSH_HOST}"));
+    // cloudflared's words and exit status under its name, for the scripts written for it.
+    let out = run(&mut w.zssh(&["access", "token", &format!("-app=https://{SSH_HOST}")]));
     assert_zssh_error(&out, 1, "Unable to find token");
     let out = run(&mut w.zssh(&["logout", "--all"]));
     assert_ok(&out);
