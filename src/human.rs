@@ -71,6 +71,11 @@ pub fn shown(text: &str, max: usize) -> String {
         .collect()
 }
 
+/// A path of the user's for a terminal line: [`shown`] with room for long paths.
+pub fn shown_path(path: &std::path::Path) -> String {
+    shown(&path.display().to_string(), 1000)
+}
+
 /// A character a terminal acts on rather than shows: a control character, or a Unicode control
 /// that reorders what follows (bidi marks, embeddings, overrides, isolates).
 pub fn acts_on_terminal(c: char) -> bool {

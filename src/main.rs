@@ -162,7 +162,7 @@ fn main() -> ExitCode {
             Ok(f) => log::set_file(f),
             Err(e) => {
                 error::report(&UserError::local(
-                    format!("cannot open log file {}: {e}", path.display()),
+                    format!("cannot open log file {}: {e}", human::shown_path(path)),
                     "pick a writable path for --logfile",
                 ));
                 return ExitCode::from(Exit::Local.code());

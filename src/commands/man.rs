@@ -75,17 +75,17 @@ fn write_all(dir: &Path, pages: &[(String, Vec<u8>)]) -> Result<Exit, UserError>
             "pick a directory you can write, e.g. ~/.local/share/man/man1",
         )
     };
-    std::fs::create_dir_all(dir).map_err(|e| fail(&dir.display().to_string(), e))?;
+    std::fs::create_dir_all(dir).map_err(|e| fail(&human::shown_path(dir), e))?;
     for (name, roff) in pages {
         let path = dir.join(format!("{name}.1"));
         crate::fsutil::replace_atomically(&path, roff, 0o644)
-            .map_err(|e| fail(&path.display().to_string(), e))?;
+            .map_err(|e| fail(&human::shown_path(&path), e))?;
     }
     crate::errln!(
         "zssh: wrote {} man pages to {}; man finds them when it is the man1 of a directory in \
          man's search path (manpath shows it)",
         pages.len(),
-        dir.display()
+        human::shown_path(dir)
     );
     Ok(Exit::Ok)
 }

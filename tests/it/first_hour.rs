@@ -344,6 +344,20 @@ fn hostile_arguments_cannot_forge_or_garble_the_error() {
         let hint = err.lines().nth(1).unwrap();
         assert!(!hint.contains("evil") && !hint.contains("pwn"), "{hint}");
     }
+    // Paths the user typed are shown without the characters a terminal acts on.
+    for args in [
+        &["man", "--dir", "/proc/\u{1b}[31mRED"][..],
+        &["--logfile", "/nonexistent/\u{1b}]0;PWN\u{7}", "status"][..],
+    ] {
+        let out = zssh(args);
+        assert_eq!(
+            out.status.code(),
+            Some(7),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(!text(&out.stderr).contains('\u{1b}'), "{args:?}");
+    }
     // A missing command with only a global option: zssh's words, not clap's list of every
     // subcommand (hidden ones included).
     let out = zssh(&["--log-level", "debug"]);
