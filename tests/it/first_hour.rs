@@ -345,11 +345,16 @@ fn hostile_arguments_cannot_forge_or_garble_the_error() {
         assert!(!hint.contains("evil") && !hint.contains("pwn"), "{hint}");
     }
     // Paths the user typed are shown without the characters a terminal acts on.
+    let tmp = tempfile::tempdir().unwrap();
+    let logfile = format!("{}/missing/\u{1b}]0;PWN\u{7}", tmp.path().display());
     for args in [
         &["man", "--dir", "/proc/\u{1b}[31mRED"][..],
-        &["--logfile", "/nonexistent/\u{1b}]0;PWN\u{7}", "status"][..],
+        &["--logfile", &logfile, "status"][..],
     ] {
-        let out = zssh(args);
+        let out = run(std::process::Command::new(zssh_bin())
+            .args(args)
+            .env("HOME", tmp.path())
+            .env("ZSSH_TOKEN_STORE", "file"));
         assert_eq!(
             out.status.code(),
             Some(7),
