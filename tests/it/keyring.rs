@@ -509,7 +509,8 @@ fn file_mode_never_reads_the_keyring() {
     ss.store_token(&name, &world.edge.mint_app_token(SSH_HOST, 3600));
     let out =
         run(zssh_with(&world, ss.env(), &["token", SSH_HOST]).env("ZSSH_TOKEN_STORE", "file"));
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("no cached token"));
     assert!(ss.token(&name).is_some(), "and left it alone");
 }
 
