@@ -304,6 +304,19 @@ fn man_and_completions_print_what_the_source_holds() {
         .env("XDG_CONFIG_HOME", home.path().join(".config")));
     assert_ok(&out);
     assert!(text(&out.stdout).contains("proxy"), "{}", text(&out.stdout));
+    // zsh: the README's ~/.zfunc with fpath+=(~/.zfunc) before compinit.
+    let zfunc = home.path().join(".zfunc");
+    std::fs::create_dir_all(&zfunc).unwrap();
+    std::fs::write(zfunc.join("_zssh"), zssh(&["completions", "zsh"]).stdout).unwrap();
+    let out = run(std::process::Command::new("zsh")
+        .args([
+            "-c",
+            "fpath+=(~/.zfunc); autoload -U compinit && compinit -u; print -r -- $_comps[zssh]",
+        ])
+        .env("HOME", home.path())
+        .env("ZDOTDIR", home.path()));
+    assert_ok(&out);
+    assert_eq!(text(&out.stdout).trim(), "_zssh");
 }
 
 /// The README takes a newcomer from install to ssh without a made-up path.
