@@ -178,6 +178,14 @@ fn proxy_from_env() -> Result<Option<Proxy>, String> {
 
 /// The proxy connections go through, as messages may show it (`host:port (from VAR)`, never its
 /// credentials), or why the variable naming it is unusable.
+/// Whether ZSSH_CONNECT_TO (when set) is usable: the error [`Net::from_env`] would give.
+pub fn connect_to_in_env() -> Result<(), String> {
+    match std::env::var("ZSSH_CONNECT_TO") {
+        Ok(spec) => parse_connect_to(&spec).map(|_| ()),
+        Err(_) => Ok(()),
+    }
+}
+
 pub fn proxy_in_use() -> Result<Option<String>, String> {
     Ok(proxy_from_env()?.map(|p| p.shown()))
 }
