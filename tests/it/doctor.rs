@@ -952,7 +952,7 @@ fn proxy_command_secrets_are_redacted_and_used() {
             "s3cr3t-B2",
         ),
         (
-            format!("cloudflared access ssh --hostname %h -secret s3cr3t-C3"),
+            "cloudflared access ssh --hostname %h -secret s3cr3t-C3".to_string(),
             "s3cr3t-C3",
         ),
         (

@@ -10,6 +10,26 @@
 //! Every failure the carrier can report (spec section 9's catalogue) surfaces here as a verdict,
 //! because the checks call the same code `zssh proxy` runs.
 //!
+//! Doctor changes nothing without `--fix`. Every `ssh -G` and zssh child it runs has
+//! `ZSSH_PROBE=1` in its environment ([`PROBE_ENV`]): a `Match host … exec "zssh cert …"` line
+//! (what `zssh config --short-lived-cert` writes) then succeeds at once without renewing, making
+//! a key or starting a login, so the Match still applies and its CertificateFile is checked.
+//! `--fix`'s own renewal runs without it.
+//!
+//! The application checked is the one ssh's ProxyCommand contacts: its host argument
+//! (`zssh proxy HOST`, `--hostname`/`-T`/`--tunnel-host`, `cloudflared access ssh --hostname`),
+//! `%h` and friends filled in from `ssh -G`; else `ssh -G`'s HostName; else the host as typed.
+//! The service token and destination it sends are its flags', else TUNNEL_SERVICE_*.
+//! The ProxyCommand is shown with the values of its secrets replaced by `[redacted]`.
+//!
+//! Nothing in the environment or the host aborts the walk: an unusable proxy variable is the
+//! proxy verdict, an unusable ZSSH_CONNECT_TO, TUNNEL_SERVICE_* or ZSSH_TOKEN_STORE the
+//! environment verdict, and a host that is no valid hostname (`zssh doctor 'a b'`) the host
+//! verdict; each fails (exit 12, and `--json` still prints the report), the layers that need it
+//! are skipped with why. Only a command line clap refuses is a usage error (exit 2). A report
+//! that cannot be written (stdout on a full disk) is exit 7. Hosts and quoted text are shown with
+//! invisible and terminal-controlling characters escaped (`\u{200b}`).
+//!
 //! A target that ssh reaches without a ProxyCommand (an IP, or a host configured so) takes the
 //! WARP path instead when the Cloudflare One Client is installed: `warp.rs` checks that path.
 //! Without the client, a hostname gets today's Access-application checks and a bare IP only the
@@ -518,24 +538,7 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
     }
     // This machine: what ssh will run, and with what.
     let (view, proxied) = check_ssh_config(&mut r, asked, &host);
-    // The application ssh's ProxyCommand contacts (zssh doctor alias: its HostName).
-    let app_host = proxied
-        .app_host
-        .clone()
-        .or_else(|| view.as_ref().map(|v| v.hostname.clone()))
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| host.clone());
-    let app = match AppUrl::parse(&app_host) {
-        Ok(app) => Some(app),
-        Err(e) => {
-            r.fail(
-                "host",
-                format!("{}: it is not a hostname zssh can reach", escaped(&e.message)),
-                "give the host as you type it after ssh, e.g. ssh.example.com or user@ssh.example.com",
-            );
-            None
-        }
-    };
+    let app = check_host(&mut r, &proxied, view.as_ref(), &host);
     check_openssh(&mut r);
     let proxy_ok = check_proxy(&mut r);
     let env = check_environment(&mut r, app.as_ref(), &proxied);
@@ -548,31 +551,7 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
         _ => None,
     };
     let mut edge = app.map(|app| Edge::new(app, env.carrier, not_before.is_none()));
-    let upgrade = match (&mut edge, not_before) {
-        (Some(edge), None) => match check_network(&mut r, edge).await {
-            Ok(()) if edge.carrier.is_some() => check_handshake(&mut r, edge).await,
-            Ok(()) => {
-                r.skip(
-                    "handshake",
-                    "the service token or destination zssh proxy would send is unusable (see environment), so no WebSocket upgrade was tried",
-                );
-                r.skip("clock", "no WebSocket upgrade was tried (see handshake), so there is no time to compare this machine's clock with");
-                Upgrade::Unasked
-            }
-            Err(layer) => {
-                skip_upper(&mut r, layer);
-                Upgrade::NotTried(layer)
-            }
-        },
-        (_, layer) => {
-            let layer = layer.unwrap_or("host");
-            for check in ["dns", "tcp", "tls"] {
-                r.skip(check, format!("{layer} failed, so no connection was tried"));
-            }
-            skip_upper(&mut r, layer);
-            Upgrade::NotTried(layer)
-        }
-    };
+    let upgrade = walk_edge(&mut r, edge.as_mut(), not_before).await;
     let Some(edge) = edge.as_mut() else {
         let why = "the application host is not valid (see host)";
         for check in ["discovery", "token", "locks", "certificate", "known_hosts"] {
@@ -626,6 +605,70 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
         ),
     }
     finish(&args, &shown, r)
+}
+
+/// The application ssh's ProxyCommand contacts (for an alias: its HostName, or the host the
+/// ProxyCommand names), when it is a valid one; a `host` verdict when it is not.
+fn check_host(
+    r: &mut Report,
+    proxied: &Proxied,
+    view: Option<&SshView>,
+    host: &str,
+) -> Option<AppUrl> {
+    let app_host = proxied
+        .app_host
+        .clone()
+        .or_else(|| view.map(|v| v.hostname.clone()))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| host.to_string());
+    match AppUrl::parse(&app_host) {
+        Ok(app) => Some(app),
+        Err(e) => {
+            r.fail(
+                "host",
+                format!("{}: it is not a hostname zssh can reach", escaped(&e.message)),
+                match &proxied.app_host {
+                    Some(named) if named != host => "fix the host the ProxyCommand names in ssh config (zssh config HOST writes a working one)",
+                    _ => "give the host as you type it after ssh, e.g. ssh.example.com or user@ssh.example.com",
+                },
+            );
+            None
+        }
+    }
+}
+
+/// DNS, TCP, TLS and the upgrade, as far as they go; `not_before`: the layer (host, proxy,
+/// environment) that keeps any connection from being made.
+async fn walk_edge(
+    r: &mut Report,
+    edge: Option<&mut Edge>,
+    not_before: Option<&'static str>,
+) -> Upgrade {
+    match (edge, not_before) {
+        (Some(edge), None) => match check_network(r, edge).await {
+            Ok(()) if edge.carrier.is_some() => check_handshake(r, edge).await,
+            Ok(()) => {
+                r.skip(
+                    "handshake",
+                    "the service token or destination zssh proxy would send is unusable (see environment), so no WebSocket upgrade was tried",
+                );
+                r.skip("clock", "no WebSocket upgrade was tried (see handshake), so there is no time to compare this machine's clock with");
+                Upgrade::Unasked
+            }
+            Err(layer) => {
+                skip_upper(r, layer);
+                Upgrade::NotTried(layer)
+            }
+        },
+        (_, layer) => {
+            let layer = layer.unwrap_or("host");
+            for check in ["dns", "tcp", "tls"] {
+                r.skip(check, format!("{layer} failed, so no connection was tried"));
+            }
+            skip_upper(r, layer);
+            Upgrade::NotTried(layer)
+        }
+    }
 }
 
 /// The handshake and the clock, skipped because the edge was not reached (`layer` failed).
