@@ -38,6 +38,11 @@ pub fn unreachable(app: &AppUrl, e: &ClientError) -> UserError {
 pub fn unreachable_doing(doing: &str, url: &str, e: &ClientError) -> UserError {
     let hint = match e {
         ClientError::Net(NetError::Dns { .. }) => "check the hostname's spelling and your DNS",
+        ClientError::Net(NetError::Tls { detail, .. })
+            if detail.starts_with(crate::edge::dial::NOT_TLS) =>
+        {
+            "something other than an HTTPS server answers on this port; check the hostname, the port, ZSSH_CONNECT_TO and any proxy in between"
+        }
         ClientError::Net(NetError::Tls { .. }) => {
             "the certificate was not valid for this name; a TLS-intercepting proxy needs its CA in SSL_CERT_FILE"
         }

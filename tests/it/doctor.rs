@@ -1179,3 +1179,41 @@ fn odd_hosts_and_outputs_are_reported_plainly() {
         text(&out.stderr)
     );
 }
+
+/// Issue 14 (adversarial L3): a plain-HTTP server where the edge should be is named as such,
+/// not as a certificate problem, and in plain words (no rustls Debug names).
+#[test]
+fn a_plain_http_server_on_the_port_is_not_called_a_certificate_problem() {
+    let w = World::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        // Doctor connects once (the dial of its network check); answer it as a web server would.
+        if let Ok((mut s, _)) = listener.accept() {
+            use std::io::Write;
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let cfg = ssh_config(
+        &w,
+        "http_config",
+        &format!(
+            "Host {SSH_HOST}\n  ProxyCommand {} proxy %h\n",
+            zssh_bin().display()
+        ),
+    );
+    let connect_to = format!("{SSH_HOST}:443:127.0.0.1:{}", addr.port());
+    let (out, v) = doctor_with(&w, &[SSH_HOST], &cfg, &[("ZSSH_CONNECT_TO", &connect_to)]);
+    server.join().unwrap();
+    assert_eq!(out.status.code(), Some(12), "{v:#}");
+    let tls = verdict(&v, "tls");
+    assert_eq!(tls["status"], "fail", "{v:#}");
+    let (detail, fix) = (
+        tls["detail"].as_str().unwrap(),
+        tls["fix"].as_str().unwrap(),
+    );
+    assert!(detail.contains("does not speak TLS"), "{detail}");
+    assert!(!detail.contains("InvalidContentType"), "{detail}");
+    assert!(!fix.contains("certificate"), "{fix}");
+    assert_eq!(status(&v, "handshake"), "skip", "{v:#}");
+}

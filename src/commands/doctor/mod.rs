@@ -1555,3 +1555,93 @@ fn finish(args: &DoctorArgs, host: &str, mut r: Report) -> Result<Exit, UserErro
         _ => Ok(exit),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(pc: &str, hostname: &str) -> SshView {
+        SshView {
+            proxy_command: pc.into(),
+            hostname: hostname.into(),
+            port: 2222,
+            user: "u".into(),
+            ..SshView::default()
+        }
+    }
+
+    #[test]
+    fn secrets_in_a_proxy_command_are_redacted_in_every_spelling() {
+        for (pc, shown) in [
+            (
+                "zssh proxy --service-token-id a.access --service-token-secret S1 %h",
+                "zssh proxy --service-token-id a.access --service-token-secret [redacted] %h",
+            ),
+            (
+                "zssh proxy --secret=S2 %h",
+                "zssh proxy --secret=[redacted] %h",
+            ),
+            (
+                "cloudflared access ssh -secret S3 --hostname %h",
+                "cloudflared access ssh -secret [redacted] --hostname %h",
+            ),
+            (
+                "TUNNEL_SERVICE_TOKEN_SECRET=S4 zssh proxy %h",
+                "TUNNEL_SERVICE_TOKEN_SECRET=[redacted] zssh proxy %h",
+            ),
+            (
+                "zssh proxy --secret 'S5 with space' %h",
+                "zssh proxy --secret [redacted] %h",
+            ),
+            ("zssh proxy --secret", "zssh proxy --secret"),
+        ] {
+            assert_eq!(redacted(pc), shown, "{pc}");
+        }
+    }
+
+    #[test]
+    fn the_application_is_the_host_the_proxy_command_names() {
+        let cases = [
+            ("zssh proxy --hostname %h", Some("app.example")),
+            ("/usr/bin/zssh proxy %h", Some("app.example")),
+            ("zssh proxy -T other.example", Some("other.example")),
+            (
+                "zssh --debug proxy --keepalive 5s x%%y.%n",
+                Some("x%y.alias"),
+            ),
+            ("zssh access ssh --hostname=%h:%p", Some("app.example:2222")),
+            ("zssh access ssh 127.0.0.1:2000", None),
+            (
+                "cloudflared access ssh --tunnel-host %h",
+                Some("app.example"),
+            ),
+            ("'/opt/my tools/zssh' proxy \"%h\"", Some("app.example")),
+            ("nc %h %p", None),
+        ];
+        for (pc, want) in cases {
+            let p = proxied(&view(pc, "app.example"), "alias");
+            assert_eq!(p.app_host.as_deref(), want, "{pc}");
+        }
+        let p = proxied(
+            &view(
+                "env TUNNEL_SERVICE_TOKEN_SECRET=s zssh proxy --id i --destination %h:22 %h",
+                "d.example",
+            ),
+            "d",
+        );
+        assert_eq!(
+            (p.service_id.as_deref(), p.service_secret.as_deref()),
+            (Some("i"), Some("s"))
+        );
+        assert_eq!(p.destination.as_deref(), Some("d.example:22"));
+    }
+
+    #[test]
+    fn invisible_characters_are_shown_escaped() {
+        assert_eq!(
+            escaped("a\u{200b}b\u{202e}c\u{7}"),
+            "a\\u{200b}b\\u{202e}c\\u{0007}"
+        );
+        assert_eq!(one_line("a\r\n\n  b\n"), "a; b");
+    }
+}
