@@ -1217,3 +1217,23 @@ fn a_plain_http_server_on_the_port_is_not_called_a_certificate_problem() {
     assert!(!fix.contains("certificate"), "{fix}");
     assert_eq!(status(&v, "handshake"), "skip", "{v:#}");
 }
+
+/// Issue 14 (adversarial L3): a known_hosts check that could not fetch the key (the tunnel went
+/// silent) is not a known_hosts entry to repair: the fix is the check's own, and the detail says
+/// what happened.
+#[test]
+fn a_host_key_fetch_that_stalls_is_not_sent_to_repair() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    w.trust_host(SSH_HOST);
+    w.edge.knobs.drop_after_bytes.store(1, Ordering::SeqCst);
+    w.edge.knobs.freeze.store(true, Ordering::SeqCst);
+    let (out, v) = doctor(&w, &[]);
+    assert_eq!(out.status.code(), Some(12), "{v:#}");
+    let kh = verdict(&v, "known_hosts");
+    assert_eq!(kh["status"], "fail", "{v:#}");
+    let (detail, fix) = (kh["detail"].as_str().unwrap(), kh["fix"].as_str().unwrap());
+    assert!(!fix.contains("known-hosts repair"), "{fix}");
+    assert!(!detail.is_empty() && !fix.is_empty(), "{kh:#}");
+    assert_plain_report(&v, &text(&out.stdout));
+}
