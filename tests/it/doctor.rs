@@ -920,13 +920,34 @@ fn a_bad_environment_is_a_verdict_not_an_abort() {
         }
         assert_plain_report(&v, &text(&out.stdout));
     }
-    // An invalid host: a host verdict, not a usage error (the local layers still run).
-    let (out, v) = doctor_with(&w, &["a b"], &cfg, &[]);
+    // An invalid application host derived from the ssh config: a host verdict, not a usage
+    // error (the local layers still run), whose fix points at the config.
+    let bad = ssh_config(
+        &w,
+        "bad_app_config",
+        &format!(
+            "Host {SSH_HOST}\n  ProxyCommand {} proxy ftp://%h\n",
+            zssh_bin().display()
+        ),
+    );
+    let (out, v) = doctor_with(&w, &[SSH_HOST], &bad, &[]);
     assert_eq!(out.status.code(), Some(12), "{v:#}");
     assert_eq!(status(&v, "host"), "fail", "{v:#}");
+    assert!(
+        verdict(&v, "host")["fix"]
+            .as_str()
+            .unwrap()
+            .contains("the host the ProxyCommand names"),
+        "{v:#}"
+    );
     assert_eq!(status(&v, "openssh"), "ok", "{v:#}");
+    assert_eq!(status(&v, "environment"), "ok", "{v:#}");
     assert_eq!(status(&v, "dns"), "skip", "{v:#}");
     assert_eq!(status(&v, "known_hosts"), "skip", "{v:#}");
+    // What was typed, refused as every command refuses it: a usage error, nothing on stdout.
+    let out = run(&mut w.zssh(&["doctor", "a b", "--json"]));
+    assert_zssh_error(&out, 2, "invalid hostname \"a b\"");
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
 }
 
 /// Issue 14 (adversarial L4): the ProxyCommand doctor shows never carries a secret, whichever

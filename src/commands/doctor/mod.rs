@@ -24,9 +24,11 @@
 //!
 //! Nothing in the environment or the host aborts the walk: an unusable proxy variable is the
 //! proxy verdict, an unusable ZSSH_CONNECT_TO, TUNNEL_SERVICE_* or ZSSH_TOKEN_STORE the
-//! environment verdict, and a host that is no valid hostname (`zssh doctor 'a b'`) the host
-//! verdict; each fails (exit 12, and `--json` still prints the report), the layers that need it
-//! are skipped with why. Only a command line clap refuses is a usage error (exit 2). A report
+//! environment verdict, and an application host the ssh config derives that is not a valid
+//! hostname (`ProxyCommand zssh proxy ftp://%h`) the host verdict; each fails (exit 12, and
+//! `--json` still prints the report), the layers that need it are skipped with why. What was
+//! typed is a usage error (exit 2, nothing on stdout, `--json` or not) only when every command
+//! would refuse it: empty, or with spaces or control characters (`zssh doctor 'a b'`). A report
 //! that cannot be written (stdout on a full disk) is exit 7. Hosts and quoted text are shown with
 //! invisible and terminal-controlling characters escaped (`\u{200b}`).
 //!
@@ -338,8 +340,8 @@ struct Proxied {
     service_id: Option<String>,
     service_secret: Option<String>,
     destination: Option<String>,
-    /// Whether the ProxyCommand runs zssh or cloudflared at all.
-    known: bool,
+    /// The program the ProxyCommand runs: "zssh", "cloudflared", or "" (another one, or none).
+    program: &'static str,
 }
 
 /// Read the ProxyCommand the way zssh proxy, zssh access ssh and cloudflared access ssh read
@@ -354,13 +356,13 @@ fn proxied(v: &SshView, typed: &str) -> Proxied {
     let Some(at) = w.iter().position(|x| is_ours(x)) else {
         return p;
     };
-    p.known = true;
     let zssh = w[at]
         .rsplit('/')
         .next()
         .unwrap_or("")
         .to_ascii_lowercase()
         .starts_with("zssh");
+    p.program = if zssh { "zssh" } else { "cloudflared" };
     let fill = |s: &str| expand(s, v, typed);
     // `VAR=value zssh …` (or `env VAR=value zssh …`) in front of the program.
     for pre in &w[..at] {
@@ -512,6 +514,12 @@ pub async fn run(args: DoctorArgs) -> Result<Exit, UserError> {
         .next()
         .unwrap_or(&args.host)
         .to_string();
+    // What was typed is checked as every command checks it: a host with nothing in it, spaces
+    // or control characters is a usage error (exit 2), which ssh refuses as well. Anything else
+    // is walked: a config that derives an invalid application from it is the host verdict.
+    if host.trim().is_empty() || host.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        AppUrl::parse(&host)?;
+    }
     let shown = escaped(&host);
     let mut r = Report::default();
     // What ssh will do: asked once (its Match exec commands run as probes, see `probe`).
@@ -814,17 +822,9 @@ fn check_ssh_config(
         }
         _ => String::new(),
     };
-    let lower = words(&v.proxy_command)
-        .iter()
-        .find(|w| {
-            let b = w.rsplit('/').next().unwrap_or(w).to_ascii_lowercase();
-            b.starts_with("zssh") || b.starts_with("cloudflared")
-        })
-        .map(|w| w.rsplit('/').next().unwrap_or(w).to_ascii_lowercase())
-        .unwrap_or_default();
-    if lower.starts_with("zssh") {
+    if p.program == "zssh" {
         r.ok("ssh config", format!("ssh {shown} runs: {pc}{app}"));
-    } else if lower.starts_with("cloudflared") {
+    } else if p.program == "cloudflared" {
         r.add(
             "ssh config",
             Status::Warn,
