@@ -19,7 +19,8 @@ use crate::edge::pool::{Client, ClientError, Target};
 use crate::error::UserError;
 use crate::exit::Exit;
 
-const TIMEOUT: Duration = Duration::from_secs(7);
+/// How long one discovery request may take (zssh doctor gives each of its steps as long).
+pub const TIMEOUT: Duration = Duration::from_secs(7);
 
 fn protocol(message: String, hint: &str) -> UserError {
     UserError::new(Exit::Protocol, message, hint)

@@ -1258,3 +1258,26 @@ fn a_host_key_fetch_that_stalls_is_not_sent_to_repair() {
     assert!(!detail.is_empty() && !fix.is_empty(), "{kh:#}");
     assert_plain_report(&v, &text(&out.stdout));
 }
+
+/// Issue 14 (adversarial L5): one stalled edge reads the same limit in every verdict it fails,
+/// and the fix names no flag doctor lacks.
+#[test]
+fn a_stalled_edge_reads_one_limit() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    w.edge.knobs.stall.store(true, Ordering::SeqCst);
+    let (out, v) = doctor(&w, &[]);
+    assert_eq!(out.status.code(), Some(12), "{v:#}");
+    for check in ["handshake", "discovery"] {
+        let c = verdict(&v, check);
+        assert_eq!(c["status"], "fail", "{v:#}");
+        assert!(
+            c["detail"].as_str().unwrap().contains("within 7s"),
+            "{check}: {c:#}"
+        );
+        assert!(
+            !c["fix"].as_str().unwrap().contains("--connect-timeout"),
+            "{check}: {c:#}"
+        );
+    }
+}

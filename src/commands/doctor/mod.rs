@@ -472,7 +472,7 @@ fn openssh_version() -> Option<(u32, u32, String)> {
 /// The carrier `zssh proxy` would build: the environment, overridden by the ProxyCommand's own
 /// service token and destination.
 fn carrier_for(app_host: &str, p: &Proxied) -> Result<Carrier, UserError> {
-    let mut args = CarrierArgs::from_env_for(app_host, Duration::from_secs(10));
+    let mut args = CarrierArgs::from_env_for(app_host, STEP);
     if p.service_id.is_some() {
         args.service_token.service_token_id = p.service_id.clone();
     }
@@ -484,6 +484,10 @@ fn carrier_for(app_host: &str, p: &Proxied) -> Result<Carrier, UserError> {
     }
     Carrier::from_args(&args)
 }
+
+/// How long each of doctor's network steps may take: discovery's own limit, so one stalled edge
+/// reads the same number in every verdict it fails.
+const STEP: Duration = discovery::TIMEOUT;
 
 /// A hint of zssh's, in doctor's words: doctor has no --service-token-* or --destination flags
 /// and its own fixed timeout, so the hint names the variables (or the command) instead.
@@ -985,7 +989,7 @@ struct Edge {
 impl Edge {
     fn new(app: AppUrl, carrier: Option<Carrier>, connect: bool) -> Edge {
         let client = connect
-            .then(|| Net::from_env(Duration::from_secs(10)).ok())
+            .then(|| Net::from_env(STEP).ok())
             .flatten()
             .map(Client::new);
         Edge {
