@@ -19,7 +19,8 @@ use crate::edge::pool::{Client, ClientError, Target};
 use crate::error::UserError;
 use crate::exit::Exit;
 
-const TIMEOUT: Duration = Duration::from_secs(7);
+/// How long one discovery request may take (zssh doctor gives each of its steps as long).
+pub const TIMEOUT: Duration = Duration::from_secs(7);
 
 fn protocol(message: String, hint: &str) -> UserError {
     UserError::new(Exit::Protocol, message, hint)
@@ -38,6 +39,11 @@ pub fn unreachable(app: &AppUrl, e: &ClientError) -> UserError {
 pub fn unreachable_doing(doing: &str, url: &str, e: &ClientError) -> UserError {
     let hint = match e {
         ClientError::Net(NetError::Dns { .. }) => "check the hostname's spelling and your DNS",
+        ClientError::Net(NetError::Tls { detail, .. })
+            if detail.starts_with(crate::edge::dial::NOT_TLS) =>
+        {
+            "something other than an HTTPS server answers on this port; check the hostname, the port, ZSSH_CONNECT_TO and any proxy in between"
+        }
         ClientError::Net(NetError::Tls { .. }) => {
             "the certificate was not valid for this name; a TLS-intercepting proxy needs its CA in SSL_CERT_FILE"
         }

@@ -151,7 +151,17 @@ fn renewed_meanwhile(
     (changed && cert_store::remaining(&cert, cert_store::now_secs()) > 0).then_some((cert, key))
 }
 
+/// Set (to anything) in the environment of every `ssh -G` and zssh child `zssh doctor` runs: the
+/// `Match host … exec "zssh cert …"` line `zssh config --short-lived-cert` writes then succeeds at
+/// once, so the Match applies (doctor sees its CertificateFile) while nothing is renewed, no key
+/// is made, no login starts and the edge is not asked: doctor changes nothing without --fix.
+pub const PROBE_ENV: &str = "ZSSH_PROBE";
+
 pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserError> {
+    if std::env::var_os(PROBE_ENV).is_some() {
+        debug!("{PROBE_ENV} is set (a zssh doctor probe): nothing renewed");
+        return Ok(Exit::Ok);
+    }
     // ssh-gen reduces the value to its hostname (spec 1.1).
     let host = AppUrl::parse(&args.hostname)?.host;
     let app = AppUrl::parse(&host)?;

@@ -577,6 +577,8 @@ fn ask_ssh(args: &KnownHostsArgs) -> Result<Option<SshView>, UserError> {
     }
     let out = cmd
         .arg("-G")
+        // A host that starts with '-' is a host, not an option.
+        .arg("--")
         .arg(&args.host)
         .stdin(std::process::Stdio::null())
         .output();

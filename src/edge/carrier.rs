@@ -195,15 +195,8 @@ impl Carrier {
         if !self.is_access_redirect(&resp) {
             return Err(self.refused(&resp));
         }
-        if let Some(id) = &self.service_token_id {
-            return Err(UserError::new(
-                Exit::Auth,
-                format!(
-                    "{} refused the service token {id} (it answered with a login redirect)",
-                    self.host()
-                ),
-                "check the token's ID and secret, and that the application has a Service Auth policy that includes this token",
-            ));
+        if let Some(e) = self.service_token_refused() {
+            return Err(e);
         }
         debug!(
             "{} is behind Access; discovering the application",
@@ -389,6 +382,20 @@ impl Carrier {
             }
             other => other,
         }
+    }
+
+    /// With a service token, a login redirect means the edge refused it (`zssh doctor` reports
+    /// the same). `None` without a service token.
+    pub fn service_token_refused(&self) -> Option<UserError> {
+        let id = self.service_token_id.as_ref()?;
+        Some(UserError::new(
+            Exit::Auth,
+            format!(
+                "{} refused the service token {id} (it answered with a login redirect)",
+                self.host()
+            ),
+            "check the token's ID and secret, and that the application has a Service Auth policy that includes this token",
+        ))
     }
 
     /// Exactly a 302 whose Location path starts with /cdn-cgi/access/login (spec 1.5).

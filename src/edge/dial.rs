@@ -178,6 +178,14 @@ fn proxy_from_env() -> Result<Option<Proxy>, String> {
 
 /// The proxy connections go through, as messages may show it (`host:port (from VAR)`, never its
 /// credentials), or why the variable naming it is unusable.
+/// Whether ZSSH_CONNECT_TO (when set) is usable: the error [`Net::from_env`] would give.
+pub fn connect_to_in_env() -> Result<(), String> {
+    match std::env::var("ZSSH_CONNECT_TO") {
+        Ok(spec) => parse_connect_to(&spec).map(|_| ()),
+        Err(_) => Ok(()),
+    }
+}
+
 pub fn proxy_in_use() -> Result<Option<String>, String> {
     Ok(proxy_from_env()?.map(|p| p.shown()))
 }
@@ -476,11 +484,54 @@ impl Net {
     }
 }
 
+/// What a TLS failure whose server does not speak TLS at all says (the hint differs: no
+/// certificate is involved).
+pub const NOT_TLS: &str = "the server does not speak TLS on this port";
+
 fn tls_detail(e: &io::Error) -> String {
-    // rustls wraps its errors in io::Error; show the inner one without the io noise.
-    match e.get_ref() {
-        Some(inner) => inner.to_string(),
-        None => e.to_string(),
+    // rustls wraps its errors in io::Error; say what they mean in plain words (their Debug form,
+    // `Other(OtherError(CaUsedAsEndEntity))`, means nothing to a person).
+    use rustls::{CertificateError as C, Error as E};
+    let Some(inner) = e.get_ref() else {
+        return match e.kind() {
+            io::ErrorKind::UnexpectedEof => {
+                "the server closed the connection during the TLS handshake".into()
+            }
+            _ => e.to_string(),
+        };
+    };
+    let Some(tls) = inner.downcast_ref::<E>() else {
+        return inner.to_string();
+    };
+    match tls {
+        E::InvalidMessage(_) | E::InappropriateMessage { .. } => {
+            format!("{NOT_TLS} (it answered something else, such as plain HTTP)")
+        }
+        E::InvalidCertificate(c) => match c {
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                "its certificate is not valid for this name".into()
+            }
+            C::Expired | C::ExpiredContext { .. } => "its certificate has expired".into(),
+            C::NotValidYet | C::NotValidYetContext { .. } => {
+                "its certificate is not valid yet (or this machine's clock is behind)".into()
+            }
+            C::UnknownIssuer => {
+                "its certificate is signed by an authority this machine does not trust".into()
+            }
+            C::Revoked => "its certificate has been revoked".into(),
+            C::BadSignature => "its certificate's signature does not verify".into(),
+            other => {
+                let said = format!("{other:?}");
+                if said.contains("CaUsedAsEndEntity") {
+                    "it presents a CA certificate as its own certificate".into()
+                } else {
+                    format!("its certificate was refused: {other}")
+                }
+            }
+        },
+        E::AlertReceived(alert) => format!("the server ended the TLS handshake ({alert:?} alert)"),
+        E::NoCertificatesPresented => "the server presented no certificate".into(),
+        other => other.to_string(),
     }
 }
 

@@ -620,6 +620,7 @@ fn a_closed_port_fails_tcp_and_the_local_layers_still_run() {
         ("ssh config", "ok"),
         ("openssh", "ok"),
         ("proxy", "ok"),
+        ("environment", "ok"),
         ("dns", "ok"),
         ("tcp", "fail"),
         ("tls", "skip"),
@@ -747,4 +748,536 @@ fn through_a_proxy_the_tcp_layer_is_its_tunnel() {
     assert_eq!(tcp["status"], "fail", "{v:#}");
     assert!(tcp["detail"].as_str().unwrap().contains("403"), "{tcp:#}");
     assert_eq!(verdict(&v, "tls")["status"], "skip", "{v:#}");
+}
+
+/// Writes an ssh config for the doctor under test; returns its path.
+fn ssh_config(w: &World, name: &str, body: &str) -> std::path::PathBuf {
+    let cfg = w.tmp.path().join(name);
+    std::fs::write(&cfg, body).unwrap();
+    cfg
+}
+
+/// `zssh doctor ARGS --json -F CFG` with `env`: the exit code and the report.
+fn doctor_with(
+    w: &World,
+    args: &[&str],
+    cfg: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (std::process::Output, serde_json::Value) {
+    let mut all = vec!["doctor", "--json", "-F", cfg.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let mut cmd = w.zssh(&all);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = run(&mut cmd);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?} {env:?}: no JSON report ({e}): exit {:?}\n{}\n{}",
+            out.status.code(),
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    });
+    assert_eq!(
+        v["exit"].as_i64(),
+        out.status.code().map(i64::from),
+        "{args:?} {env:?}: {v:#}"
+    );
+    (out, v)
+}
+
+fn status<'a>(v: &'a serde_json::Value, check: &str) -> &'a str {
+    verdict(v, check)["status"].as_str().unwrap()
+}
+
+/// Issue 14 (adversarial M1): the config `zssh config --short-lived-cert` writes has ssh -G run
+/// `zssh cert` (Match exec). Doctor's ssh -G and its known-hosts child must not renew anything:
+/// the certificate stays as it was, and the only cert_sign the edge sees is doctor's own signing
+/// check (a throwaway key); the Match still applies, so the certificate is still checked.
+#[test]
+fn doctor_probes_never_renew_the_certificate() {
+    let w = World::build(|mut cfg, sshd| {
+        cfg.user_email = format!("{}@example.com", whoami());
+        cfg.app(AppConfig::new(SSH_HOST, Origin::Tcp(sshd)))
+    });
+    w.seed_token(SSH_HOST, 3600);
+    w.trust_host(SSH_HOST);
+    let z = zssh_bin().display().to_string();
+    let cf = w.cloudflared_dir();
+    assert_ok(&run(&mut w.zssh(&["cert", "--hostname", SSH_HOST])));
+    // Expire it (signed by another CA, long ago): `zssh cert` run for real would renew it.
+    let ca = w.tmp.path().join("old_ca");
+    ssh_keygen(&["-q", "-t", "ed25519", "-N", "", "-f", ca.to_str().unwrap()]);
+    let pubkey = cf.join(format!("{SSH_HOST}-cf_key.pub"));
+    ssh_keygen(&[
+        "-q",
+        "-s",
+        ca.to_str().unwrap(),
+        "-I",
+        "old",
+        "-n",
+        &whoami(),
+        "-V",
+        "20200101:20200102",
+        pubkey.to_str().unwrap(),
+    ]);
+    let cert = cf.join(format!("{SSH_HOST}-cf_key-cert.pub"));
+    let before = (
+        std::fs::read(&cert).unwrap(),
+        std::fs::metadata(&cert).unwrap().modified().unwrap(),
+    );
+    let signs = || w.edge.count(|r| r.kind == Kind::CertSign);
+    let signed_before = signs();
+    let cfg = ssh_config(
+        &w,
+        "short_lived_config",
+        &format!(
+            "Host {SSH_HOST}\n  ProxyCommand {z} proxy --hostname %h\n  UserKnownHostsFile {kh}\n\
+             Match host {SSH_HOST} exec \"{z} cert --hostname %h\"\n  IdentityFile {cf}/%h-cf_key\n  CertificateFile {cf}/%h-cf_key-cert.pub\n",
+            kh = w.known_hosts.display(),
+            cf = cf.display()
+        ),
+    );
+    let (out, v) = doctor_with(&w, &[SSH_HOST], &cfg, &[]);
+    let after = (
+        std::fs::read(&cert).unwrap(),
+        std::fs::metadata(&cert).unwrap().modified().unwrap(),
+    );
+    assert!(before == after, "doctor renewed the certificate: {v:#}");
+    assert_eq!(
+        signs() - signed_before,
+        1,
+        "only doctor's signing check may ask for a signature: {v:#}"
+    );
+    assert_eq!(status(&v, "signing"), "ok", "{v:#}");
+    // The Match applied: the expired certificate is what doctor reports.
+    let c = verdict(&v, "certificate");
+    assert_eq!(c["status"], "fail", "{v:#}");
+    assert!(c["detail"].as_str().unwrap().contains("expired"), "{c:#}");
+    assert_eq!(out.status.code(), Some(12));
+}
+
+/// Issue 14 (adversarial M2): a bad environment is the verdict of the layer it concerns, with a
+/// fix that names no flag doctor lacks; the other layers still run or are skipped with why; exit
+/// 12 and a JSON report (it used to abort with exit 2 and nothing on stdout).
+#[test]
+fn a_bad_environment_is_a_verdict_not_an_abort() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    w.trust_host(SSH_HOST);
+    let cfg = ssh_config(
+        &w,
+        "env_config",
+        &format!(
+            "Host {SSH_HOST}\n  ProxyCommand {} proxy --hostname %h\n  UserKnownHostsFile {}\n",
+            zssh_bin().display(),
+            w.known_hosts.display()
+        ),
+    );
+    // (variable, value, failing check, whether the edge is still reached)
+    let cases = [
+        ("HTTPS_PROXY", "socks5://127.0.0.1:1", "proxy", false),
+        ("HTTPS_PROXY", "http://[bad", "proxy", false),
+        ("ZSSH_CONNECT_TO", "garbage", "environment", false),
+        (
+            "TUNNEL_SERVICE_TOKEN_ID",
+            "ci-bot.access",
+            "environment",
+            true,
+        ),
+        (
+            "TUNNEL_SERVICE_DESTINATION",
+            "bad dest",
+            "environment",
+            true,
+        ),
+        ("ZSSH_TOKEN_STORE", "bogus", "environment", true),
+    ];
+    for (var, value, check, reached) in cases {
+        let (out, v) = doctor_with(&w, &[SSH_HOST], &cfg, &[(var, value)]);
+        let case = format!("{var}={value}");
+        assert_eq!(out.status.code(), Some(12), "{case}: {v:#}");
+        assert_eq!(status(&v, check), "fail", "{case}: {v:#}");
+        let fix = verdict(&v, check)["fix"].as_str().unwrap();
+        assert!(!fix.contains("--service-token"), "{case}: {fix}");
+        assert!(!fix.contains("--destination 10"), "{case}: {fix}");
+        assert_eq!(status(&v, "ssh config"), "ok", "{case}: {v:#}");
+        assert_eq!(status(&v, "openssh"), "ok", "{case}: {v:#}");
+        if reached {
+            assert_eq!(status(&v, "tls"), "ok", "{case}: {v:#}");
+            assert_eq!(status(&v, "discovery"), "ok", "{case}: {v:#}");
+        } else {
+            let dns = verdict(&v, "dns");
+            assert_eq!(dns["status"], "skip", "{case}: {v:#}");
+            assert!(
+                dns["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("{check} failed")),
+                "{case}: {dns:#}"
+            );
+        }
+        assert_plain_report(&v, &text(&out.stdout));
+    }
+    // An invalid application host derived from the ssh config: a host verdict, not a usage
+    // error (the local layers still run), whose fix points at the config.
+    let bad = ssh_config(
+        &w,
+        "bad_app_config",
+        &format!(
+            "Host {SSH_HOST}\n  ProxyCommand {} proxy ftp://%h\n",
+            zssh_bin().display()
+        ),
+    );
+    let (out, v) = doctor_with(&w, &[SSH_HOST], &bad, &[]);
+    assert_eq!(out.status.code(), Some(12), "{v:#}");
+    assert_eq!(status(&v, "host"), "fail", "{v:#}");
+    assert!(
+        verdict(&v, "host")["fix"]
+            .as_str()
+            .unwrap()
+            .contains("the host the ProxyCommand names"),
+        "{v:#}"
+    );
+    assert_eq!(status(&v, "openssh"), "ok", "{v:#}");
+    assert_eq!(status(&v, "environment"), "ok", "{v:#}");
+    assert_eq!(status(&v, "dns"), "skip", "{v:#}");
+    assert_eq!(status(&v, "known_hosts"), "skip", "{v:#}");
+    // What was typed, refused as every command refuses it: a usage error, nothing on stdout.
+    let out = run(&mut w.zssh(&["doctor", "a b", "--json"]));
+    assert_zssh_error(&out, 2, "invalid hostname \"a b\"");
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+}
+
+/// Issue 14 (adversarial L4): the ProxyCommand doctor shows never carries a secret, whichever
+/// spelling passes it; and doctor's handshake sends the service token the ProxyCommand names,
+/// as zssh proxy does.
+#[test]
+fn proxy_command_secrets_are_redacted_and_used() {
+    let w = World::build(|cfg, sshd| {
+        let mut app = AppConfig::new(SSH_HOST, Origin::Tcp(sshd));
+        app.service_tokens = vec![("ci-bot.access".into(), "s3cr3t-A1".into())];
+        cfg.app(app)
+    });
+    let z = zssh_bin().display().to_string();
+    let variants = [
+        (
+            format!(
+                "{z} proxy --service-token-id ci-bot.access --service-token-secret s3cr3t-A1 %h"
+            ),
+            "s3cr3t-A1",
+        ),
+        (
+            format!("{z} proxy --id ci-bot.access --secret=s3cr3t-B2 --hostname %h"),
+            "s3cr3t-B2",
+        ),
+        (
+            "cloudflared access ssh --hostname %h -secret s3cr3t-C3".to_string(),
+            "s3cr3t-C3",
+        ),
+        (
+            format!("env TUNNEL_SERVICE_TOKEN_SECRET=s3cr3t-D4 {z} proxy %h"),
+            "s3cr3t-D4",
+        ),
+    ];
+    for (i, (pc, secret)) in variants.iter().enumerate() {
+        let cfg = ssh_config(
+            &w,
+            &format!("secret_config_{i}"),
+            &format!("Host {SSH_HOST}\n  ProxyCommand {pc}\n"),
+        );
+        let (out, v) = doctor_with(&w, &[SSH_HOST], &cfg, &[]);
+        let json = text(&out.stdout);
+        assert!(!json.contains(secret), "{pc}: {json}");
+        assert!(
+            verdict(&v, "ssh config")["detail"]
+                .as_str()
+                .unwrap()
+                .contains("[redacted]"),
+            "{pc}: {v:#}"
+        );
+        let mut cmd = w.zssh(&["doctor", SSH_HOST, "-F", cfg.to_str().unwrap()]);
+        let out = run(&mut cmd);
+        let report = text(&out.stdout) + &text(&out.stderr);
+        assert!(!report.contains(secret), "{pc}: {report}");
+        if i == 0 {
+            // The right service token, from the ProxyCommand: the edge opens the tunnel.
+            let h = verdict(&v, "handshake");
+            assert_eq!(h["status"], "ok", "{v:#}");
+            assert!(
+                h["detail"].as_str().unwrap().contains("opened the tunnel"),
+                "{h:#}"
+            );
+        }
+    }
+}
+
+/// Issue 14 (adversarial M4): doctor checks the application ssh's ProxyCommand contacts, not
+/// the alias typed: `%h` is the HostName, a positional or --hostname argument names it.
+#[test]
+fn doctor_checks_the_application_the_proxy_command_names() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    let z = zssh_bin().display().to_string();
+    let cfg = ssh_config(
+        &w,
+        "alias_config",
+        &format!(
+            "Host alias1\n  HostName {SSH_HOST}\n  ProxyCommand {z} proxy --hostname %h\n\
+             Host alias2\n  ProxyCommand {z} proxy {SSH_HOST}\n\
+             Host alias3\n  HostName {SSH_HOST}\n  ProxyCommand {z} access ssh --hostname=%h\n"
+        ),
+    );
+    for alias in ["alias1", "alias2", "alias3"] {
+        let (_, v) = doctor_with(&w, &[alias], &cfg, &[]);
+        for check in ["dns", "tcp", "tls", "handshake", "discovery", "token"] {
+            assert_eq!(status(&v, check), "ok", "{alias} {check}: {v:#}");
+        }
+        let detail = verdict(&v, "ssh config")["detail"].as_str().unwrap();
+        assert!(
+            detail.contains(&format!("the application checked below is {SSH_HOST}")),
+            "{alias}: {detail}"
+        );
+    }
+}
+
+/// Issue 14 (adversarial M3): with a service token in the environment, doctor's upgrade carries
+/// it, and a login redirect is the edge refusing it (zssh proxy exits 3 there), not "ok".
+#[test]
+fn a_refused_service_token_fails_the_handshake() {
+    let w = World::build(|cfg, sshd| {
+        let mut app = AppConfig::new(SSH_HOST, Origin::Tcp(sshd));
+        app.service_tokens = vec![("ci-bot.access".into(), "right-secret".into())];
+        cfg.app(app)
+    });
+    let cfg = ssh_config(
+        &w,
+        "st_config",
+        &format!(
+            "Host {SSH_HOST}\n  ProxyCommand {} proxy %h\n  UserKnownHostsFile {}\n",
+            zssh_bin().display(),
+            w.known_hosts.display()
+        ),
+    );
+    w.trust_host(SSH_HOST);
+    let env = [
+        ("TUNNEL_SERVICE_TOKEN_ID", "ci-bot.access"),
+        ("TUNNEL_SERVICE_TOKEN_SECRET", "wrong-secret-xyz"),
+    ];
+    let (out, v) = doctor_with(&w, &[SSH_HOST], &cfg, &env);
+    assert_eq!(out.status.code(), Some(12), "{v:#}");
+    let h = verdict(&v, "handshake");
+    assert_eq!(h["status"], "fail", "{v:#}");
+    assert!(
+        h["detail"]
+            .as_str()
+            .unwrap()
+            .contains("refused the service token ci-bot.access"),
+        "{h:#}"
+    );
+    assert!(
+        h["fix"].as_str().unwrap().contains("Service Auth policy"),
+        "{h:#}"
+    );
+    assert!(!text(&out.stdout).contains("wrong-secret-xyz"));
+    // The right one: the edge opens the tunnel.
+    let (out, v) = doctor_with(
+        &w,
+        &[SSH_HOST],
+        &cfg,
+        &[env[0], ("TUNNEL_SERVICE_TOKEN_SECRET", "right-secret")],
+    );
+    assert_eq!(status(&v, "handshake"), "ok", "{v:#}");
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+}
+
+/// Issue 14 (adversarial L1): a ProxyCommand that is neither zssh nor cloudflared (a wrapper),
+/// or a ProxyJump, is named and warned about, not called "connects directly"; a certificate
+/// file ssh does not offer is not judged.
+#[test]
+fn wrappers_and_jump_hosts_are_named_and_an_unused_certificate_is_not_judged() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    w.trust_host(SSH_HOST);
+    let wrapper = w.tmp.path().join("to-edge.sh");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\nexec {} proxy \"$@\"\n", zssh_bin().display()),
+    )
+    .unwrap();
+    set_mode(&wrapper, 0o755);
+    // A certificate for another principal than ssh's user, which ssh is not told to offer.
+    assert_ok(&run(&mut w.zssh(&["cert", "--hostname", SSH_HOST])));
+    let cfg = ssh_config(
+        &w,
+        "wrapper_config",
+        &format!(
+            "Host {SSH_HOST}\n  ProxyCommand {} %h\n  UserKnownHostsFile {}\n\
+             Host jumped\n  HostName {SSH_HOST}\n  ProxyJump bastion.invalid\n",
+            wrapper.display(),
+            w.known_hosts.display()
+        ),
+    );
+    let (out, v) = doctor_with(&w, &[SSH_HOST], &cfg, &[]);
+    let c = verdict(&v, "ssh config");
+    assert_eq!(c["status"], "warn", "{v:#}");
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&wrapper.display().to_string()),
+        "{c:#}"
+    );
+    let cert = verdict(&v, "certificate");
+    assert_eq!(cert["status"], "skip", "{v:#}");
+    assert!(
+        cert["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ssh does not offer it"),
+        "{cert:#}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    let (_, v) = doctor_with(&w, &["jumped"], &cfg, &[]);
+    let c = verdict(&v, "ssh config");
+    assert_eq!(c["status"], "warn", "{v:#}");
+    assert!(
+        c["detail"].as_str().unwrap().contains("bastion.invalid"),
+        "{c:#}"
+    );
+}
+
+/// Issue 14 (adversarial): a host that starts with '-' reaches ssh -G as a host, not an option;
+/// ssh's several lines of complaint are one verdict line; invisible characters in a host are
+/// shown escaped; a report that cannot be written is an error (exit 7), not silence.
+#[test]
+fn odd_hosts_and_outputs_are_reported_plainly() {
+    let w = World::new();
+    let bad = ssh_config(&w, "bad_config", "Host x\n  NoSuchOption yes\n");
+    let (out, v) = doctor_with(&w, &[SSH_HOST], &bad, &[]);
+    let c = verdict(&v, "ssh config");
+    assert_eq!(c["status"], "fail", "{v:#}");
+    let detail = c["detail"].as_str().unwrap();
+    assert!(!detail.contains('\n'), "{detail:?}");
+    assert!(
+        detail.contains("Bad configuration option") && detail.contains("terminating"),
+        "{detail}"
+    );
+    assert_eq!(out.status.code(), Some(12));
+    let cfg = ssh_config(&w, "empty_config", "");
+    let (_, v) = doctor_with(&w, &["--", "-oHostName=elsewhere"], &cfg, &[]);
+    let c = verdict(&v, "ssh config");
+    assert!(
+        c["detail"]
+            .as_str()
+            .unwrap()
+            .contains("hostname contains invalid characters"),
+        "{c:#}"
+    );
+    // A zero-width space in the host: shown, escaped.
+    let out = run(&mut w.zssh(&[
+        "doctor",
+        "ssh.test\u{200b}.example",
+        "-F",
+        cfg.to_str().unwrap(),
+    ]));
+    let report = text(&out.stdout);
+    assert!(!report.contains('\u{200b}'), "{report}");
+    assert!(report.contains("ssh.test\\u{200b}.example"), "{report}");
+    // stdout on a full device.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let mut cmd = w.zssh(&["doctor", SSH_HOST, "--json", "-F", cfg.to_str().unwrap()]);
+    cmd.stdout(full);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("zssh: error: cannot write the report"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Issue 14 (adversarial L3): a plain-HTTP server where the edge should be is named as such,
+/// not as a certificate problem, and in plain words (no rustls Debug names).
+#[test]
+fn a_plain_http_server_on_the_port_is_not_called_a_certificate_problem() {
+    let w = World::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        // Doctor connects once (the dial of its network check); answer it as a web server would.
+        if let Ok((mut s, _)) = listener.accept() {
+            use std::io::Write;
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let cfg = ssh_config(
+        &w,
+        "http_config",
+        &format!(
+            "Host {SSH_HOST}\n  ProxyCommand {} proxy %h\n",
+            zssh_bin().display()
+        ),
+    );
+    let connect_to = format!("{SSH_HOST}:443:127.0.0.1:{}", addr.port());
+    let (out, v) = doctor_with(&w, &[SSH_HOST], &cfg, &[("ZSSH_CONNECT_TO", &connect_to)]);
+    server.join().unwrap();
+    assert_eq!(out.status.code(), Some(12), "{v:#}");
+    let tls = verdict(&v, "tls");
+    assert_eq!(tls["status"], "fail", "{v:#}");
+    let (detail, fix) = (
+        tls["detail"].as_str().unwrap(),
+        tls["fix"].as_str().unwrap(),
+    );
+    assert!(detail.contains("does not speak TLS"), "{detail}");
+    assert!(!detail.contains("InvalidContentType"), "{detail}");
+    assert!(!fix.contains("certificate"), "{fix}");
+    assert_eq!(status(&v, "handshake"), "skip", "{v:#}");
+}
+
+/// Issue 14 (adversarial L3): a known_hosts check that could not fetch the key (the tunnel went
+/// silent) is not a known_hosts entry to repair: the fix is the check's own, and the detail says
+/// what happened.
+#[test]
+fn a_host_key_fetch_that_stalls_is_not_sent_to_repair() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    w.trust_host(SSH_HOST);
+    w.edge.knobs.drop_after_bytes.store(1, Ordering::SeqCst);
+    w.edge.knobs.freeze.store(true, Ordering::SeqCst);
+    let (out, v) = doctor(&w, &[]);
+    assert_eq!(out.status.code(), Some(12), "{v:#}");
+    let kh = verdict(&v, "known_hosts");
+    assert_eq!(kh["status"], "fail", "{v:#}");
+    let (detail, fix) = (kh["detail"].as_str().unwrap(), kh["fix"].as_str().unwrap());
+    assert!(!fix.contains("known-hosts repair"), "{fix}");
+    assert!(!detail.is_empty() && !fix.is_empty(), "{kh:#}");
+    assert_plain_report(&v, &text(&out.stdout));
+}
+
+/// Issue 14 (adversarial L5): one stalled edge reads the same limit in every verdict it fails,
+/// and the fix names no flag doctor lacks.
+#[test]
+fn a_stalled_edge_reads_one_limit() {
+    let w = World::new();
+    w.seed_token(SSH_HOST, 3600);
+    w.edge.knobs.stall.store(true, Ordering::SeqCst);
+    let (out, v) = doctor(&w, &[]);
+    assert_eq!(out.status.code(), Some(12), "{v:#}");
+    for check in ["handshake", "discovery"] {
+        let c = verdict(&v, check);
+        assert_eq!(c["status"], "fail", "{v:#}");
+        assert!(
+            c["detail"].as_str().unwrap().contains("within 7s"),
+            "{check}: {c:#}"
+        );
+        assert!(
+            !c["fix"].as_str().unwrap().contains("--connect-timeout"),
+            "{check}: {c:#}"
+        );
+    }
 }

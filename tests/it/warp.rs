@@ -2068,3 +2068,45 @@ fn doctor_names_each_virtual_network_once() {
     let (_, detail, _) = verdict(&v, "warp vnet");
     assert!(!detail.contains("prod, prod"), "{detail}");
 }
+
+/// Issue 14 (adversarial L2): warp-cli failing to answer one question drops no layer: the
+/// settings it could not read leave split tunnel skipped with why, the virtual networks it
+/// could not list leave warp vnet skipped with why; a client that hung is not called
+/// "not connected".
+#[test]
+fn doctor_skips_with_why_what_warp_cli_could_not_answer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let warp = WarpCli::new(tmp.path());
+    warp.connected(&targets_table(&[("other", "198.51.100.99", "alice")]))
+        .answer("settings", true, "Error: the settings are unavailable\n", 1)
+        .answer("vnet", true, "Error: no virtual networks here\n", 1);
+    let v = doctor_json_for(&warp, tmp.path(), "127.0.0.1", &[]);
+    let (status, detail, _) = verdict(&v, "split tunnel");
+    assert_eq!(status, "skip", "{v:#}");
+    assert!(detail.contains("could not be read"), "{detail}");
+    let (status, detail, _) = verdict(&v, "warp vnet");
+    assert_eq!(status, "skip", "{v:#}");
+    assert!(
+        detail.contains("did not list its virtual networks"),
+        "{detail}"
+    );
+    let (_, _, fix) = verdict(&v, "route");
+    assert!(!fix.contains("below"), "{fix}");
+    // A status that never comes.
+    let dir = tmp.path();
+    let exe = warp.bin.join("warp-cli");
+    std::fs::write(&exe, "#!/bin/sh\nexec sleep 600\n").unwrap();
+    set_mode(&exe, 0o755);
+    let v = doctor_json_for(
+        &warp,
+        dir,
+        "127.0.0.1",
+        &[("ZSSH_TEST_WARP_TIMEOUT_MS", "300")],
+    );
+    let (status, _, fix) = verdict(&v, "tcp");
+    assert_eq!(status, "fail", "{v:#}");
+    assert_eq!(
+        fix, "the client did not say whether it is connected: see warp client above",
+        "{v:#}"
+    );
+}

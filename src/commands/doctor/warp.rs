@@ -140,6 +140,8 @@ pub(super) async fn check(
         .is_some_and(|c| c.status.as_ref().is_ok_and(|s| s.connected()));
     let unreached = if tunnelled {
         "the Gateway SSH proxy did not let it through: check the target and username verdicts above, and that the server's tunnel is up"
+    } else if client.as_ref().is_some_and(|c| c.status.is_err()) {
+        "the client did not say whether it is connected: see warp client above"
     } else if client.is_some() && !connected {
         "the client is not connected: see warp client above"
     } else if route.is_none() {
@@ -273,9 +275,14 @@ fn mode_verdict(r: &mut Report, settings: Option<&Result<Settings, warp::Error>>
                 None,
             );
         }
-        None => return,
+        None => return r.skip("warp mode", "the client was not asked for its settings"),
     };
-    let Some(mode) = mode else { return };
+    let Some(mode) = mode else {
+        return r.skip(
+            "warp mode",
+            "the client's settings name no mode, so which traffic it carries cannot be told",
+        );
+    };
     let m = mode.to_ascii_lowercase();
     // DNS only (1.1.1.1 / DoH mode) or the local proxy mode route no TCP to the Gateway.
     if m.contains("posture") {
@@ -303,9 +310,20 @@ fn vnet_verdict(r: &mut Report, vnets: Option<&Result<Vnets, warp::Error>>, list
             let detail = format!("cannot read the client's virtual networks: {e}");
             return r.add("warp vnet", Status::Warn, detail, Some(e.hint()));
         }
-        Some(Err(_)) | None => None,
+        Some(Err(e)) => {
+            return r.skip(
+                "warp vnet",
+                format!("the client did not list its virtual networks ({e}); clients without virtual networks say so, which is fine unless the target is on one"),
+            );
+        }
+        None => None,
     };
-    let Some(active) = active else { return };
+    let Some(active) = active else {
+        return r.skip(
+            "warp vnet",
+            "the client shows no active virtual network, so the target's cannot be compared with it",
+        );
+    };
     let mut wanted: Vec<&str> = Vec::new();
     for v in listed.iter().filter_map(|t| t.vnet.as_deref()) {
         if !wanted.contains(&v) {
@@ -352,7 +370,7 @@ fn route_verdict(r: &mut Report, ip: IpAddr, client: bool) -> Option<Route> {
         r.fail(
             "route",
             format!("the kernel sends {ip} out {}, not through the client: no Access policy applies, and whatever answers there is not the Gateway SSH proxy", route.describe()),
-            "route it through the client: see split tunnel below",
+            "route it through the client: connect it (see warp client) and keep the target out of the Split Tunnels exclusions, or in the inclusions (see split tunnel)",
         );
     } else {
         r.ok(
@@ -364,11 +382,23 @@ fn route_verdict(r: &mut Report, ip: IpAddr, client: bool) -> Option<Route> {
 }
 
 fn split_verdict(r: &mut Report, settings: Option<&Result<Settings, warp::Error>>, ip: IpAddr) {
-    let Some(Ok(Settings {
-        split: Some(split), ..
-    })) = settings
-    else {
-        return;
+    let split = match settings {
+        Some(Ok(Settings {
+            split: Some(split), ..
+        })) => split,
+        Some(Ok(_)) => {
+            return r.skip(
+                "split tunnel",
+                "the client's settings show no Split Tunnels list, so whether it keeps the target out cannot be told",
+            );
+        }
+        Some(Err(e)) => {
+            return r.skip(
+                "split tunnel",
+                format!("the client's settings could not be read ({e}), so its Split Tunnels list is unknown"),
+            );
+        }
+        None => return r.skip("split tunnel", "the client was not asked for its settings"),
     };
     let covering = split.covering(ip);
     match split.mode {
@@ -477,7 +507,11 @@ fn target_verdicts(
                 "the target list could not be read (see target), so there are no usernames to compare",
             );
         }
-        None => return,
+        None => {
+            let why = "the client was not asked for its targets";
+            r.skip("target", why);
+            return r.skip("username", why);
+        }
     };
     if listed.is_empty() {
         let unread = match all.unreadable.len() {
@@ -643,11 +677,14 @@ async fn reach_verdicts(
 fn repaired(args: &DoctorArgs, port: u16, host: &str) -> bool {
     let me = std::env::current_exe().unwrap_or_else(|_| "zssh".into());
     let mut cmd = std::process::Command::new(me);
-    cmd.args(["known-hosts", "repair", "--direct", &port.to_string(), host]);
+    cmd.args(["known-hosts", "repair", "--direct", &port.to_string()]);
     if let Some(f) = &args.ssh_config {
         cmd.arg("--ssh-config").arg(f);
     }
-    cmd.stdout(super::to_stderr())
+    // A host that starts with '-' is a host, not an option.
+    super::probe(&mut cmd)
+        .args(["--", host])
+        .stdout(super::to_stderr())
         .status()
         .is_ok_and(|s| s.success())
 }
