@@ -62,6 +62,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "trusted root certificates instead of the system store",
     ),
     (
+        "ZSSH_PROBE",
+        "set by zssh doctor on the ssh -G and zssh processes it runs to look, not act: zssh cert then exits 0 at once, so a Match exec stanza never renews or logs in during a diagnosis. Not for users",
+    ),
+    (
         "ZSSH_CONNECT_TO",
         "HOST:PORT:HOST2:PORT2[,...]: connect to HOST2:PORT2 whenever HOST:PORT is wanted (like curl --connect-to); TLS still verifies HOST. For tests and debugging",
     ),
