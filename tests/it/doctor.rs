@@ -34,6 +34,26 @@ fn verdict<'a>(v: &'a serde_json::Value, check: &str) -> &'a serde_json::Value {
         .unwrap_or_else(|| panic!("no {check} verdict in {v:#}"))
 }
 
+/// Replace the stored certificate of SSH_HOST by one of its key signed by another CA and
+/// expired in 2020 (what `zssh cert` run for real would renew).
+fn expire_the_certificate(w: &World) {
+    let ca = w.tmp.path().join("old_ca");
+    ssh_keygen(&["-q", "-t", "ed25519", "-N", "", "-f", ca.to_str().unwrap()]);
+    let pubkey = w.cloudflared_dir().join(format!("{SSH_HOST}-cf_key.pub"));
+    ssh_keygen(&[
+        "-q",
+        "-s",
+        ca.to_str().unwrap(),
+        "-I",
+        "old",
+        "-n",
+        &whoami(),
+        "-V",
+        "20200101:20200102",
+        pubkey.to_str().unwrap(),
+    ]);
+}
+
 #[test]
 fn a_healthy_path_passes_every_check() {
     let w = World::new();
@@ -271,21 +291,7 @@ fn fixes_leave_a_working_ssh() {
     )
     .unwrap();
     assert_ok(&run(&mut w.zssh(&["cert", "--hostname", SSH_HOST])));
-    let ca = w.tmp.path().join("old_ca");
-    ssh_keygen(&["-q", "-t", "ed25519", "-N", "", "-f", ca.to_str().unwrap()]);
-    let pubkey = cf.join(format!("{SSH_HOST}-cf_key.pub"));
-    ssh_keygen(&[
-        "-q",
-        "-s",
-        ca.to_str().unwrap(),
-        "-I",
-        "old",
-        "-n",
-        &whoami(),
-        "-V",
-        "20200101:20200102",
-        pubkey.to_str().unwrap(),
-    ]);
+    expire_the_certificate(&w);
     let lock = cf.join(format!("{SSH_HOST}-{}-token.lock", w.edge.aud(SSH_HOST)));
     std::fs::write(&lock, "").unwrap();
     let (out, v) = doctor(&w, &[]);
@@ -807,21 +813,7 @@ fn doctor_probes_never_renew_the_certificate() {
     let cf = w.cloudflared_dir();
     assert_ok(&run(&mut w.zssh(&["cert", "--hostname", SSH_HOST])));
     // Expire it (signed by another CA, long ago): `zssh cert` run for real would renew it.
-    let ca = w.tmp.path().join("old_ca");
-    ssh_keygen(&["-q", "-t", "ed25519", "-N", "", "-f", ca.to_str().unwrap()]);
-    let pubkey = cf.join(format!("{SSH_HOST}-cf_key.pub"));
-    ssh_keygen(&[
-        "-q",
-        "-s",
-        ca.to_str().unwrap(),
-        "-I",
-        "old",
-        "-n",
-        &whoami(),
-        "-V",
-        "20200101:20200102",
-        pubkey.to_str().unwrap(),
-    ]);
+    expire_the_certificate(&w);
     let cert = cf.join(format!("{SSH_HOST}-cf_key-cert.pub"));
     let before = (
         std::fs::read(&cert).unwrap(),
