@@ -265,7 +265,9 @@ fn words(line: &str) -> Vec<String> {
                     cur.get_or_insert_default().push(n);
                 }
             }
-            (None, c) if c.is_whitespace() => out.extend(cur.take()),
+            // The shell splits on its IFS (space, tab, newline), not on every Unicode space: a
+            // no-break space pasted from a web page stays inside the word, as zssh will see it.
+            (None, ' ' | '\t' | '\n') => out.extend(cur.take()),
             (None, c) => cur.get_or_insert_default().push(c),
         }
     }
@@ -279,10 +281,13 @@ fn secret_flag(name: &str) -> bool {
 }
 
 /// The ProxyCommand as shown: the value of every secret in it (`--service-token-secret X`,
-/// `--secret=X`, `-secret X`, `TUNNEL_SERVICE_TOKEN_SECRET=X`) replaced by `[redacted]`.
+/// `--secret=X`, `-secret X`, `TUNNEL_SERVICE_TOKEN_SECRET=X`) and of every request header
+/// (`-H 'CF-Access-Client-Secret: …'`, `--header=…`, `-HCookie:…`: headers carry service tokens
+/// and cookies) replaced by `[redacted]`, also inside a `sh -c '…'` string.
 fn redacted(line: &str) -> String {
     let mut out = String::new();
     let mut hide_next = false;
+    let mut shell_next = false;
     let mut rest = line;
     while !rest.is_empty() {
         let start = rest.len() - rest.trim_start().len();
@@ -315,15 +320,41 @@ fn redacted(line: &str) -> String {
             hide_next = false;
             continue;
         }
+        if shell_next {
+            // `sh -c 'zssh proxy --secret X %h'`: the script is a command line of its own.
+            shell_next = false;
+            let quoted = word.len() >= 2
+                && (word.starts_with('\'') && word.ends_with('\'')
+                    || word.starts_with('"') && word.ends_with('"'));
+            if quoted {
+                let q = &word[..1];
+                out.push_str(&format!("{q}{}{q}", redacted(&word[1..word.len() - 1])));
+            } else {
+                out.push_str(&redacted(word));
+            }
+            continue;
+        }
         let bare = word.trim_start_matches('-').to_ascii_lowercase();
+        let header = word == "-H" || (word.starts_with('-') && bare == "header");
         match word.split_once('=') {
-            Some((key, _)) if secret_flag(&key.trim_start_matches('-').to_ascii_lowercase()) => {
+            Some((key, _))
+                if secret_flag(&key.trim_start_matches('-').to_ascii_lowercase())
+                    || (key.starts_with('-')
+                        && key.trim_start_matches('-').eq_ignore_ascii_case("header")) =>
+            {
                 out.push_str(key);
                 out.push_str("=[redacted]");
             }
-            None if word.starts_with('-') && secret_flag(&bare) => {
+            _ if word.starts_with("-H") && word.len() > 2 && !word.starts_with("--") => {
+                out.push_str("-H[redacted]");
+            }
+            None if header || (word.starts_with('-') && secret_flag(&bare)) => {
                 out.push_str(word);
                 hide_next = true;
+            }
+            None if word == "-c" => {
+                out.push_str(word);
+                shell_next = true;
             }
             _ => out.push_str(word),
         }
@@ -342,6 +373,8 @@ struct Proxied {
     destination: Option<String>,
     /// The program the ProxyCommand runs: "zssh", "cloudflared", or "" (another one, or none).
     program: &'static str,
+    /// Why zssh itself would refuse these arguments (its own parser's verdict), if it would.
+    refused: Option<String>,
 }
 
 /// Read the ProxyCommand the way zssh proxy, zssh access ssh and cloudflared access ssh read
@@ -351,7 +384,8 @@ fn proxied(v: &SshView, typed: &str) -> Proxied {
     let mut p = Proxied::default();
     let is_ours = |word: &str| {
         let base = word.rsplit('/').next().unwrap_or(word).to_ascii_lowercase();
-        base.starts_with("zssh") || base.starts_with("cloudflared")
+        // `ZSSH_LOG=debug zssh …`: an assignment in front is not the program.
+        !word.contains('=') && (base.starts_with("zssh") || base.starts_with("cloudflared"))
     };
     let Some(at) = w.iter().position(|x| is_ours(x)) else {
         return p;
@@ -415,6 +449,11 @@ fn proxied(v: &SshView, typed: &str) -> Proxied {
             _ => {}
         }
     }
+    // (Only when the program is a word of its own: inside `sh -c '…'` the arguments are not
+    // words here.)
+    if zssh && !w[at].contains([' ', '\t', '\n']) {
+        p.refused = refusal(&w[at + 1..], &fill, p.service_secret.as_deref());
+    }
     // `zssh proxy HOST`: the positional after the subcommand (`zssh access ssh ADDR` takes a
     // listener there, not a host).
     if zssh
@@ -425,6 +464,45 @@ fn proxied(v: &SshView, typed: &str) -> Proxied {
         p.app_host = Some(fill(h));
     }
     p
+}
+
+/// What zssh's own command line makes of a zssh ProxyCommand's arguments (`%` tokens filled
+/// in): None when `zssh proxy` / `zssh access ssh` would accept them, else why not, in one line
+/// with the service token's secret never shown.
+fn refusal(args: &[String], fill: &dyn Fn(&str) -> String, secret: Option<&str>) -> Option<String> {
+    use crate::cli::{AccessCommand, Cli, Command as Sub};
+    use clap::Parser;
+    let argv = std::iter::once("zssh".to_string())
+        .chain(args.iter().map(|a| fill(a)))
+        .map(std::ffi::OsString::from);
+    let why = match Cli::try_parse_from(crate::cli::normalize_args(argv)) {
+        Err(e) if e.use_stderr() => {
+            let rendered = e.render().to_string();
+            rendered
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("error: ")
+                .to_string()
+        }
+        Err(_) => return None,
+        Ok(cli) => {
+            let resolved = match cli.command {
+                Sub::Proxy(a) => a.resolve(false).err(),
+                Sub::Access(access) => match access.command {
+                    AccessCommand::Ssh(a) => a.resolve(true).err(),
+                    _ => None,
+                },
+                _ => None,
+            };
+            resolved?.message
+        }
+    };
+    let why = match secret.filter(|s| !s.is_empty()) {
+        Some(s) => why.replace(s, "[redacted]"),
+        None => why,
+    };
+    Some(escaped(&why))
 }
 
 /// ssh's `%` tokens in a ProxyCommand argument: `%h` HostName, `%p` port, `%r` user, `%n` the
@@ -826,7 +904,13 @@ fn check_ssh_config(
         }
         _ => String::new(),
     };
-    if p.program == "zssh" {
+    if let (true, Some(why)) = (p.program == "zssh", &p.refused) {
+        r.fail(
+            "ssh config",
+            format!("ssh {shown} runs: {pc}, and zssh refuses those arguments: {why}"),
+            "fix the ProxyCommand's arguments (zssh help proxy lists them)",
+        );
+    } else if p.program == "zssh" {
         r.ok("ssh config", format!("ssh {shown} runs: {pc}{app}"));
     } else if p.program == "cloudflared" {
         r.add(
@@ -1598,9 +1682,60 @@ mod tests {
                 "zssh proxy --secret [redacted] %h",
             ),
             ("zssh proxy --secret", "zssh proxy --secret"),
+            // Headers carry service tokens and cookies; `sh -c` scripts are command lines too.
+            (
+                "zssh proxy -H 'CF-Access-Client-Secret: S6' -H 'CF-Access-Client-Id: i' %h",
+                "zssh proxy -H [redacted] -H [redacted] %h",
+            ),
+            (
+                "zssh proxy --header='cookie: CF_Authorization=S7' %h",
+                "zssh proxy --header=[redacted] %h",
+            ),
+            (
+                "zssh proxy -HAuthorization:S8 %h",
+                "zssh proxy -H[redacted] %h",
+            ),
+            (
+                "sh -c 'zssh proxy --service-token-secret S9 %h'",
+                "sh -c 'zssh proxy --service-token-secret [redacted] %h'",
+            ),
+            (
+                "bash -c \"exec zssh proxy --secret S10 -H 'X: S11' %h\"",
+                "bash -c \"exec zssh proxy --secret [redacted] -H [redacted] %h\"",
+            ),
         ] {
             assert_eq!(redacted(pc), shown, "{pc}");
         }
+    }
+
+    /// What zssh itself would refuse is not "ok": a no-break space pasted into the ProxyCommand
+    /// (the shell does not split there), two hosts, a misspelt flag. Assignments in front are
+    /// not the program, and a `sh -c` script is not judged word by word.
+    #[test]
+    fn a_proxy_command_zssh_would_refuse_is_named() {
+        for pc in [
+            "zssh proxy --hostname\u{a0}%h",
+            "zssh proxy --hostname other.example %h",
+            "zssh proxy --SERVICE-TOKEN-SECRET x %h",
+        ] {
+            let p = proxied(&view(pc, "app.example"), "alias");
+            assert!(p.refused.is_some(), "{pc}: {p:?}");
+        }
+        for pc in [
+            "zssh proxy %h",
+            "zssh proxy --hostname %h",
+            "ZSSH_LOG=debug zssh proxy %h",
+            "zssh access ssh --hostname %h",
+            "sh -c 'exec zssh proxy %h'",
+        ] {
+            let p = proxied(&view(pc, "app.example"), "alias");
+            assert_eq!(p.refused, None, "{pc}");
+        }
+        let p = proxied(
+            &view("ZSSH_LOG=debug zssh proxy tok.example", "app.example"),
+            "a",
+        );
+        assert_eq!(p.app_host.as_deref(), Some("tok.example"));
     }
 
     #[test]
