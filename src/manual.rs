@@ -63,7 +63,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "ZSSH_PROBE",
-        "set by zssh doctor on the ssh -G and zssh processes it runs to look, not act: zssh cert then exits 0 at once, so a Match exec stanza never renews or logs in during a diagnosis. Not for users",
+        "doctor: set by zssh doctor on the ssh -G and zssh processes it runs to look, not act: zssh cert then exits 0 at once, so a Match exec stanza never renews or logs in during a diagnosis (other values change nothing). Not for users",
     ),
     (
         "ZSSH_CONNECT_TO",

@@ -20,7 +20,7 @@ use crate::edge::pool::Client;
 use crate::error::UserError;
 use crate::exit::Exit;
 use crate::ui::LoginUi;
-use crate::{debug, flock, human, paths};
+use crate::{debug, flock, human, paths, warn};
 
 /// A process waiting for another one's renewal says so after this long (a renewal normally takes
 /// well under a second; a longer one is usually a browser login).
@@ -151,15 +151,23 @@ fn renewed_meanwhile(
     (changed && cert_store::remaining(&cert, cert_store::now_secs()) > 0).then_some((cert, key))
 }
 
-/// Set (to anything) in the environment of every `ssh -G` and zssh child `zssh doctor` runs: the
+/// Set to [`PROBE_VALUE`] in the environment of every `ssh -G` and zssh child `zssh doctor` runs: the
 /// `Match host … exec "zssh cert …"` line `zssh config --short-lived-cert` writes then succeeds at
 /// once, so the Match applies (doctor sees its CertificateFile) while nothing is renewed, no key
 /// is made, no login starts and the edge is not asked: doctor changes nothing without --fix.
+/// Any other value (a stray `export ZSSH_PROBE=1`) changes nothing.
 pub const PROBE_ENV: &str = "ZSSH_PROBE";
+pub const PROBE_VALUE: &str = "doctor";
 
 pub async fn run(args: CertArgs, cloudflared_layout: bool) -> Result<Exit, UserError> {
-    if std::env::var_os(PROBE_ENV).is_some() {
-        debug!("{PROBE_ENV} is set (a zssh doctor probe): nothing renewed");
+    if std::env::var_os(PROBE_ENV).is_some_and(|v| v == PROBE_VALUE) {
+        if args.force {
+            warn!(
+                "{PROBE_ENV}={PROBE_VALUE} is set (zssh doctor's probe): nothing renewed despite --force"
+            );
+        } else {
+            debug!("{PROBE_ENV}={PROBE_VALUE} is set (a zssh doctor probe): nothing renewed");
+        }
         return Ok(Exit::Ok);
     }
     // ssh-gen reduces the value to its hostname (spec 1.1).

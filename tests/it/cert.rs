@@ -269,3 +269,20 @@ fn ed25519_keys_work_end_to_end() {
         w.sshd.log_text()
     );
 }
+
+/// Only doctor's own marker (`ZSSH_PROBE=doctor`) makes `zssh cert` look without acting; a
+/// stray `export ZSSH_PROBE=1` in a user's shell changes nothing.
+#[test]
+fn only_doctors_probe_marker_makes_cert_a_no_op() {
+    let w = cert_world();
+    w.seed_token(SSH_HOST, 3600);
+    let signs = || w.edge.count(|r| r.kind == Kind::CertSign);
+    let mut probe = w.zssh(&["cert", SSH_HOST]);
+    probe.env("ZSSH_PROBE", "doctor");
+    assert_ok(&run(&mut probe));
+    assert_eq!(signs(), 0, "doctor's probe signs nothing");
+    let mut stray = w.zssh(&["cert", SSH_HOST]);
+    stray.env("ZSSH_PROBE", "1");
+    assert_ok(&run(&mut stray));
+    assert_eq!(signs(), 1, "any other value is an ordinary run");
+}

@@ -11,7 +11,7 @@
 //! because the checks call the same code `zssh proxy` runs.
 //!
 //! Doctor changes nothing without `--fix`. Every `ssh -G` and zssh child it runs has
-//! `ZSSH_PROBE=1` in its environment ([`PROBE_ENV`]): a `Match host … exec "zssh cert …"` line
+//! `ZSSH_PROBE=doctor` in its environment ([`PROBE_ENV`]): a `Match host … exec "zssh cert …"` line
 //! (what `zssh config --short-lived-cert` writes) then succeeds at once without renewing, making
 //! a key or starting a login, so the Match still applies and its CertificateFile is checked.
 //! `--fix`'s own renewal runs without it.
@@ -50,7 +50,7 @@ use crate::access::token::{self, Lookup};
 use crate::access::{AppInfo, discovery, exchange};
 use crate::cert_store::{self, Files};
 use crate::cli::{CarrierArgs, DoctorArgs};
-use crate::commands::cert::PROBE_ENV;
+use crate::commands::cert::{PROBE_ENV, PROBE_VALUE};
 use crate::edge::carrier::Carrier;
 use crate::edge::dial::{Net, Step};
 use crate::edge::pool::{Client, ClientError};
@@ -163,7 +163,7 @@ impl SshView {
 /// `cmd` as one of doctor's probes: `zssh cert` run by a `Match exec` under it does nothing
 /// (see [`PROBE_ENV`]).
 fn probe(cmd: &mut Command) -> &mut Command {
-    cmd.env(PROBE_ENV, "1")
+    cmd.env(PROBE_ENV, PROBE_VALUE)
 }
 
 /// Asks about HOST as given: a `user@` in it is the user ssh logs in as, whatever User says.
