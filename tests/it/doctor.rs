@@ -1273,3 +1273,40 @@ fn a_stalled_edge_reads_one_limit() {
         );
     }
 }
+
+/// ssh offers a certificate of its own file (a key the user had certified elsewhere), while the
+/// one zssh cert keeps has expired: doctor does not fail, nor would --fix renew, a file ssh never
+/// uses; it says which file ssh offers.
+#[test]
+fn a_certificate_ssh_does_not_offer_is_not_judged() {
+    let w = World::build(|mut cfg, sshd| {
+        cfg.user_email = format!("{}@example.com", whoami());
+        cfg.app(AppConfig::new(SSH_HOST, Origin::Tcp(sshd)))
+    });
+    w.seed_token(SSH_HOST, 3600);
+    assert_ok(&run(&mut w.zssh(&["cert", SSH_HOST])));
+    expire_the_certificate(&w);
+    let other = w.tmp.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let cfg = w.tmp.path().join("other_cert_config");
+    std::fs::write(
+        &cfg,
+        format!(
+            "Host {SSH_HOST}\n  ProxyCommand {} proxy %h\n  UserKnownHostsFile {}\n  CertificateFile {}/%h-cf_key-cert.pub\n",
+            zssh_bin().display(),
+            w.known_hosts.display(),
+            other.display()
+        ),
+    )
+    .unwrap();
+    let out = run(&mut w.zssh(&["doctor", SSH_HOST, "--json", "-F", cfg.to_str().unwrap()]));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = verdict(&v, "certificate");
+    assert_eq!(c["status"], "skip", "{v:#}");
+    let detail = c["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("{}/{SSH_HOST}-cf_key-cert.pub", other.display()))
+            && detail.contains("not judged"),
+        "{detail}"
+    );
+}

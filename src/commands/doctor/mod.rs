@@ -1425,6 +1425,38 @@ async fn check_certificate(r: &mut Report, host: &str, view: &SshView, fix: bool
             format!("ssh is not set up for short-lived certificates: ssh -G shows no CertificateFile …-cf_key-cert.pub for this host{stored}"),
         );
     }
+    // The certificate ssh offers may be another file than the one zssh cert keeps (a key of
+    // the user's own, certified with --public-key, or a copy elsewhere): judge only zssh's.
+    let home = paths::home().ok();
+    let offered: Vec<std::path::PathBuf> = view
+        .certificate_files
+        .iter()
+        .map(|c| {
+            let c = match (c.strip_prefix("~/"), &home) {
+                (Some(rest), Some(h)) => h.join(rest).display().to_string(),
+                _ => c.clone(),
+            };
+            let c = match &home {
+                Some(h) => c.replace("%d", &h.display().to_string()),
+                None => c,
+            };
+            std::path::PathBuf::from(expand(&c, view, host))
+        })
+        .collect();
+    if !offered.is_empty() && !offered.contains(&files.cert) {
+        let shown: Vec<String> = offered
+            .iter()
+            .map(|p| escaped(&p.display().to_string()))
+            .collect();
+        return r.skip(
+            "certificate",
+            format!(
+                "ssh offers {}, not the certificate zssh cert keeps ({}): not judged here",
+                shown.join(", "),
+                escaped(&files.cert.display().to_string())
+            ),
+        );
+    }
     let renew = format!("zssh cert --hostname {} --force", shell_word(host));
     let Some(current) = cert_store::load(&files) else {
         r.fail("certificate", format!("no usable key and certificate pair in {} (missing, or the certificate is for another key)", files.cert.display()), renew);
