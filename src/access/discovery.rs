@@ -44,6 +44,17 @@ pub fn unreachable_doing(doing: &str, url: &str, e: &ClientError) -> UserError {
         {
             "something other than an HTTPS server answers on this port; check the hostname, the port, ZSSH_CONNECT_TO and any proxy in between"
         }
+        ClientError::Net(NetError::Tls { detail, .. })
+            if detail.contains("has expired") || detail.contains("not valid yet") =>
+        {
+            "check this machine's date and time; if they are right, the server's certificate is out of date and its operator must renew it"
+        }
+        ClientError::Net(NetError::Tls { detail, .. })
+            if detail.starts_with(crate::edge::dial::TLS_CUT)
+                || detail.starts_with("the server refused the TLS handshake") =>
+        {
+            "no certificate was judged: a firewall or proxy in between may block TLS to this host, or the server refuses this client's TLS; try again, and check the port and any proxy"
+        }
         ClientError::Net(NetError::Tls { .. }) => {
             "the certificate was not valid for this name; a TLS-intercepting proxy needs its CA in SSL_CERT_FILE"
         }

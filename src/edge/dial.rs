@@ -488,17 +488,21 @@ impl Net {
 /// certificate is involved).
 pub const NOT_TLS: &str = "the server does not speak TLS on this port";
 
+/// What a TLS failure says when the connection was cut or refused during the handshake (no
+/// certificate was judged).
+pub const TLS_CUT: &str = "the connection was cut during the TLS handshake";
+
 fn tls_detail(e: &io::Error) -> String {
     // rustls wraps its errors in io::Error; say what they mean in plain words (their Debug form,
     // `Other(OtherError(CaUsedAsEndEntity))`, means nothing to a person).
     use rustls::{CertificateError as C, Error as E};
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => return format!("{TLS_CUT} (the server closed it)"),
+        io::ErrorKind::ConnectionReset => return format!("{TLS_CUT} (reset)"),
+        _ => {}
+    }
     let Some(inner) = e.get_ref() else {
-        return match e.kind() {
-            io::ErrorKind::UnexpectedEof => {
-                "the server closed the connection during the TLS handshake".into()
-            }
-            _ => e.to_string(),
-        };
+        return e.to_string();
     };
     let Some(tls) = inner.downcast_ref::<E>() else {
         return inner.to_string();
@@ -529,7 +533,17 @@ fn tls_detail(e: &io::Error) -> String {
                 }
             }
         },
-        E::AlertReceived(alert) => format!("the server ended the TLS handshake ({alert:?} alert)"),
+        E::AlertReceived(alert) => {
+            // `HandshakeFailure` → "handshake failure".
+            let mut words = String::new();
+            for c in format!("{alert:?}").chars() {
+                if c.is_ascii_uppercase() && !words.is_empty() {
+                    words.push(' ');
+                }
+                words.push(c.to_ascii_lowercase());
+            }
+            format!("the server refused the TLS handshake (its alert: {words})")
+        }
         E::NoCertificatesPresented => "the server presented no certificate".into(),
         other => other.to_string(),
     }

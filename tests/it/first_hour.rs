@@ -549,3 +549,35 @@ fn a_bad_host_gets_a_hint_in_the_taught_form() {
         );
     }
 }
+
+/// A server that cuts the connection during the TLS handshake is not called a certificate
+/// problem: plain words, and a hint about what is in between (was "tls handshake eof" with
+/// "the certificate was not valid for this name").
+#[test]
+fn a_cut_tls_handshake_is_not_a_certificate_problem() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        // Read the ClientHello's first bytes, then hang up without a word of TLS.
+        let mut buf = [0u8; 5];
+        let _ = std::io::Read::read_exact(&mut s, &mut buf);
+    });
+    let home = tempfile::tempdir().unwrap();
+    let out = run(std::process::Command::new(zssh_bin())
+        .args(["proxy", "cut.test.example"])
+        .env("HOME", home.path())
+        .env("ZSSH_NONINTERACTIVE", "1")
+        .env(
+            "ZSSH_CONNECT_TO",
+            format!("cut.test.example:443:127.0.0.1:{port}"),
+        )
+        .stdin(std::process::Stdio::null()));
+    server.join().unwrap();
+    assert_zssh_error(&out, 5, "the connection was cut during the TLS handshake");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("no certificate was judged") && !err.contains("not valid for this name"),
+        "{err}"
+    );
+}
