@@ -802,7 +802,7 @@ pub struct TokenArgs {
 #[derive(Debug, Args, Clone)]
 pub struct CarrierArgs {
     /// The Access application's hostname or URL, e.g. ssh.example.com (in ssh config: %h).
-    #[arg(id = "host", value_name = "HOST")]
+    #[arg(id = "host", value_name = "HOST", index = 1)]
     pub host_arg: Option<String>,
 
     /// HOST, in cloudflared's spelling [env: TUNNEL_SERVICE_HOSTNAME].
@@ -830,7 +830,7 @@ pub struct CarrierArgs {
 
     /// A second argument. `zssh access ssh` takes its arguments as the listener address, as
     /// cloudflared does ([`CarrierArgs::resolve`]); `zssh proxy` refuses it.
-    #[arg(hide = true, value_name = "ADDR")]
+    #[arg(hide = true, value_name = "ADDR", index = 2)]
     pub listener: Option<String>,
 
     /// An extra request header, "Name: value"; repeatable.
@@ -994,12 +994,6 @@ impl CarrierArgs {
         } else {
             "zssh proxy [OPTIONS] HOST"
         };
-        // (Under `access ssh` the two positionals may come in either order: its help renames
-        // the first, which clap then places after the other.)
-        let (first, second) = match (first, second) {
-            (None, Some(only)) => (Some(only), None),
-            pair => pair,
-        };
         let (positional_host, positional_addr) = match (compat, first, second) {
             (_, None, _) => (None, None),
             (true, Some(addr), None) => (None, Some(addr)),
@@ -1042,24 +1036,124 @@ impl CarrierArgs {
     /// What `zssh proxy --hostname HOST` would use with no flags: the service token and bastion
     /// destination from the environment. For commands that open a tunnel themselves.
     pub fn from_env_for(hostname: &str, connect_timeout: Duration) -> CarrierArgs {
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         CarrierArgs {
             host_arg: None,
             hostname_arg: None,
             hostname: hostname.to_string(),
-            destination: env("TUNNEL_SERVICE_DESTINATION"),
+            destination: env_value("TUNNEL_SERVICE_DESTINATION"),
             url: None,
             listener: None,
             header: Vec::new(),
             service_token: ServiceTokenArgs {
-                service_token_id: env("TUNNEL_SERVICE_TOKEN_ID"),
-                service_token_secret: env("TUNNEL_SERVICE_TOKEN_SECRET"),
+                service_token_id: env_value("TUNNEL_SERVICE_TOKEN_ID"),
+                service_token_secret: env_value("TUNNEL_SERVICE_TOKEN_SECRET"),
             },
             keepalive: Duration::ZERO,
             connect_timeout,
             log_directory: None,
         }
     }
+}
+
+/// clap's error as one `zssh: error:` line and one `zssh: hint:` line. The message is clap's
+/// first paragraph folded into one line; the hint is built from the error's structured context
+/// (the suggestion for a typo, the usage line), never parsed from the rendered text, so an
+/// argument carrying newlines or `tip:` cannot forge a hint. Both lose every control character.
+pub fn usage_error(e: &clap::Error) -> UserError {
+    use clap::error::{ContextKind, ContextValue};
+    let rendered = e.render().to_string();
+    // What follows the message is ours (tips, usage, "For more information"): cut at the last
+    // such tail, then drop the tip lines just before it.
+    let cut = ["\n\nUsage:", "\n\nFor more information"]
+        .iter()
+        .filter_map(|t| rendered.rfind(t))
+        .min()
+        .unwrap_or(rendered.len());
+    let mut message: Vec<&str> = rendered[..cut].lines().collect();
+    while message
+        .last()
+        .is_some_and(|l| l.trim().is_empty() || l.trim_start().starts_with("tip:"))
+    {
+        message.pop();
+    }
+    let first = crate::human::shown(
+        &message
+            .iter()
+            .map(|l| l.trim())
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+        400,
+    );
+    let first = if e.kind() == clap::error::ErrorKind::MissingSubcommand {
+        // clap lists every subcommand here, hidden ones included: `zssh help` lists the real ones.
+        "no command given (`zssh help` lists the commands)".to_string()
+    } else {
+        first.trim_start_matches("error: ").to_string()
+    };
+    let quoted = |v: &ContextValue| match v {
+        ContextValue::String(s) => vec![s.clone()],
+        ContextValue::Strings(v) => v.clone(),
+        _ => Vec::new(),
+    };
+    let mut tips = Vec::new();
+    for (kind, what) in [
+        (ContextKind::SuggestedSubcommand, "subcommand"),
+        (ContextKind::SuggestedArg, "argument"),
+        (ContextKind::SuggestedValue, "value"),
+    ] {
+        let names = e.get(kind).map(quoted).unwrap_or_default();
+        let names: Vec<String> = names
+            .iter()
+            .map(|n| format!("'{}'", crate::human::shown(n, 100)))
+            .collect();
+        match names.len() {
+            0 => {}
+            1 => tips.push(format!("a similar {what} exists: {}", names[0])),
+            _ => tips.push(format!("some similar {what}s exist: {}", names.join(", "))),
+        }
+    }
+    if let Some(ContextValue::StyledStrs(more)) = e.get(ContextKind::Suggested) {
+        tips.extend(
+            more.iter()
+                .map(|t| crate::human::shown(&t.to_string(), 200)),
+        );
+    }
+    let usage = match e.get(ContextKind::Usage) {
+        Some(ContextValue::StyledStr(u)) => {
+            let u = u.to_string();
+            let forms: Vec<String> = u
+                .trim()
+                .trim_start_matches("Usage:")
+                .lines()
+                .map(|form| form.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|form| !form.is_empty())
+                .collect();
+            Some(crate::human::shown(&forms.join(" or "), 300))
+        }
+        _ => None,
+    };
+    let tip = (!tips.is_empty()).then(|| tips.join("; "));
+    let hint = match (tip, usage) {
+        (Some(tip), Some(usage)) => format!("{tip}; usage: {usage}"),
+        (Some(tip), None) => format!("{tip}; run `zssh --help` for the commands"),
+        (None, Some(usage)) => format!("usage: {usage} (`--help` explains every option)"),
+        (None, None) => "run `zssh --help` (or `zssh COMMAND --help`) for usage".to_string(),
+    };
+    UserError::usage(first, hint)
+}
+
+/// The application `login` and `token` name: `--app URL`, else URL|HOST, else cloudflared's
+/// `--hostname` (clap requires one of them and lets no two through).
+pub fn app_named<'a>(
+    app: &'a Option<String>,
+    target: &'a Option<String>,
+    hostname: &'a Option<String>,
+) -> &'a str {
+    app.as_deref()
+        .or(target.as_deref())
+        .or(hostname.as_deref())
+        .unwrap_or("")
 }
 
 /// Parse "30s", "500ms", "2m", "1h" or a bare number of seconds.

@@ -35,91 +35,6 @@ use clap::Parser;
 use crate::error::UserError;
 use crate::exit::Exit;
 
-/// clap's error as one `zssh: error:` line and one `zssh: hint:` line. The message is clap's
-/// first paragraph folded into one line; the hint is built from the error's structured context
-/// (the suggestion for a typo, the usage line), never parsed from the rendered text, so an
-/// argument carrying newlines or `tip:` cannot forge a hint. Both lose every control character.
-fn usage_error(e: &clap::Error) -> UserError {
-    use clap::error::{ContextKind, ContextValue};
-    let rendered = e.render().to_string();
-    // What follows the message is ours (tips, usage, "For more information"): cut at the last
-    // such tail, then drop the tip lines just before it.
-    let cut = ["\n\nUsage:", "\n\nFor more information"]
-        .iter()
-        .filter_map(|t| rendered.rfind(t))
-        .min()
-        .unwrap_or(rendered.len());
-    let mut message: Vec<&str> = rendered[..cut].lines().collect();
-    while message
-        .last()
-        .is_some_and(|l| l.trim().is_empty() || l.trim_start().starts_with("tip:"))
-    {
-        message.pop();
-    }
-    let first = human::shown(
-        &message
-            .iter()
-            .map(|l| l.trim())
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join(" "),
-        400,
-    );
-    let first = if e.kind() == clap::error::ErrorKind::MissingSubcommand {
-        // clap lists every subcommand here, hidden ones included: `zssh help` lists the real ones.
-        "no command given (`zssh help` lists the commands)".to_string()
-    } else {
-        first.trim_start_matches("error: ").to_string()
-    };
-    let quoted = |v: &ContextValue| match v {
-        ContextValue::String(s) => vec![s.clone()],
-        ContextValue::Strings(v) => v.clone(),
-        _ => Vec::new(),
-    };
-    let mut tips = Vec::new();
-    for (kind, what) in [
-        (ContextKind::SuggestedSubcommand, "subcommand"),
-        (ContextKind::SuggestedArg, "argument"),
-        (ContextKind::SuggestedValue, "value"),
-    ] {
-        let names = e.get(kind).map(quoted).unwrap_or_default();
-        let names: Vec<String> = names
-            .iter()
-            .map(|n| format!("'{}'", human::shown(n, 100)))
-            .collect();
-        match names.len() {
-            0 => {}
-            1 => tips.push(format!("a similar {what} exists: {}", names[0])),
-            _ => tips.push(format!("some similar {what}s exist: {}", names.join(", "))),
-        }
-    }
-    if let Some(ContextValue::StyledStrs(more)) = e.get(ContextKind::Suggested) {
-        tips.extend(more.iter().map(|t| human::shown(&t.to_string(), 200)));
-    }
-    let usage = match e.get(ContextKind::Usage) {
-        Some(ContextValue::StyledStr(u)) => {
-            let u = u.to_string();
-            let forms: Vec<String> = u
-                .trim()
-                .trim_start_matches("Usage:")
-                .lines()
-                .map(|form| form.split_whitespace().collect::<Vec<_>>().join(" "))
-                .filter(|form| !form.is_empty())
-                .collect();
-            Some(human::shown(&forms.join(" or "), 300))
-        }
-        _ => None,
-    };
-    let tip = (!tips.is_empty()).then(|| tips.join("; "));
-    let hint = match (tip, usage) {
-        (Some(tip), Some(usage)) => format!("{tip}; usage: {usage}"),
-        (Some(tip), None) => format!("{tip}; run `zssh --help` for the commands"),
-        (None, Some(usage)) => format!("usage: {usage} (`--help` explains every option)"),
-        (None, None) => "run `zssh --help` (or `zssh COMMAND --help`) for usage".to_string(),
-    };
-    UserError::usage(first, hint)
-}
-
 fn main() -> ExitCode {
     let args = cli::normalize_args(std::env::args_os());
     let cli = match cli::Cli::try_parse_from(args) {
@@ -136,7 +51,7 @@ fn main() -> ExitCode {
             return ExitCode::from(Exit::Usage.code());
         }
         Err(e) => {
-            error::report(&usage_error(&e));
+            error::report(&cli::usage_error(&e));
             return ExitCode::from(Exit::Usage.code());
         }
     };

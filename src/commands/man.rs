@@ -50,8 +50,7 @@ fn page_name(words: &[String], pages: &[(String, Vec<u8>)]) -> Result<String, Us
         };
         name.push('-');
         name.push_str(sub.get_name());
-        let sub = sub.clone();
-        cmd = sub;
+        cmd = sub.clone();
     }
     Ok(name)
 }

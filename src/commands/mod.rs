@@ -26,10 +26,7 @@ use crate::exit::Exit;
 pub async fn run(command: Command) -> Result<Exit, UserError> {
     match command {
         Command::Proxy(args) => proxy::run(args.resolve(false)?, false).await,
-        Command::Login(mut args) => {
-            args.target = args.target.or(args.hostname.take());
-            login::run(args, false).await
-        }
+        Command::Login(args) => login::run(args, false).await,
         Command::Cert(args) => cert::run(args.resolve(false)?, false).await,
         Command::Config(args) => config::run(args).await,
         Command::Doctor(args) => doctor::run(args.resolve()?).await,
@@ -49,23 +46,16 @@ pub async fn run(command: Command) -> Result<Exit, UserError> {
         }
         Command::Status(args) => status::run(args),
         Command::Targets(args) => targets::run(args),
-        Command::Token(mut args) => {
-            args.target = args.target.or(args.hostname.take());
-            token::run(args, false).await
-        }
+        Command::Token(args) => token::run(args, false).await,
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
         Command::Access(access) => match access.command {
             AccessCommand::Ssh(args) => proxy::run(args.resolve(true)?, true).await,
             AccessCommand::Login(mut args) => {
                 args.fedramp |= access.fedramp;
-                args.target = args.target.or(args.hostname.take());
                 login::run(args, true).await
             }
-            AccessCommand::Token(mut args) => {
-                args.target = args.target.or(args.hostname.take());
-                token::run(args, true).await
-            }
+            AccessCommand::Token(args) => token::run(args, true).await,
             AccessCommand::SshGen(args) => cert::run(args.resolve(true)?, true).await,
         },
         Command::Generate { dir } => generate::run(&dir),

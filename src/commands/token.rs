@@ -17,7 +17,7 @@ use crate::exit::Exit;
 use crate::token_store::TokenStore;
 
 pub async fn run(args: TokenArgs, cloudflared_output: bool) -> Result<Exit, UserError> {
-    let raw = args.app.as_deref().or(args.target.as_deref()).unwrap_or("");
+    let raw = crate::cli::app_named(&args.app, &args.target, &args.hostname);
     let app = AppUrl::parse(raw)?;
     let net = Net::from_env(Duration::from_secs(15))
         .map_err(|e| UserError::usage(e, "fix the environment variable named above"))?;

@@ -92,21 +92,7 @@ fn an_expired_certificate_is_renewed_on_the_next_ssh() {
     let out = run(&mut w.zssh(&["access", "ssh-gen", "--hostname", SSH_HOST]));
     assert_ok(&out);
     // Replace the certificate with an expired one for the same key (signed by a throwaway CA).
-    let ca = w.tmp.path().join("old_ca");
-    ssh_keygen(&["-q", "-t", "ed25519", "-N", "", "-f", ca.to_str().unwrap()]);
-    let pubkey = w.cloudflared_dir().join(format!("{SSH_HOST}-cf_key.pub"));
-    ssh_keygen(&[
-        "-q",
-        "-s",
-        ca.to_str().unwrap(),
-        "-I",
-        "old",
-        "-n",
-        &whoami(),
-        "-V",
-        "20200101:20200102",
-        pubkey.to_str().unwrap(),
-    ]);
+    expire_the_certificate(&w);
     let cfg = match_exec_config(&w, "");
     let out = ssh_with_config(&w, &cfg, "echo renewed");
     assert_ok(&out);

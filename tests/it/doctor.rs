@@ -34,26 +34,6 @@ fn verdict<'a>(v: &'a serde_json::Value, check: &str) -> &'a serde_json::Value {
         .unwrap_or_else(|| panic!("no {check} verdict in {v:#}"))
 }
 
-/// Replace the stored certificate of SSH_HOST by one of its key signed by another CA and
-/// expired in 2020 (what `zssh cert` run for real would renew).
-fn expire_the_certificate(w: &World) {
-    let ca = w.tmp.path().join("old_ca");
-    ssh_keygen(&["-q", "-t", "ed25519", "-N", "", "-f", ca.to_str().unwrap()]);
-    let pubkey = w.cloudflared_dir().join(format!("{SSH_HOST}-cf_key.pub"));
-    ssh_keygen(&[
-        "-q",
-        "-s",
-        ca.to_str().unwrap(),
-        "-I",
-        "old",
-        "-n",
-        &whoami(),
-        "-V",
-        "20200101:20200102",
-        pubkey.to_str().unwrap(),
-    ]);
-}
-
 #[test]
 fn a_healthy_path_passes_every_check() {
     let w = World::new();

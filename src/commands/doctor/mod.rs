@@ -476,15 +476,7 @@ fn refusal(args: &[String], fill: &dyn Fn(&str) -> String, secret: Option<&str>)
         .chain(args.iter().map(|a| fill(a)))
         .map(std::ffi::OsString::from);
     let why = match Cli::try_parse_from(crate::cli::normalize_args(argv)) {
-        Err(e) if e.use_stderr() => {
-            let rendered = e.render().to_string();
-            rendered
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim_start_matches("error: ")
-                .to_string()
-        }
+        Err(e) if e.use_stderr() => crate::cli::usage_error(&e).message,
         Err(_) => return None,
         Ok(cli) => {
             let resolved = match cli.command {
