@@ -165,12 +165,13 @@ pub fn write_all_stdout(bytes: &[u8]) -> std::io::Result<()> {
     }
 }
 
-/// A command's result on stdout, with the error a command reports when it cannot be written
-/// (a full disk, a closed file; exit 7). A reader that went away is not an error.
-pub fn write_result(bytes: &[u8]) -> Result<(), crate::error::UserError> {
+/// A command's output (`what`: "the result", "the report") on stdout, with the error a command
+/// reports when it cannot be written (a full disk, a closed file; exit 7). A reader that went
+/// away is not an error.
+pub fn write_result(what: &str, bytes: &[u8]) -> Result<(), crate::error::UserError> {
     write_all_stdout(bytes).map_err(|e| {
         crate::error::UserError::local(
-            format!("cannot write the result to standard output: {e}"),
+            format!("cannot write {what} to standard output: {e}"),
             "check where standard output goes (a full disk, a file that cannot grow)",
         )
     })

@@ -6,6 +6,6 @@ use crate::exit::Exit;
 use crate::manual;
 
 pub fn run(args: &CompletionsArgs) -> Result<Exit, UserError> {
-    crate::ui::write_result(&manual::completion(args.shell))?;
+    crate::ui::write_result("the completion script", &manual::completion(args.shell))?;
     Ok(Exit::Ok)
 }

@@ -88,9 +88,10 @@ pub async fn run(args: LoginArgs, cloudflared_output: bool) -> Result<Exit, User
     }
     let token_only = args.no_verbose || args.app.is_some();
     if !args.quiet && token_only {
-        crate::ui::write_result(tok.expose().as_bytes())?;
+        crate::ui::write_result("the token", tok.expose().as_bytes())?;
     } else if !args.quiet && cloudflared_output {
         crate::ui::write_result(
+            "the token",
             format!("Successfully fetched your token:\n\n{}\n\n", tok.expose()).as_bytes(),
         )?;
     }

@@ -21,7 +21,7 @@ pub fn run(args: &ManArgs) -> Result<Exit, UserError> {
         .find(|(n, _)| *n == name)
         .map(|(_, roff)| roff)
         .ok_or_else(|| unknown(&args.command.join(" ")))?;
-    crate::ui::write_result(roff)?;
+    crate::ui::write_result("the man page", roff)?;
     Ok(Exit::Ok)
 }
 

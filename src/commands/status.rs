@@ -89,8 +89,6 @@ pub fn run(args: StatusArgs) -> Result<Exit, UserError> {
         }
         t
     };
-    match crate::ui::write_result(text.as_bytes()) {
-        Err(e) => Err(e),
-        Ok(()) => Ok(Exit::Ok),
-    }
+    crate::ui::write_result("the result", text.as_bytes())?;
+    Ok(Exit::Ok)
 }

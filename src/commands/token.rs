@@ -48,7 +48,7 @@ pub async fn run(args: TokenArgs, cloudflared_output: bool) -> Result<Exit, User
     };
     match token::app_token(&store, &info)? {
         Lookup::Usable(t, _) => {
-            crate::ui::write_result(t.expose().as_bytes())?;
+            crate::ui::write_result("the token", t.expose().as_bytes())?;
             Ok(Exit::Ok)
         }
         Lookup::Expired { .. } => {

@@ -1659,13 +1659,8 @@ fn finish(args: &DoctorArgs, host: &str, mut r: Report) -> Result<Exit, UserErro
     };
     // A report nobody can read is no report: a full disk is an error (a reader that went away,
     // `| head`, is not).
-    match crate::ui::write_stdout(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(UserError::local(
-            format!("cannot write the report to standard output: {e}"),
-            "send it where there is room (a file on another disk, or a pipe)",
-        )),
-        _ => Ok(exit),
-    }
+    crate::ui::write_result("the report", text.as_bytes())?;
+    Ok(exit)
 }
 
 #[cfg(test)]
